@@ -1,0 +1,15 @@
+// The billing computer's pure domain: no database, no GraphQL, no clock unless injected.
+export * from './errors';
+export * from './money';
+export * from './time';
+export * from './incentive';
+export * from './increments';
+export * from './tiers';
+export * from './rating';
+export * from './usage';
+export * from './association';
+export * from './bill-assembly';
+export * from './ledger';
+export * from './bill-number';
+export * from './webhook';
+export * from './cdr-csv';

@@ -1,0 +1,223 @@
+import { DomainError, badInput } from './errors';
+import { SERVICE_TYPES, type ServiceType } from './incentive';
+import { checkDecimal, Dec } from './money';
+import { parseInstant } from './time';
+
+export const USAGE_SOURCES = ['MEASURING_EQUIPMENT', 'LOCAL_EXCHANGE_CARRIER', 'CARRIER', 'MODERATOR'] as const;
+export type UsageSource = (typeof USAGE_SOURCES)[number];
+
+export const MAX_ID_LENGTH = 200;
+/** A month of seconds: longer voice records are a unit mix-up (ms or bytes), not a call. */
+export const MAX_VOICE_SECONDS = 86_400 * 31;
+export const MAX_VOLUME_SAMPLES = 10_000;
+/** Clock skew allowance for measuring equipment; beyond it the record is from the future. */
+export const MAX_FUTURE_MS = 86_400_000;
+
+export interface QualityOfService {
+  asrPercent?: number;
+  acdSeconds?: number;
+  pddMs?: number;
+  latencyMs?: number;
+  jitterMs?: number;
+  lossPercent?: number;
+}
+
+export interface VolumeSample {
+  at: Date;
+  mbps: string;
+}
+
+/** A validated, normalized usage record (claims 19b, 24, 26: ids, interval, amount, QoS, bandwidth, volume). */
+export interface UsageRecord {
+  recordId: string;
+  source: UsageSource;
+  equipmentId?: string;
+  buyerId: string;
+  carrierId: string;
+  requestId?: string;
+  endUserId?: string;
+  intervalStart: Date;
+  intervalEnd: Date;
+  serviceType: ServiceType;
+  /** Seconds (VOICE) or bytes (DATA), canonical integer string without leading zeros. */
+  quantity: string;
+  /** E.164 digits without '+'. */
+  destination?: string;
+  qos?: QualityOfService;
+  minBandwidthMbps?: string;
+  maxBandwidthMbps?: string;
+  volumeSamples?: VolumeSample[];
+}
+
+export type UsageValidation =
+  | { ok: true; record: UsageRecord }
+  | { ok: false; index: number; field: string; reason: string };
+
+const KNOWN_FIELDS = new Set([
+  'recordId', 'source', 'equipmentId', 'buyerId', 'carrierId', 'requestId', 'endUserId', 'intervalStart',
+  'intervalEnd', 'serviceType', 'quantity', 'destination', 'qos', 'minBandwidthMbps', 'maxBandwidthMbps', 'volumeSamples',
+]);
+
+const QOS_LIMITS: Record<keyof QualityOfService, { max?: number }> = {
+  asrPercent: { max: 100 },
+  acdSeconds: {},
+  pddMs: {},
+  latencyMs: {},
+  jitterMs: {},
+  lossPercent: { max: 100 },
+};
+
+const E164 = /^\+?([1-9]\d{0,14})$/;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
+}
+
+const absent = (v: unknown) => v === undefined || v === null;
+
+/**
+ * Ids are compared and stored verbatim, so only real strings are accepted: an object such as
+ * {"$gt": ""} reaching a query filter would match every document (operator injection), and a
+ * leading '$' is reserved by the database's query language.
+ */
+function id(field: string, v: unknown, required: boolean): string | undefined {
+  if (absent(v)) {
+    if (required) throw badInput(field, `${field} is required`);
+    return undefined;
+  }
+  if (typeof v !== 'string') throw badInput(field, `${field} must be a string (got ${Array.isArray(v) ? 'array' : typeof v})`);
+  if (v.length < 1 || v.length > MAX_ID_LENGTH) throw badInput(field, `${field} must be 1 to ${MAX_ID_LENGTH} characters`);
+  if (v.startsWith('$')) throw badInput(field, `${field} must not start with '$'`);
+  if (CONTROL.test(v)) throw badInput(field, `${field} must not contain control characters`);
+  if (v.trim() !== v) throw badInput(field, `${field} must not have leading or trailing spaces`);
+  return v;
+}
+
+function instant(field: string, v: unknown): Date {
+  if (absent(v)) throw badInput(field, `${field} is required`);
+  const d = parseInstant(v);
+  if (!d) throw badInput(field, `${field} must be an ISO 8601 date-time with a time zone, e.g. "2026-11-03T10:00:00Z"`);
+  return d;
+}
+
+function decimal(field: string, v: unknown): string {
+  const reason = checkDecimal(v);
+  if (reason) throw badInput(field, `${field} ${reason}`);
+  return new Dec(v as string).toFixed();
+}
+
+function validate(raw: unknown, now: Date): UsageRecord {
+  if (!isPlainObject(raw)) throw badInput('record', 'record must be an object');
+  // Unknown keys are refused rather than dropped: a '$where' or a misspelt 'quantitiy' is a
+  // client bug the sender should hear about, not something to bill around.
+  for (const key of Object.keys(raw)) {
+    if (!KNOWN_FIELDS.has(key)) throw badInput(key, `${key} is not a usage record field`);
+  }
+
+  const recordId = id('recordId', raw.recordId, true)!;
+  if (absent(raw.source)) throw badInput('source', 'source is required');
+  if (typeof raw.source !== 'string' || !(USAGE_SOURCES as readonly string[]).includes(raw.source)) {
+    throw badInput('source', `source must be one of ${USAGE_SOURCES.join(', ')}`);
+  }
+  const source = raw.source as UsageSource;
+  const equipmentId = id('equipmentId', raw.equipmentId, false);
+  const buyerId = id('buyerId', raw.buyerId, true)!;
+  const carrierId = id('carrierId', raw.carrierId, true)!;
+  const requestId = id('requestId', raw.requestId, false);
+  const endUserId = id('endUserId', raw.endUserId, false);
+
+  const intervalStart = instant('intervalStart', raw.intervalStart);
+  const intervalEnd = instant('intervalEnd', raw.intervalEnd);
+  if (!(intervalStart.getTime() < intervalEnd.getTime())) {
+    throw badInput('intervalEnd', 'intervalEnd must be after intervalStart');
+  }
+  if (intervalEnd.getTime() > now.getTime() + MAX_FUTURE_MS) {
+    throw badInput('intervalEnd', 'intervalEnd must not be more than 1 day in the future');
+  }
+
+  if (absent(raw.serviceType)) throw badInput('serviceType', 'serviceType is required');
+  if (!(SERVICE_TYPES as readonly unknown[]).includes(raw.serviceType)) {
+    throw badInput('serviceType', 'serviceType must be VOICE or DATA');
+  }
+  const serviceType = raw.serviceType as ServiceType;
+
+  if (absent(raw.quantity)) throw badInput('quantity', 'quantity is required');
+  if (typeof raw.quantity !== 'string' || !/^\d{1,18}$/.test(raw.quantity)) {
+    throw badInput('quantity', `quantity must be a non-negative integer string of ${serviceType === 'VOICE' ? 'seconds' : 'bytes'} (at most 18 digits)`);
+  }
+  const quantity = new Dec(raw.quantity).toFixed();
+  if (serviceType === 'VOICE' && new Dec(quantity).gt(MAX_VOICE_SECONDS)) {
+    throw badInput('quantity', `quantity of a VOICE record must be at most ${MAX_VOICE_SECONDS} seconds (31 days)`);
+  }
+
+  const record: UsageRecord = { recordId, source, buyerId, carrierId, intervalStart, intervalEnd, serviceType, quantity };
+  if (equipmentId !== undefined) record.equipmentId = equipmentId;
+  if (requestId !== undefined) record.requestId = requestId;
+  if (endUserId !== undefined) record.endUserId = endUserId;
+
+  if (!absent(raw.destination)) {
+    const m = typeof raw.destination === 'string' ? E164.exec(raw.destination) : null;
+    if (!m) throw badInput('destination', 'destination must be an E.164 number: optional "+", then 1 to 15 digits not starting with 0');
+    record.destination = m[1];
+  }
+
+  if (!absent(raw.qos)) {
+    if (!isPlainObject(raw.qos)) throw badInput('qos', 'qos must be an object');
+    const qos: QualityOfService = {};
+    for (const [key, value] of Object.entries(raw.qos)) {
+      const field = `qos.${key}`;
+      if (!Object.prototype.hasOwnProperty.call(QOS_LIMITS, key)) throw badInput(field, `${field} is not a quality-of-service field`);
+      if (absent(value)) continue;
+      if (typeof value !== 'number' || !Number.isFinite(value)) throw badInput(field, `${field} must be a finite number`);
+      const { max } = QOS_LIMITS[key as keyof QualityOfService];
+      if (value < 0 || (max !== undefined && value > max)) {
+        throw badInput(field, `${field} must be between 0 and ${max ?? 'any positive number'}`);
+      }
+      qos[key as keyof QualityOfService] = value;
+    }
+    record.qos = qos;
+  }
+
+  if (!absent(raw.minBandwidthMbps)) record.minBandwidthMbps = decimal('minBandwidthMbps', raw.minBandwidthMbps);
+  if (!absent(raw.maxBandwidthMbps)) record.maxBandwidthMbps = decimal('maxBandwidthMbps', raw.maxBandwidthMbps);
+  if (record.minBandwidthMbps !== undefined && record.maxBandwidthMbps !== undefined && new Dec(record.minBandwidthMbps).gt(record.maxBandwidthMbps)) {
+    throw badInput('minBandwidthMbps', 'minBandwidthMbps must not exceed maxBandwidthMbps');
+  }
+
+  if (!absent(raw.volumeSamples)) {
+    if (serviceType !== 'DATA') throw badInput('volumeSamples', 'volumeSamples only apply to DATA records');
+    if (!Array.isArray(raw.volumeSamples)) throw badInput('volumeSamples', 'volumeSamples must be a list');
+    if (raw.volumeSamples.length > MAX_VOLUME_SAMPLES) {
+      throw badInput('volumeSamples', `volumeSamples must have at most ${MAX_VOLUME_SAMPLES} samples`);
+    }
+    record.volumeSamples = raw.volumeSamples.map((s: unknown, i: number) => {
+      const f = `volumeSamples[${i}]`;
+      if (!isPlainObject(s)) throw badInput(f, `${f} must be an object with "at" and "mbps"`);
+      for (const key of Object.keys(s)) if (key !== 'at' && key !== 'mbps') throw badInput(`${f}.${key}`, `${f}.${key} is not a sample field`);
+      const at = instant(`${f}.at`, s.at);
+      if (at.getTime() < intervalStart.getTime() || at.getTime() > intervalEnd.getTime()) {
+        throw badInput(`${f}.at`, `${f}.at must lie within the record's interval`);
+      }
+      if (absent(s.mbps)) throw badInput(`${f}.mbps`, `${f}.mbps is required`);
+      return { at, mbps: decimal(`${f}.mbps`, s.mbps) };
+    });
+  }
+  return record;
+}
+
+/**
+ * Validates one incoming usage record (from measuring equipment, the buyer's LEC, the carrier
+ * or the moderator). Never throws for bad input: a batch reports each rejected record with the
+ * field and a reason a person can act on, and keeps the good ones.
+ * `now` is injectable so the "not in the future" rule is testable.
+ */
+export function validateUsageRecord(raw: unknown, index: number, now: Date = new Date()): UsageValidation {
+  try {
+    return { ok: true, record: validate(raw, now) };
+  } catch (err) {
+    if (err instanceof DomainError) return { ok: false, index, field: err.field ?? 'record', reason: err.message };
+    throw err;
+  }
+}

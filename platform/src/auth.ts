@@ -1,0 +1,115 @@
+import { readFileSync } from 'node:fs';
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  importJWK,
+  jwtVerify,
+  SignJWT,
+  type JWK,
+  type JWTVerifyGetKey,
+  type KeyLike,
+} from 'jose';
+import { GraphQLError } from 'graphql';
+import { isRole, type Identity, type Role } from './roles';
+
+/**
+ * Only for the embedded default. Anyone can read it here, so a deployment that sets
+ * NODE_ENV=production must configure a JWKS (asymmetric keys) or its own JWT_SECRET.
+ */
+export const DEV_JWT_SECRET = 'telecom-exchange-development-secret-do-not-use-in-production';
+
+export interface AuthConfig {
+  JWT_SECRET?: string;
+  JWT_JWKS_FILE?: string;
+  JWT_JWKS_URL?: string;
+  JWT_ISSUER?: string;
+  JWT_AUDIENCE?: string;
+}
+
+export interface TokenVerifier {
+  verify(token: string): Promise<Identity>;
+  /** 'jwks' when asymmetric keys are configured (production), 'hs256' otherwise. */
+  readonly mode: 'jwks' | 'hs256';
+}
+
+export function unauthenticated(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+}
+
+export function forbidden(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'FORBIDDEN', http: { status: 403 } } });
+}
+
+/**
+ * Verifies bearer tokens. With a JWKS (file or URL) only asymmetric algorithms are accepted,
+ * so an independent billing agent can trust the Moderator's public key without a shared secret.
+ */
+export function createTokenVerifier(config: AuthConfig): TokenVerifier {
+  const options = { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE };
+  let mode: 'jwks' | 'hs256';
+  let verifyRaw: (token: string) => Promise<{ payload: Record<string, unknown> }>;
+  if (config.JWT_JWKS_FILE || config.JWT_JWKS_URL) {
+    mode = 'jwks';
+    const keys: JWTVerifyGetKey = config.JWT_JWKS_FILE
+      ? createLocalJWKSet(JSON.parse(readFileSync(config.JWT_JWKS_FILE, 'utf8')))
+      : createRemoteJWKSet(new URL(config.JWT_JWKS_URL!));
+    const algorithms = ['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA'];
+    verifyRaw = (token) => jwtVerify(token, keys, { ...options, algorithms });
+  } else {
+    mode = 'hs256';
+    const secret = new TextEncoder().encode(config.JWT_SECRET ?? DEV_JWT_SECRET);
+    verifyRaw = (token) => jwtVerify(token, secret, { ...options, algorithms: ['HS256'] });
+  }
+  return {
+    mode,
+    async verify(token: string): Promise<Identity> {
+      let payload: Record<string, unknown>;
+      try {
+        ({ payload } = await verifyRaw(token));
+      } catch (err) {
+        throw unauthenticated(`Invalid token: ${(err as Error).message}`);
+      }
+      if (typeof payload.sub !== 'string' || payload.sub === '') throw unauthenticated('Invalid token: missing sub claim');
+      if (!isRole(payload.role)) throw unauthenticated('Invalid token: missing or unknown role claim');
+      return { sub: payload.sub, role: payload.role, token };
+    },
+  };
+}
+
+/** Extracts the token from an `Authorization: Bearer …` value; undefined when absent. */
+export function bearerToken(header: string | string[] | undefined | null): string | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (!value) return undefined;
+  const m = /^Bearer\s+(\S+)$/i.exec(value.trim());
+  if (!m) throw unauthenticated('Authorization header must be "Bearer <token>"');
+  return m[1];
+}
+
+export interface SignerConfig {
+  JWT_SECRET?: string;
+  /** A private JWK (JSON file) with `kid` and `alg`; its public half is published in the verifiers' JWKS. */
+  signingKeyFile?: string;
+  issuer?: string;
+  audience?: string;
+}
+
+/** Signs tokens for service-to-service calls (e.g. the Moderator calling billing's recordSelection). */
+export async function createTokenSigner(config: SignerConfig) {
+  let key: KeyLike | Uint8Array;
+  let header: { alg: string; kid?: string };
+  if (config.signingKeyFile) {
+    const jwk = JSON.parse(readFileSync(config.signingKeyFile, 'utf8')) as JWK;
+    if (!jwk.alg) throw new Error(`${config.signingKeyFile}: the private JWK must name its "alg"`);
+    key = (await importJWK(jwk, jwk.alg)) as KeyLike;
+    header = { alg: jwk.alg, kid: jwk.kid };
+  } else {
+    key = new TextEncoder().encode(config.JWT_SECRET ?? DEV_JWT_SECRET);
+    header = { alg: 'HS256' };
+  }
+  return async function sign(sub: string, role: Role, expiresIn = '10m'): Promise<string> {
+    let jwt = new SignJWT({ role }).setProtectedHeader(header).setSubject(sub).setIssuedAt().setExpirationTime(expiresIn);
+    if (config.issuer) jwt = jwt.setIssuer(config.issuer);
+    if (config.audience) jwt = jwt.setAudience(config.audience);
+    return jwt.sign(key);
+  };
+}

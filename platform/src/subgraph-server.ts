@@ -1,0 +1,174 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type Express } from 'express';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import type { GraphQLSchema } from 'graphql';
+import { WebSocketServer } from 'ws';
+import { useServer } from 'graphql-ws/use/ws';
+import type { Logger } from 'pino';
+import { bearerToken, type TokenVerifier } from './auth';
+import { createErrorFormatter } from './errors';
+import type { ServiceMetrics } from './metrics';
+import { REQUEST_ID_HEADER, requestIdFrom } from './request-id';
+import type { Identity } from './roles';
+
+/** What every resolver gets, before a subgraph adds its own dataloaders and repositories. */
+export interface BaseContext {
+  identity: Identity | null;
+  requestId: string;
+  logger: Logger;
+}
+
+export interface SubgraphServerOptions<Ctx extends BaseContext> {
+  service: string;
+  schema: GraphQLSchema;
+  host: string;
+  port: number;
+  logger: Logger;
+  verifier: TokenVerifier;
+  metrics: ServiceMetrics;
+  /** Readiness: the database answers. */
+  ready: () => Promise<boolean>;
+  /** Adds per-request state (dataloaders must be per request so caches never cross callers). */
+  buildContext: (base: BaseContext) => Ctx;
+  bodyLimit?: string;
+  introspection?: boolean;
+  /** Extra HTTP routes (e.g. billing's posted bills); mounted before /graphql. */
+  routes?: (app: Express) => void;
+  plugins?: ApolloServerPlugin<Ctx>[];
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  httpServer: Server;
+  stop(): Promise<void>;
+}
+
+async function identityFrom(verifier: TokenVerifier, header: unknown): Promise<Identity | null> {
+  const token = bearerToken(typeof header === 'string' ? header : undefined);
+  return token ? verifier.verify(token) : null;
+}
+
+/**
+ * An Apollo subgraph over HTTP (queries, mutations) and graphql-ws on the same /graphql path
+ * (subscriptions, consumed by the gateway), plus /health, /ready and /metrics.
+ */
+export async function startSubgraphServer<Ctx extends BaseContext>(opts: SubgraphServerOptions<Ctx>): Promise<RunningServer> {
+  const { logger, metrics, verifier } = opts;
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = createServer(app);
+
+  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
+  const wsCleanup = useServer<Record<string, unknown>, { identity?: Identity | null; requestId?: string }>(
+    {
+      schema: opts.schema,
+      onConnect: async (ctx) => {
+        try {
+          const params = ctx.connectionParams ?? {};
+          ctx.extra.identity = await identityFrom(verifier, params.authorization ?? params.Authorization);
+          ctx.extra.requestId = requestIdFrom(params[REQUEST_ID_HEADER] as string | undefined);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      context: (ctx) =>
+        opts.buildContext({
+          identity: ctx.extra.identity ?? null,
+          requestId: ctx.extra.requestId ?? requestIdFrom(undefined),
+          logger: logger.child({ requestId: ctx.extra.requestId }),
+        }),
+    },
+    wsServer,
+  );
+
+  const server = new ApolloServer<Ctx>({
+    schema: opts.schema,
+    introspection: opts.introspection ?? true,
+    formatError: createErrorFormatter(logger, (code) => metrics.graphqlErrors.inc({ code })),
+    includeStacktraceInErrorResponses: false,
+    // main.ts owns signal handling; Apollo's own handler would re-raise the signal after stopping.
+    stopOnTerminationSignals: false,
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginLandingPageDisabled(),
+      // Federated traces are for Apollo's hosted service, which this project does not use.
+      ApolloServerPluginInlineTraceDisabled(),
+      {
+        async serverWillStart() {
+          return {
+            async drainServer() {
+              await wsCleanup.dispose();
+            },
+          };
+        },
+      },
+      {
+        async requestDidStart({ contextValue, request }) {
+          contextValue.logger.debug({ operationName: request.operationName }, 'graphql operation');
+        },
+      },
+      ...(opts.plugins ?? []),
+    ],
+  });
+  await server.start();
+
+  app.use((req, res, next) => {
+    const started = process.hrtime.bigint();
+    const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
+    res.setHeader(REQUEST_ID_HEADER, requestId);
+    (req as unknown as { requestId: string }).requestId = requestId;
+    res.on('finish', () => {
+      const route = req.route?.path ?? req.path.split('/').slice(0, 2).join('/');
+      metrics.httpDuration.observe(
+        { route, method: req.method, status: String(res.statusCode) },
+        Number(process.hrtime.bigint() - started) / 1e9,
+      );
+    });
+    next();
+  });
+  app.get('/health', (_req, res) => {
+    res.json({ status: 'ok', service: opts.service });
+  });
+  app.get('/ready', async (_req, res) => {
+    const ok = await opts.ready();
+    res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'unavailable', service: opts.service });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.setHeader('content-type', metrics.registry.contentType);
+    res.send(await metrics.registry.metrics());
+  });
+  opts.routes?.(app);
+  app.use(
+    '/graphql',
+    express.json({ limit: opts.bodyLimit ?? '1mb' }),
+    expressMiddleware(server, {
+      context: async ({ req }) => {
+        const requestId = (req as unknown as { requestId: string }).requestId;
+        const identity = await identityFrom(verifier, req.headers.authorization);
+        return opts.buildContext({ identity, requestId, logger: logger.child({ requestId }) });
+      },
+    }),
+  );
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(opts.port, opts.host, () => resolve());
+  });
+  const port = (httpServer.address() as AddressInfo).port;
+  const url = `http://${opts.host}:${port}/graphql`;
+  logger.info({ url }, `${opts.service} listening`);
+  return {
+    url,
+    port,
+    httpServer,
+    async stop() {
+      await server.stop();
+    },
+  };
+}
