@@ -4,6 +4,7 @@ import {
   createLogger,
   createMetrics,
   createPubSub,
+  createTokenSigner,
   createTokenVerifier,
   databaseReachable,
   startSubgraphServer,
@@ -14,7 +15,11 @@ import {
 import type { BillingConfig } from './config';
 import { registerModels, type BillingModels } from './store/models';
 import { buildBillingSchema } from './graphql/schema';
-import type { BillingContext } from './graphql/context';
+import { createLoaders, type BillingContext } from './graphql/context';
+import type { Deps } from './services/deps';
+import { runDeliveries } from './services/delivery';
+import { runFeedPolls } from './services/feeds';
+import { billSiteRoutes } from './http/site';
 
 export interface BillingApp {
   url: string;
@@ -23,29 +28,103 @@ export interface BillingApp {
   conn: Connection;
   models: BillingModels;
   pubsub: PubSub;
+  deps: Deps;
+  /** Runs one pass of the delivery worker and the feed poller now (also used by tests). */
+  runWorkersOnce(): Promise<void>;
   stop(): Promise<void>;
 }
 
-/** Wires the billing computer: its own database, pub/sub, token verification and the subgraph server. */
+/** A periodic job that never overlaps itself and can be woken early. */
+function worker(name: string, intervalMs: number, job: () => Promise<unknown>, logger: Logger) {
+  let timer: NodeJS.Timeout | null = null;
+  let running: Promise<void> | null = null;
+  let again = false;
+  let stopped = false;
+  const run = async (): Promise<void> => {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = (async () => {
+      do {
+        again = false;
+        try {
+          await job();
+        } catch (err) {
+          if (!stopped) logger.error({ err, worker: name }, 'worker pass failed');
+        }
+      } while (again && !stopped);
+    })();
+    try {
+      await running;
+    } finally {
+      running = null;
+    }
+  };
+  const schedule = () => {
+    if (stopped) return;
+    timer = setTimeout(() => void run().finally(schedule), intervalMs);
+    timer.unref();
+  };
+  return {
+    start: schedule,
+    kick: () => void run(),
+    run,
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running;
+    },
+  };
+}
+
+/** Wires the billing computer: its own database, pub/sub, token verification, workers and the subgraph server. */
 export async function createBillingApp(config: BillingConfig, opts: { logger?: Logger } = {}): Promise<BillingApp> {
   const logger = opts.logger ?? createLogger('billing', config.LOG_LEVEL);
   const conn = await connectDatabase(config.mongodbUri, config.BILLING_DB_NAME, logger);
   const models = registerModels(conn);
   await syncIndexes(conn);
   const pubsub = await createPubSub(config.REDIS_URL, config.PUBSUB_PREFIX, logger);
+  const sign = await createTokenSigner({ JWT_SECRET: config.JWT_SECRET, signingKeyFile: config.BILLING_SIGNING_KEY_FILE, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE });
+  const verifier = createTokenVerifier(config);
+
+  let base = config.BILLING_PUBLIC_URL?.replace(/\/+$/, '') ?? '';
+  // eslint-disable-next-line prefer-const
+  let deliveries: ReturnType<typeof worker>;
+  const deps: Deps = {
+    models,
+    pubsub,
+    logger,
+    config,
+    publicBase: () => base,
+    kickDeliveries: () => {
+      if (config.WORKERS) deliveries?.kick();
+    },
+    signToken: (sub, role, expiresIn) => sign(sub, role, expiresIn),
+  };
+  deliveries = worker('deliveries', config.WORKER_INTERVAL_MS, () => runDeliveries(deps), logger);
+  const feeds = worker('usage-feeds', config.WORKER_INTERVAL_MS, () => runFeedPolls(deps), logger);
+
+  const schema = buildBillingSchema();
   const server = await startSubgraphServer<BillingContext>({
     service: 'billing',
-    schema: buildBillingSchema(),
+    schema,
     host: config.BILLING_HOST,
     port: config.BILLING_PORT,
     logger,
-    verifier: createTokenVerifier(config),
+    verifier,
     metrics: createMetrics('billing'),
     introspection: config.INTROSPECTION,
     bodyLimit: config.INGEST_BODY_LIMIT,
     ready: () => databaseReachable(conn),
-    buildContext: (base) => ({ ...base, models }),
+    buildContext: (ctxBase) => ({ ...ctxBase, models, deps, loaders: createLoaders(models) }),
+    routes: billSiteRoutes(deps, verifier),
   });
+  if (!base) base = new URL(server.url).origin;
+  if (config.WORKERS) {
+    deliveries.start();
+    feeds.start();
+  }
   return {
     url: server.url,
     port: server.port,
@@ -53,7 +132,14 @@ export async function createBillingApp(config: BillingConfig, opts: { logger?: L
     conn,
     models,
     pubsub,
+    deps,
+    async runWorkersOnce() {
+      await deliveries.run();
+      await feeds.run();
+    },
     async stop() {
+      await deliveries.stop();
+      await feeds.stop();
       await server.stop();
       await pubsub.close();
       await conn.close();

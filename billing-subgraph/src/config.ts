@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { authEnv, bool, httpUrl, logLevel, loadConfig, mongoUri, port } from '@exchange/platform';
+import { authEnv, bool, DEV_JWT_SECRET, httpUrl, logLevel, loadConfig, mongoUri, port } from '@exchange/platform';
 
 const schema = z.object({
   BILLING_HOST: z.string().default('127.0.0.1'),
@@ -16,13 +17,25 @@ const schema = z.object({
   BILLING_SIGNING_KEY_FILE: z.string().optional(),
   INGEST_BODY_LIMIT: z.string().regex(/^\d+(kb|mb)$/, 'e.g. 20mb').default('32mb'),
   INTROSPECTION: bool(true),
+  /** DIRECT: billing delivers bills itself; VIA_MODERATOR: also hands each bill to the Moderator's relayBill (claim 12). */
+  BILL_DELIVERY_PATH: z.enum(['DIRECT', 'VIA_MODERATOR']).default('DIRECT'),
+  /** Secret for the signed, expiring bill-document links; defaults to one derived from JWT_SECRET / the dev secret. */
+  BILL_LINK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Run the delivery worker and the usage-feed poller in this process. */
+  WORKERS: bool(true),
+  /** How often the workers look for due webhook/relay deliveries and feed polls. */
+  WORKER_INTERVAL_MS: z.coerce.number().int().min(10).max(600_000).default(1000),
+  /** First webhook/relay retry delay; doubles per attempt up to 1 h. */
+  DELIVERY_BACKOFF_BASE_MS: z.coerce.number().int().min(1).max(3_600_000).default(10_000),
+  DELIVERY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(12),
   LOG_LEVEL: logLevel,
   ...authEnv,
 });
 
-export type BillingConfig = z.infer<typeof schema> & { mongodbUri: string };
+export type BillingConfig = z.infer<typeof schema> & { mongodbUri: string; linkSecret: string };
 
 export function loadBillingConfig(env: NodeJS.ProcessEnv = process.env): BillingConfig {
   const c = loadConfig(schema, env);
-  return { ...c, mongodbUri: c.BILLING_MONGODB_URI ?? c.MONGODB_URI };
+  const linkSecret = c.BILL_LINK_SECRET ?? createHash('sha256').update(`bill-links|${c.JWT_SECRET ?? DEV_JWT_SECRET}`).digest('hex');
+  return { ...c, mongodbUri: c.BILLING_MONGODB_URI ?? c.MONGODB_URI, linkSecret };
 }

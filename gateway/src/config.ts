@@ -2,11 +2,35 @@ import path from 'node:path';
 import { z } from 'zod';
 import { authEnv, bool, httpUrl, logLevel, loadConfig, port } from '@exchange/platform';
 
+const positiveInt = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
+const nonNegativeInt = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
+
+/** `name=url,name=url`: per-subgraph URL overrides on top of the supergraph's own URLs. */
+const subgraphUrls = z
+  .string()
+  .default('')
+  .transform((v, ctx) => {
+    const out: Record<string, string> = {};
+    for (const part of v.split(',').map((s) => s.trim()).filter(Boolean)) {
+      const eq = part.indexOf('=');
+      const name = eq > 0 ? part.slice(0, eq).trim() : '';
+      const url = eq > 0 ? part.slice(eq + 1).trim() : '';
+      if (!name || !httpUrl.safeParse(url).success) {
+        ctx.addIssue({ code: 'custom', message: `"${part}" is not name=http(s)://url` });
+        return z.NEVER;
+      }
+      out[name] = url;
+    }
+    return out;
+  });
+
 const schema = z.object({
   GATEWAY_HOST: z.string().default('127.0.0.1'),
   GATEWAY_PORT: port(4000),
   MODERATOR_URL: httpUrl.default('http://127.0.0.1:4001/graphql'),
   BILLING_URL: httpUrl.default('http://127.0.0.1:4002/graphql'),
+  /** Extra per-subgraph URL overrides (`name=url,…`); win over MODERATOR_URL/BILLING_URL and the supergraph. */
+  SUBGRAPH_URLS: subgraphUrls,
   SUPERGRAPH_PATH: z.string().default(path.resolve(__dirname, '..', '..', 'schema', 'supergraph.graphql')),
   /** Development only: compose from the live subgraphs instead of the committed supergraph. */
   INTROSPECT_AND_COMPOSE: bool(false),
@@ -14,7 +38,23 @@ const schema = z.object({
   PUBSUB_PREFIX: z.string().default('exchange:'),
   INTROSPECTION: bool(true),
   LANDING_PAGE: bool(true),
-  BODY_LIMIT: z.string().regex(/^\d+(kb|mb)$/, 'e.g. 1mb').default('32mb'),
+  BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/, 'e.g. 1mb').default('32mb'),
+  /** Deepest field nesting an operation may have (root fields are depth 1; introspection is not counted). */
+  MAX_QUERY_DEPTH: positiveInt(12),
+  /** Highest cost an operation may have: every field costs 1, multiplied by the sizes of the lists around it. */
+  MAX_QUERY_COST: positiveInt(5000),
+  /** Assumed size of a list field without a `first`/`last`/`limit`/`take` argument, for the cost estimate. */
+  DEFAULT_LIST_SIZE: positiveInt(10),
+  /** Per attempt, per subgraph HTTP request. */
+  SUBGRAPH_TIMEOUT_MS: positiveInt(10000),
+  /** Extra attempts for idempotent operations (queries) after a network error, timeout or 502/503/504; mutations are never retried. */
+  SUBGRAPH_RETRIES: nonNegativeInt(2),
+  /** JSON file `{ "<sha256 of the query text>": "<query>" }`: when set, PARTNER tokens may only run these operations. */
+  PARTNER_OPERATIONS_FILE: z.string().optional(),
+  /** Events buffered per subscription while earlier ones are still being completed; beyond it the subscription ends with an error. */
+  SUBSCRIPTION_QUEUE_LIMIT: positiveInt(256),
+  /** Ping interval on upstream subgraph WebSockets; no pong within it closes the socket and errors its subscriptions. */
+  UPSTREAM_KEEPALIVE_MS: nonNegativeInt(12000),
   LOG_LEVEL: logLevel,
   ...authEnv,
 });

@@ -1,9 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import type { Connection } from 'mongoose';
 import {
   connectDatabase,
   createLogger,
   createMetrics,
   createPubSub,
+  createTokenSigner,
   createTokenVerifier,
   databaseReachable,
   startSubgraphServer,
@@ -15,6 +17,14 @@ import type { ModeratorConfig } from './config';
 import { registerModels, type ModeratorModels } from './store/models';
 import { buildModeratorSchema } from './graphql/schema';
 import type { ModeratorContext } from './graphql/context';
+import { createLoaders } from './graphql/loaders';
+import { AuctionService } from './services/auction';
+import { OutboxWorker } from './services/outbox';
+import { PartyService, seedDemoParties } from './services/parties';
+import { RelayService } from './services/relays';
+import { RoutingService } from './services/routing';
+import { createScheduler, type Ticker } from './services/scheduler';
+import type { ModeratorServices } from './services';
 
 export interface ModeratorApp {
   url: string;
@@ -23,16 +33,71 @@ export interface ModeratorApp {
   conn: Connection;
   models: ModeratorModels;
   pubsub: PubSub;
+  /** Unique per process start; recorded as `closedBy` and as the outbox lease owner. */
+  instanceId: string;
+  services: ModeratorServices;
+  scheduler: Ticker | null;
+  outbox: OutboxWorker | null;
+  /** Whether this start seeded the demo parties. */
+  seeded: boolean;
   stop(): Promise<void>;
 }
 
-/** Wires the moderator: its own database, pub/sub, token verification and the subgraph server. */
+/** Wires the moderator: its own database, pub/sub, token verification, workers and the subgraph server. */
 export async function createModeratorApp(config: ModeratorConfig, opts: { logger?: Logger } = {}): Promise<ModeratorApp> {
   const logger = opts.logger ?? createLogger('moderator', config.LOG_LEVEL);
+  const instanceId = `moderator-${randomBytes(6).toString('hex')}`;
   const conn = await connectDatabase(config.mongodbUri, config.MODERATOR_DB_NAME, logger);
   const models = registerModels(conn);
   await syncIndexes(conn);
+  const seeded = config.SEED_DEMO_DATA ? await seedDemoParties(models) : false;
   const pubsub = await createPubSub(config.REDIS_URL, config.PUBSUB_PREFIX, logger);
+
+  const routing = new RoutingService(models, pubsub, logger);
+  await routing.start();
+
+  let outbox: OutboxWorker | null = null;
+  if (config.OUTBOX_ENABLED) {
+    const sign = await createTokenSigner({
+      JWT_SECRET: config.JWT_SECRET,
+      signingKeyFile: config.MODERATOR_SIGNING_KEY_FILE,
+      issuer: config.JWT_ISSUER,
+      audience: config.JWT_AUDIENCE,
+    });
+    outbox = new OutboxWorker(models, logger, {
+      instanceId,
+      billingUrl: config.BILLING_URL,
+      intervalMs: config.OUTBOX_INTERVAL_MS,
+      batchSize: config.OUTBOX_BATCH_SIZE,
+      backoffBaseMs: config.OUTBOX_BACKOFF_BASE_MS,
+      backoffMaxMs: config.OUTBOX_BACKOFF_MAX_MS,
+      leaseMs: config.OUTBOX_LEASE_MS,
+      timeoutMs: config.BILLING_TIMEOUT_MS,
+      token: () => sign('moderator', 'MODERATOR', '5m'),
+    });
+  }
+
+  const auction = new AuctionService(models, pubsub, logger, {
+    instanceId,
+    closeLeaseMs: config.CLOSE_LEASE_MS,
+    hooks: {
+      onSelection: async (sel) => {
+        outbox?.kick();
+        await routing.onSelection(sel);
+      },
+    },
+  });
+  const services: ModeratorServices = {
+    models,
+    pubsub,
+    logger,
+    parties: new PartyService(models),
+    auction,
+    routing,
+    relays: new RelayService(models, pubsub, logger),
+    pseudonymSecret: config.BOARD_PSEUDONYM_SECRET,
+  };
+
   const server = await startSubgraphServer<ModeratorContext>({
     service: 'moderator',
     schema: buildModeratorSchema(),
@@ -43,8 +108,13 @@ export async function createModeratorApp(config: ModeratorConfig, opts: { logger
     metrics: createMetrics('moderator'),
     introspection: config.INTROSPECTION,
     ready: () => databaseReachable(conn),
-    buildContext: (base) => ({ ...base, models }),
+    buildContext: (base) => ({ ...base, models, services, loaders: createLoaders(models) }),
   });
+
+  const scheduler = config.SCHEDULER_ENABLED ? createScheduler(models, auction, logger, config.SCHEDULER_INTERVAL_MS) : null;
+  scheduler?.start();
+  outbox?.start();
+
   return {
     url: server.url,
     port: server.port,
@@ -52,8 +122,16 @@ export async function createModeratorApp(config: ModeratorConfig, opts: { logger
     conn,
     models,
     pubsub,
+    instanceId,
+    services,
+    scheduler,
+    outbox,
+    seeded,
     async stop() {
+      await scheduler?.stop();
+      await outbox?.stop();
       await server.stop();
+      await routing.stop();
       await pubsub.close();
       await conn.close();
     },

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { authEnv, bool, httpUrl, logLevel, loadConfig, mongoUri, port } from '@exchange/platform';
 
+const ms = (fallback: number, min = 10) => z.coerce.number().int().min(min).max(86_400_000).default(fallback);
+
 const schema = z.object({
   MODERATOR_HOST: z.string().default('127.0.0.1'),
   MODERATOR_PORT: port(4001),
@@ -15,6 +17,21 @@ const schema = z.object({
   SEED_DEMO_DATA: bool(false),
   INTROSPECTION: bool(true),
   LOG_LEVEL: logLevel,
+  /** The scheduler closes requests whose biddingClosesAt has passed; every instance may run it. */
+  SCHEDULER_ENABLED: bool(true),
+  SCHEDULER_INTERVAL_MS: ms(1000),
+  /** A close claimed by an instance that died is taken over after this long. */
+  CLOSE_LEASE_MS: ms(30_000),
+  /** The outbox worker delivers selection records to billing's recordSelection. */
+  OUTBOX_ENABLED: bool(true),
+  OUTBOX_INTERVAL_MS: ms(1000),
+  OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(20),
+  /** First retry delay; doubles per failed attempt up to OUTBOX_BACKOFF_MAX_MS. */
+  OUTBOX_BACKOFF_BASE_MS: ms(1000, 1),
+  OUTBOX_BACKOFF_MAX_MS: ms(300_000, 1),
+  /** How long a claimed delivery belongs to one instance before another may take it over. */
+  OUTBOX_LEASE_MS: ms(30_000),
+  BILLING_TIMEOUT_MS: ms(10_000),
   ...authEnv,
 });
 

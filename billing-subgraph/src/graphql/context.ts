@@ -1,6 +1,79 @@
+import DataLoader from 'dataloader';
 import type { BaseContext } from '@exchange/platform';
-import type { BillingModels } from '../store/models';
+import { Dec, formatTotal } from '../domain';
+import type { Deps } from '../services/deps';
+import type { BillDoc, BillingModels, DeliveryDoc, LedgerDoc, SelectionDoc, UsageDoc } from '../store/models';
+
+export interface Loaders {
+  bill: DataLoader<string, BillDoc | null>;
+  selection: DataLoader<string, SelectionDoc | null>;
+  usage: DataLoader<string, UsageDoc | null>;
+  deliveries: DataLoader<string, DeliveryDoc[]>;
+  ledgerByPayment: DataLoader<string, LedgerDoc[]>;
+  billsByRequest: DataLoader<string, BillDoc[]>;
+  outstandingByBuyer: DataLoader<string, { amount: string; currency: string }[]>;
+  outstandingByCarrier: DataLoader<string, { amount: string; currency: string }[]>;
+}
 
 export interface BillingContext extends BaseContext {
   models: BillingModels;
+  deps: Deps;
+  loaders: Loaders;
+}
+
+function byId<T extends { _id: string }>(ids: readonly string[], docs: T[]): (T | null)[] {
+  const m = new Map(docs.map((d) => [d._id, d]));
+  return ids.map((id) => m.get(id) ?? null);
+}
+
+function grouped<T>(ids: readonly string[], docs: T[], key: (d: T) => string): T[][] {
+  const m = new Map<string, T[]>();
+  for (const d of docs) {
+    const k = key(d);
+    let l = m.get(k);
+    if (!l) m.set(k, (l = []));
+    l.push(d);
+  }
+  return ids.map((id) => m.get(id) ?? []);
+}
+
+/** Outstanding (total − paid) per party and currency, summed exactly while streaming a cursor. */
+async function outstanding(models: BillingModels, field: 'buyerId' | 'carrierId', ids: readonly string[]) {
+  const acc = new Map<string, Map<string, Dec>>();
+  const cursor = models.Bill.find({ [field]: { $in: [...ids] }, status: { $in: ['ISSUED', 'PARTIALLY_PAID'] } })
+    .select({ buyerId: 1, carrierId: 1, total: 1, paidAmount: 1, currency: 1 })
+    .lean()
+    .cursor({ batchSize: 1000 });
+  for await (const b of cursor) {
+    if (!b.total || !b.currency) continue;
+    const party = b[field]!;
+    let m = acc.get(party);
+    if (!m) acc.set(party, (m = new Map()));
+    m.set(b.currency, (m.get(b.currency) ?? new Dec(0)).plus(b.total).minus(b.paidAmount ?? '0'));
+  }
+  return ids.map((id) =>
+    [...(acc.get(id) ?? new Map<string, Dec>())]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([currency, amount]) => ({ currency, amount: formatTotal(amount, currency) })),
+  );
+}
+
+/** Per-request loaders: N entity lookups cost one round trip per kind. */
+export function createLoaders(models: BillingModels): Loaders {
+  return {
+    bill: new DataLoader(async (ids) => byId(ids, (await models.Bill.find({ _id: { $in: [...ids] } }).lean().exec()) as BillDoc[])),
+    selection: new DataLoader(async (ids) => byId(ids, (await models.Selection.find({ _id: { $in: [...ids] } }).lean().exec()) as SelectionDoc[])),
+    usage: new DataLoader(async (ids) => byId(ids, (await models.Usage.find({ _id: { $in: [...ids] } }).lean().exec()) as UsageDoc[])),
+    deliveries: new DataLoader(async (ids) =>
+      grouped(ids, ((await models.Delivery.find({ billId: { $in: [...ids] } }).lean().exec()) as DeliveryDoc[]).sort((a, b) => (a._id < b._id ? -1 : 1)), (d) => d.billId),
+    ),
+    ledgerByPayment: new DataLoader(async (ids) =>
+      grouped(ids, ((await models.Ledger.find({ paymentId: { $in: [...ids] } }).lean().exec()) as LedgerDoc[]).sort((a, b) => (a._id < b._id ? -1 : 1)), (d) => d.paymentId!),
+    ),
+    billsByRequest: new DataLoader(async (ids) =>
+      grouped(ids, (await models.Bill.find({ requestId: { $in: [...ids] }, status: { $ne: 'DRAFT' } }).sort({ issuedAt: 1, _id: 1 }).lean().exec()) as BillDoc[], (b) => b.requestId!),
+    ),
+    outstandingByBuyer: new DataLoader((ids) => outstanding(models, 'buyerId', ids)),
+    outstandingByCarrier: new DataLoader((ids) => outstanding(models, 'carrierId', ids)),
+  };
 }

@@ -1,22 +1,432 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parse } from 'graphql';
+import { GraphQLScalarType, Kind, parse } from 'graphql';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import type { Identity } from '@exchange/platform';
+import { Dec, formatTotal } from '../domain';
+import {
+  decodeCursor,
+  encodeCursor,
+  forbiddenError,
+  isOperator,
+  maySeeParty,
+  pageSize,
+  partyScope,
+  requireIdentity,
+  requireRole,
+  badInput,
+} from '../services/access';
+import { generateBills } from '../services/bills';
+import { documentUrls } from '../services/delivery';
+import { BILL_ISSUED_TOPIC, type BillIssuedEvent } from '../services/deps';
+import { pollFeed, registerFeed } from '../services/feeds';
+import { recordPayment, settlementStatement } from '../services/payments';
+import { recordSelection } from '../services/selection';
+import { ingestUsage } from '../services/usage';
+import type { BillDoc, BillingRecordDoc, FeedDoc, LedgerDoc, PaymentDoc, PaymentEmbed, SelectionDoc, UsageDoc } from '../store/models';
 import type { BillingContext } from './context';
 
 /** The SDL users read lives in schema/billing.graphql; resolvers here only translate. */
 export const SDL_PATH = path.resolve(__dirname, '..', '..', '..', 'schema', 'billing.graphql');
 
+type Ctx = BillingContext;
+type Args = Record<string, any>;
+
+const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : v);
+
+const DateTime = new GraphQLScalarType({
+  name: 'DateTime',
+  serialize: iso,
+  // Values are checked by the services (so one bad usage record never fails a whole batch).
+  parseValue: (v) => v,
+  parseLiteral: (ast) => (ast.kind === Kind.STRING ? ast.value : null),
+});
+const Decimal = new GraphQLScalarType({
+  name: 'Decimal',
+  serialize: (v) => (typeof v === 'string' ? v : v === null || v === undefined ? v : String(v)),
+  parseValue: (v) => v,
+  parseLiteral: (ast) => (ast.kind === Kind.STRING || ast.kind === Kind.INT || ast.kind === Kind.FLOAT ? ast.value : null),
+});
+
+const OPS_ONLY = ['ADMIN', 'BILLING_AGENT'] as const;
+
+function money(amount: string | undefined, currency: string | undefined) {
+  return { amount: amount ?? '0', currency: currency ?? '' };
+}
+
+function billVisible(id: Identity, b: BillDoc | null): b is BillDoc {
+  return !!b && b.status !== 'DRAFT' && maySeeParty(id, b.buyerId, b.carrierId);
+}
+
+/** Mongo filter of a bills query for this caller, or FORBIDDEN when it asks for another party's bills. */
+function billQuery(id: Identity, filter: Args | null | undefined, fixed: Record<string, unknown> = {}) {
+  const scope = partyScope(id);
+  if (!scope) throw forbiddenError(`${id.role} may not list bills`);
+  const f = filter ?? {};
+  const q: Record<string, any> = { status: { $ne: 'DRAFT' }, ...fixed };
+  if (f.kind) q.kind = f.kind;
+  if (f.status) q.status = f.status;
+  for (const k of ['buyerId', 'carrierId', 'requestId'] as const) if (typeof f[k] === 'string') q[k] = f[k];
+  for (const [k, v] of Object.entries(scope)) {
+    if (q[k] !== undefined && q[k] !== v) throw forbiddenError(`a ${id.role} only sees its own bills`);
+    q[k] = v;
+  }
+  if (f.issuedFrom || f.issuedTo) {
+    q.issuedAt = {};
+    if (f.issuedFrom) q.issuedAt.$gte = new Date(f.issuedFrom);
+    if (f.issuedTo) q.issuedAt.$lt = new Date(f.issuedTo);
+    for (const [k, v] of Object.entries(q.issuedAt)) if (Number.isNaN((v as Date).getTime())) throw badInput(`filter.${k === '$gte' ? 'issuedFrom' : 'issuedTo'}`, 'must be an ISO 8601 date-time');
+  }
+  return q;
+}
+
+async function pageBills(ctx: Ctx, q: Record<string, any>, first: number | undefined, after: string | undefined) {
+  const n = pageSize(first, 50, 500);
+  const c = decodeCursor(after);
+  if (c) {
+    const at = new Date(String(c[0]));
+    q.$or = [{ issuedAt: { $lt: at } }, { issuedAt: at, _id: { $lt: String(c[1]) } }];
+  }
+  const docs = (await ctx.models.Bill.find(q).sort({ issuedAt: -1, _id: -1 }).limit(n + 1).lean().exec()) as BillDoc[];
+  const nodes = docs.slice(0, n);
+  for (const b of nodes) ctx.loaders.bill.prime(b._id, b);
+  const last = nodes[nodes.length - 1];
+  return { nodes, endCursor: docs.length > n && last ? encodeCursor([last.issuedAt.toISOString(), last._id]) : null };
+}
+
+async function pageById<T extends { _id: string }>(query: { find(q: any): any }, q: Record<string, any>, first: number | undefined, after: string | undefined, dflt: number, max: number) {
+  const n = pageSize(first, dflt, max);
+  const c = decodeCursor(after);
+  if (c) q._id = { $gt: String(c[0]) };
+  const docs = (await query.find(q).sort({ _id: 1 }).limit(n + 1).lean().exec()) as T[];
+  const nodes = docs.slice(0, n);
+  return { nodes, endCursor: docs.length > n ? encodeCursor([nodes[nodes.length - 1]._id]) : null };
+}
+
+function selectionVisible(id: Identity, s: SelectionDoc | null): s is SelectionDoc {
+  return !!s && maySeeParty(id, s.buyerId, s.carrierId);
+}
+
+async function requestRecordsAllowed(ctx: Ctx, id: Identity, requestId: string): Promise<Record<string, unknown>> {
+  const scope = partyScope(id);
+  if (!scope) throw forbiddenError(`${id.role} may not read billing records`);
+  return { requestId, ...scope };
+}
+
+function filteredIterator<T>(source: AsyncIterableIterator<T>, keep: (v: T) => boolean): AsyncIterableIterator<T> {
+  return {
+    async next() {
+      for (;;) {
+        const r = await source.next();
+        if (r.done || keep(r.value)) return r;
+      }
+    },
+    return: () => source.return!(),
+    throw: (e) => source.throw!(e),
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}
+
+const embedToPayment = (b: BillDoc, p: PaymentEmbed): PaymentDoc => ({
+  _id: p.id,
+  billId: b._id,
+  buyerId: b.buyerId!,
+  carrierId: b.carrierId!,
+  amount: p.amount,
+  currency: b.currency!,
+  path: p.path,
+  reference: p.reference ?? null,
+  recordedBy: p.recordedBy,
+  receivedAt: p.receivedAt,
+});
+
 export function buildBillingSchema() {
-  const resolvers: GraphQLResolverMap<BillingContext> = {
+  const resolvers: Record<string, any> = {
+    DateTime,
+    Decimal,
     Query: {
-      billingVersion: () => '0.1.0',
+      billingVersion: () => '1.0.0',
+      selectionRecord: async (_: unknown, { id }: Args, ctx: Ctx) => {
+        const who = requireIdentity(ctx.identity);
+        const s = await ctx.loaders.selection.load(id);
+        return selectionVisible(who, s) ? s : null;
+      },
+      bill: async (_: unknown, { id }: Args, ctx: Ctx) => {
+        const who = requireIdentity(ctx.identity);
+        const b = await ctx.loaders.bill.load(id);
+        if (!b || b.status === 'DRAFT') return null;
+        if (!billVisible(who, b)) throw forbiddenError('this bill belongs to other parties');
+        return b;
+      },
+      bills: (_: unknown, { filter, first, after }: Args, ctx: Ctx) => pageBills(ctx, billQuery(requireIdentity(ctx.identity), filter), first, after),
+      usageRecords: async (_: unknown, { filter, first, after }: Args, ctx: Ctx) => {
+        const who = requireIdentity(ctx.identity);
+        const scope = partyScope(who);
+        if (!scope) throw forbiddenError(`${who.role} may not list usage records`);
+        const f = filter ?? {};
+        const q: Record<string, any> = {};
+        for (const k of ['status', 'buyerId', 'carrierId', 'requestId', 'source', 'recordId']) if (typeof f[k] === 'string') q[k] = f[k];
+        for (const [k, v] of Object.entries(scope)) {
+          if (q[k] !== undefined && q[k] !== v) throw forbiddenError(`a ${who.role} only sees its own usage`);
+          q[k] = v;
+        }
+        return pageById<UsageDoc>(ctx.models.Usage, q, first, after, 100, 1000);
+      },
+      rejectedUsage: async (_: unknown, { filter, first, after }: Args, ctx: Ctx) => {
+        const who = requireIdentity(ctx.identity);
+        const q: Record<string, any> = {};
+        if (!isOperator(who)) {
+          if (!['CARRIER', 'METER', 'LEC'].includes(who.role)) throw forbiddenError(`${who.role} does not report usage`);
+          q.reportedBy = `${who.role}:${who.sub}`;
+        }
+        const f = filter ?? {};
+        for (const k of ['recordId', 'batchId', 'source']) if (typeof f[k] === 'string') q[k] = f[k];
+        if (f.from || f.to) {
+          q.rejectedAt = {};
+          if (f.from) q.rejectedAt.$gte = new Date(f.from);
+          if (f.to) q.rejectedAt.$lt = new Date(f.to);
+        }
+        const n = pageSize(first, 100, 1000);
+        const c = decodeCursor(after);
+        if (c) q.$or = [{ rejectedAt: { $lt: new Date(String(c[0])) } }, { rejectedAt: new Date(String(c[0])), _id: { $lt: String(c[1]) } }];
+        const docs = await ctx.models.Rejected.find(q).sort({ rejectedAt: -1, _id: -1 }).limit(n + 1).lean().exec();
+        const nodes = docs.slice(0, n);
+        const last = nodes[nodes.length - 1];
+        return { nodes, endCursor: docs.length > n && last ? encodeCursor([last.rejectedAt.toISOString(), last._id]) : null };
+      },
+      billingRecords: async (_: unknown, { requestId, first, after }: Args, ctx: Ctx) => {
+        const who = requireIdentity(ctx.identity);
+        return pageById<BillingRecordDoc>(ctx.models.BillingRecord, await requestRecordsAllowed(ctx, who, requestId), first, after, 100, 1000);
+      },
+      usageFeed: (_: unknown, { id }: Args, ctx: Ctx) => {
+        requireRole(ctx.identity, OPS_ONLY, 'usageFeed');
+        return ctx.models.Feed.findById(id).lean().exec();
+      },
+      usageFeeds: (_: unknown, __: Args, ctx: Ctx) => {
+        requireRole(ctx.identity, OPS_ONLY, 'usageFeeds');
+        return ctx.models.Feed.find({}).sort({ _id: 1 }).lean().exec();
+      },
+      usageReporters: (_: unknown, __: Args, ctx: Ctx) => {
+        requireRole(ctx.identity, OPS_ONLY, 'usageReporters');
+        return ctx.models.Reporter.find({}).sort({ _id: 1 }).lean().exec();
+      },
+      settlementStatement: (_: unknown, { carrierId, period }: Args, ctx: Ctx) => {
+        const who = requireIdentity(ctx.identity);
+        if (!(who.role === 'ADMIN' || who.role === 'BILLING_AGENT' || (who.role === 'CARRIER' && who.sub === carrierId))) {
+          throw forbiddenError('a settlement statement is for the carrier itself, BILLING_AGENT or ADMIN');
+        }
+        return settlementStatement(ctx.deps, carrierId, period);
+      },
+      ledgerEntries: async (_: unknown, { billId }: Args, ctx: Ctx) => {
+        const who = requireIdentity(ctx.identity);
+        const b = await ctx.loaders.bill.load(billId);
+        if (!b || b.status === 'DRAFT') return [];
+        if (!(who.role === 'ADMIN' || who.role === 'BILLING_AGENT' || maySeeParty(who, b.buyerId, b.carrierId))) throw forbiddenError('this bill belongs to other parties');
+        return ctx.models.Ledger.find({ billId }).sort({ postedAt: 1, _id: 1 }).lean().exec();
+      },
+    },
+    Mutation: {
+      recordSelection: (_: unknown, { input }: Args, ctx: Ctx) => {
+        requireRole(ctx.identity, ['MODERATOR'], 'recordSelection');
+        return recordSelection(ctx.deps, input);
+      },
+      ingestUsage: (_: unknown, { records }: Args, ctx: Ctx) => {
+        const who = requireIdentity(ctx.identity);
+        return ingestUsage(ctx.deps, who, records, { strictEntitlement: true });
+      },
+      registerUsageReporter: async (_: unknown, { input }: Args, ctx: Ctx) => {
+        requireRole(ctx.identity, OPS_ONLY, 'registerUsageReporter');
+        if (typeof input.id !== 'string' || input.id === '' || input.id.length > 200) throw badInput('input.id', 'input.id is required');
+        if (input.kind !== 'METER' && input.kind !== 'LEC') throw badInput('input.kind', 'input.kind must be METER or LEC');
+        if (!Array.isArray(input.buyerIds) || input.buyerIds.some((b: unknown) => typeof b !== 'string' || b === '')) throw badInput('input.buyerIds', 'input.buyerIds must list buyer ids');
+        const doc = { _id: input.id, kind: input.kind, buyerIds: [...new Set<string>(input.buyerIds)], updatedAt: new Date() };
+        await ctx.models.Reporter.replaceOne({ _id: doc._id }, doc, { upsert: true }).exec();
+        return doc;
+      },
+      registerUsageFeed: (_: unknown, { input }: Args, ctx: Ctx) => {
+        const who = requireRole(ctx.identity, OPS_ONLY, 'registerUsageFeed');
+        return registerFeed(ctx.deps, who, input);
+      },
+      pollUsageFeed: (_: unknown, { id }: Args, ctx: Ctx) => {
+        requireRole(ctx.identity, OPS_ONLY, 'pollUsageFeed');
+        return pollFeed(ctx.deps, id, { force: true });
+      },
+      generateBills: async (_: unknown, { period, groupBy }: Args, ctx: Ctx) => {
+        requireRole(ctx.identity, OPS_ONLY, 'generateBills');
+        return generateBills(ctx.deps, period, groupBy ?? 'BUYER_REQUEST');
+      },
+      registerBillingWebhook: async (_: unknown, { input }: Args, ctx: Ctx) => {
+        const who = requireIdentity(ctx.identity);
+        const self = (who.role === 'BUYER' || who.role === 'CARRIER') && who.sub === input.partyId;
+        if (!self && who.role !== 'ADMIN' && who.role !== 'BILLING_AGENT') throw forbiddenError('a party registers its own webhook (or BILLING_AGENT / ADMIN for it)');
+        if (typeof input.partyId !== 'string' || input.partyId === '') throw badInput('input.partyId', 'input.partyId is required');
+        let url: URL;
+        try {
+          url = new URL(input.url);
+        } catch {
+          throw badInput('input.url', 'input.url must be an absolute http(s) URL');
+        }
+        if (url.protocol !== 'http:' && url.protocol !== 'https:') throw badInput('input.url', 'input.url must be an http(s) URL');
+        if (typeof input.secret !== 'string' || input.secret.length < 16 || input.secret.length > 500) throw badInput('input.secret', 'input.secret must be 16 to 500 characters');
+        const doc = { _id: input.partyId, url: url.toString(), secret: input.secret, updatedAt: new Date() };
+        await ctx.models.Webhook.replaceOne({ _id: doc._id }, doc, { upsert: true }).exec();
+        return doc;
+      },
+      recordPayment: (_: unknown, { input }: Args, ctx: Ctx) => recordPayment(ctx.deps, requireIdentity(ctx.identity), input),
+    },
+    Subscription: {
+      billIssued: {
+        subscribe: (_: unknown, __: Args, ctx: Ctx) => {
+          const who = requireIdentity(ctx.identity);
+          if (!isOperator(who) && who.role !== 'BUYER' && who.role !== 'CARRIER') throw forbiddenError(`${who.role} does not receive bills`);
+          return filteredIterator(ctx.deps.pubsub.subscribe<BillIssuedEvent>(BILL_ISSUED_TOPIC), (e) => maySeeParty(who, e.buyerId, e.carrierId));
+        },
+        resolve: async (e: BillIssuedEvent, _: Args, ctx: Ctx) => {
+          ctx.loaders.bill.clear(e.billId);
+          return ctx.loaders.bill.load(e.billId);
+        },
+      },
+    },
+    Buyer: {
+      __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
+      bills: (b: { id: string }, { filter, first, after }: Args, ctx: Ctx) => {
+        const who = requireIdentity(ctx.identity);
+        if (!maySeeParty(who, b.id, null) || (who.role === 'MODERATOR' && false)) throw forbiddenError('only the buyer itself, BILLING_AGENT or ADMIN see its bills');
+        return pageBills(ctx, billQuery(who, filter, { buyerId: b.id }), first, after);
+      },
+      balance: (b: { id: string }, _: Args, ctx: Ctx) => {
+        const who = requireIdentity(ctx.identity);
+        if (!maySeeParty(who, b.id, null)) throw forbiddenError('only the buyer itself, BILLING_AGENT or ADMIN see its balance');
+        return ctx.loaders.outstandingByBuyer.load(b.id);
+      },
+    },
+    Carrier: {
+      __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
+      bills: (c: { id: string }, { filter, first, after }: Args, ctx: Ctx) => {
+        const who = requireIdentity(ctx.identity);
+        if (!maySeeParty(who, null, c.id)) throw forbiddenError('only the carrier itself, BILLING_AGENT or ADMIN see its bills');
+        return pageBills(ctx, billQuery(who, filter, { carrierId: c.id }), first, after);
+      },
+      receivables: (c: { id: string }, _: Args, ctx: Ctx) => {
+        const who = requireIdentity(ctx.identity);
+        if (!maySeeParty(who, null, c.id)) throw forbiddenError('only the carrier itself, BILLING_AGENT or ADMIN see its receivables');
+        return ctx.loaders.outstandingByCarrier.load(c.id);
+      },
+      settlementStatement: (c: { id: string }, { period }: Args, ctx: Ctx) => {
+        const who = requireIdentity(ctx.identity);
+        if (!(who.role === 'ADMIN' || who.role === 'BILLING_AGENT' || (who.role === 'CARRIER' && who.sub === c.id))) throw forbiddenError('a settlement statement is for the carrier itself, BILLING_AGENT or ADMIN');
+        return settlementStatement(ctx.deps, c.id, period);
+      },
     },
     ServiceRequest: {
       __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
-      billCount: (r: { id: string }, _: unknown, ctx: BillingContext) => ctx.models.Bill.countDocuments({ requestId: r.id }).exec(),
+      billCount: async (r: { id: string }, _: Args, ctx: Ctx) => {
+        const who = requireIdentity(ctx.identity);
+        return (await ctx.loaders.billsByRequest.load(r.id)).filter((b) => maySeeParty(who, b.buyerId, b.carrierId)).length;
+      },
+      bills: async (r: { id: string }, _: Args, ctx: Ctx) => {
+        const who = requireIdentity(ctx.identity);
+        return (await ctx.loaders.billsByRequest.load(r.id)).filter((b) => maySeeParty(who, b.buyerId, b.carrierId));
+      },
+      billingRecords: async (r: { id: string }, { first, after }: Args, ctx: Ctx) => {
+        const who = requireIdentity(ctx.identity);
+        return pageById<BillingRecordDoc>(ctx.models.BillingRecord, await requestRecordsAllowed(ctx, who, r.id), first, after, 100, 1000);
+      },
+      usageSummary: async (r: { id: string }, _: Args, ctx: Ctx) => {
+        const who = requireIdentity(ctx.identity);
+        const q = await requestRecordsAllowed(ctx, who, r.id);
+        const acc = new Map<string, { period: string; serviceType: string; unit: string; records: number; qty: Dec; amount: Dec; currency: string }>();
+        const cursor = ctx.models.BillingRecord.find(q).select({ period: 1, serviceType: 1, unit: 1, billableQuantity: 1, amount: 1, currency: 1 }).lean().cursor({ batchSize: 2000 });
+        for await (const b of cursor) {
+          const k = `${b.period}|${b.serviceType}|${b.unit}|${b.currency}`;
+          const cur = acc.get(k) ?? { period: b.period, serviceType: b.serviceType, unit: b.unit, records: 0, qty: new Dec(0), amount: new Dec(0), currency: b.currency };
+          cur.records++;
+          cur.qty = cur.qty.plus(b.billableQuantity);
+          cur.amount = cur.amount.plus(b.amount);
+          acc.set(k, cur);
+        }
+        return [...acc.values()]
+          .sort((a, b) => (a.period < b.period ? -1 : a.period > b.period ? 1 : 0))
+          .map((s) => ({ period: s.period, serviceType: s.serviceType, unit: s.unit, records: s.records, billableQuantity: s.qty.toFixed(), amount: { amount: s.amount.toFixed(6), currency: s.currency } }));
+      },
     },
+    SelectionRecord: {
+      __resolveReference: async (ref: { id: string }, ctx: Ctx) => {
+        const who = requireIdentity(ctx.identity);
+        const s = await ctx.loaders.selection.load(ref.id);
+        return selectionVisible(who, s) ? s : null;
+      },
+      id: (s: SelectionDoc) => s._id,
+      request: (s: SelectionDoc) => ({ __typename: 'ServiceRequest', id: s.requestId }),
+      interval: (s: SelectionDoc) => ({ start: s.intervalStart, end: s.intervalEnd }),
+      incentive: (s: SelectionDoc) => ({ ...s.incentive, tiers: s.incentive.tiers ?? [] }),
+      advanceBill: (s: SelectionDoc, _: Args, ctx: Ctx) => (s.advanceBillId ? ctx.loaders.bill.load(s.advanceBillId) : null),
+    },
+    UsageRecord: {
+      __resolveReference: async (ref: { id: string }, ctx: Ctx) => {
+        const who = requireIdentity(ctx.identity);
+        const u = await ctx.loaders.usage.load(ref.id);
+        return u && maySeeParty(who, u.buyerId, u.carrierId) ? u : null;
+      },
+      id: (u: UsageDoc) => u._id,
+      volumeSamples: (u: UsageDoc) => u.volumeSamples ?? [],
+    },
+    BillingRecord: {
+      __resolveReference: async (ref: { id: string }, ctx: Ctx) => {
+        const who = requireIdentity(ctx.identity);
+        const r = (await ctx.models.BillingRecord.findById(ref.id).lean().exec()) as BillingRecordDoc | null;
+        return r && maySeeParty(who, r.buyerId, r.carrierId) ? r : null;
+      },
+      id: (r: BillingRecordDoc) => r._id,
+      request: (r: BillingRecordDoc) => ({ __typename: 'ServiceRequest', id: r.requestId }),
+      usage: (r: BillingRecordDoc, _: Args, ctx: Ctx) => ctx.loaders.usage.load(r.usageId),
+      amount: (r: BillingRecordDoc) => money(r.amount, r.currency),
+    },
+    Bill: {
+      __resolveReference: async (ref: { id: string }, ctx: Ctx) => {
+        const who = requireIdentity(ctx.identity);
+        const b = await ctx.loaders.bill.load(ref.id);
+        return billVisible(who, b) ? b : null;
+      },
+      id: (b: BillDoc) => b._id,
+      buyer: (b: BillDoc) => ({ __typename: 'Buyer', id: b.buyerId }),
+      carrier: (b: BillDoc) => ({ __typename: 'Carrier', id: b.carrierId }),
+      request: (b: BillDoc) => (b.requestId ? { __typename: 'ServiceRequest', id: b.requestId } : null),
+      period: (b: BillDoc) => ({ start: b.periodStart, end: b.periodEnd }),
+      sequence: (b: BillDoc) => b.sequence ?? 0,
+      lines: (b: BillDoc) => b.lines ?? [],
+      endUserSubtotals: (b: BillDoc) => b.endUserSubtotals ?? [],
+      subtotal: (b: BillDoc) => money(b.subtotal, b.currency),
+      total: (b: BillDoc) => money(b.total, b.currency),
+      paid: (b: BillDoc) => money(b.currency ? formatTotal(b.paidAmount ?? '0', b.currency) : b.paidAmount, b.currency),
+      outstanding: (b: BillDoc) => money(b.currency ? formatTotal(new Dec(b.total ?? '0').minus(b.paidAmount ?? '0'), b.currency) : '0', b.currency),
+      dueAt: (b: BillDoc) => b.dueAt ?? b.issuedAt,
+      recordCount: (b: BillDoc) => b.recordCount ?? 0,
+      deliveries: (b: BillDoc, _: Args, ctx: Ctx) => ctx.loaders.deliveries.load(b._id),
+      documentUrls: (b: BillDoc, _: Args, ctx: Ctx) => documentUrls(ctx.deps, b._id),
+      payments: (b: BillDoc) => (b.payments ?? []).map((p) => embedToPayment(b, p)),
+    },
+    Payment: {
+      __resolveReference: async (ref: { id: string }, ctx: Ctx) => {
+        const who = requireIdentity(ctx.identity);
+        const p = (await ctx.models.Payment.findById(ref.id).lean().exec()) as PaymentDoc | null;
+        return p && maySeeParty(who, p.buyerId, p.carrierId) ? p : null;
+      },
+      id: (p: PaymentDoc) => p._id,
+      amount: (p: PaymentDoc) => money(p.amount, p.currency),
+      ledgerEntries: (p: PaymentDoc, _: Args, ctx: Ctx) => ctx.loaders.ledgerByPayment.load(p._id),
+    },
+    LedgerEntry: {
+      paymentId: (l: LedgerDoc) => l.paymentId ?? null,
+    },
+    UsageFeed: { id: (f: FeedDoc) => f._id },
+    UsageReporter: { id: (r: { _id: string }) => r._id },
+    BillingWebhook: { partyId: (w: { _id: string }) => w._id },
+    RejectedUsage: { id: (r: { _id: string }) => r._id },
+    BillDelivery: {},
   };
   return buildSubgraphSchema({ typeDefs: parse(readFileSync(SDL_PATH, 'utf8')), resolvers: resolvers as GraphQLResolverMap<unknown> });
 }

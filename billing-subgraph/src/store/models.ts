@@ -1,21 +1,541 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 
+// Money and quantities are exact decimal strings everywhere (no Decimal128 on FerretDB 1.x).
+// Idempotency keys are unique indexes; state changes are single-document conditional updates.
+
+export interface SelectionDoc {
+  _id: string; // selectionId
+  requestId: string;
+  buyerId: string;
+  buyerIsReseller: boolean;
+  carrierId: string;
+  routes: { origin: string; destination: string; network?: string | null }[];
+  serviceType: 'VOICE' | 'DATA';
+  intervalStart: Date;
+  intervalEnd: Date;
+  quantity: string;
+  unit: 'MINUTE' | 'GB' | 'MBPS';
+  incentive: Record<string, any>; // NormalizedIncentive
+  selectedAt: Date;
+  recordedAt: Date;
+  advanceBillId?: string | null;
+}
+
+export type UsageStatus = 'UNASSOCIATED' | 'ASSOCIATED' | 'RATED';
+
+export interface UsageDoc {
+  _id: string; // `${source}:${recordId}`
+  recordId: string;
+  source: string;
+  equipmentId?: string;
+  buyerId: string;
+  carrierId: string;
+  requestId?: string | null;
+  reportedRequestId?: string | null;
+  selectionId?: string | null;
+  endUserId?: string;
+  intervalStart: Date;
+  intervalEnd: Date;
+  serviceType: 'VOICE' | 'DATA';
+  quantity: string;
+  destination?: string;
+  qos?: Record<string, number>;
+  minBandwidthMbps?: string;
+  maxBandwidthMbps?: string;
+  volumeSamples?: { at: Date; mbps: string }[];
+  status: UsageStatus;
+  unassociatedReason?: string | null;
+  reportedBy: string;
+  batchId: string;
+  receivedAt: Date;
+}
+
+export interface RejectedDoc {
+  _id: string;
+  batchId: string;
+  index: number;
+  recordId?: string | null;
+  source?: string | null;
+  field?: string | null;
+  reason: string;
+  raw: string;
+  reportedBy: string;
+  rejectedAt: Date;
+}
+
+export interface SegmentDoc {
+  tierIndex: number;
+  fromQuantity: string;
+  ratePerUnit: string;
+  quantity: string;
+  baseQuantity: string;
+  amount: string;
+}
+
+export interface BillingRecordDoc {
+  _id: string; // = usage _id (one billing record per usage record: the charge is guarded by it)
+  usageId: string;
+  requestId: string;
+  selectionId: string;
+  buyerId: string;
+  carrierId: string;
+  endUserId?: string | null;
+  period: string; // YYYY-MM (UTC) of intervalStart
+  intervalStart: Date;
+  serviceType: 'VOICE' | 'DATA';
+  unit: string;
+  billableQuantity: string;
+  billableBaseQuantity: string;
+  cumulativeBefore: string;
+  segments: SegmentDoc[];
+  tierIndexes: number[];
+  ratesPerUnit: string[];
+  amount: string;
+  currency: string;
+  billId?: string | null;
+  ratedAt: Date;
+}
+
+export interface CounterDoc {
+  _id: string; // `${selectionId}|${period}` for tier cumulative, `billno|YYYY-MM` for numbers
+  value: string;
+  seq?: number;
+}
+
+export interface BillLineDoc {
+  kind: string;
+  description: string;
+  requestId?: string | null;
+  selectionId?: string | null;
+  endUserId?: string | null;
+  quantity?: string | null;
+  unit?: string | null;
+  ratePerUnit?: string | null;
+  tierIndex?: number | null;
+  amount: string;
+}
+
+export interface PaymentEmbed {
+  id: string;
+  amount: string;
+  path: 'DIRECT' | 'VIA_MODERATOR';
+  reference?: string | null;
+  recordedBy: string;
+  receivedAt: Date;
+}
+
+export type BillState = 'DRAFT' | 'ISSUED' | 'PARTIALLY_PAID' | 'PAID';
+
 export interface BillDoc {
   _id: string;
-  requestId: string;
+  /** Natural key (unique): ADVANCE|<selection> or <kind>|<groupBy>|<start>|<end>|<buyer>|<request>|<carrier>|<currency>|<seq>. */
+  key?: string;
+  groupKey?: string;
+  number?: string;
+  kind?: 'ADVANCE' | 'PERIODIC' | 'ADJUSTMENT';
+  groupBy?: 'BUYER_REQUEST' | 'BUYER_CARRIER' | null;
+  buyerId?: string;
+  carrierId?: string;
+  requestId?: string | null;
+  selectionIds?: string[];
+  periodStart?: Date;
+  periodEnd?: Date;
+  sequence?: number;
+  currency?: string;
+  lines?: BillLineDoc[];
+  endUserSubtotals?: { endUserId: string | null; label: string; amount: string }[];
+  usageAmount?: string;
+  minimumTopUp?: string;
+  setupFee?: string;
+  advanceCreditApplied?: string;
+  creditableAdvance?: string;
+  /** Per selection: [selectionId, usageAmount, advanceCreditApplied] joined by '|' (no nested arrays). */
+  selectionAmounts?: string[];
+  subtotal?: string;
+  total?: string;
+  paidAmount?: string;
+  payments?: PaymentEmbed[];
+  status?: BillState;
+  version?: number;
+  recordCount?: number;
   issuedAt: Date;
+  dueAt?: Date;
+  draftAt?: Date;
+  runId?: string;
+  deliveryPath?: 'DIRECT' | 'VIA_MODERATOR';
+}
+
+export interface DeliveryDoc {
+  _id: string; // `${billId}|${recipientId}|${channel}`
+  billId: string;
+  recipientId: string;
+  recipientRole: 'BUYER' | 'CARRIER';
+  channel: 'WEBSITE' | 'SUBSCRIPTION' | 'WEBHOOK' | 'MODERATOR_RELAY';
+  path: 'DIRECT' | 'VIA_MODERATOR';
+  state: 'PENDING' | 'DELIVERED' | 'FAILED';
+  attempts: number;
+  lastError?: string | null;
+  deliveredAt?: Date | null;
+  nextAttemptAt?: Date | null;
+  leaseUntil?: Date | null;
+  createdAt: Date;
+}
+
+export interface WebhookDoc {
+  _id: string; // partyId
+  url: string;
+  secret: string;
+  updatedAt: Date;
+}
+
+export interface ReporterDoc {
+  _id: string;
+  kind: 'METER' | 'LEC';
+  buyerIds: string[];
+  updatedAt: Date;
+}
+
+export interface FeedDoc {
+  _id: string;
+  url: string;
+  equipmentId: string;
+  buyerIds: string[];
+  intervalSeconds: number;
+  cursor?: string | null;
+  nextPollAt: Date;
+  leaseUntil?: Date | null;
+  leaseOwner?: string | null;
+  lastPolledAt?: Date | null;
+  lastSuccessAt?: Date | null;
+  lastError?: string | null;
+  consecutiveFailures: number;
+  acceptedTotal: number;
+  duplicatesTotal: number;
+  rejectedTotal: number;
+  createdBy: string;
+  createdAt: Date;
+}
+
+export interface PaymentDoc {
+  _id: string;
+  billId: string;
+  buyerId: string;
+  carrierId: string;
+  amount: string;
+  currency: string;
+  path: 'DIRECT' | 'VIA_MODERATOR';
+  reference?: string | null;
+  recordedBy: string;
+  receivedAt: Date;
+}
+
+export interface LedgerDoc {
+  _id: string;
+  event: string;
+  account: string;
+  amount: string;
+  currency: string;
+  billId: string;
+  paymentId?: string | null;
+  description: string;
+  postedAt: Date;
 }
 
 export interface BillingModels {
+  Selection: Model<SelectionDoc>;
+  Usage: Model<UsageDoc>;
+  Rejected: Model<RejectedDoc>;
+  BillingRecord: Model<BillingRecordDoc>;
+  Counter: Model<CounterDoc>;
   Bill: Model<BillDoc>;
+  Delivery: Model<DeliveryDoc>;
+  Webhook: Model<WebhookDoc>;
+  Reporter: Model<ReporterDoc>;
+  Feed: Model<FeedDoc>;
+  Payment: Model<PaymentDoc>;
+  Ledger: Model<LedgerDoc>;
 }
+
+const opts = { versionKey: false as const, strict: true };
+const loose = Schema.Types.Mixed;
 
 /** Registers billing's models on its own connection (its own database, never the moderator's). */
 export function registerModels(conn: Connection): BillingModels {
-  const bill = new Schema<BillDoc>(
-    { _id: { type: String, required: true }, requestId: { type: String, required: true }, issuedAt: { type: Date, required: true } },
-    { versionKey: false },
+  const selection = new Schema<SelectionDoc>(
+    {
+      _id: { type: String, required: true },
+      requestId: { type: String, required: true },
+      buyerId: { type: String, required: true },
+      buyerIsReseller: { type: Boolean, required: true },
+      carrierId: { type: String, required: true },
+      routes: [{ _id: false, origin: String, destination: String, network: String }],
+      serviceType: { type: String, required: true },
+      intervalStart: { type: Date, required: true },
+      intervalEnd: { type: Date, required: true },
+      quantity: { type: String, required: true },
+      unit: { type: String, required: true },
+      incentive: { type: loose, required: true },
+      selectedAt: { type: Date, required: true },
+      recordedAt: { type: Date, required: true },
+      advanceBillId: { type: String, default: null },
+    },
+    opts,
   );
+  selection.index({ requestId: 1 });
+  selection.index({ buyerId: 1, carrierId: 1 });
+
+  const usage = new Schema<UsageDoc>(
+    {
+      _id: { type: String, required: true },
+      recordId: String,
+      source: String,
+      equipmentId: String,
+      buyerId: String,
+      carrierId: String,
+      requestId: String,
+      reportedRequestId: String,
+      selectionId: String,
+      endUserId: String,
+      intervalStart: Date,
+      intervalEnd: Date,
+      serviceType: String,
+      quantity: String,
+      destination: String,
+      qos: loose,
+      minBandwidthMbps: String,
+      maxBandwidthMbps: String,
+      volumeSamples: [{ _id: false, at: Date, mbps: String }],
+      status: String,
+      unassociatedReason: String,
+      reportedBy: String,
+      batchId: String,
+      receivedAt: Date,
+    },
+    opts,
+  );
+  usage.index({ source: 1, recordId: 1 }, { unique: true });
+  usage.index({ status: 1, buyerId: 1, carrierId: 1 });
+  usage.index({ requestId: 1 });
+  usage.index({ buyerId: 1, _id: 1 });
+  usage.index({ carrierId: 1, _id: 1 });
+
+  const rejected = new Schema<RejectedDoc>(
+    {
+      _id: { type: String, required: true },
+      batchId: String,
+      index: Number,
+      recordId: String,
+      source: String,
+      field: String,
+      reason: String,
+      raw: String,
+      reportedBy: String,
+      rejectedAt: Date,
+    },
+    opts,
+  );
+  rejected.index({ reportedBy: 1, rejectedAt: -1 });
+  rejected.index({ rejectedAt: -1, _id: -1 });
+  rejected.index({ recordId: 1 });
+  rejected.index({ batchId: 1 });
+
+  const segment = new Schema<SegmentDoc>(
+    { tierIndex: Number, fromQuantity: String, ratePerUnit: String, quantity: String, baseQuantity: String, amount: String },
+    { _id: false },
+  );
+  const billingRecord = new Schema<BillingRecordDoc>(
+    {
+      _id: { type: String, required: true },
+      usageId: String,
+      requestId: String,
+      selectionId: String,
+      buyerId: String,
+      carrierId: String,
+      endUserId: String,
+      period: String,
+      intervalStart: Date,
+      serviceType: String,
+      unit: String,
+      billableQuantity: String,
+      billableBaseQuantity: String,
+      cumulativeBefore: String,
+      segments: [segment],
+      tierIndexes: [Number],
+      ratesPerUnit: [String],
+      amount: String,
+      currency: String,
+      billId: { type: String, default: null },
+      ratedAt: Date,
+    },
+    opts,
+  );
+  billingRecord.index({ billId: 1, intervalStart: 1 });
+  billingRecord.index({ requestId: 1, _id: 1 });
+  billingRecord.index({ billId: 1, selectionId: 1 });
+  billingRecord.index({ selectionId: 1, period: 1 });
+
+  const counter = new Schema<CounterDoc>({ _id: { type: String, required: true }, value: String, seq: Number }, opts);
+
+  const line = new Schema<BillLineDoc>(
+    {
+      kind: String,
+      description: String,
+      requestId: String,
+      selectionId: String,
+      endUserId: String,
+      quantity: String,
+      unit: String,
+      ratePerUnit: String,
+      tierIndex: Number,
+      amount: String,
+    },
+    { _id: false },
+  );
+  const bill = new Schema<BillDoc>(
+    {
+      _id: { type: String, required: true },
+      // Defaults to the id so documents created without a natural key stay unique.
+      key: { type: String, default: function (this: BillDoc) { return `id|${this._id}`; } },
+      groupKey: String,
+      number: String,
+      kind: String,
+      groupBy: String,
+      buyerId: String,
+      carrierId: String,
+      requestId: String,
+      selectionIds: [String],
+      periodStart: Date,
+      periodEnd: Date,
+      sequence: Number,
+      currency: String,
+      lines: [line],
+      endUserSubtotals: [{ _id: false, endUserId: String, label: String, amount: String }],
+      usageAmount: String,
+      minimumTopUp: String,
+      setupFee: String,
+      advanceCreditApplied: String,
+      creditableAdvance: String,
+      selectionAmounts: [String],
+      subtotal: String,
+      total: String,
+      paidAmount: { type: String, default: '0' },
+      payments: [{ _id: false, id: String, amount: String, path: String, reference: String, recordedBy: String, receivedAt: Date }],
+      status: { type: String, default: 'ISSUED' },
+      version: { type: Number, default: 0 },
+      recordCount: { type: Number, default: 0 },
+      issuedAt: { type: Date, required: true },
+      dueAt: Date,
+      draftAt: Date,
+      runId: String,
+      deliveryPath: String,
+    },
+    opts,
+  );
+  bill.index({ key: 1 }, { unique: true });
   bill.index({ requestId: 1 });
-  return { Bill: conn.model<BillDoc>('Bill', bill, 'bills') };
+  bill.index({ buyerId: 1, issuedAt: -1 });
+  bill.index({ carrierId: 1, issuedAt: -1 });
+  bill.index({ issuedAt: -1, _id: -1 });
+  bill.index({ groupKey: 1, sequence: 1 });
+  bill.index({ selectionIds: 1 });
+
+  const delivery = new Schema<DeliveryDoc>(
+    {
+      _id: { type: String, required: true },
+      billId: String,
+      recipientId: String,
+      recipientRole: String,
+      channel: String,
+      path: String,
+      state: String,
+      attempts: Number,
+      lastError: String,
+      deliveredAt: Date,
+      nextAttemptAt: Date,
+      leaseUntil: Date,
+      createdAt: Date,
+    },
+    opts,
+  );
+  delivery.index({ billId: 1 });
+  delivery.index({ state: 1, nextAttemptAt: 1 });
+
+  const webhook = new Schema<WebhookDoc>({ _id: { type: String, required: true }, url: String, secret: String, updatedAt: Date }, opts);
+  const reporter = new Schema<ReporterDoc>({ _id: { type: String, required: true }, kind: String, buyerIds: [String], updatedAt: Date }, opts);
+
+  const feed = new Schema<FeedDoc>(
+    {
+      _id: { type: String, required: true },
+      url: String,
+      equipmentId: String,
+      buyerIds: [String],
+      intervalSeconds: Number,
+      cursor: String,
+      nextPollAt: Date,
+      leaseUntil: Date,
+      leaseOwner: String,
+      lastPolledAt: Date,
+      lastSuccessAt: Date,
+      lastError: String,
+      consecutiveFailures: Number,
+      acceptedTotal: Number,
+      duplicatesTotal: Number,
+      rejectedTotal: Number,
+      createdBy: String,
+      createdAt: Date,
+    },
+    opts,
+  );
+  feed.index({ nextPollAt: 1 });
+
+  const payment = new Schema<PaymentDoc>(
+    {
+      _id: { type: String, required: true },
+      billId: String,
+      buyerId: String,
+      carrierId: String,
+      amount: String,
+      currency: String,
+      path: String,
+      reference: String,
+      recordedBy: String,
+      receivedAt: Date,
+    },
+    opts,
+  );
+  payment.index({ billId: 1 });
+  payment.index({ carrierId: 1, receivedAt: 1 });
+
+  const ledger = new Schema<LedgerDoc>(
+    {
+      _id: { type: String, required: true },
+      event: String,
+      account: String,
+      amount: String,
+      currency: String,
+      billId: String,
+      paymentId: String,
+      description: String,
+      postedAt: Date,
+    },
+    opts,
+  );
+  ledger.index({ billId: 1, postedAt: 1 });
+  ledger.index({ account: 1, postedAt: 1 });
+  ledger.index({ paymentId: 1 });
+
+  return {
+    Selection: conn.model<SelectionDoc>('SelectionRecord', selection, 'selection_records'),
+    Usage: conn.model<UsageDoc>('UsageRecord', usage, 'usage_records'),
+    Rejected: conn.model<RejectedDoc>('RejectedUsage', rejected, 'rejected_usage'),
+    BillingRecord: conn.model<BillingRecordDoc>('BillingRecord', billingRecord, 'billing_records'),
+    Counter: conn.model<CounterDoc>('Counter', counter, 'counters'),
+    Bill: conn.model<BillDoc>('Bill', bill, 'bills'),
+    Delivery: conn.model<DeliveryDoc>('Delivery', delivery, 'deliveries'),
+    Webhook: conn.model<WebhookDoc>('BillingWebhook', webhook, 'webhooks'),
+    Reporter: conn.model<ReporterDoc>('UsageReporter', reporter, 'usage_reporters'),
+    Feed: conn.model<FeedDoc>('UsageFeed', feed, 'usage_feeds'),
+    Payment: conn.model<PaymentDoc>('Payment', payment, 'payments'),
+    Ledger: conn.model<LedgerDoc>('LedgerEntry', ledger, 'ledger_entries'),
+  };
 }

@@ -3,21 +3,346 @@ import path from 'node:path';
 import { parse } from 'graphql';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import type { Identity } from '@exchange/platform';
+import { estimateCost } from '../domain/cost';
+import type { RoutingEntry } from '../domain/routing';
+import type { BidDoc, BillRelayDoc, SelectionDoc, ServiceRequestDoc } from '../store/models';
+import { canSeeBid, canSeeBuyer, canSeeCarrier, canSeeSelection, isOperatorRole, requestView, type RequestView } from '../services/access';
+import type { BidUpdateEvent, RequestDistributedEvent } from '../services/auction';
+import { boardFor, rankingOf, rankingInstant, type BoardModel } from '../services/board';
+import { forbidden, notFound, requireIdentity } from '../services/errors';
+import { canSeeRelay, type BillRelayedEvent } from '../services/relays';
+import { routingTableCsv, routingTableJson, type RouteDecision } from '../services/routing';
+import { TOPIC_BILL_RELAYED, TOPIC_REQUEST_DISTRIBUTED, topicBidUpdates } from '../services/topics';
 import type { ModeratorContext } from './context';
+import { DateTimeScalar, DecimalScalar } from './scalars';
 
 /** The SDL users read lives in schema/moderator.graphql; resolvers here only translate. */
 export const SDL_PATH = path.resolve(__dirname, '..', '..', '..', 'schema', 'moderator.graphql');
 
-export function buildModeratorSchema() {
-  const resolvers: GraphQLResolverMap<ModeratorContext> = {
-    Query: {
-      serviceRequest: (_: unknown, args: { id: string }, ctx: ModeratorContext) =>
-        ctx.models.ServiceRequest.findById(args.id).lean().exec(),
+type Ctx = ModeratorContext;
+type Args<T = Record<string, unknown>> = T;
+
+const id = (d: { _id: string }) => d._id;
+
+/** Maps a pub/sub iterator through `fn` (undefined = skip); return() unsubscribes at once. */
+function mapped<T, U>(inner: AsyncIterableIterator<T>, fn: (v: T) => U | undefined): AsyncIterableIterator<U> {
+  const it: AsyncIterableIterator<U> = {
+    async next(): Promise<IteratorResult<U>> {
+      for (;;) {
+        const r = await inner.next();
+        if (r.done) return { done: true, value: undefined };
+        const u = fn(r.value);
+        if (u !== undefined) return { done: false, value: u };
+      }
     },
-    ServiceRequest: {
-      id: (r: { _id: string }) => r._id,
-      __resolveReference: (ref: { id: string }, ctx: ModeratorContext) => ctx.models.ServiceRequest.findById(ref.id).lean().exec(),
+    async return(): Promise<IteratorResult<U>> {
+      await inner.return?.();
+      return { done: true, value: undefined };
+    },
+    async throw(err: unknown): Promise<IteratorResult<U>> {
+      await inner.return?.();
+      throw err;
+    },
+    [Symbol.asyncIterator]() {
+      return it;
     },
   };
-  return buildSubgraphSchema({ typeDefs: parse(readFileSync(SDL_PATH, "utf8")), resolvers: resolvers as GraphQLResolverMap<unknown> });
+  return it;
+}
+
+async function requestFor(ctx: Ctx, requestId: string): Promise<ServiceRequestDoc | null> {
+  return ctx.loaders.request.load(requestId);
+}
+
+function viewOf(ctx: Ctx, req: ServiceRequestDoc): RequestView {
+  return requestView(ctx.identity, req);
+}
+
+async function visibleRequest(ctx: Ctx, requestId: string): Promise<ServiceRequestDoc | null> {
+  const req = await requestFor(ctx, requestId);
+  return req && viewOf(ctx, req) ? req : null;
+}
+
+async function visibleCarrier(ctx: Ctx, carrierId: string | undefined) {
+  if (!carrierId || !canSeeCarrier(ctx.identity, carrierId)) return null;
+  return ctx.loaders.carrier.load(carrierId);
+}
+
+async function visibleBid(ctx: Ctx, bidId: string | undefined): Promise<BidDoc | null> {
+  if (!bidId) return null;
+  const bid = await ctx.loaders.bid.load(bidId);
+  if (!bid) return null;
+  const req = await requestFor(ctx, bid.requestId);
+  return canSeeBid(ctx.identity, bid, req) ? bid : null;
+}
+
+function boardOf(ctx: Ctx, req: ServiceRequestDoc, view: Exclude<RequestView, null>): BoardModel {
+  const ranking = rankingOf(req, rankingInstant(req, new Date()));
+  return boardFor(ranking, view, (ctx.identity as Identity).sub, ctx.services.pseudonymSecret, req._id);
+}
+
+function routingRow(e: RoutingEntry) {
+  return { ...e };
+}
+
+export function buildModeratorSchema() {
+  const resolvers: GraphQLResolverMap<Ctx> = {
+    DateTime: DateTimeScalar as never,
+    Decimal: DecimalScalar as never,
+
+    Query: {
+      buyer: async (_: unknown, a: Args<{ id: string }>, ctx: Ctx) => {
+        requireIdentity(ctx.identity);
+        if (!canSeeBuyer(ctx.identity, a.id)) throw forbidden('You may see only your own buyer record');
+        return ctx.loaders.buyer.load(a.id);
+      },
+      carrier: async (_: unknown, a: Args<{ id: string }>, ctx: Ctx) => {
+        const me = requireIdentity(ctx.identity);
+        if (!(isOperatorRole(me) || (me.role === 'CARRIER' && me.sub === a.id))) throw forbidden('You may see only your own carrier record');
+        return ctx.loaders.carrier.load(a.id);
+      },
+      buyers: (_: unknown, __: unknown, ctx: Ctx) => ctx.services.parties.listBuyers(ctx.identity),
+      carriers: (_: unknown, __: unknown, ctx: Ctx) => ctx.services.parties.listCarriers(ctx.identity),
+      serviceRequest: async (_: unknown, a: Args<{ id: string }>, ctx: Ctx) => {
+        requireIdentity(ctx.identity);
+        const req = await ctx.loaders.request.load(a.id);
+        if (!req) return null;
+        if (!viewOf(ctx, req)) throw forbidden('You may not see this service request');
+        return req;
+      },
+      serviceRequests: (_: unknown, a: Args<{ filter?: { status?: string; buyerId?: string }; first?: number }>, ctx: Ctx) =>
+        ctx.services.auction.listRequests(ctx.identity, a.filter ?? {}, a.first ?? 50),
+      openRequests: (_: unknown, a: Args<{ carrierId?: string }>, ctx: Ctx) => ctx.services.auction.openRequests(ctx.identity, a.carrierId),
+      bid: async (_: unknown, a: Args<{ id: string }>, ctx: Ctx) => {
+        requireIdentity(ctx.identity);
+        const bid = await ctx.loaders.bid.load(a.id);
+        if (!bid) return null;
+        if (!canSeeBid(ctx.identity, bid, await requestFor(ctx, bid.requestId))) throw forbidden('You may not see this bid');
+        return bid;
+      },
+      bidBoard: async (_: unknown, a: Args<{ requestId: string }>, ctx: Ctx) => {
+        requireIdentity(ctx.identity);
+        const req = await ctx.loaders.request.load(a.requestId);
+        if (!req) throw notFound('No such service request', 'requestId');
+        const view = viewOf(ctx, req);
+        if (!view) throw forbidden('You may not see this board');
+        return boardOf(ctx, req, view);
+      },
+      selection: async (_: unknown, a: Args<{ id: string }>, ctx: Ctx) => {
+        requireIdentity(ctx.identity);
+        const sel = await ctx.loaders.selection.load(a.id);
+        if (!sel) return null;
+        if (!canSeeSelection(ctx.identity, sel)) throw forbidden('You may not see this selection');
+        return sel;
+      },
+      routeCall: (_: unknown, a: Args<{ destination: string; at?: unknown; buyerId?: string }>, ctx: Ctx) =>
+        ctx.services.routing.routeCall(ctx.identity, a.destination, a.at, a.buyerId),
+      routingTable: (_: unknown, a: Args<{ at?: unknown; buyerId?: string }>, ctx: Ctx) => {
+        const t = ctx.services.routing.table(ctx.identity, a.at, a.buyerId);
+        return { ...t, entries: t.entries.map(routingRow), csv: routingTableCsv(t.entries), json: routingTableJson(t.entries) };
+      },
+      billRelays: (_: unknown, a: Args<{ first?: number }>, ctx: Ctx) => ctx.services.relays.list(ctx.identity, a.first ?? 50),
+    },
+
+    Mutation: {
+      registerBuyer: (_: unknown, a: Args<{ input: never }>, ctx: Ctx) => ctx.services.parties.registerBuyer(ctx.identity, a.input),
+      registerCarrier: (_: unknown, a: Args<{ input: never }>, ctx: Ctx) => ctx.services.parties.registerCarrier(ctx.identity, a.input),
+      createServiceRequest: (_: unknown, a: Args<{ input: never }>, ctx: Ctx) => ctx.services.auction.createRequest(ctx.identity, a.input),
+      cancelServiceRequest: (_: unknown, a: Args<{ id: string }>, ctx: Ctx) => ctx.services.auction.cancelRequest(ctx.identity, a.id),
+      submitBid: (_: unknown, a: Args<{ input: never }>, ctx: Ctx) => ctx.services.auction.submitBid(ctx.identity, a.input),
+      withdrawBid: (_: unknown, a: Args<{ bidId: string }>, ctx: Ctx) => ctx.services.auction.withdrawBid(ctx.identity, a.bidId),
+      closeBidding: (_: unknown, a: Args<{ requestId: string }>, ctx: Ctx) => ctx.services.auction.closeBidding(ctx.identity, a.requestId),
+      relayBill: (_: unknown, a: Args<{ input: never }>, ctx: Ctx) => ctx.services.relays.relayBill(ctx.identity, a.input),
+    },
+
+    Subscription: {
+      requestDistributed: {
+        subscribe: (_: unknown, __: unknown, ctx: Ctx) => {
+          const me = requireIdentity(ctx.identity);
+          const all = isOperatorRole(me);
+          if (!all && me.role !== 'CARRIER') throw forbidden('Only carriers (and operators) receive distributed requests');
+          return mapped(ctx.services.pubsub.subscribe<RequestDistributedEvent>(TOPIC_REQUEST_DISTRIBUTED), (e) =>
+            all || e.carrierIds.includes(me.sub) ? { requestId: e.requestId, distributedAt: e.at } : undefined,
+          );
+        },
+        resolve: (payload: { requestId: string; distributedAt: string }, _: unknown, ctx: Ctx) => {
+          ctx.loaders.clearAll();
+          return payload;
+        },
+      },
+      bidUpdates: {
+        subscribe: async (_: unknown, a: Args<{ requestId: string }>, ctx: Ctx) => {
+          requireIdentity(ctx.identity);
+          const req = await ctx.services.models.ServiceRequest.findById(a.requestId).lean().exec();
+          if (!req) throw notFound('No such service request', 'requestId');
+          const view = viewOf(ctx, req);
+          if (!view) throw forbidden('You may not follow the bids on this request');
+          return mapped(ctx.services.pubsub.subscribe<BidUpdateEvent>(topicBidUpdates(a.requestId)), (e) => ({ event: e, view }));
+        },
+        resolve: (payload: { event: BidUpdateEvent; view: Exclude<RequestView, null> }, _: unknown, ctx: Ctx) => {
+          ctx.loaders.clearAll();
+          const { event: e, view } = payload;
+          const me = ctx.identity as Identity;
+          const ranking = rankingOf(e, new Date(e.at));
+          const ownsBid = view === 'FULL' || (view === 'CARRIER' && e.carrierId === me.sub);
+          return {
+            requestId: e.requestId,
+            kind: e.kind,
+            at: e.at,
+            bidId: ownsBid ? e.bidId : undefined,
+            board: boardFor(ranking, view, me.sub, ctx.services.pseudonymSecret, e.requestId),
+          };
+        },
+      },
+      billRelayed: {
+        subscribe: (_: unknown, __: unknown, ctx: Ctx) => {
+          const me = requireIdentity(ctx.identity);
+          if (!isOperatorRole(me) && me.role !== 'BUYER' && me.role !== 'CARRIER') throw forbidden('Only buyers, carriers and operators receive relayed bills');
+          return mapped(ctx.services.pubsub.subscribe<BillRelayedEvent>(TOPIC_BILL_RELAYED), (e) => (canSeeRelay(me, e) ? e : undefined));
+        },
+        resolve: async (payload: BillRelayedEvent, _: unknown, ctx: Ctx) =>
+          ctx.services.models.BillRelay.findById(payload.relayId).lean().exec(),
+      },
+    },
+
+    Buyer: {
+      id,
+      __resolveReference: async (ref: { id: string }, ctx: Ctx) => {
+        if (!canSeeBuyer(ctx.identity, ref.id)) throw forbidden('You may not see this buyer');
+        return ctx.loaders.buyer.load(ref.id);
+      },
+    },
+    Carrier: {
+      id,
+      __resolveReference: async (ref: { id: string }, ctx: Ctx) => {
+        if (!canSeeCarrier(ctx.identity, ref.id)) throw forbidden('You may not see this carrier');
+        return ctx.loaders.carrier.load(ref.id);
+      },
+    },
+    ServiceRequest: {
+      id,
+      __resolveReference: async (ref: { id: string }, ctx: Ctx) => {
+        const req = await ctx.loaders.request.load(ref.id);
+        if (!req) return null;
+        if (!viewOf(ctx, req)) throw forbidden('You may not see this service request');
+        return req;
+      },
+      buyer: (r: ServiceRequestDoc, _: unknown, ctx: Ctx) =>
+        viewOf(ctx, r) === 'FULL' && r.buyerId && canSeeBuyer(ctx.identity, r.buyerId) ? ctx.loaders.buyer.load(r.buyerId) : null,
+      endUserId: (r: ServiceRequestDoc, _: unknown, ctx: Ctx) => (viewOf(ctx, r) === 'FULL' ? r.endUserId ?? null : null),
+      routes: (r: ServiceRequestDoc) => r.routes ?? [],
+      closedAt: (r: ServiceRequestDoc) => r.closedAt ?? null,
+      currency: (r: ServiceRequestDoc) => r.currency ?? null,
+      distributionCount: (r: ServiceRequestDoc) => (r.carrierIds ?? []).length,
+      distributions: async (r: ServiceRequestDoc, _: unknown, ctx: Ctx) => {
+        if (viewOf(ctx, r) !== 'FULL') return null;
+        return ctx.loaders.distributionsByRequest.load(r._id);
+      },
+      bids: async (r: ServiceRequestDoc, _: unknown, ctx: Ctx) => {
+        const view = viewOf(ctx, r);
+        if (view === 'FULL') return ctx.loaders.bidsByRequest.load(r._id);
+        if (view === 'CARRIER') return (await ctx.loaders.bidsByRequest.load(r._id)).filter((b) => b.carrierId === ctx.identity?.sub);
+        return [];
+      },
+      ranking: (r: ServiceRequestDoc, _: unknown, ctx: Ctx) => {
+        if (viewOf(ctx, r) !== 'FULL') throw forbidden('The full ranking is for the buyer and operators; carriers and partners read `board`');
+        const ranking = rankingOf(r, rankingInstant(r, new Date()));
+        return ranking.ranked.map((x) => ({ rank: x.rank, bidId: x.bid.id, estimatedCost: { ...x.estimatedCost, currency: x.bid.incentive.currency } }));
+      },
+      board: (r: ServiceRequestDoc, _: unknown, ctx: Ctx) => {
+        const view = viewOf(ctx, r);
+        if (!view) throw forbidden('You may not see this board');
+        return boardOf(ctx, r, view);
+      },
+      selection: async (r: ServiceRequestDoc, _: unknown, ctx: Ctx) => {
+        if (!r.selectionId) return null;
+        const sel = await ctx.loaders.selection.load(r.selectionId);
+        return sel && canSeeSelection(ctx.identity, sel) ? sel : null;
+      },
+    },
+    Distribution: {
+      carrier: (d: { carrierId: string }, _: unknown, ctx: Ctx) => visibleCarrier(ctx, d.carrierId),
+      request: (d: { requestId: string }, _: unknown, ctx: Ctx) => ctx.loaders.request.load(d.requestId),
+      distributedAt: (d: { at: Date }) => d.at,
+    },
+    RankedBid: {
+      bid: (r: { bidId: string }, _: unknown, ctx: Ctx) => ctx.loaders.bid.load(r.bidId),
+    },
+    BoardEntry: {
+      bid: (e: BoardModel['entries'][number], _: unknown, ctx: Ctx) => (e.bidId ? visibleBid(ctx, e.bidId) : null),
+      carrier: (e: BoardModel['entries'][number], _: unknown, ctx: Ctx) => (e.carrierId ? visibleCarrier(ctx, e.carrierId) : null),
+    },
+    BidUpdate: {
+      bid: (u: { bidId?: string }, _: unknown, ctx: Ctx) => (u.bidId ? visibleBid(ctx, u.bidId) : null),
+    },
+    RequestDistribution: {
+      request: async (p: { requestId: string }, _: unknown, ctx: Ctx) => {
+        const req = await ctx.loaders.request.load(p.requestId);
+        if (!req || !viewOf(ctx, req)) throw forbidden('You may not see this service request');
+        return req;
+      },
+    },
+    Bid: {
+      id,
+      __resolveReference: async (ref: { id: string }, ctx: Ctx) => {
+        const bid = await ctx.loaders.bid.load(ref.id);
+        if (!bid) return null;
+        if (!canSeeBid(ctx.identity, bid, await requestFor(ctx, bid.requestId))) throw forbidden('You may not see this bid');
+        return bid;
+      },
+      request: (b: BidDoc, _: unknown, ctx: Ctx) => visibleRequest(ctx, b.requestId),
+      carrier: (b: BidDoc, _: unknown, ctx: Ctx) => visibleCarrier(ctx, b.carrierId),
+      replaces: (b: BidDoc, _: unknown, ctx: Ctx) => visibleBid(ctx, b.replacesBidId),
+      replacedBy: (b: BidDoc, _: unknown, ctx: Ctx) => visibleBid(ctx, b.replacedByBidId),
+      validUntil: (b: BidDoc) => b.validUntil ?? null,
+      withdrawnAt: (b: BidDoc) => b.withdrawnAt ?? null,
+      estimatedCost: async (b: BidDoc, _: unknown, ctx: Ctx) => {
+        const req = await requestFor(ctx, b.requestId);
+        if (!req?.quantity) return null;
+        return { ...estimateCost(b.incentive, req.quantity), currency: b.incentive.currency };
+      },
+    },
+    Selection: {
+      id,
+      __resolveReference: async (ref: { id: string }, ctx: Ctx) => {
+        const sel = await ctx.loaders.selection.load(ref.id);
+        if (!sel) return null;
+        if (!canSeeSelection(ctx.identity, sel)) throw forbidden('You may not see this selection');
+        return sel;
+      },
+      request: (s: SelectionDoc, _: unknown, ctx: Ctx) => visibleRequest(ctx, s.requestId),
+      carrier: (s: SelectionDoc, _: unknown, ctx: Ctx) => visibleCarrier(ctx, s.carrierId),
+      bid: (s: SelectionDoc, _: unknown, ctx: Ctx) => visibleBid(ctx, s.bidId),
+      estimatedCost: (s: SelectionDoc) => ({ ...s.estimatedCost, currency: s.incentive.currency }),
+      billingDelivery: (s: SelectionDoc, _: unknown, ctx: Ctx) => {
+        const role = ctx.identity?.role;
+        if (role !== 'ADMIN' && role !== 'MODERATOR') return null;
+        const d = s.delivery;
+        return {
+          state: d.state,
+          attempts: d.attempts,
+          lastError: d.lastError ?? null,
+          nextAttemptAt: d.state === 'PENDING' ? d.nextAttemptAt : null,
+          deliveredAt: d.deliveredAt ?? null,
+        };
+      },
+    },
+    RouteDecision: {
+      matchedPrefix: (d: RouteDecision) => d.entry?.prefix ?? null,
+      carrier: (d: RouteDecision, _: unknown, ctx: Ctx) => (d.entry ? ctx.loaders.carrier.load(d.entry.carrierId) : null),
+      selection: (d: RouteDecision, _: unknown, ctx: Ctx) => (d.entry ? ctx.loaders.selection.load(d.entry.selectionId) : null),
+      ratePerUnit: (d: RouteDecision) => d.entry?.ratePerUnit ?? null,
+      currency: (d: RouteDecision) => d.entry?.currency ?? null,
+    },
+    RoutingTableEntry: {
+      carrier: (e: RoutingEntry, _: unknown, ctx: Ctx) => ctx.loaders.carrier.load(e.carrierId),
+      selection: (e: RoutingEntry, _: unknown, ctx: Ctx) => ctx.loaders.selection.load(e.selectionId),
+    },
+    BillRelay: {
+      id,
+      requestId: (r: BillRelayDoc) => r.requestId ?? null,
+    },
+  };
+  return buildSubgraphSchema({ typeDefs: parse(readFileSync(SDL_PATH, 'utf8')), resolvers: resolvers as GraphQLResolverMap<unknown> });
 }

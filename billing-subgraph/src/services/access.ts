@@ -1,0 +1,70 @@
+import { GraphQLError } from 'graphql';
+import type { Identity, Role } from '@exchange/platform';
+
+/** Coded errors as plain Errors with `code`/`field`: the platform's formatter maps them. */
+export class CodedError extends Error {
+  constructor(public readonly code: 'BAD_USER_INPUT' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT', message: string, public readonly field?: string) {
+    super(message);
+  }
+}
+
+export const badInput = (field: string, message: string) => new CodedError('BAD_USER_INPUT', message, field);
+export const forbiddenError = (message: string) => new CodedError('FORBIDDEN', message);
+export const notFound = (message: string) => new CodedError('NOT_FOUND', message);
+
+export function requireIdentity(identity: Identity | null): Identity {
+  if (!identity) throw new GraphQLError('Authentication required: send "Authorization: Bearer <token>"', { extensions: { code: 'UNAUTHENTICATED' } });
+  return identity;
+}
+
+export function requireRole(identity: Identity | null, roles: readonly Role[], what: string): Identity {
+  const id = requireIdentity(identity);
+  if (!roles.includes(id.role)) throw forbiddenError(`${what} is reserved to ${roles.join(', ')}`);
+  return id;
+}
+
+/** Roles that operate the billing computer or the exchange and may see every party's data. */
+export const OPERATORS: readonly Role[] = ['ADMIN', 'BILLING_AGENT', 'MODERATOR'];
+export const isOperator = (id: Identity) => OPERATORS.includes(id.role);
+
+/** May this identity see data of a bill/record with this buyer and carrier? */
+export function maySeeParty(id: Identity, buyerId: string | undefined | null, carrierId: string | undefined | null): boolean {
+  if (isOperator(id)) return true;
+  if (id.role === 'BUYER') return id.sub === buyerId;
+  if (id.role === 'CARRIER') return id.sub === carrierId;
+  return false;
+}
+
+/** Mongo filter restricting a query on {buyerId, carrierId} to what the identity may see; null = nothing. */
+export function partyScope(id: Identity): Record<string, string> | null {
+  if (isOperator(id)) return {};
+  if (id.role === 'BUYER') return { buyerId: id.sub };
+  if (id.role === 'CARRIER') return { carrierId: id.sub };
+  return null;
+}
+
+export const reporterLabel = (id: { role: string; sub: string }) => `${id.role}:${id.sub}`;
+
+export function isDuplicateKey(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000;
+}
+
+/** Opaque page cursor: base64url of a JSON array of sort values. */
+export function encodeCursor(values: unknown[]): string {
+  return Buffer.from(JSON.stringify(values), 'utf8').toString('base64url');
+}
+export function decodeCursor(cursor: string | null | undefined, field = 'after'): unknown[] | null {
+  if (cursor === undefined || cursor === null) return null;
+  try {
+    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(v)) return v;
+  } catch {
+    /* fall through */
+  }
+  throw badInput(field, `${field} is not a cursor returned by this API`);
+}
+export function pageSize(first: number | null | undefined, dflt: number, max: number, field = 'first'): number {
+  if (first === undefined || first === null) return dflt;
+  if (!Number.isInteger(first) || first < 1 || first > max) throw badInput(field, `${field} must be between 1 and ${max}`);
+  return first;
+}

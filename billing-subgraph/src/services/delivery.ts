@@ -1,0 +1,166 @@
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { backoffDelayMs, signWebhook } from '../domain';
+import type { BillDoc, DeliveryDoc } from '../store/models';
+import type { Deps } from './deps';
+import { insertIgnoringDuplicates } from './rating';
+
+export const LINK_TTL_SECONDS = 7 * 86_400;
+const LEASE_MS = 30_000;
+
+/**
+ * Every issued bill goes to the buyer and the carrier: posted on the website and announced on
+ * the billIssued subscription at issue time, and, when the party registered one, a signed
+ * webhook (retried with backoff). With BILL_DELIVERY_PATH=VIA_MODERATOR the bill is also handed
+ * to the Moderator's relayBill for each recipient.
+ */
+export async function createDeliveries(deps: Deps, bill: BillDoc, now: Date): Promise<void> {
+  const { Delivery, Webhook } = deps.models;
+  const parties: { id: string; role: 'BUYER' | 'CARRIER' }[] = [
+    { id: bill.buyerId!, role: 'BUYER' },
+    { id: bill.carrierId!, role: 'CARRIER' },
+  ];
+  const hooks = new Set((await Webhook.find({ _id: { $in: parties.map((p) => p.id) } }).select({ _id: 1 }).lean().exec()).map((w) => w._id));
+  const docs: DeliveryDoc[] = [];
+  const base = { billId: bill._id, attempts: 0, lastError: null, leaseUntil: null, createdAt: now };
+  for (const p of parties) {
+    const id = (channel: string) => `${bill._id}|${p.role}|${channel}`;
+    docs.push({ ...base, _id: id('WEBSITE'), recipientId: p.id, recipientRole: p.role, channel: 'WEBSITE', path: 'DIRECT', state: 'DELIVERED', attempts: 1, deliveredAt: now, nextAttemptAt: null });
+    docs.push({ ...base, _id: id('SUBSCRIPTION'), recipientId: p.id, recipientRole: p.role, channel: 'SUBSCRIPTION', path: 'DIRECT', state: 'DELIVERED', attempts: 1, deliveredAt: now, nextAttemptAt: null });
+    if (hooks.has(p.id)) docs.push({ ...base, _id: id('WEBHOOK'), recipientId: p.id, recipientRole: p.role, channel: 'WEBHOOK', path: 'DIRECT', state: 'PENDING', deliveredAt: null, nextAttemptAt: now });
+    if (bill.deliveryPath === 'VIA_MODERATOR') {
+      docs.push({ ...base, _id: id('MODERATOR_RELAY'), recipientId: p.id, recipientRole: p.role, channel: 'MODERATOR_RELAY', path: 'VIA_MODERATOR', state: 'PENDING', deliveredAt: null, nextAttemptAt: now });
+    }
+  }
+  await insertIgnoringDuplicates(Delivery, docs);
+}
+
+// ------------------------------------------------------------------------------------------
+// Signed links to the posted bill
+// ------------------------------------------------------------------------------------------
+
+export type DocFormat = 'html' | 'pdf' | 'csv';
+
+function linkSignature(deps: Deps, billId: string, format: DocFormat, expires: number): string {
+  return createHmac('sha256', deps.config.linkSecret).update(`${billId}|${format}|${expires}`).digest('base64url');
+}
+
+export function documentUrls(deps: Deps, billId: string, now = Date.now()) {
+  const expires = Math.floor(now / 1000) + LINK_TTL_SECONDS;
+  const url = (format: DocFormat) => {
+    const path = format === 'html' ? `/bills/${encodeURIComponent(billId)}` : `/bills/${encodeURIComponent(billId)}.${format}`;
+    return `${deps.publicBase()}${path}?expires=${expires}&sig=${linkSignature(deps, billId, format, expires)}`;
+  };
+  return { html: url('html'), pdf: url('pdf'), csv: url('csv'), expiresAt: new Date(expires * 1000) };
+}
+
+export function verifyLink(deps: Deps, billId: string, format: DocFormat, expires: unknown, sig: unknown): boolean {
+  if (typeof expires !== 'string' || typeof sig !== 'string' || !/^\d{1,12}$/.test(expires)) return false;
+  if (Number(expires) < Math.floor(Date.now() / 1000)) return false;
+  const expected = Buffer.from(linkSignature(deps, billId, format, Number(expires)));
+  const given = Buffer.from(sig);
+  return expected.length === given.length && timingSafeEqual(expected, given);
+}
+
+// ------------------------------------------------------------------------------------------
+// Worker: webhooks and Moderator relay, retried with backoff
+// ------------------------------------------------------------------------------------------
+
+export function billSummary(deps: Deps, bill: BillDoc) {
+  return {
+    id: bill._id,
+    number: bill.number,
+    kind: bill.kind,
+    buyerId: bill.buyerId,
+    carrierId: bill.carrierId,
+    requestId: bill.requestId ?? null,
+    period: { start: bill.periodStart?.toISOString(), end: bill.periodEnd?.toISOString() },
+    total: { amount: bill.total, currency: bill.currency },
+    status: bill.status,
+    issuedAt: bill.issuedAt?.toISOString(),
+    dueAt: bill.dueAt?.toISOString() ?? null,
+    url: `${deps.publicBase()}/bills/${encodeURIComponent(bill._id)}`,
+  };
+}
+
+async function sendWebhook(deps: Deps, d: DeliveryDoc, bill: BillDoc): Promise<void> {
+  const hook = await deps.models.Webhook.findById(d.recipientId).lean().exec();
+  if (!hook) throw new Error('the party has no registered webhook any more');
+  const body = JSON.stringify({ type: 'bill.issued', deliveryId: d._id, bill: { ...billSummary(deps, bill), documentUrls: documentUrls(deps, bill._id) } });
+  const signature = signWebhook(hook.secret, Math.floor(Date.now() / 1000), body);
+  const res = await fetch(hook.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-billing-signature': signature, 'x-billing-delivery-id': d._id },
+    body,
+    signal: AbortSignal.timeout(10_000),
+  });
+  await res.arrayBuffer().catch(() => undefined);
+  if (res.status < 200 || res.status >= 300) throw new Error(`webhook answered HTTP ${res.status}`);
+}
+
+async function relayToModerator(deps: Deps, bill: BillDoc): Promise<void> {
+  const token = await deps.signToken('billing', 'BILLING_AGENT', '5m');
+  const input = {
+    billId: bill._id,
+    billNumber: bill.number,
+    kind: bill.kind,
+    buyerId: bill.buyerId,
+    carrierId: bill.carrierId,
+    requestId: bill.requestId ?? null,
+    total: { amount: bill.total, currency: bill.currency },
+    url: `${deps.publicBase()}/bills/${encodeURIComponent(bill._id)}`,
+  };
+  const res = await fetch(deps.config.MODERATOR_URL, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query: 'mutation($input: BillRelayInput!) { relayBill(input: $input) { id billId } }', variables: { input } }),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const json = (await res.json().catch(() => null)) as { data?: { relayBill?: unknown }; errors?: { message: string }[] } | null;
+  if (!res.ok || !json?.data?.relayBill) throw new Error(`relayBill failed (HTTP ${res.status}): ${json?.errors?.map((e) => e.message).join('; ') ?? 'no data'}`);
+}
+
+export async function processDelivery(deps: Deps, d: DeliveryDoc): Promise<void> {
+  const { Delivery, Bill } = deps.models;
+  const bill = (await Bill.findById(d.billId).lean().exec()) as BillDoc | null;
+  if (!bill || bill.status === 'DRAFT') {
+    await Delivery.updateOne({ _id: d._id }, { $set: { leaseUntil: null, nextAttemptAt: new Date(Date.now() + 1000) } }).exec();
+    return;
+  }
+  const attempts = d.attempts + 1;
+  try {
+    if (d.channel === 'WEBHOOK') await sendWebhook(deps, d, bill);
+    else if (d.channel === 'MODERATOR_RELAY') await relayToModerator(deps, bill);
+    await Delivery.updateOne({ _id: d._id }, { $set: { state: 'DELIVERED', attempts, deliveredAt: new Date(), lastError: null, nextAttemptAt: null, leaseUntil: null } }).exec();
+  } catch (err) {
+    const message = (err as Error).message?.slice(0, 500) ?? String(err);
+    const failed = attempts >= deps.config.DELIVERY_MAX_ATTEMPTS;
+    const next = new Date(Date.now() + backoffDelayMs(attempts, { baseMs: deps.config.DELIVERY_BACKOFF_BASE_MS }));
+    await Delivery.updateOne(
+      { _id: d._id },
+      { $set: { state: failed ? 'FAILED' : 'PENDING', attempts, lastError: message, nextAttemptAt: failed ? null : next, leaseUntil: null } },
+    ).exec();
+    deps.logger.warn({ deliveryId: d._id, attempts, err: message }, 'bill delivery failed');
+  }
+}
+
+/** One pass of the delivery worker: claims due deliveries with a lease (safe with several instances). */
+export async function runDeliveries(deps: Deps, owner = randomUUID()): Promise<number> {
+  const { Delivery } = deps.models;
+  const now = new Date();
+  const due = await Delivery.find({ state: 'PENDING', nextAttemptAt: { $lte: now } }).sort({ nextAttemptAt: 1 }).limit(50).lean().exec();
+  let done = 0;
+  await Promise.all(
+    due.map(async (d) => {
+      const claimed = await Delivery.findOneAndUpdate(
+        { _id: d._id, state: 'PENDING', $or: [{ leaseUntil: null }, { leaseUntil: { $lt: now } }] },
+        { $set: { leaseUntil: new Date(now.getTime() + LEASE_MS) } },
+        { returnDocument: 'after' },
+      ).lean().exec();
+      if (!claimed) return;
+      await processDelivery(deps, claimed as DeliveryDoc);
+      done++;
+    }),
+  );
+  void owner;
+  return done;
+}

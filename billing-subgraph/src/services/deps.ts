@@ -1,0 +1,30 @@
+import type { Logger, PubSub } from '@exchange/platform';
+import type { BillingConfig } from '../config';
+import type { BillingModels } from '../store/models';
+
+/** What every application service needs; built once in app.ts. */
+export interface Deps {
+  models: BillingModels;
+  pubsub: PubSub;
+  logger: Logger;
+  config: BillingConfig;
+  /** Base URL of the bill website as buyers and carriers reach it (no trailing slash). */
+  publicBase(): string;
+  /** Wakes the delivery worker (bills just issued). */
+  kickDeliveries(): void;
+  /** Signs a service token (billing -> moderator relay). */
+  signToken(sub: string, role: 'BILLING_AGENT', expiresIn?: string): Promise<string>;
+}
+
+export const BILL_ISSUED_TOPIC = 'billing.billIssued';
+
+export interface BillIssuedEvent {
+  billId: string;
+  buyerId: string;
+  carrierId: string;
+}
+
+/** Billing period convention: the UTC calendar month of the usage's intervalStart. */
+export function periodOf(d: Date): string {
+  return d.toISOString().slice(0, 7);
+}

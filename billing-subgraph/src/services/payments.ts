@@ -1,0 +1,98 @@
+import { randomUUID } from 'node:crypto';
+import type { Identity } from '@exchange/platform';
+import { applyPayment, postingsForPayment, settlementStatement as domainStatement, type PaymentPath } from '../domain';
+import type { BillDoc, PaymentDoc, PaymentEmbed } from '../store/models';
+import { badInput, forbiddenError, notFound } from './access';
+import type { Deps } from './deps';
+import { insertIgnoringDuplicates } from './rating';
+import { parsePeriod } from './bills';
+
+const MAX_RETRIES = 20;
+
+/** Who may record a payment: DIRECT: the bill's buyer, BILLING_AGENT, ADMIN; VIA_MODERATOR: also the MODERATOR. */
+function mayPay(id: Identity, bill: BillDoc, path: PaymentPath): boolean {
+  if (id.role === 'ADMIN' || id.role === 'BILLING_AGENT') return true;
+  if (id.role === 'BUYER') return id.sub === bill.buyerId;
+  if (id.role === 'MODERATOR') return path === 'VIA_MODERATOR';
+  return false;
+}
+
+/**
+ * Records a payment. The bill's paid amount, status and embedded payment list change in ONE
+ * conditional update guarded by the bill's version, so two concurrent payments can never
+ * together exceed the total. Ledger postings (two legs for VIA_MODERATOR) follow with
+ * deterministic ids.
+ */
+export async function recordPayment(deps: Deps, id: Identity, input: Record<string, any>): Promise<PaymentDoc> {
+  const { Bill, Payment, Ledger } = deps.models;
+  if (typeof input.billId !== 'string') throw badInput('input.billId', 'input.billId is required');
+  const path = input.path as PaymentPath;
+  if (path !== 'DIRECT' && path !== 'VIA_MODERATOR') throw badInput('input.path', 'input.path must be DIRECT or VIA_MODERATOR');
+  if (input.paymentId !== undefined && input.paymentId !== null && (typeof input.paymentId !== 'string' || input.paymentId.length < 1 || input.paymentId.length > 200 || input.paymentId.startsWith('$'))) {
+    throw badInput('input.paymentId', 'input.paymentId must be 1 to 200 characters');
+  }
+  if (input.reference !== undefined && input.reference !== null && (typeof input.reference !== 'string' || input.reference.length > 500)) {
+    throw badInput('input.reference', 'input.reference must be at most 500 characters');
+  }
+  const paymentId: string = input.paymentId ?? `pay_${randomUUID().replace(/-/g, '').slice(0, 20)}`;
+  let embed: PaymentEmbed | undefined;
+  let bill: BillDoc | null = null;
+  for (let attempt = 0; attempt < MAX_RETRIES && !embed; attempt++) {
+    bill = (await Bill.findById(input.billId).lean().exec()) as BillDoc | null;
+    if (!bill || bill.status === 'DRAFT' || !bill.total) throw notFound(`bill ${input.billId} not found`);
+    if (!mayPay(id, bill, path)) {
+      if (id.role === 'BUYER' || id.role === 'CARRIER') throw notFound(`bill ${input.billId} not found`);
+      throw forbiddenError(`${id.role} may not record a ${path} payment`);
+    }
+    const existing = (bill.payments ?? []).find((p) => p.id === paymentId);
+    if (existing) {
+      embed = existing;
+      break;
+    }
+    const applied = applyPayment(bill.total, bill.paidAmount ?? '0', input.amount, bill.currency);
+    const candidate: PaymentEmbed = { id: paymentId, amount: input.amount, path, reference: input.reference ?? null, recordedBy: `${id.role}:${id.sub}`, receivedAt: new Date() };
+    const res = await Bill.updateOne(
+      { _id: bill._id, version: bill.version ?? 0, paidAmount: bill.paidAmount ?? '0' },
+      { $set: { paidAmount: applied.paidTotal, status: applied.status }, $inc: { version: 1 }, $push: { payments: candidate } },
+    ).exec();
+    if (res.modifiedCount === 1) embed = candidate;
+  }
+  if (!embed || !bill) throw new Error(`payment on bill ${input.billId} stayed contended`);
+  const doc: PaymentDoc = {
+    _id: embed.id,
+    billId: bill._id,
+    buyerId: bill.buyerId!,
+    carrierId: bill.carrierId!,
+    amount: embed.amount,
+    currency: bill.currency!,
+    path: embed.path,
+    reference: embed.reference ?? null,
+    recordedBy: embed.recordedBy,
+    receivedAt: embed.receivedAt,
+  };
+  await insertIgnoringDuplicates(Payment, [doc]);
+  const sets = postingsForPayment({ billId: bill._id, buyerId: bill.buyerId!, carrierId: bill.carrierId!, currency: bill.currency!, amount: embed.amount, path: embed.path });
+  await insertIgnoringDuplicates(
+    Ledger,
+    sets.flatMap((s, i) =>
+      s.postings.map((p, j) => ({ _id: `${embed!.id}|${i}|${j}`, event: s.event, account: p.account, amount: p.amount, currency: p.currency, billId: bill!._id, paymentId: embed!.id, description: s.description, postedAt: embed!.receivedAt })),
+    ),
+  );
+  return doc;
+}
+
+export async function settlementStatement(deps: Deps, carrierId: string, periodInput: { start?: unknown; end?: unknown }) {
+  const period = parsePeriod(periodInput);
+  const bills = [];
+  const payments = [];
+  const cursor = deps.models.Bill.find({ carrierId, issuedAt: { $gte: period.start, $lt: period.end }, status: { $ne: 'DRAFT' } })
+    .select({ number: 1, buyerId: 1, carrierId: 1, currency: 1, total: 1, issuedAt: 1, payments: 1 })
+    .lean()
+    .cursor({ batchSize: 500 });
+  for await (const b of cursor) {
+    if (!b.total || !b.currency) continue;
+    bills.push({ billId: b._id, billNumber: b.number, buyerId: b.buyerId!, carrierId: b.carrierId!, currency: b.currency, total: b.total, issuedAt: b.issuedAt });
+    for (const p of b.payments ?? []) payments.push({ billId: b._id, amount: p.amount, path: p.path, receivedAt: p.receivedAt });
+  }
+  return domainStatement(carrierId, period, bills, payments);
+}

@@ -1,0 +1,101 @@
+import { rateUsage, type EconomicIncentive } from '../domain';
+import type { BillingRecordDoc, SelectionDoc, UsageDoc } from '../store/models';
+import { isDuplicateKey } from './access';
+import { periodOf, type Deps } from './deps';
+
+const MAX_COUNTER_RETRIES = 50;
+
+/** Inserts many documents, ignoring duplicate-key errors (idempotent re-runs); returns the indexes that failed as duplicates. */
+export async function insertIgnoringDuplicates(model: { collection: { insertMany(docs: any[], o: any): Promise<unknown> } }, docs: any[]): Promise<Set<number>> {
+  const dup = new Set<number>();
+  if (docs.length === 0) return dup;
+  try {
+    await model.collection.insertMany(docs, { ordered: false });
+  } catch (err) {
+    const writeErrors = (err as { writeErrors?: unknown }).writeErrors;
+    const list = (Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : []) as { index: number; code: number }[];
+    if (list.length === 0 || list.some((e) => e.code !== 11000)) throw err;
+    for (const e of list) dup.add(e.index);
+  }
+  return dup;
+}
+
+/**
+ * Rates associated usage records into billing records. Per (selection, billing period) the
+ * cumulative billable quantity lives in one counter document, advanced with a conditional
+ * update (compare-and-set on its previous value): two concurrent batches for the same request
+ * can never both rate from the same cumulative total, so tier boundaries are never crossed twice.
+ * Billing record ids equal usage ids, so a record is charged at most once even if rated twice.
+ */
+export async function rateUsageDocs(deps: Deps, usages: UsageDoc[], selections: Map<string, SelectionDoc>): Promise<number> {
+  const groups = new Map<string, UsageDoc[]>();
+  for (const u of usages) {
+    if (!u.selectionId) continue;
+    const key = `${u.selectionId}|${periodOf(u.intervalStart)}`;
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = []));
+    g.push(u);
+  }
+  let rated = 0;
+  for (const [key, group] of groups) {
+    const selection = selections.get(group[0].selectionId!);
+    if (!selection) continue;
+    group.sort((a, b) => a.intervalStart.getTime() - b.intervalStart.getTime() || (a._id < b._id ? -1 : a._id > b._id ? 1 : 0));
+    const records = await rateGroup(deps, key, group, selection);
+    await insertIgnoringDuplicates(deps.models.BillingRecord, records);
+    await deps.models.Usage.updateMany({ _id: { $in: group.map((u) => u._id) } }, { $set: { status: 'RATED' } }).exec();
+    rated += records.length;
+  }
+  return rated;
+}
+
+async function rateGroup(deps: Deps, counterId: string, group: UsageDoc[], selection: SelectionDoc): Promise<BillingRecordDoc[]> {
+  const { Counter } = deps.models;
+  const incentive = selection.incentive as EconomicIncentive;
+  for (let attempt = 0; attempt < MAX_COUNTER_RETRIES; attempt++) {
+    const counter = await Counter.findById(counterId).lean().exec();
+    const start = counter?.value ?? '0';
+    let cumulative = start;
+    const now = new Date();
+    const records: BillingRecordDoc[] = group.map((u) => {
+      const r = rateUsage({ incentive, serviceType: u.serviceType, usage: { quantity: u.quantity }, cumulativeBefore: cumulative });
+      const doc: BillingRecordDoc = {
+        _id: u._id,
+        usageId: u._id,
+        requestId: selection.requestId,
+        selectionId: selection._id,
+        buyerId: u.buyerId,
+        carrierId: u.carrierId,
+        endUserId: u.endUserId ?? null,
+        period: periodOf(u.intervalStart),
+        intervalStart: u.intervalStart,
+        serviceType: u.serviceType,
+        unit: r.appliedIncentive.unit,
+        billableQuantity: r.billableQuantity,
+        billableBaseQuantity: r.billableBaseQuantity,
+        cumulativeBefore: cumulative,
+        segments: r.segments,
+        tierIndexes: r.appliedIncentive.tierIndexes,
+        ratesPerUnit: r.appliedIncentive.ratesPerUnit,
+        amount: r.amount,
+        currency: r.appliedIncentive.currency,
+        billId: null,
+        ratedAt: now,
+      };
+      cumulative = r.cumulativeAfter;
+      return doc;
+    });
+    if (!counter) {
+      try {
+        await Counter.create({ _id: counterId, value: cumulative });
+        return records;
+      } catch (err) {
+        if (isDuplicateKey(err)) continue;
+        throw err;
+      }
+    }
+    const res = await Counter.updateOne({ _id: counterId, value: start }, { $set: { value: cumulative } }).exec();
+    if (res.matchedCount === 1) return records;
+  }
+  throw new Error(`rating counter ${counterId} stayed contended after ${MAX_COUNTER_RETRIES} attempts`);
+}

@@ -1,0 +1,86 @@
+import { checkDecimal, normalizeIncentive, parseInstant } from '../domain';
+import type { SelectionDoc } from '../store/models';
+import { badInput, isDuplicateKey } from './access';
+import { ensureAdvanceBill } from './bills';
+import type { Deps } from './deps';
+import { reassociateWaitingUsage } from './usage';
+
+const ID = /^[^$\u0000-\u001f]{1,200}$/;
+
+function id(field: string, v: unknown): string {
+  if (typeof v !== 'string' || !ID.test(v) || v.trim() !== v) throw badInput(field, `${field} must be a non-empty id of at most 200 characters`);
+  return v;
+}
+
+/** Validates a SelectionRecordInput into the stored document (nothing is written on a bad field). */
+export function selectionFromInput(input: Record<string, any>, now: Date): SelectionDoc {
+  const f = (n: string) => `input.${n}`;
+  const selectionId = id(f('selectionId'), input.selectionId);
+  const start = parseInstant(input.interval?.start);
+  if (!start) throw badInput(f('interval.start'), 'input.interval.start must be an ISO 8601 date-time with a time zone');
+  const end = parseInstant(input.interval?.end);
+  if (!end) throw badInput(f('interval.end'), 'input.interval.end must be an ISO 8601 date-time with a time zone');
+  if (end.getTime() <= start.getTime()) throw badInput(f('interval.end'), 'input.interval.end must be after input.interval.start');
+  const qReason = checkDecimal(input.quantity, { positive: true });
+  if (qReason) throw badInput(f('quantity'), `input.quantity ${qReason}`);
+  const serviceType = input.serviceType;
+  if (serviceType !== 'VOICE' && serviceType !== 'DATA') throw badInput(f('serviceType'), 'input.serviceType must be VOICE or DATA');
+  const unit = input.unit;
+  const okUnit = serviceType === 'VOICE' ? unit === 'MINUTE' : unit === 'GB' || unit === 'MBPS';
+  if (!okUnit) throw badInput(f('unit'), `input.unit ${unit} does not fit serviceType ${serviceType} (VOICE: MINUTE; DATA: GB or MBPS)`);
+  if (!Array.isArray(input.routes) || input.routes.length === 0) throw badInput(f('routes'), 'input.routes must list at least one route');
+  input.routes.forEach((r: any, i: number) => {
+    if (typeof r?.origin !== 'string' || r.origin === '') throw badInput(f(`routes[${i}].origin`), `input.routes[${i}].origin is required`);
+    if (typeof r?.destination !== 'string' || r.destination === '') throw badInput(f(`routes[${i}].destination`), `input.routes[${i}].destination is required`);
+  });
+  const selectedAt = parseInstant(input.selectedAt);
+  if (!selectedAt) throw badInput(f('selectedAt'), 'input.selectedAt must be an ISO 8601 date-time with a time zone');
+  const incentive = normalizeIncentive(input.incentive, 'input.incentive');
+  return {
+    _id: selectionId,
+    requestId: id(f('requestId'), input.requestId),
+    buyerId: id(f('buyerId'), input.buyerId),
+    buyerIsReseller: input.buyerIsReseller === true,
+    carrierId: id(f('carrierId'), input.carrierId),
+    routes: input.routes.map((r: any) => ({ origin: r.origin, destination: r.destination, network: r.network ?? null })),
+    serviceType,
+    intervalStart: start,
+    intervalEnd: end,
+    quantity: input.quantity,
+    unit,
+    incentive: JSON.parse(JSON.stringify(incentive)),
+    selectedAt,
+    recordedAt: now,
+    advanceBillId: null,
+  };
+}
+
+/**
+ * recordSelection: stores the Moderator's selection once (unique _id = selectionId; a
+ * re-delivery returns the stored record), issues the ADVANCE bill (its own unique key, so a
+ * crash between the two steps is completed by the re-delivery) and associates waiting usage.
+ */
+export async function recordSelection(deps: Deps, input: Record<string, any>): Promise<SelectionDoc> {
+  const { Selection } = deps.models;
+  const doc = selectionFromInput(input, new Date());
+  let stored = (await Selection.findById(doc._id).lean().exec()) as SelectionDoc | null;
+  let fresh = false;
+  if (!stored) {
+    try {
+      await Selection.create(doc);
+      stored = doc;
+      fresh = true;
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      stored = (await Selection.findById(doc._id).lean().exec()) as SelectionDoc;
+    }
+  }
+  const advance = await ensureAdvanceBill(deps, stored);
+  stored = { ...stored, advanceBillId: advance._id };
+  // Usage that arrived before its selection record is associated and rated now (also on a
+  // re-delivery, which completes a run a crash interrupted).
+  await reassociateWaitingUsage(deps, stored).catch((err) => {
+    deps.logger.error({ err, selectionId: stored!._id, fresh }, 're-association of waiting usage failed');
+  });
+  return stored;
+}

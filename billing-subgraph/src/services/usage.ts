@@ -1,0 +1,228 @@
+import { randomUUID } from 'node:crypto';
+import type { Role } from '@exchange/platform';
+import { associate, validateUsageRecord, type SelectionRef, type UsageRecord } from '../domain';
+import type { RejectedDoc, SelectionDoc, UsageDoc } from '../store/models';
+import { badInput, forbiddenError, reporterLabel } from './access';
+import type { Deps } from './deps';
+import { insertIgnoringDuplicates, rateUsageDocs } from './rating';
+
+export const MAX_BATCH = 10_000;
+/** A duplicate still ASSOCIATED after this long was left unrated by a crash: rate it on re-delivery. */
+const STALE_UNRATED_MS = 60_000;
+
+export interface Reporter {
+  role: Role;
+  sub: string;
+  /** Feed polls: only these buyers (empty/undefined = any). */
+  feedBuyerIds?: string[];
+}
+
+export interface IngestOutcome {
+  accepted: number;
+  duplicates: number;
+  rejected: { index: number; recordId: string | null; field: string | null; reason: string }[];
+}
+
+const SOURCE_FOR_ROLE: Partial<Record<Role, string>> = { CARRIER: 'CARRIER', METER: 'MEASURING_EQUIPMENT', LEC: 'LOCAL_EXCHANGE_CARRIER' };
+const ANY_PARTY: readonly Role[] = ['MODERATOR', 'BILLING_AGENT', 'ADMIN'];
+
+export const toSelectionRef = (s: SelectionDoc): SelectionRef => ({
+  selectionId: s._id,
+  requestId: s.requestId,
+  buyerId: s.buyerId,
+  carrierId: s.carrierId,
+  routes: s.routes,
+  intervalStart: s.intervalStart,
+  intervalEnd: s.intervalEnd,
+  serviceType: s.serviceType,
+});
+
+function rawString(v: unknown): string {
+  let s: string;
+  try {
+    s = JSON.stringify(v) ?? String(v);
+  } catch {
+    s = String(v);
+  }
+  return s.length > 4096 ? s.slice(0, 4096) : s;
+}
+
+const stringField = (raw: unknown, key: string): string | null => {
+  const v = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>)[key] : undefined;
+  return typeof v === 'string' ? v.slice(0, 200) : null;
+};
+
+/**
+ * Ingests one batch of usage (push API, feed polls, CDR CLI through the API).
+ * `strictEntitlement`: a record outside the caller's entitlement fails the whole call with
+ * FORBIDDEN before anything is written (API callers). Feeds reject such records one by one.
+ */
+export async function ingestUsage(
+  deps: Deps,
+  reporter: Reporter,
+  raws: unknown[],
+  opts: { strictEntitlement: boolean; batchId?: string; now?: Date } = { strictEntitlement: true },
+): Promise<IngestOutcome> {
+  const { Usage, Rejected, Reporter: Reporters } = deps.models;
+  if (!Array.isArray(raws)) throw badInput('records', 'records must be a list');
+  if (raws.length > MAX_BATCH) throw badInput('records', `records must hold at most ${MAX_BATCH} records per call (got ${raws.length})`);
+  const now = opts.now ?? new Date();
+  const batchId = opts.batchId ?? `batch_${randomUUID()}`;
+  const label = reporterLabel(reporter);
+
+  if (!ANY_PARTY.includes(reporter.role) && !SOURCE_FOR_ROLE[reporter.role]) {
+    throw forbiddenError(`role ${reporter.role} may not report usage`);
+  }
+  let registeredBuyers: Set<string> | null = null;
+  if (reporter.role === 'METER' || reporter.role === 'LEC') {
+    const reg = await Reporters.findById(reporter.sub).lean().exec();
+    registeredBuyers = new Set(reg && reg.kind === reporter.role ? reg.buyerIds : []);
+  }
+
+  const rejected: IngestOutcome['rejected'] = [];
+  const rejectedDocs: RejectedDoc[] = [];
+  const reject = (index: number, raw: unknown, field: string | null, reason: string) => {
+    const recordId = stringField(raw, 'recordId');
+    rejected.push({ index, recordId, field, reason });
+    rejectedDocs.push({
+      _id: `${batchId}:${index}`,
+      batchId,
+      index,
+      recordId,
+      source: stringField(raw, 'source'),
+      field,
+      reason,
+      raw: rawString(raw),
+      reportedBy: label,
+      rejectedAt: now,
+    });
+  };
+
+  const valid: { index: number; record: UsageRecord }[] = [];
+  raws.forEach((raw, index) => {
+    const v = validateUsageRecord(raw, index, now);
+    if (!v.ok) return reject(index, raw, v.field, v.reason);
+    const r = v.record;
+    let problem: string | null = null;
+    const requiredSource = SOURCE_FOR_ROLE[reporter.role];
+    if (requiredSource && r.source !== requiredSource) problem = `a ${reporter.role} credential reports usage with source ${requiredSource}, not ${r.source}`;
+    else if (reporter.role === 'CARRIER' && r.carrierId !== reporter.sub) problem = `carrier ${reporter.sub} may only report its own traffic (carrierId ${r.carrierId})`;
+    else if (registeredBuyers && !registeredBuyers.has(r.buyerId)) problem = `${reporter.role} ${reporter.sub} is not registered to report usage for buyer ${r.buyerId}`;
+    else if (reporter.feedBuyerIds && reporter.feedBuyerIds.length > 0 && !reporter.feedBuyerIds.includes(r.buyerId)) problem = `this feed is not registered for buyer ${r.buyerId}`;
+    if (problem) {
+      if (opts.strictEntitlement) throw forbiddenError(`records[${index}]: ${problem}; nothing was stored`);
+      return reject(index, raw, 'buyerId', problem);
+    }
+    valid.push({ index, record: r });
+  });
+
+  // Association needs the selections of the batch's requests and buyer/carrier pairs.
+  const selections = await loadSelectionsFor(deps, valid.map((v) => v.record));
+  const refs = [...selections.values()].map(toSelectionRef);
+  const docs: UsageDoc[] = valid.map(({ record: r }) => {
+    const a = associate(r, refs);
+    const doc: UsageDoc = {
+      _id: `${r.source}:${r.recordId}`,
+      recordId: r.recordId,
+      source: r.source,
+      buyerId: r.buyerId,
+      carrierId: r.carrierId,
+      reportedRequestId: r.requestId ?? null,
+      requestId: a.status === 'ASSOCIATED' ? a.requestId : null,
+      selectionId: a.status === 'ASSOCIATED' ? a.selectionId : null,
+      intervalStart: r.intervalStart,
+      intervalEnd: r.intervalEnd,
+      serviceType: r.serviceType,
+      quantity: r.quantity,
+      status: a.status === 'ASSOCIATED' ? 'ASSOCIATED' : 'UNASSOCIATED',
+      unassociatedReason: a.status === 'UNASSOCIATED' ? a.reason : null,
+      reportedBy: label,
+      batchId,
+      receivedAt: now,
+    };
+    if (r.equipmentId !== undefined) doc.equipmentId = r.equipmentId;
+    if (r.endUserId !== undefined) doc.endUserId = r.endUserId;
+    if (r.destination !== undefined) doc.destination = r.destination;
+    if (r.qos !== undefined) doc.qos = r.qos as Record<string, number>;
+    if (r.minBandwidthMbps !== undefined) doc.minBandwidthMbps = r.minBandwidthMbps;
+    if (r.maxBandwidthMbps !== undefined) doc.maxBandwidthMbps = r.maxBandwidthMbps;
+    if (r.volumeSamples !== undefined) doc.volumeSamples = r.volumeSamples;
+    return doc;
+  });
+
+  // The unique {source, recordId} (and _id) is the duplicate check, and only records this call
+  // inserted go on to rating: the check guards the charge, not just the insert.
+  const dupIndexes = await insertIgnoringDuplicates(Usage, docs);
+  const fresh = docs.filter((_, i) => !dupIndexes.has(i));
+  if (rejectedDocs.length) await insertIgnoringDuplicates(Rejected, rejectedDocs);
+  await rateUsageDocs(deps, fresh.filter((d) => d.status === 'ASSOCIATED'), selections);
+
+  if (dupIndexes.size > 0) await rateStaleDuplicates(deps, docs.filter((_, i) => dupIndexes.has(i)).map((d) => d._id), now);
+  return { accepted: fresh.length, duplicates: dupIndexes.size, rejected };
+}
+
+/** Records a crash left ASSOCIATED but unrated get rated when they are re-delivered. */
+async function rateStaleDuplicates(deps: Deps, ids: string[], now: Date) {
+  const stale = await deps.models.Usage.find({ _id: { $in: ids }, status: 'ASSOCIATED', receivedAt: { $lt: new Date(now.getTime() - STALE_UNRATED_MS) } }).lean().exec();
+  if (stale.length === 0) return;
+  const selections = await loadSelectionsFor(deps, stale);
+  await rateUsageDocs(deps, stale as UsageDoc[], selections);
+}
+
+async function loadSelectionsFor(deps: Deps, records: { buyerId: string; carrierId: string; requestId?: string | null }[]): Promise<Map<string, SelectionDoc>> {
+  const out = new Map<string, SelectionDoc>();
+  if (records.length === 0) return out;
+  const requestIds = new Set<string>();
+  const buyers = new Set<string>();
+  const carriers = new Set<string>();
+  for (const r of records) {
+    if (r.requestId) requestIds.add(r.requestId);
+    buyers.add(r.buyerId);
+    carriers.add(r.carrierId);
+  }
+  const or: Record<string, unknown>[] = [{ buyerId: { $in: [...buyers] }, carrierId: { $in: [...carriers] } }];
+  if (requestIds.size) or.push({ requestId: { $in: [...requestIds] } });
+  const found = await deps.models.Selection.find({ $or: or }).lean().exec();
+  for (const s of found) out.set(s._id, s as SelectionDoc);
+  return out;
+}
+
+/**
+ * A selection record arrived: usage of its buyer and carrier that was waiting UNASSOCIATED is
+ * associated now (when it matches) and rated. Each record moves with a conditional update, so a
+ * concurrent re-association never rates a record twice.
+ */
+export async function reassociateWaitingUsage(deps: Deps, selection: SelectionDoc): Promise<number> {
+  const { Usage, Selection } = deps.models;
+  const all = (await Selection.find({ buyerId: selection.buyerId, carrierId: selection.carrierId }).lean().exec()) as SelectionDoc[];
+  const byId = new Map(all.map((s) => [s._id, s]));
+  const refs = all.map(toSelectionRef);
+  let moved = 0;
+  let lastId = '';
+  for (;;) {
+    const page = (await Usage.find({ status: 'UNASSOCIATED', buyerId: selection.buyerId, carrierId: selection.carrierId, _id: { $gt: lastId } })
+      .sort({ _id: 1 })
+      .limit(1000)
+      .lean()
+      .exec()) as UsageDoc[];
+    if (page.length === 0) break;
+    lastId = page[page.length - 1]._id;
+    const claimed: UsageDoc[] = [];
+    await Promise.all(
+      page.map(async (u) => {
+        const a = associate({ ...u, requestId: u.reportedRequestId ?? undefined, destination: u.destination }, refs);
+        if (a.status !== 'ASSOCIATED') {
+          if (a.reason !== u.unassociatedReason) await Usage.updateOne({ _id: u._id, status: 'UNASSOCIATED' }, { $set: { unassociatedReason: a.reason } }).exec();
+          return;
+        }
+        const res = await Usage.updateOne(
+          { _id: u._id, status: 'UNASSOCIATED' },
+          { $set: { status: 'ASSOCIATED', requestId: a.requestId, selectionId: a.selectionId, unassociatedReason: null } },
+        ).exec();
+        if (res.modifiedCount === 1) claimed.push({ ...u, status: 'ASSOCIATED', requestId: a.requestId, selectionId: a.selectionId });
+      }),
+    );
+    moved += await rateUsageDocs(deps, claimed, byId);
+  }
+  return moved;
+}

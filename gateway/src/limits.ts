@@ -1,0 +1,131 @@
+import {
+  getNamedType,
+  getNullableType,
+  GraphQLError,
+  isCompositeType,
+  isInterfaceType,
+  isListType,
+  isObjectType,
+  Kind,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type GraphQLCompositeType,
+  type GraphQLField,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+  type ValueNode,
+} from 'graphql';
+
+export interface OperationLimits {
+  maxDepth: number;
+  maxCost: number;
+  /** Assumed size of a list without a size argument. */
+  defaultListSize: number;
+}
+
+export interface OperationMeasure {
+  depth: number;
+  cost: number;
+}
+
+/** Arguments that bound the size of a list a field returns. */
+const SIZE_ARGUMENTS = ['first', 'last', 'limit', 'take', 'pageSize'];
+
+function intValue(node: ValueNode, variables: Record<string, unknown>): number | undefined {
+  if (node.kind === Kind.INT) return Number(node.value);
+  if (node.kind === Kind.VARIABLE) {
+    const v = variables[node.name.value];
+    return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Depth (root fields are 1) and cost (every field 1, multiplied by the sizes of the lists that
+ * contain it) of one operation. Introspection fields (`__schema`, `__type`, `__typename`) are
+ * free: introspection has its own switch.
+ */
+export function measureOperation(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown>,
+  defaultListSize: number,
+): OperationMeasure {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+
+  const fieldOf = (parent: GraphQLCompositeType | undefined, name: string): GraphQLField<unknown, unknown> | undefined =>
+    parent && (isObjectType(parent) || isInterfaceType(parent)) ? parent.getFields()[name] : undefined;
+
+  // Returns [depth, cost] of a selection set; `visiting` stops fragment cycles (validation rejects them anyway).
+  const walk = (set: SelectionSetNode, parent: GraphQLCompositeType | undefined, visiting: Set<string>): [number, number] => {
+    let depth = 0;
+    let cost = 0;
+    for (const sel of set.selections) {
+      if (sel.kind === Kind.FIELD) {
+        if (sel.name.value.startsWith('__')) continue;
+        const field = fieldOf(parent, sel.name.value);
+        let childDepth = 0;
+        let childCost = 0;
+        if (sel.selectionSet) {
+          const named = field ? getNamedType(field.type) : undefined;
+          [childDepth, childCost] = walk(sel.selectionSet, named && isCompositeType(named) ? named : undefined, visiting);
+        }
+        let multiplier = 1;
+        if (field && isListType(getNullableType(field.type))) {
+          multiplier = defaultListSize;
+          for (const arg of sel.arguments ?? []) {
+            if (!SIZE_ARGUMENTS.includes(arg.name.value)) continue;
+            const n = intValue(arg.value, variables);
+            if (n !== undefined) multiplier = Math.max(0, n);
+          }
+        }
+        depth = Math.max(depth, 1 + childDepth);
+        cost += 1 + multiplier * childCost;
+      } else if (sel.kind === Kind.INLINE_FRAGMENT) {
+        const typed = sel.typeCondition ? schema.getType(sel.typeCondition.name.value) : parent;
+        const [d, c] = walk(sel.selectionSet, typed && isCompositeType(typed) ? typed : parent, visiting);
+        depth = Math.max(depth, d);
+        cost += c;
+      } else {
+        const name = sel.name.value;
+        const frag = fragments.get(name);
+        if (!frag || visiting.has(name)) continue;
+        const typed = schema.getType(frag.typeCondition.name.value);
+        const next = new Set(visiting).add(name);
+        const [d, c] = walk(frag.selectionSet, typed && isCompositeType(typed) ? typed : parent, next);
+        depth = Math.max(depth, d);
+        cost += c;
+      }
+    }
+    return [depth, cost];
+  };
+
+  const root = schema.getRootType(operation.operation) ?? undefined;
+  const [depth, cost] = walk(operation.selectionSet, root, new Set());
+  return { depth, cost };
+}
+
+/** The coded error for an operation beyond the limits, or null when it is within them. */
+export function checkOperationLimits(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown>,
+  limits: OperationLimits,
+): GraphQLError | null {
+  const { depth, cost } = measureOperation(schema, document, operation, variables, limits.defaultListSize);
+  if (depth > limits.maxDepth) {
+    return new GraphQLError(`Query is too deep: depth ${depth} exceeds the limit of ${limits.maxDepth}`, {
+      extensions: { code: 'QUERY_TOO_DEEP', depth, limit: limits.maxDepth, http: { status: 400 } },
+    });
+  }
+  if (cost > limits.maxCost) {
+    return new GraphQLError(`Query is too complex: cost ${cost} exceeds the limit of ${limits.maxCost}`, {
+      extensions: { code: 'QUERY_TOO_COMPLEX', cost, limit: limits.maxCost, http: { status: 400 } },
+    });
+  }
+  return null;
+}

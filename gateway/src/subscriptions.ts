@@ -1,0 +1,397 @@
+// Federated subscriptions: @apollo/gateway plans subscriptions but refuses to execute them, so
+// this module runs the plan itself. The query planner splits a subscription into
+// `Subscription { primary: Fetch, rest?: PlanNode }`: `primary` is the part the subgraph owning
+// the root field resolves (opened here as an upstream graphql-ws subscription under the
+// subscriber's own token), and `rest` is an ordinary query plan (entity fetches on the other
+// subgraphs) that runs once per event, with the event as the initial result. So a subscription's
+// selection set completes exactly like a query's, under the subscriber's identity.
+import { print, GraphQLError, type DocumentNode, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { Supergraph, operationFromDocument, type Schema } from '@apollo/federation-internals';
+import { QueryPlanner, type FetchNode, type PlanNode, type QueryPlan } from '@apollo/query-planner';
+import { buildOperationContext, executeQueryPlan, type GraphQLDataSource, type ServiceMap } from '@apollo/gateway';
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+import type { Logger } from '@exchange/platform';
+import { REQUEST_ID_HEADER } from '@exchange/platform';
+import type { GatewayContext } from './datasource';
+import type { GatewayMetrics } from './metrics';
+
+/** The pseudo-service whose "fetch" hands the upstream event to the query plan executor. */
+const EVENT_SERVICE = '__subscription_event__';
+
+interface FederatedSchema {
+  /** graphql-js API schema: what clients validate against. */
+  apiSchema: GraphQLSchema;
+  fedApiSchema: Schema;
+  supergraphSchema: GraphQLSchema;
+  planner: QueryPlanner;
+  urls: Map<string, string>;
+  services: ServiceMap;
+}
+
+interface SubscriptionPlan {
+  primary: FetchNode;
+  rest?: PlanNode;
+}
+
+export interface SubscriptionGatewayOptions {
+  logger: Logger;
+  metrics: GatewayMetrics;
+  /** Where subgraph `name` really is (URL overrides win over the supergraph's URL). */
+  urlFor(name: string, supergraphUrl: string): string;
+  /** The HTTP data source used for the entity fetches of each event. */
+  dataSourceFor(name: string, url: string): GraphQLDataSource<GatewayContext>;
+  queueLimit: number;
+  keepAliveMs: number;
+}
+
+const toWsUrl = (httpUrl: string) => httpUrl.replace(/^http(s?):\/\//i, (_m, s: string) => `ws${s}://`);
+
+function codedError(message: string, code: string, extra: Record<string, unknown> = {}) {
+  return new GraphQLError(message, { extensions: { code, ...extra } });
+}
+
+function isCloseEvent(v: unknown): v is { code: number; reason: string } {
+  return !!v && typeof v === 'object' && 'code' in v && 'reason' in v;
+}
+
+/** Turns whatever the upstream graphql-ws client reported into one coded error for the subscriber. */
+function upstreamFailure(subgraph: string, err: unknown): GraphQLError {
+  if (Array.isArray(err) && err.length && typeof err[0]?.message === 'string') {
+    const first = err[0] as GraphQLFormattedError;
+    return new GraphQLError(first.message, { extensions: { ...(first.extensions ?? {}), serviceName: subgraph } });
+  }
+  if (isCloseEvent(err) && (err.code === 4401 || err.code === 4403)) {
+    return codedError(`Subgraph "${subgraph}" refused the subscriber's token`, 'UNAUTHENTICATED', { serviceName: subgraph });
+  }
+  const detail = isCloseEvent(err) ? ` (close code ${err.code}${err.reason ? `: ${err.reason}` : ''})` : '';
+  return codedError(`The connection to subgraph "${subgraph}" was lost${detail}; subscribe again`, 'SUBGRAPH_UNAVAILABLE', {
+    serviceName: subgraph,
+  });
+}
+
+/**
+ * Upstream graphql-ws clients of ONE client connection: one socket per subgraph, opened under the
+ * subscriber's token when its first subscription there starts and closed when its last one ends
+ * (lazy), and all closed when the client disconnects. Sharing per client connection (not per token
+ * across connections) keeps every upstream socket's lifetime tied to exactly one subscriber.
+ */
+export class UpstreamConnection {
+  private readonly clients = new Map<string, Client>();
+  private disposed = false;
+
+  constructor(
+    private readonly context: GatewayContext,
+    private readonly keepAliveMs: number,
+    private readonly logger: Logger,
+  ) {}
+
+  clientFor(subgraph: string, httpUrl: string): Client {
+    if (this.disposed) throw codedError('The connection is closing', 'SHUTTING_DOWN');
+    const key = `${subgraph} ${httpUrl}`;
+    let client = this.clients.get(key);
+    if (!client) {
+      let pongTimer: NodeJS.Timeout | undefined;
+      let socket: WebSocket | undefined;
+      const keepAliveMs = this.keepAliveMs;
+      client = createClient({
+        url: toWsUrl(httpUrl),
+        webSocketImpl: WebSocket,
+        lazy: true,
+        lazyCloseTimeout: 0,
+        // A lost upstream is reported to the subscriber, who resubscribes; never a silent hang.
+        retryAttempts: 0,
+        keepAlive: keepAliveMs,
+        connectionParams: {
+          ...(this.context.authorization ? { authorization: this.context.authorization } : {}),
+          [REQUEST_ID_HEADER]: this.context.requestId,
+        },
+        on: {
+          connected: (s) => {
+            socket = s as WebSocket;
+          },
+          ping: (received) => {
+            // No pong within the keep-alive interval: the subgraph is gone without closing; close it ourselves.
+            if (!received && keepAliveMs > 0) {
+              clearTimeout(pongTimer);
+              pongTimer = setTimeout(() => {
+                if (socket?.readyState === WebSocket.OPEN) socket.close(4408, 'Subgraph did not answer a ping');
+              }, keepAliveMs);
+              pongTimer.unref();
+            }
+          },
+          pong: (received) => {
+            if (received) clearTimeout(pongTimer);
+          },
+          closed: () => {
+            clearTimeout(pongTimer);
+            socket = undefined;
+          },
+        },
+      });
+      this.clients.set(key, client);
+      this.logger.debug({ subgraph }, 'upstream subscription client created');
+    }
+    return client;
+  }
+
+  async dispose() {
+    this.disposed = true;
+    const clients = [...this.clients.values()];
+    this.clients.clear();
+    await Promise.allSettled(clients.map((c) => c.dispose()));
+  }
+}
+
+type Item = { kind: 'event'; result: ExecutionResult } | { kind: 'error'; error: GraphQLError } | { kind: 'complete' };
+
+/**
+ * One client subscription: an async iterator of completed results. `return()` (client's
+ * `complete`, disconnect, shutdown) unsubscribes upstream at once, even while waiting for an event.
+ */
+class FederatedSubscription implements AsyncIterableIterator<ExecutionResult> {
+  private readonly queue: Item[] = [];
+  private waiter?: (item: Item) => void;
+  private done = false;
+  private unsubscribe?: () => void;
+  private inFlight?: Promise<unknown>;
+
+  constructor(
+    private readonly subgraph: string,
+    private readonly queueLimit: number,
+    private readonly completeEvent: (result: ExecutionResult) => Promise<ExecutionResult>,
+    private readonly onFinish: () => void,
+  ) {}
+
+  start(client: Client, request: { query: string; variables: Record<string, unknown>; operationName?: string }) {
+    this.unsubscribe = client.subscribe(request, {
+      next: (result) => this.push({ kind: 'event', result: result as ExecutionResult }),
+      error: (err) => this.push({ kind: 'error', error: upstreamFailure(this.subgraph, err) }),
+      complete: () => this.push({ kind: 'complete' }),
+    });
+  }
+
+  private push(item: Item) {
+    if (this.done) return;
+    const w = this.waiter;
+    if (w) {
+      this.waiter = undefined;
+      w(item);
+      return;
+    }
+    if (item.kind === 'event' && this.queue.length >= this.queueLimit) {
+      // A subscriber that cannot keep up is told so, instead of silently losing events.
+      this.queue.length = 0;
+      this.queue.push({
+        kind: 'error',
+        error: codedError(`More than ${this.queueLimit} events were waiting for this subscriber; subscribe again`, 'SUBSCRIPTION_OVERFLOW'),
+      });
+      this.release();
+      return;
+    }
+    this.queue.push(item);
+  }
+
+  /** Unsubscribes upstream (once). */
+  private release() {
+    const u = this.unsubscribe;
+    this.unsubscribe = undefined;
+    if (u) {
+      try {
+        u();
+      } catch {
+        // the upstream client is already gone
+      }
+    }
+  }
+
+  private finish() {
+    if (this.done) return;
+    this.done = true;
+    this.release();
+    const w = this.waiter;
+    this.waiter = undefined;
+    w?.({ kind: 'complete' });
+    this.onFinish();
+  }
+
+  async next(): Promise<IteratorResult<ExecutionResult>> {
+    if (this.done) return { done: true, value: undefined };
+    const item = this.queue.shift() ?? (await new Promise<Item>((resolve) => (this.waiter = resolve)));
+    if (this.done) return { done: true, value: undefined };
+    if (item.kind === 'complete') {
+      this.finish();
+      return { done: true, value: undefined };
+    }
+    if (item.kind === 'error') {
+      this.finish();
+      throw item.error;
+    }
+    const work = this.completeEvent(item.result);
+    this.inFlight = work;
+    const value = await work.finally(() => (this.inFlight = undefined));
+    // Completed meanwhile (client unsubscribed, shutdown): nothing more goes out for this id.
+    if (this.done) return { done: true, value: undefined };
+    return { done: false, value };
+  }
+
+  async return(): Promise<IteratorResult<ExecutionResult>> {
+    this.finish();
+    return { done: true, value: undefined };
+  }
+
+  async throw(err?: unknown): Promise<IteratorResult<ExecutionResult>> {
+    this.finish();
+    throw err;
+  }
+
+  /** Ends the subscription as if the subgraph had completed it; resolves once an event being completed is done. */
+  async end() {
+    const w = this.waiter;
+    if (w) {
+      this.waiter = undefined;
+      w({ kind: 'complete' });
+    } else this.queue.unshift({ kind: 'complete' });
+    await this.inFlight?.catch(() => undefined);
+  }
+
+  [Symbol.asyncIterator]() {
+    return this;
+  }
+}
+
+export interface SubscribeArgs {
+  document: DocumentNode;
+  operationName?: string | null;
+  variables: Record<string, unknown>;
+  context: GatewayContext;
+  upstream: UpstreamConnection;
+}
+
+export class SubscriptionGateway {
+  private schema?: FederatedSchema;
+  private readonly plans = new Map<string, SubscriptionPlan>();
+  private readonly active = new Set<FederatedSubscription>();
+
+  constructor(private readonly opts: SubscriptionGatewayOptions) {}
+
+  /** (Re)builds planner and services from the supergraph the HTTP gateway just loaded. */
+  update(coreSupergraphSdl: string, apiSchema: GraphQLSchema) {
+    const supergraph = Supergraph.build(coreSupergraphSdl);
+    const urls = new Map<string, string>();
+    const services: ServiceMap = Object.create(null);
+    for (const { name, url } of supergraph.subgraphsMetadata()) {
+      const real = this.opts.urlFor(name, url);
+      urls.set(name, real);
+      services[name] = this.opts.dataSourceFor(name, real);
+    }
+    this.schema = {
+      apiSchema,
+      fedApiSchema: supergraph.apiSchema(),
+      supergraphSchema: supergraph.schema.toGraphQLJSSchema(),
+      planner: new QueryPlanner(supergraph),
+      urls,
+      services,
+    };
+    this.plans.clear();
+  }
+
+  get apiSchema(): GraphQLSchema {
+    if (!this.schema) throw new Error('The supergraph is not loaded yet');
+    return this.schema.apiSchema;
+  }
+
+  get activeCount() {
+    return this.active.size;
+  }
+
+  connection(context: GatewayContext) {
+    return new UpstreamConnection(context, this.opts.keepAliveMs, this.opts.logger);
+  }
+
+  private planFor(schema: FederatedSchema, document: DocumentNode, operationName?: string | null): SubscriptionPlan {
+    const key = `${operationName ?? ''}\n${print(document)}`;
+    let plan = this.plans.get(key);
+    if (!plan) {
+      const operation = operationFromDocument(schema.fedApiSchema, document, { operationName: operationName ?? undefined, validate: false });
+      const qp: QueryPlan = schema.planner.buildQueryPlan(operation);
+      if (qp.node?.kind !== 'Subscription') throw codedError('Not a subscription operation', 'BAD_REQUEST');
+      plan = { primary: qp.node.primary, rest: qp.node.rest };
+      if (this.plans.size >= 500) this.plans.clear();
+      this.plans.set(key, plan);
+    }
+    return plan;
+  }
+
+  /** Starts a federated subscription (the document is already validated against the API schema). */
+  subscribe(args: SubscribeArgs): AsyncIterableIterator<ExecutionResult> {
+    const schema = this.schema;
+    if (!schema) throw new Error('The supergraph is not loaded yet');
+    const plan = this.planFor(schema, args.document, args.operationName);
+    const subgraph = plan.primary.serviceName;
+    const url = schema.urls.get(subgraph);
+    if (!url) throw codedError(`Unknown subgraph "${subgraph}"`, 'INTERNAL_SERVER_ERROR');
+
+    const operationContext = buildOperationContext({
+      schema: schema.apiSchema,
+      operationDocument: args.document,
+      operationName: args.operationName ?? undefined,
+    });
+    const eventNode: FetchNode = { ...plan.primary, serviceName: EVENT_SERVICE };
+    const node: PlanNode = plan.rest ? { kind: 'Sequence', nodes: [eventNode, plan.rest] } : eventNode;
+    const { metrics, logger } = this.opts;
+
+    const completeEvent = async (event: ExecutionResult): Promise<ExecutionResult> => {
+      metrics.subscriptionEvents.inc({ subgraph });
+      // No data: the subgraph refused or failed this event; pass its coded errors on.
+      if (!event.data) return { errors: (event.errors ?? []).map((e) => new GraphQLError(e.message, { extensions: e.extensions })) };
+      const eventSource: GraphQLDataSource = {
+        process: async () => ({ data: event.data as Record<string, unknown>, errors: event.errors as never }),
+      };
+      const requestContext = {
+        request: { query: plan.primary.operation, variables: args.variables, operationName: args.operationName ?? undefined },
+        context: args.context,
+        logger,
+        metrics: {},
+        document: args.document,
+        operationName: args.operationName ?? null,
+        operation: operationContext.operation,
+      };
+      return executeQueryPlan(
+        { kind: 'QueryPlan', node },
+        { ...schema.services, [EVENT_SERVICE]: eventSource },
+        requestContext as never,
+        operationContext,
+        schema.supergraphSchema,
+        schema.fedApiSchema,
+      ) as Promise<ExecutionResult>;
+    };
+
+    metrics.activeSubscriptions.inc({ subgraph });
+    metrics.upstreamSubscriptions.inc({ subgraph });
+    const sub: FederatedSubscription = new FederatedSubscription(subgraph, this.opts.queueLimit, completeEvent, () => {
+      this.active.delete(sub);
+      metrics.activeSubscriptions.dec({ subgraph });
+      metrics.upstreamSubscriptions.dec({ subgraph });
+    });
+    this.active.add(sub);
+    const variables: Record<string, unknown> = {};
+    for (const name of plan.primary.variableUsages ?? []) if (name in args.variables) variables[name] = args.variables[name];
+    try {
+      sub.start(args.upstream.clientFor(subgraph, url), {
+        query: plan.primary.operation,
+        variables,
+        ...(plan.primary.operationName ? { operationName: plan.primary.operationName } : {}),
+      });
+    } catch (err) {
+      void sub.return();
+      throw err;
+    }
+    return sub;
+  }
+
+  /** Completes every open subscription (graceful shutdown): each client receives `complete`. */
+  async endAll() {
+    await Promise.all([...this.active].map((s) => s.end()));
+  }
+}

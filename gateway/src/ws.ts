@@ -1,0 +1,180 @@
+// The client side of subscriptions: graphql-ws (graphql-transport-ws) on the gateway's own
+// /graphql path. Queries and mutations sent over the socket run through Apollo Server exactly like
+// HTTP ones; subscriptions run through the SubscriptionGateway.
+import type { Server } from 'node:http';
+import {
+  getOperationAST,
+  GraphQLError,
+  parse,
+  validate,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type GraphQLFormattedError,
+} from 'graphql';
+import { getVariableValues } from 'graphql/execution/values';
+import { WebSocketServer } from 'ws';
+import { useServer } from 'graphql-ws/use/ws';
+import type { ApolloServer } from '@apollo/server';
+import { bearerToken, REQUEST_ID_HEADER, requestIdFrom, type Logger, type TokenVerifier } from '@exchange/platform';
+import type { GatewayContext } from './datasource';
+import { checkOperationLimits, type OperationLimits } from './limits';
+import type { GatewayMetrics } from './metrics';
+import { notAllowedForPartner, OperationAllowList, persistedHashOf, unknownPersistedOperation } from './persisted';
+import type { SubscriptionGateway, UpstreamConnection } from './subscriptions';
+
+type ConnectionState = {
+  context?: GatewayContext;
+  upstream?: UpstreamConnection;
+};
+
+/** What graphql-ws hands to `execute`/`subscribe` as the context value. */
+interface WsOperationContext {
+  gateway: GatewayContext;
+  source: string;
+  upstream: UpstreamConnection;
+}
+
+export interface GatewayWsOptions {
+  httpServer: Server;
+  maxPayload: number;
+  apollo: ApolloServer<GatewayContext>;
+  subscriptions: SubscriptionGateway;
+  verifier: TokenVerifier;
+  limits: OperationLimits;
+  allowList?: OperationAllowList;
+  metrics: GatewayMetrics;
+  logger: Logger;
+  formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+  isStopping: () => boolean;
+}
+
+const coded = (message: string, code: string) => new GraphQLError(message, { extensions: { code } });
+
+export function startGatewayWs(opts: GatewayWsOptions) {
+  const { subscriptions, metrics, logger } = opts;
+  const wsServer = new WebSocketServer({ server: opts.httpServer, path: '/graphql', maxPayload: opts.maxPayload });
+  wsServer.on('connection', (socket) => {
+    metrics.wsConnections.inc();
+    socket.once('close', () => metrics.wsConnections.dec());
+  });
+
+  const format = (e: unknown): GraphQLFormattedError => {
+    const err = e instanceof GraphQLError ? e : e instanceof Error ? new GraphQLError(e.message, { originalError: e }) : null;
+    // Results of Apollo's executeOperation are already formatted.
+    const formatted = err ? opts.formatError(err.toJSON(), err) : (e as GraphQLFormattedError);
+    if (formatted.extensions && 'http' in formatted.extensions) {
+      const { http: _http, ...extensions } = formatted.extensions;
+      return { ...formatted, extensions };
+    }
+    return formatted;
+  };
+
+  const cleanup = useServer<Record<string, unknown>, ConnectionState>(
+    {
+      // Validation happens in onSubscribe against the current API schema.
+      schema: () => subscriptions.apiSchema,
+      onConnect: async (ctx) => {
+        if (opts.isStopping()) return false;
+        const params = ctx.connectionParams ?? {};
+        const header = (params.authorization ?? params.Authorization) as unknown;
+        try {
+          const token = bearerToken(typeof header === 'string' ? header : undefined);
+          const identity = token ? await opts.verifier.verify(token) : null;
+          ctx.extra.context = {
+            authorization: token ? `Bearer ${token}` : undefined,
+            requestId: requestIdFrom(params[REQUEST_ID_HEADER] as string | undefined),
+            identity: identity ? { sub: identity.sub, role: identity.role } : null,
+          };
+          return true;
+        } catch (err) {
+          // 4401: the token is invalid, so retrying with it is pointless (graphql-ws clients do not retry 4401).
+          const reason = `Unauthenticated: ${(err as Error).message}`.slice(0, 120);
+          (ctx.extra as unknown as { socket: { close(code: number, reason: string): void } }).socket.close(4401, reason);
+          return false;
+        }
+      },
+      onSubscribe: async (ctx, _id, payload) => {
+        if (opts.isStopping()) return [coded('The gateway is shutting down; reconnect', 'SHUTTING_DOWN')];
+        const context = ctx.extra.context!;
+        let source = payload.query;
+        const hash = persistedHashOf(payload.extensions);
+        if (!source && hash) {
+          source = opts.allowList?.queryFor(hash) ?? '';
+          if (!source) return [unknownPersistedOperation()];
+        }
+        if (opts.allowList && context.identity?.role === 'PARTNER' && !opts.allowList.allows(source)) return [notAllowedForPartner()];
+        let document: DocumentNode;
+        try {
+          document = parse(source);
+        } catch (err) {
+          return [new GraphQLError((err as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
+        }
+        const schema = subscriptions.apiSchema;
+        const operation = getOperationAST(document, payload.operationName);
+        const variables = (payload.variables ?? {}) as Record<string, unknown>;
+        ctx.extra.upstream ??= subscriptions.connection(context);
+        const contextValue: WsOperationContext = { gateway: context, source, upstream: ctx.extra.upstream };
+        const args: ExecutionArgs = {
+          schema,
+          document,
+          operationName: payload.operationName,
+          variableValues: variables,
+          contextValue,
+        };
+        // Queries and mutations: Apollo Server validates, limits and executes them as over HTTP.
+        if (!operation || operation.operation !== 'subscription') return args;
+        const errors = validate(schema, document);
+        if (errors.length) return errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
+        const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables);
+        if (coerced.errors) return coerced.errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'BAD_USER_INPUT' } }));
+        const limitError = checkOperationLimits(schema, document, operation, variables, opts.limits);
+        if (limitError) return [limitError];
+        return { ...args, variableValues: coerced.coerced };
+      },
+      execute: async (args: ExecutionArgs) => {
+        const { gateway, source } = args.contextValue as WsOperationContext;
+        const response = await opts.apollo.executeOperation(
+          { query: source, variables: (args.variableValues ?? undefined) as Record<string, unknown> | undefined, operationName: args.operationName ?? undefined },
+          { contextValue: gateway },
+        );
+        if (response.body.kind !== 'single') return { errors: [coded('Incremental delivery is not supported', 'BAD_REQUEST')] };
+        const result = response.body.singleResult;
+        metrics.operations.inc({ transport: 'ws', type: operationType(args), outcome: result.errors?.length ? 'error' : 'ok' });
+        return result as ExecutionResult;
+      },
+      subscribe: async (args: ExecutionArgs) => {
+        const { gateway, upstream } = args.contextValue as WsOperationContext;
+        try {
+          const iterator = subscriptions.subscribe({
+            document: args.document,
+            operationName: args.operationName,
+            variables: (args.variableValues ?? {}) as Record<string, unknown>,
+            context: gateway,
+            upstream,
+          });
+          metrics.operations.inc({ transport: 'ws', type: 'subscription', outcome: 'ok' });
+          return iterator as AsyncGenerator<ExecutionResult>;
+        } catch (err) {
+          metrics.operations.inc({ transport: 'ws', type: 'subscription', outcome: 'error' });
+          logger.warn({ err }, 'subscription could not start');
+          return { errors: [err instanceof GraphQLError ? err : coded((err as Error).message, 'INTERNAL_SERVER_ERROR')] };
+        }
+      },
+      onNext: (_ctx, _id, _payload, _args, result) => ({
+        ...result,
+        ...(result.errors ? { errors: result.errors.map(format) } : {}),
+      }),
+      onError: (_ctx, _id, _payload, errors) => errors.map(format),
+      onClose: async (ctx) => {
+        await ctx.extra.upstream?.dispose();
+      },
+    },
+    wsServer,
+  );
+  return { wsServer, dispose: () => cleanup.dispose() };
+}
+
+function operationType(args: ExecutionArgs): string {
+  return getOperationAST(args.document, args.operationName)?.operation ?? 'unknown';
+}

@@ -1,0 +1,42 @@
+import DataLoader from 'dataloader';
+import type { Model } from 'mongoose';
+import type { BidDoc, BuyerDoc, CarrierDoc, ModeratorModels, SelectionDoc, ServiceRequestDoc } from '../store/models';
+
+function byId<T extends { _id: string }>(model: Model<T>): DataLoader<string, T | null> {
+  return new DataLoader<string, T | null>(async (ids) => {
+    const docs = (await model.find({ _id: { $in: ids as string[] } } as never).lean().exec()) as unknown as T[];
+    const map = new Map(docs.map((d) => [d._id, d]));
+    return ids.map((id) => map.get(id) ?? null);
+  });
+}
+
+/** One batch per entity type per tick, whatever the query shape: N entities cost one round trip. */
+export function createLoaders(models: ModeratorModels) {
+  const loaders = {
+    buyer: byId<BuyerDoc>(models.Buyer),
+    carrier: byId<CarrierDoc>(models.Carrier),
+    request: byId<ServiceRequestDoc>(models.ServiceRequest),
+    bid: byId<BidDoc>(models.Bid),
+    selection: byId<SelectionDoc>(models.Selection),
+    /** All bids (history included) of each request. */
+    bidsByRequest: new DataLoader<string, BidDoc[]>(async (ids) => {
+      const docs = await models.Bid.find({ requestId: { $in: ids as string[] } }).sort({ submittedAt: 1 }).lean().exec();
+      const out = new Map<string, BidDoc[]>(ids.map((id) => [id, []]));
+      for (const d of docs) out.get(d.requestId)?.push(d);
+      return ids.map((id) => out.get(id) ?? []);
+    }),
+    distributionsByRequest: new DataLoader<string, { carrierId: string; requestId: string; at: Date }[]>(async (ids) => {
+      const docs = await models.Distribution.find({ requestId: { $in: ids as string[] } }).sort({ at: 1 }).lean().exec();
+      const out = new Map<string, { carrierId: string; requestId: string; at: Date }[]>(ids.map((id) => [id, []]));
+      for (const d of docs) out.get(d.requestId)?.push(d);
+      return ids.map((id) => out.get(id) ?? []);
+    }),
+    /** Forgets everything (subscriptions reuse one context across events). */
+    clearAll() {
+      for (const l of Object.values(loaders)) if (typeof l === 'object' && 'clearAll' in l) l.clearAll();
+    },
+  };
+  return loaders;
+}
+
+export type Loaders = ReturnType<typeof createLoaders>;

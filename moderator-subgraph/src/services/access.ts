@@ -1,0 +1,62 @@
+import type { Identity } from '@exchange/platform';
+import type { BidDoc, SelectionDoc, ServiceRequestDoc } from '../store/models';
+
+/**
+ * Who may see what. FULL: the buyer that owns the request and the exchange's operators.
+ * CARRIER: a carrier the request was distributed to (no buyer identity, anonymised board).
+ * PARTNER: the anonymised board only. null: nothing at all.
+ */
+export type RequestView = 'FULL' | 'CARRIER' | 'PARTNER' | null;
+
+const OPERATOR_ROLES = new Set(['ADMIN', 'MODERATOR', 'BILLING_AGENT']);
+
+export function isOperatorRole(identity: Identity | null): boolean {
+  return !!identity && OPERATOR_ROLES.has(identity.role);
+}
+
+export function requestView(identity: Identity | null, req: Pick<ServiceRequestDoc, 'buyerId' | 'carrierIds'>): RequestView {
+  if (!identity) return null;
+  if (isOperatorRole(identity)) return 'FULL';
+  switch (identity.role) {
+    case 'BUYER':
+      return req.buyerId === identity.sub ? 'FULL' : null;
+    case 'CARRIER':
+      return (req.carrierIds ?? []).includes(identity.sub) ? 'CARRIER' : null;
+    case 'PARTNER':
+      return 'PARTNER';
+    default:
+      return null;
+  }
+}
+
+export function canSeeBid(identity: Identity | null, bid: Pick<BidDoc, 'carrierId'>, req: Pick<ServiceRequestDoc, 'buyerId' | 'carrierIds'> | null): boolean {
+  if (!identity) return false;
+  if (identity.role === 'CARRIER') return bid.carrierId === identity.sub;
+  return !!req && requestView(identity, req) === 'FULL';
+}
+
+export function canSeeSelection(identity: Identity | null, sel: Pick<SelectionDoc, 'buyerId' | 'carrierId'>): boolean {
+  if (!identity) return false;
+  if (isOperatorRole(identity)) return true;
+  if (identity.role === 'BUYER') return sel.buyerId === identity.sub;
+  if (identity.role === 'CARRIER') return sel.carrierId === identity.sub;
+  return false;
+}
+
+/** A buyer's identity is hidden from carriers and partners. */
+export function canSeeBuyer(identity: Identity | null, buyerId: string): boolean {
+  if (!identity) return false;
+  if (isOperatorRole(identity)) return true;
+  return identity.role === 'BUYER' && identity.sub === buyerId;
+}
+
+/**
+ * A carrier sees itself; buyers see the carriers bidding for them and billing them; carriers never
+ * see other carriers and partners see none.
+ */
+export function canSeeCarrier(identity: Identity | null, carrierId: string): boolean {
+  if (!identity) return false;
+  if (isOperatorRole(identity)) return true;
+  if (identity.role === 'CARRIER') return identity.sub === carrierId;
+  return identity.role === 'BUYER';
+}

@@ -1,0 +1,17 @@
+import type { Logger, PubSub } from '@exchange/platform';
+import type { ModeratorModels } from '../store/models';
+import type { AuctionService } from './auction';
+import type { PartyService } from './parties';
+import type { RelayService } from './relays';
+import type { RoutingService } from './routing';
+
+export interface ModeratorServices {
+  models: ModeratorModels;
+  pubsub: PubSub;
+  logger: Logger;
+  parties: PartyService;
+  auction: AuctionService;
+  routing: RoutingService;
+  relays: RelayService;
+  pseudonymSecret: string;
+}

@@ -1,0 +1,155 @@
+import type { Logger } from '@exchange/platform';
+import type { ModeratorModels, SelectionDoc } from '../store/models';
+import { Ticker } from './scheduler';
+
+export const RECORD_SELECTION_MUTATION = `mutation RecordSelection($input: SelectionRecordInput!) {
+  recordSelection(input: $input) { __typename }
+}`;
+
+export interface OutboxOptions {
+  instanceId: string;
+  billingUrl: string;
+  intervalMs: number;
+  batchSize: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  leaseMs: number;
+  timeoutMs: number;
+  /** Signs a MODERATOR token (sub "moderator"). */
+  token: () => Promise<string>;
+}
+
+const iso = (d: Date | string) => new Date(d).toISOString();
+
+/** The selection record of CONTRACTS.md (SelectionRecordInput). */
+export function selectionRecordInput(sel: SelectionDoc): Record<string, unknown> {
+  const i = sel.incentive;
+  const incentive: Record<string, unknown> = {
+    currency: i.currency,
+    ratePerUnit: i.ratePerUnit,
+    tiers: (i.tiers ?? []).map((t) => ({ fromQuantity: t.fromQuantity, ratePerUnit: t.ratePerUnit })),
+    tierModel: i.tierModel,
+  };
+  if (i.billingIncrement) incentive.billingIncrement = { initialSeconds: i.billingIncrement.initialSeconds, subsequentSeconds: i.billingIncrement.subsequentSeconds };
+  if (i.dataChargeModel) incentive.dataChargeModel = i.dataChargeModel;
+  if (i.minimumCharge !== undefined) incentive.minimumCharge = i.minimumCharge;
+  if (i.setupFee !== undefined) incentive.setupFee = i.setupFee;
+  return {
+    selectionId: sel._id,
+    requestId: sel.requestId,
+    buyerId: sel.buyerId,
+    buyerIsReseller: sel.buyerIsReseller,
+    carrierId: sel.carrierId,
+    routes: sel.routes.map((r) => ({ origin: r.origin, destination: r.destination, ...(r.network ? { network: r.network } : {}) })),
+    serviceType: sel.serviceType,
+    interval: { start: iso(sel.interval.start), end: iso(sel.interval.end) },
+    quantity: sel.quantity,
+    unit: sel.unit,
+    incentive,
+    selectedAt: iso(sel.selectedAt),
+  };
+}
+
+export function backoffMs(attempts: number, baseMs: number, maxMs: number): number {
+  const exp = Math.min(Math.max(attempts - 1, 0), 30);
+  return Math.min(baseMs * 2 ** exp, maxMs);
+}
+
+/**
+ * Delivers each selection to billing's recordSelection. A delivery is claimed with a conditional
+ * update and a lease, so with several instances only one sends a given selection at a time; billing
+ * is idempotent by selectionId, so a retry after a lost answer is harmless. Failures back off
+ * exponentially up to backoffMaxMs and are retried for ever, so an outage of any length only delays.
+ */
+export class OutboxWorker {
+  readonly ticker: Ticker;
+  delivered = 0;
+
+  constructor(private readonly models: ModeratorModels, private readonly logger: Logger, private readonly opts: OutboxOptions) {
+    this.ticker = new Ticker(opts.intervalMs, () => this.runOnce(), logger, 'outbox');
+  }
+
+  start() {
+    this.ticker.start();
+  }
+  kick() {
+    this.ticker.kick();
+  }
+  stop() {
+    return this.ticker.stop();
+  }
+
+  async runOnce(): Promise<void> {
+    for (let i = 0; i < this.opts.batchSize; i++) {
+      const sel = await this.claim();
+      if (!sel) return;
+      await this.deliver(sel);
+    }
+  }
+
+  private async claim(): Promise<SelectionDoc | null> {
+    const now = new Date();
+    const lease = {
+      $set: { 'delivery.state': 'DELIVERING', 'delivery.leaseOwner': this.opts.instanceId, 'delivery.leaseUntil': new Date(now.getTime() + this.opts.leaseMs) },
+      $inc: { 'delivery.attempts': 1 },
+    };
+    const due = await this.models.Selection.findOneAndUpdate(
+      { 'delivery.state': 'PENDING', 'delivery.nextAttemptAt': { $lte: now } },
+      lease,
+      { returnDocument: 'after', sort: { 'delivery.nextAttemptAt': 1 } },
+    )
+      .lean()
+      .exec();
+    if (due) return due;
+    // A claimer that died mid-delivery: its lease runs out and the delivery is taken over.
+    return this.models.Selection.findOneAndUpdate({ 'delivery.state': 'DELIVERING', 'delivery.leaseUntil': { $lte: now } }, lease, { returnDocument: 'after' })
+      .lean()
+      .exec();
+  }
+
+  private async deliver(sel: SelectionDoc): Promise<void> {
+    let error: string | null = null;
+    try {
+      const res = await fetch(this.opts.billingUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${await this.opts.token()}` },
+        body: JSON.stringify({ query: RECORD_SELECTION_MUTATION, variables: { input: selectionRecordInput(sel) } }),
+        signal: AbortSignal.timeout(this.opts.timeoutMs),
+      });
+      const text = await res.text();
+      let body: { data?: { recordSelection?: unknown } | null; errors?: { message: string; extensions?: { code?: string } }[] } = {};
+      try {
+        body = JSON.parse(text);
+      } catch {
+        /* not JSON: reported below */
+      }
+      if (body.errors?.length) {
+        const e = body.errors[0];
+        error = `billing answered ${res.status}: ${e.extensions?.code ?? 'ERROR'}: ${e.message}`;
+      } else if (!res.ok || !body.data?.recordSelection) {
+        error = `billing answered HTTP ${res.status}${text ? `: ${text.slice(0, 200)}` : ''}`;
+      }
+    } catch (err) {
+      error = `billing unreachable: ${(err as Error).message}`;
+    }
+    const mine = { _id: sel._id, 'delivery.state': 'DELIVERING' as const, 'delivery.leaseOwner': this.opts.instanceId };
+    if (error === null) {
+      await this.models.Selection.updateOne(mine, {
+        $set: { 'delivery.state': 'DELIVERED', 'delivery.deliveredAt': new Date(), 'delivery.lastError': null, 'delivery.leaseOwner': null, 'delivery.leaseUntil': null },
+      }).exec();
+      this.delivered++;
+      return;
+    }
+    const delay = backoffMs(sel.delivery.attempts, this.opts.backoffBaseMs, this.opts.backoffMaxMs);
+    this.logger.warn({ selectionId: sel._id, attempts: sel.delivery.attempts, retryInMs: delay, error }, 'selection delivery failed');
+    await this.models.Selection.updateOne(mine, {
+      $set: {
+        'delivery.state': 'PENDING',
+        'delivery.nextAttemptAt': new Date(Date.now() + delay),
+        'delivery.lastError': error.slice(0, 500),
+        'delivery.leaseOwner': null,
+        'delivery.leaseUntil': null,
+      },
+    }).exec();
+  }
+}

@@ -1,0 +1,5 @@
+/** Pub/sub topics (the platform prefixes them with PUBSUB_PREFIX). */
+export const TOPIC_REQUEST_DISTRIBUTED = 'moderator.request.distributed';
+export const topicBidUpdates = (requestId: string) => `moderator.bids.${requestId}`;
+export const TOPIC_ROUTING_CHANGED = 'moderator.routing.changed';
+export const TOPIC_BILL_RELAYED = 'moderator.bill.relayed';
