@@ -161,6 +161,7 @@ export async function createGatewayApp(config: GatewayConfig, opts: GatewayAppOp
     logger,
     formatError,
     isStopping: () => stopping,
+    maxOperationsPerConnection: config.MAX_SUBSCRIPTIONS_PER_CONNECTION,
   });
 
   app.use((req, res, next) => {
@@ -178,7 +179,7 @@ export async function createGatewayApp(config: GatewayConfig, opts: GatewayAppOp
     res.json({ status: 'ok', service: 'gateway' });
   });
   app.get('/ready', async (_req, res) => {
-    const targets = Object.entries(knownUrls);
+    const targets = Object.entries(subscriptions.subgraphUrls());
     const checks = await Promise.all(
       targets.map(async ([name, url]) => {
         try {

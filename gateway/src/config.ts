@@ -53,6 +53,8 @@ const schema = z.object({
   PARTNER_OPERATIONS_FILE: z.string().optional(),
   /** Events buffered per subscription while earlier ones are still being completed; beyond it the subscription ends with an error. */
   SUBSCRIPTION_QUEUE_LIMIT: positiveInt(256),
+  /** Operations (mostly subscriptions) one client WebSocket connection may have open at once. */
+  MAX_SUBSCRIPTIONS_PER_CONNECTION: positiveInt(100),
   /** Ping interval on upstream subgraph WebSockets; no pong within it closes the socket and errors its subscriptions. */
   UPSTREAM_KEEPALIVE_MS: nonNegativeInt(12000),
   LOG_LEVEL: logLevel,

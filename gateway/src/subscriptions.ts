@@ -115,7 +115,8 @@ export class UpstreamConnection {
             if (!received && keepAliveMs > 0) {
               clearTimeout(pongTimer);
               pongTimer = setTimeout(() => {
-                if (socket?.readyState === WebSocket.OPEN) socket.close(4408, 'Subgraph did not answer a ping');
+                // terminate(), not close(): a close handshake with a peer that does not answer would wait 30 s.
+                if (socket?.readyState === WebSocket.OPEN) socket.terminate();
               }, keepAliveMs);
               pongTimer.unref();
             }
@@ -161,12 +162,18 @@ class FederatedSubscription implements AsyncIterableIterator<ExecutionResult> {
     private readonly queueLimit: number,
     private readonly completeEvent: (result: ExecutionResult) => Promise<ExecutionResult>,
     private readonly onFinish: () => void,
+    private readonly onRelease: () => void,
+    private readonly logger: Logger,
   ) {}
 
   start(client: Client, request: { query: string; variables: Record<string, unknown>; operationName?: string }) {
     this.unsubscribe = client.subscribe(request, {
       next: (result) => this.push({ kind: 'event', result: result as ExecutionResult }),
-      error: (err) => this.push({ kind: 'error', error: upstreamFailure(this.subgraph, err) }),
+      error: (err) => {
+        const error = upstreamFailure(this.subgraph, err);
+        this.logger.warn({ subgraph: this.subgraph, code: error.extensions.code, err: error.message }, 'upstream subscription failed');
+        this.push({ kind: 'error', error });
+      },
       complete: () => this.push({ kind: 'complete' }),
     });
   }
@@ -197,6 +204,7 @@ class FederatedSubscription implements AsyncIterableIterator<ExecutionResult> {
     const u = this.unsubscribe;
     this.unsubscribe = undefined;
     if (u) {
+      this.onRelease();
       try {
         u();
       } catch {
@@ -229,7 +237,16 @@ class FederatedSubscription implements AsyncIterableIterator<ExecutionResult> {
     }
     const work = this.completeEvent(item.result);
     this.inFlight = work;
-    const value = await work.finally(() => (this.inFlight = undefined));
+    let value: ExecutionResult;
+    try {
+      value = await work;
+    } catch (err) {
+      // Never leave the upstream subscription open behind a failed event.
+      this.finish();
+      throw err;
+    } finally {
+      this.inFlight = undefined;
+    }
     // Completed meanwhile (client unsubscribed, shutdown): nothing more goes out for this id.
     if (this.done) return { done: true, value: undefined };
     return { done: false, value };
@@ -305,6 +322,11 @@ export class SubscriptionGateway {
     return this.active.size;
   }
 
+  /** The subgraphs of the loaded supergraph and where they really are. */
+  subgraphUrls(): Record<string, string> {
+    return Object.fromEntries(this.schema?.urls ?? []);
+  }
+
   connection(context: GatewayContext) {
     return new UpstreamConnection(context, this.opts.keepAliveMs, this.opts.logger);
   }
@@ -368,12 +390,17 @@ export class SubscriptionGateway {
     };
 
     metrics.activeSubscriptions.inc({ subgraph });
-    metrics.upstreamSubscriptions.inc({ subgraph });
-    const sub: FederatedSubscription = new FederatedSubscription(subgraph, this.opts.queueLimit, completeEvent, () => {
-      this.active.delete(sub);
-      metrics.activeSubscriptions.dec({ subgraph });
-      metrics.upstreamSubscriptions.dec({ subgraph });
-    });
+    const sub: FederatedSubscription = new FederatedSubscription(
+      subgraph,
+      this.opts.queueLimit,
+      completeEvent,
+      () => {
+        this.active.delete(sub);
+        metrics.activeSubscriptions.dec({ subgraph });
+      },
+      () => metrics.upstreamSubscriptions.dec({ subgraph }),
+      logger.child({ requestId: args.context.requestId }),
+    );
     this.active.add(sub);
     const variables: Record<string, unknown> = {};
     for (const name of plan.primary.variableUsages ?? []) if (name in args.variables) variables[name] = args.variables[name];
@@ -383,6 +410,7 @@ export class SubscriptionGateway {
         variables,
         ...(plan.primary.operationName ? { operationName: plan.primary.operationName } : {}),
       });
+      metrics.upstreamSubscriptions.inc({ subgraph });
     } catch (err) {
       void sub.return();
       throw err;

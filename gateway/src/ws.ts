@@ -26,7 +26,19 @@ import type { SubscriptionGateway, UpstreamConnection } from './subscriptions';
 type ConnectionState = {
   context?: GatewayContext;
   upstream?: UpstreamConnection;
+  /** Closes the connection when the token expires. */
+  expiry?: NodeJS.Timeout;
 };
+
+/** `exp` of an already verified JWT, in ms. */
+function expiresAt(token: string): number | undefined {
+  try {
+    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { exp?: unknown };
+    return typeof payload.exp === 'number' ? payload.exp * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** What graphql-ws hands to `execute`/`subscribe` as the context value. */
 interface WsOperationContext {
@@ -47,7 +59,10 @@ export interface GatewayWsOptions {
   logger: Logger;
   formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
   isStopping: () => boolean;
+  maxOperationsPerConnection: number;
 }
+
+const socketOf = (ctx: { extra: unknown }) => (ctx.extra as { socket: { close(code: number, reason: string): void } }).socket;
 
 const coded = (message: string, code: string) => new GraphQLError(message, { extensions: { code } });
 
@@ -86,16 +101,27 @@ export function startGatewayWs(opts: GatewayWsOptions) {
             requestId: requestIdFrom(params[REQUEST_ID_HEADER] as string | undefined),
             identity: identity ? { sub: identity.sub, role: identity.role } : null,
           };
+          const exp = token ? expiresAt(token) : undefined;
+          if (exp !== undefined) {
+            // A subscription never outlives its token: at expiry the connection closes with 4401 and
+            // every subscription on it ends upstream; the client reconnects with a fresh token.
+            const timer = setTimeout(() => socketOf(ctx).close(4401, 'Unauthenticated: token expired'), Math.max(0, exp - Date.now()));
+            timer.unref();
+            ctx.extra.expiry = timer;
+          }
           return true;
         } catch (err) {
           // 4401: the token is invalid, so retrying with it is pointless (graphql-ws clients do not retry 4401).
           const reason = `Unauthenticated: ${(err as Error).message}`.slice(0, 120);
-          (ctx.extra as unknown as { socket: { close(code: number, reason: string): void } }).socket.close(4401, reason);
+          socketOf(ctx).close(4401, reason);
           return false;
         }
       },
       onSubscribe: async (ctx, _id, payload) => {
         if (opts.isStopping()) return [coded('The gateway is shutting down; reconnect', 'SHUTTING_DOWN')];
+        if (Object.keys(ctx.subscriptions).length > opts.maxOperationsPerConnection) {
+          return [coded(`At most ${opts.maxOperationsPerConnection} operations may be open on one connection`, 'TOO_MANY_SUBSCRIPTIONS')];
+        }
         const context = ctx.extra.context!;
         let source = payload.query;
         const hash = persistedHashOf(payload.extensions);
@@ -167,6 +193,7 @@ export function startGatewayWs(opts: GatewayWsOptions) {
       }),
       onError: (_ctx, _id, _payload, errors) => errors.map(format),
       onClose: async (ctx) => {
+        clearTimeout(ctx.extra.expiry);
         await ctx.extra.upstream?.dispose();
       },
     },

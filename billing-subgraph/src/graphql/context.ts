@@ -2,12 +2,14 @@ import DataLoader from 'dataloader';
 import type { BaseContext } from '@exchange/platform';
 import { Dec, formatTotal } from '../domain';
 import type { Deps } from '../services/deps';
-import type { BillDoc, BillingModels, DeliveryDoc, LedgerDoc, SelectionDoc, UsageDoc } from '../store/models';
+import type { BillDoc, BillingModels, BillingRecordDoc, DeliveryDoc, LedgerDoc, PaymentDoc, SelectionDoc, UsageDoc } from '../store/models';
 
 export interface Loaders {
   bill: DataLoader<string, BillDoc | null>;
   selection: DataLoader<string, SelectionDoc | null>;
   usage: DataLoader<string, UsageDoc | null>;
+  billingRecord: DataLoader<string, BillingRecordDoc | null>;
+  payment: DataLoader<string, PaymentDoc | null>;
   deliveries: DataLoader<string, DeliveryDoc[]>;
   ledgerByPayment: DataLoader<string, LedgerDoc[]>;
   billsByRequest: DataLoader<string, BillDoc[]>;
@@ -64,6 +66,8 @@ export function createLoaders(models: BillingModels): Loaders {
     bill: new DataLoader(async (ids) => byId(ids, (await models.Bill.find({ _id: { $in: [...ids] } }).lean().exec()) as BillDoc[])),
     selection: new DataLoader(async (ids) => byId(ids, (await models.Selection.find({ _id: { $in: [...ids] } }).lean().exec()) as SelectionDoc[])),
     usage: new DataLoader(async (ids) => byId(ids, (await models.Usage.find({ _id: { $in: [...ids] } }).lean().exec()) as UsageDoc[])),
+    billingRecord: new DataLoader(async (ids) => byId(ids, (await models.BillingRecord.find({ _id: { $in: [...ids] } }).lean().exec()) as BillingRecordDoc[])),
+    payment: new DataLoader(async (ids) => byId(ids, (await models.Payment.find({ _id: { $in: [...ids] } }).lean().exec()) as PaymentDoc[])),
     deliveries: new DataLoader(async (ids) =>
       grouped(ids, ((await models.Delivery.find({ billId: { $in: [...ids] } }).lean().exec()) as DeliveryDoc[]).sort((a, b) => (a._id < b._id ? -1 : 1)), (d) => d.billId),
     ),

@@ -19,6 +19,7 @@ import { badInput, isDuplicateKey } from './access';
 import { BILL_ISSUED_TOPIC, type BillIssuedEvent, type Deps } from './deps';
 import { createDeliveries } from './delivery';
 import { insertIgnoringDuplicates } from './rating';
+import { claimNextSlot } from './slots';
 
 export const PAYMENT_TERMS_DAYS = 30;
 /** A DRAFT older than this belongs to a run that died; another run completes it. */
@@ -28,8 +29,8 @@ const newBillId = () => `bill_${randomUUID().replace(/-/g, '').slice(0, 20)}`;
 
 async function allocateNumber(deps: Deps, at: Date): Promise<string> {
   const month = at.toISOString().slice(0, 7);
-  const c = await deps.models.Counter.findOneAndUpdate({ _id: `billno|${month}` }, { $inc: { seq: 1 } }, { upsert: true, returnDocument: 'after' }).lean().exec();
-  return formatBillNumber(c!.seq!, at);
+  const { slot } = await claimNextSlot(deps.models, `billno|${month}`, (prev) => ({ slot: { value: formatBillNumber((prev?.seq ?? 0) + 1, at) }, extra: null }));
+  return slot.value;
 }
 
 /**

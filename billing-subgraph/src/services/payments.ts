@@ -1,13 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import type { Identity } from '@exchange/platform';
 import { applyPayment, postingsForPayment, settlementStatement as domainStatement, type PaymentPath } from '../domain';
-import type { BillDoc, PaymentDoc, PaymentEmbed } from '../store/models';
+import type { BillDoc, PaymentDoc, PaymentEmbed, SlotDoc } from '../store/models';
 import { badInput, forbiddenError, notFound } from './access';
 import type { Deps } from './deps';
 import { insertIgnoringDuplicates } from './rating';
 import { parsePeriod } from './bills';
+import { claimNextSlot } from './slots';
 
-const MAX_RETRIES = 20;
+
+/** Projects the payment slots onto the bill document (paid amount, status, payment list). Idempotent. */
+export async function syncBillPayments(deps: Deps, billId: string): Promise<void> {
+  const slots = (await deps.models.Slot.find({ key: `pay|${billId}` }).sort({ seq: 1 }).lean().exec()) as SlotDoc[];
+  const last = slots[slots.length - 1];
+  if (!last) return;
+  await deps.models.Bill.updateOne(
+    { _id: billId, version: { $lte: last.seq } },
+    { $set: { paidAmount: last.value, status: last.status, version: last.seq, payments: slots.map((s) => s.payment!) } },
+  ).exec();
+}
 
 /** Who may record a payment: DIRECT: the bill's buyer, BILLING_AGENT, ADMIN; VIA_MODERATOR: also the MODERATOR. */
 function mayPay(id: Identity, bill: BillDoc, path: PaymentPath): boolean {
@@ -24,7 +35,7 @@ function mayPay(id: Identity, bill: BillDoc, path: PaymentPath): boolean {
  * deterministic ids.
  */
 export async function recordPayment(deps: Deps, id: Identity, input: Record<string, any>): Promise<PaymentDoc> {
-  const { Bill, Payment, Ledger } = deps.models;
+  const { Bill, Payment, Ledger, Slot } = deps.models;
   if (typeof input.billId !== 'string') throw badInput('input.billId', 'input.billId is required');
   const path = input.path as PaymentPath;
   if (path !== 'DIRECT' && path !== 'VIA_MODERATOR') throw badInput('input.path', 'input.path must be DIRECT or VIA_MODERATOR');
@@ -35,29 +46,26 @@ export async function recordPayment(deps: Deps, id: Identity, input: Record<stri
     throw badInput('input.reference', 'input.reference must be at most 500 characters');
   }
   const paymentId: string = input.paymentId ?? `pay_${randomUUID().replace(/-/g, '').slice(0, 20)}`;
-  let embed: PaymentEmbed | undefined;
-  let bill: BillDoc | null = null;
-  for (let attempt = 0; attempt < MAX_RETRIES && !embed; attempt++) {
-    bill = (await Bill.findById(input.billId).lean().exec()) as BillDoc | null;
-    if (!bill || bill.status === 'DRAFT' || !bill.total) throw notFound(`bill ${input.billId} not found`);
-    if (!mayPay(id, bill, path)) {
-      if (id.role === 'BUYER' || id.role === 'CARRIER') throw notFound(`bill ${input.billId} not found`);
-      throw forbiddenError(`${id.role} may not record a ${path} payment`);
-    }
-    const existing = (bill.payments ?? []).find((p) => p.id === paymentId);
-    if (existing) {
-      embed = existing;
-      break;
-    }
-    const applied = applyPayment(bill.total, bill.paidAmount ?? '0', input.amount, bill.currency);
-    const candidate: PaymentEmbed = { id: paymentId, amount: input.amount, path, reference: input.reference ?? null, recordedBy: `${id.role}:${id.sub}`, receivedAt: new Date() };
-    const res = await Bill.updateOne(
-      { _id: bill._id, version: bill.version ?? 0, paidAmount: bill.paidAmount ?? '0' },
-      { $set: { paidAmount: applied.paidTotal, status: applied.status }, $inc: { version: 1 }, $push: { payments: candidate } },
-    ).exec();
-    if (res.modifiedCount === 1) embed = candidate;
+  const bill = (await Bill.findById(input.billId).lean().exec()) as BillDoc | null;
+  if (!bill || bill.status === 'DRAFT' || !bill.total || !bill.currency) throw notFound(`bill ${input.billId} not found`);
+  if (!mayPay(id, bill, path)) {
+    if (id.role === 'BUYER' || id.role === 'CARRIER') throw notFound(`bill ${input.billId} not found`);
+    throw forbiddenError(`${id.role} may not record a ${path} payment`);
   }
-  if (!embed || !bill) throw new Error(`payment on bill ${input.billId} stayed contended`);
+  const key = `pay|${bill._id}`;
+  // The paid amount advances through payment slots claimed by unique inserts: of two concurrent
+  // payments computed from the same paid amount only one gets the next slot; the other re-reads
+  // and is refused if it would now overpay.
+  let embed = (await Slot.findOne({ key, 'payment.id': paymentId }).lean().exec())?.payment ?? undefined;
+  if (!embed) {
+    const { slot } = await claimNextSlot(deps.models, key, (prev) => {
+      const applied = applyPayment(bill.total!, prev?.value ?? '0', input.amount, bill.currency);
+      const candidate: PaymentEmbed = { id: paymentId, amount: input.amount, path, reference: input.reference ?? null, recordedBy: `${id.role}:${id.sub}`, receivedAt: new Date() };
+      return { slot: { value: applied.paidTotal, status: applied.status, payment: candidate }, extra: null };
+    });
+    embed = slot.payment!;
+  }
+  await syncBillPayments(deps, bill._id);
   const doc: PaymentDoc = {
     _id: embed.id,
     billId: bill._id,

@@ -1,9 +1,8 @@
 import { rateUsage, type EconomicIncentive } from '../domain';
 import type { BillingRecordDoc, SelectionDoc, UsageDoc } from '../store/models';
-import { isDuplicateKey } from './access';
+import { claimNextSlot } from './slots';
 import { periodOf, type Deps } from './deps';
 
-const MAX_COUNTER_RETRIES = 50;
 
 /** Inserts many documents, ignoring duplicate-key errors (idempotent re-runs); returns the indexes that failed as duplicates. */
 export async function insertIgnoringDuplicates(model: { collection: { insertMany(docs: any[], o: any): Promise<unknown> } }, docs: any[]): Promise<Set<number>> {
@@ -50,12 +49,11 @@ export async function rateUsageDocs(deps: Deps, usages: UsageDoc[], selections: 
 }
 
 async function rateGroup(deps: Deps, counterId: string, group: UsageDoc[], selection: SelectionDoc): Promise<BillingRecordDoc[]> {
-  const { Counter } = deps.models;
   const incentive = selection.incentive as EconomicIncentive;
-  for (let attempt = 0; attempt < MAX_COUNTER_RETRIES; attempt++) {
-    const counter = await Counter.findById(counterId).lean().exec();
-    const start = counter?.value ?? '0';
-    let cumulative = start;
+  // The cumulative total per (selection, period) advances by claiming the next slot with a
+  // unique insert: two concurrent batches can never both rate from the same total.
+  const { extra } = await claimNextSlot(deps.models, `tier|${counterId}`, (prev) => {
+    let cumulative = prev?.value ?? '0';
     const now = new Date();
     const records: BillingRecordDoc[] = group.map((u) => {
       const r = rateUsage({ incentive, serviceType: u.serviceType, usage: { quantity: u.quantity }, cumulativeBefore: cumulative });
@@ -85,17 +83,7 @@ async function rateGroup(deps: Deps, counterId: string, group: UsageDoc[], selec
       cumulative = r.cumulativeAfter;
       return doc;
     });
-    if (!counter) {
-      try {
-        await Counter.create({ _id: counterId, value: cumulative });
-        return records;
-      } catch (err) {
-        if (isDuplicateKey(err)) continue;
-        throw err;
-      }
-    }
-    const res = await Counter.updateOne({ _id: counterId, value: start }, { $set: { value: cumulative } }).exec();
-    if (res.matchedCount === 1) return records;
-  }
-  throw new Error(`rating counter ${counterId} stayed contended after ${MAX_COUNTER_RETRIES} attempts`);
+    return { slot: { value: cumulative }, extra: records };
+  });
+  return extra;
 }

@@ -102,6 +102,23 @@ export interface CounterDoc {
   seq?: number;
 }
 
+/**
+ * One step of a sequence (tier cumulative totals, bill numbers): {key, seq} is claimed by an
+ * insert with a unique _id. Unique inserts are atomic on MongoDB and FerretDB alike, whereas a
+ * conditional update is NOT atomic on FerretDB 1.x (two concurrent updateOne calls with the
+ * same filter both "modify"), so every compare-and-set in billing is an insert of the next slot.
+ */
+export interface SlotDoc {
+  _id: string; // `${key}|${seq}`
+  key: string;
+  seq: number;
+  value: string;
+  /** Payment slots: the state the bill moves to and the payment that moved it. */
+  payment?: PaymentEmbed | null;
+  status?: string | null;
+  createdAt: Date;
+}
+
 export interface BillLineDoc {
   kind: string;
   description: string;
@@ -247,6 +264,7 @@ export interface BillingModels {
   Rejected: Model<RejectedDoc>;
   BillingRecord: Model<BillingRecordDoc>;
   Counter: Model<CounterDoc>;
+  Slot: Model<SlotDoc>;
   Bill: Model<BillDoc>;
   Delivery: Model<DeliveryDoc>;
   Webhook: Model<WebhookDoc>;
@@ -375,6 +393,20 @@ export function registerModels(conn: Connection): BillingModels {
   billingRecord.index({ selectionId: 1, period: 1 });
 
   const counter = new Schema<CounterDoc>({ _id: { type: String, required: true }, value: String, seq: Number }, opts);
+
+  const slot = new Schema<SlotDoc>(
+    {
+      _id: { type: String, required: true },
+      key: String,
+      seq: Number,
+      value: String,
+      payment: { type: new Schema({ id: String, amount: String, path: String, reference: String, recordedBy: String, receivedAt: Date }, { _id: false }), default: null },
+      status: String,
+      createdAt: Date,
+    },
+    opts,
+  );
+  slot.index({ key: 1, seq: -1 });
 
   const line = new Schema<BillLineDoc>(
     {
@@ -530,6 +562,7 @@ export function registerModels(conn: Connection): BillingModels {
     Rejected: conn.model<RejectedDoc>('RejectedUsage', rejected, 'rejected_usage'),
     BillingRecord: conn.model<BillingRecordDoc>('BillingRecord', billingRecord, 'billing_records'),
     Counter: conn.model<CounterDoc>('Counter', counter, 'counters'),
+    Slot: conn.model<SlotDoc>('Slot', slot, 'slots'),
     Bill: conn.model<BillDoc>('Bill', bill, 'bills'),
     Delivery: conn.model<DeliveryDoc>('Delivery', delivery, 'deliveries'),
     Webhook: conn.model<WebhookDoc>('BillingWebhook', webhook, 'webhooks'),

@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
 import type { Model } from 'mongoose';
+import type { AuctionLogEntry } from '../services/auction-log';
 import type { BidDoc, BuyerDoc, CarrierDoc, ModeratorModels, SelectionDoc, ServiceRequestDoc } from '../store/models';
 
 function byId<T extends { _id: string }>(model: Model<T>): DataLoader<string, T | null> {
@@ -28,6 +29,13 @@ export function createLoaders(models: ModeratorModels) {
     distributionsByRequest: new DataLoader<string, { carrierId: string; requestId: string; at: Date }[]>(async (ids) => {
       const docs = await models.Distribution.find({ requestId: { $in: ids as string[] } }).sort({ at: 1 }).lean().exec();
       const out = new Map<string, { carrierId: string; requestId: string; at: Date }[]>(ids.map((id) => [id, []]));
+      for (const d of docs) out.get(d.requestId)?.push(d);
+      return ids.map((id) => out.get(id) ?? []);
+    }),
+    /** The auction log of each request, in order. */
+    logByRequest: new DataLoader<string, AuctionLogEntry[]>(async (ids) => {
+      const docs = await models.AuctionLog.find({ requestId: { $in: ids as string[] } }).sort({ seq: 1 }).lean().exec();
+      const out = new Map<string, AuctionLogEntry[]>(ids.map((id) => [id, []]));
       for (const d of docs) out.get(d.requestId)?.push(d);
       return ids.map((id) => out.get(id) ?? []);
     }),

@@ -9,7 +9,8 @@ import type { RoutingEntry } from '../domain/routing';
 import type { BidDoc, BillRelayDoc, SelectionDoc, ServiceRequestDoc } from '../store/models';
 import { canSeeBid, canSeeBuyer, canSeeCarrier, canSeeSelection, isOperatorRole, requestView, type RequestView } from '../services/access';
 import type { BidUpdateEvent, RequestDistributedEvent } from '../services/auction';
-import { boardFor, rankingOf, rankingInstant, type BoardModel } from '../services/board';
+import { boardFor, rankingOf, type BoardModel } from '../services/board';
+import { foldLog } from '../services/auction-log';
 import { forbidden, notFound, requireIdentity } from '../services/errors';
 import { canSeeRelay, type BillRelayedEvent } from '../services/relays';
 import { routingTableCsv, routingTableJson, type RouteDecision } from '../services/routing';
@@ -77,8 +78,16 @@ async function visibleBid(ctx: Ctx, bidId: string | undefined): Promise<BidDoc |
   return canSeeBid(ctx.identity, bid, req) ? bid : null;
 }
 
-function boardOf(ctx: Ctx, req: ServiceRequestDoc, view: Exclude<RequestView, null>): BoardModel {
-  const ranking = rankingOf(req, rankingInstant(req, new Date()));
+/** The auction as of now, or as of its close once closed (so a closed ranking never moves). */
+async function auctionOf(ctx: Ctx, req: ServiceRequestDoc) {
+  const state = foldLog(await ctx.loaders.logByRequest.load(req._id), req.biddingClosesAt);
+  const at = state.terminal ? new Date(state.terminal.at) : new Date();
+  const ranking = rankingOf({ quantity: req.quantity, qosRequirements: req.qosRequirements, activeBids: state.active }, at);
+  return { state, ranking };
+}
+
+async function boardOf(ctx: Ctx, req: ServiceRequestDoc, view: Exclude<RequestView, null>): Promise<BoardModel> {
+  const { ranking } = await auctionOf(ctx, req);
   return boardFor(ranking, view, (ctx.identity as Identity).sub, ctx.services.pseudonymSecret, req._id);
 }
 
@@ -233,7 +242,7 @@ export function buildModeratorSchema() {
       endUserId: (r: ServiceRequestDoc, _: unknown, ctx: Ctx) => (viewOf(ctx, r) === 'FULL' ? r.endUserId ?? null : null),
       routes: (r: ServiceRequestDoc) => r.routes ?? [],
       closedAt: (r: ServiceRequestDoc) => r.closedAt ?? null,
-      currency: (r: ServiceRequestDoc) => r.currency ?? null,
+      currency: async (r: ServiceRequestDoc, _: unknown, ctx: Ctx) => (await auctionOf(ctx, r)).state.currency,
       distributionCount: (r: ServiceRequestDoc) => (r.carrierIds ?? []).length,
       distributions: async (r: ServiceRequestDoc, _: unknown, ctx: Ctx) => {
         if (viewOf(ctx, r) !== 'FULL') return null;
@@ -245,9 +254,9 @@ export function buildModeratorSchema() {
         if (view === 'CARRIER') return (await ctx.loaders.bidsByRequest.load(r._id)).filter((b) => b.carrierId === ctx.identity?.sub);
         return [];
       },
-      ranking: (r: ServiceRequestDoc, _: unknown, ctx: Ctx) => {
+      ranking: async (r: ServiceRequestDoc, _: unknown, ctx: Ctx) => {
         if (viewOf(ctx, r) !== 'FULL') throw forbidden('The full ranking is for the buyer and operators; carriers and partners read `board`');
-        const ranking = rankingOf(r, rankingInstant(r, new Date()));
+        const { ranking } = await auctionOf(ctx, r);
         return ranking.ranked.map((x) => ({ rank: x.rank, bidId: x.bid.id, estimatedCost: { ...x.estimatedCost, currency: x.bid.incentive.currency } }));
       },
       board: (r: ServiceRequestDoc, _: unknown, ctx: Ctx) => {

@@ -15,6 +15,7 @@ import {
   type ServiceRequestDoc,
 } from '../store/models';
 import { requestView } from './access';
+import { foldLog, logEntryId, type AuctionLogEntry, type AuctionState } from './auction-log';
 import { rankingOf } from './board';
 import { AppError, asAppError, badInput, conflict, forbidden, notFound, requireIdentity, requireRole } from './errors';
 import { newId, selectionIdFor } from './ids';
@@ -63,10 +64,10 @@ function domain<T>(fn: () => T): T {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Requests, bids and the close. Every state change is a single-document conditional write:
- * a bid is accepted only by a write that still finds the request OPEN (with the version it read),
- * and the close flips OPEN → CLOSING in one write, so the bids that count are exactly those written
- * before it, and the winner is computed from the document that write returned.
+ * Requests, bids and the close. Bids, withdrawals, the close and cancellation are entries of the
+ * request's append-only auction log (see auction-log.ts): a bid counts exactly when its entry comes
+ * before the first CLOSE/CANCEL, so a bid racing the close either counts or is refused, and the
+ * winner is ranked from the bids before the close, whoever completes it.
  */
 export class AuctionService {
   /** Closes claimed by this instance (the multi-instance test counts them). */
@@ -125,9 +126,6 @@ export class AuctionService {
       interval: spec.interval,
       biddingClosesAt: spec.biddingClosesAt,
       carrierIds: eligible,
-      currency: null,
-      activeBids: [],
-      version: 0,
     };
     if (endUserId) doc.endUserId = endUserId;
     if (spec.qosRequirements) doc.qosRequirements = spec.qosRequirements;
@@ -163,7 +161,7 @@ export class AuctionService {
     const limit = Math.max(1, Math.min(first ?? 50, 200));
     const q: Record<string, unknown> = {};
     if (filter.status) {
-      if (!(REQUEST_STATUSES as readonly string[]).includes(filter.status) && filter.status !== 'CLOSING') {
+      if (!(REQUEST_STATUSES as readonly string[]).includes(filter.status)) {
         throw badInput('filter.status', 'filter.status is not a request status');
       }
       q.status = filter.status;
@@ -202,16 +200,45 @@ export class AuctionService {
     const req = await this.models.ServiceRequest.findById(id).lean().exec();
     if (!req) throw notFound('No such service request', 'id');
     if (me.role === 'BUYER' && req.buyerId !== me.sub) throw forbidden('Only the buyer that made the request may cancel it');
+    if (req.status !== 'OPEN') throw conflict(`The request is ${req.status}; only an OPEN request can be cancelled`, 'id');
     const now = this.now();
-    const done = await this.models.ServiceRequest.findOneAndUpdate(
-      { _id: id, status: 'OPEN' },
-      { $set: { status: 'CANCELLED', cancelledAt: now, closedAt: now } },
-      { returnDocument: 'after' },
-    )
-      .lean()
-      .exec();
-    if (!done) throw conflict(`The request is ${req.status === 'OPEN' ? 'closing' : req.status}; only an OPEN request can be cancelled`, 'id');
-    return done;
+    const seq = await this.append(id, { kind: 'CANCEL', at: now, by: me.sub });
+    const state = foldLog(await this.log(id), req.biddingClosesAt);
+    const terminal = state.terminal as AuctionLogEntry;
+    if (terminal.seq !== seq) {
+      await this.complete(req, state);
+      throw conflict('The request closed before it could be cancelled', 'id');
+    }
+    return this.complete(req, state);
+  }
+
+  // ---------------------------------------------------------------- the auction log
+
+  async log(requestId: string): Promise<AuctionLogEntry[]> {
+    return this.models.AuctionLog.find({ requestId }).sort({ seq: 1 }).lean().exec();
+  }
+
+  /** Appends at the next free sequence number (unique insert; on a clash, the next one). */
+  private async append(requestId: string, entry: Omit<AuctionLogEntry, '_id' | 'requestId' | 'seq'>): Promise<number> {
+    for (let round = 0; round < 50; round++) {
+      const last = await this.models.AuctionLog.find({ requestId }, { seq: 1 }).sort({ seq: -1 }).limit(1).lean().exec();
+      let seq = (last[0]?.seq ?? 0) + 1;
+      for (let i = 0; i < 20; i++, seq++) {
+        try {
+          await this.models.AuctionLog.create({ ...entry, _id: logEntryId(requestId, seq), requestId, seq });
+          return seq;
+        } catch (err) {
+          if (!isDuplicateKey(err)) throw err;
+        }
+      }
+      await sleep(Math.random() * 20);
+    }
+    throw new AppError('CONFLICT', 'The request is too busy; try again');
+  }
+
+  /** Current auction state of a request (from its log). */
+  async state(req: Pick<ServiceRequestDoc, '_id' | 'biddingClosesAt'>): Promise<AuctionState> {
+    return foldLog(await this.log(req._id), req.biddingClosesAt);
   }
 
   // ---------------------------------------------------------------- bids
@@ -226,7 +253,7 @@ export class AuctionService {
     if (!req) throw notFound('No such service request', 'input.requestId');
     if (!(req.carrierIds ?? []).includes(me.sub)) throw forbidden('This request was not distributed to you');
     const now = this.now();
-    this.assertBiddable(req, now);
+    this.assertBiddable(req, now, 'input.requestId');
     const incentive = domain(() => validateIncentive(input.incentive as never, req.serviceType!, 'input.incentive', req.unit));
     const offeredQos = domain(() => validateOfferedQos(input.offeredQos, 'input.offeredQos'));
     let validUntil: Date | undefined;
@@ -234,52 +261,39 @@ export class AuctionService {
       validUntil = domain(() => parseInstant('input.validUntil', input.validUntil));
       if (validUntil.getTime() <= now.getTime()) throw badInput('input.validUntil', 'input.validUntil must be in the future');
     }
-    domain(() => validateBidCurrency(req.currency, incentive.currency));
+    const before = await this.state(req);
+    if (before.terminal) throw conflict('Bidding is closed', 'input.requestId');
+    domain(() => validateBidCurrency(before.currency, incentive.currency));
 
-    const bid: BidDoc = {
-      _id: newId('bid'),
-      requestId: req._id,
-      carrierId: me.sub,
-      status: 'PENDING',
-      incentive,
-      submittedAt: now,
-    };
+    const bid: BidDoc = { _id: newId('bid'), requestId: req._id, carrierId: me.sub, status: 'PENDING', incentive, submittedAt: now };
     if (offeredQos && Object.keys(offeredQos).length > 0) bid.offeredQos = offeredQos;
     if (validUntil) bid.validUntil = validUntil;
     const entry: ActiveBidDoc = { bidId: bid._id, carrierId: me.sub, submittedAt: now, incentive };
     if (bid.offeredQos) entry.offeredQos = bid.offeredQos;
     if (validUntil) entry.validUntil = validUntil;
 
-    // History first (not yet counting), then the one write that makes it count.
+    // History first (not yet counting), then the log entry whose place in the log decides.
     await this.models.Bid.create(bid);
-    let previous: ActiveBidDoc | undefined;
-    let updated: ServiceRequestDoc;
-    try {
-      updated = await this.casRequest(req._id, (cur) => {
-        this.assertBiddable(cur, this.now());
-        domain(() => validateBidCurrency(cur.currency, incentive.currency));
-        const active = cur.activeBids ?? [];
-        previous = active.find((a) => a.carrierId === me.sub);
-        return {
-          activeBids: [...active.filter((a) => a.carrierId !== me.sub), entry],
-          ...(cur.currency ? {} : { currency: incentive.currency }),
-        };
-      });
-    } catch (err) {
+    const seq = await this.append(req._id, { kind: 'BID', at: now, carrierId: me.sub, bidId: bid._id, bid: entry });
+    const state = foldLog(await this.log(req._id), req.biddingClosesAt, seq);
+    const effect = state.effects.get(seq);
+    if (!effect || (effect.effect !== 'ACCEPTED' && effect.effect !== 'REPLACED')) {
       await this.models.Bid.updateOne({ _id: bid._id }, { $set: { status: 'REJECTED' } }).exec();
-      throw err;
+      if (state.terminal) throw conflict('Bidding closed before the bid arrived', 'input.requestId');
+      if (state.currency && state.currency !== incentive.currency) {
+        throw badInput('input.incentive.currency', `input.incentive.currency must be ${state.currency}: bids on this request are priced in ${state.currency}`);
+      }
+      throw conflict(`The bid was not accepted: ${effect?.reason ?? 'unknown'}`, 'input.requestId');
     }
     bid.status = 'ACTIVE';
-    const set: Record<string, unknown> = { status: 'ACTIVE' };
-    if (previous) {
-      bid.replacesBidId = previous.bidId;
-      set.replacesBidId = previous.bidId;
+    if (effect.replaced) {
+      bid.replacesBidId = effect.replaced;
+      await this.models.Bid.updateOne({ _id: bid._id }, { $set: { status: 'ACTIVE', replacesBidId: effect.replaced } }).exec();
+      await this.models.Bid.updateOne({ _id: effect.replaced }, { $set: { status: 'REPLACED', replacedByBidId: bid._id } }).exec();
+    } else {
+      await this.models.Bid.updateOne({ _id: bid._id }, { $set: { status: 'ACTIVE' } }).exec();
     }
-    await this.models.Bid.updateOne({ _id: bid._id }, { $set: set }).exec();
-    if (previous) {
-      await this.models.Bid.updateOne({ _id: previous.bidId }, { $set: { status: 'REPLACED', replacedByBidId: bid._id } }).exec();
-    }
-    await this.publishBidUpdate(updated, previous ? 'REPLACED' : 'ACCEPTED', bid._id, me.sub, now);
+    await this.publishBidUpdate(req, state, effect.effect === 'REPLACED' ? 'REPLACED' : 'ACCEPTED', bid._id, me.sub, now);
     return bid;
   }
 
@@ -288,61 +302,28 @@ export class AuctionService {
     const bid = await this.models.Bid.findById(bidId).lean().exec();
     if (!bid || bid.carrierId !== me.sub) throw notFound('No such bid of yours', 'bidId');
     if (bid.status !== 'ACTIVE' && bid.status !== 'PENDING') throw conflict(`The bid is ${bid.status}`, 'bidId');
+    const req = (await this.models.ServiceRequest.findById(bid.requestId).lean().exec()) as ServiceRequestDoc;
     const now = this.now();
-    const updated = await this.casRequest(bid.requestId, (cur) => {
-      this.assertBiddable(cur, this.now());
-      const active = cur.activeBids ?? [];
-      if (!active.some((a) => a.bidId === bidId)) throw conflict('The bid no longer counts (replaced or withdrawn)', 'bidId');
-      return { activeBids: active.filter((a) => a.bidId !== bidId) };
-    });
-    const done = await this.models.Bid.findOneAndUpdate(
-      { _id: bidId },
-      { $set: { status: 'WITHDRAWN', withdrawnAt: now } },
-      { returnDocument: 'after' },
-    )
-      .lean()
-      .exec();
-    await this.publishBidUpdate(updated, 'WITHDRAWN', bidId, me.sub, now);
-    return done as BidDoc;
+    this.assertBiddable(req, now, 'bidId');
+    const seq = await this.append(req._id, { kind: 'WITHDRAW', at: now, carrierId: me.sub, bidId });
+    const state = foldLog(await this.log(req._id), req.biddingClosesAt, seq);
+    if (state.effects.get(seq)?.effect !== 'WITHDRAWN') {
+      if (state.terminal) throw conflict('Bidding closed before the withdrawal arrived', 'bidId');
+      throw conflict('The bid no longer counts (replaced or withdrawn)', 'bidId');
+    }
+    await this.models.Bid.updateOne({ _id: bidId }, { $set: { status: 'WITHDRAWN', withdrawnAt: now } }).exec();
+    await this.publishBidUpdate(req, state, 'WITHDRAWN', bidId, me.sub, now);
+    return { ...bid, status: 'WITHDRAWN', withdrawnAt: now };
   }
 
-  private assertBiddable(req: ServiceRequestDoc, now: Date): void {
-    if (req.status !== 'OPEN') throw conflict(`Bidding is closed: the request is ${req.status}`, 'input.requestId');
+  private assertBiddable(req: ServiceRequestDoc, now: Date, field: string): void {
+    if (req.status !== 'OPEN') throw conflict(`Bidding is closed: the request is ${req.status}`, field);
     if (!req.biddingClosesAt || now.getTime() >= new Date(req.biddingClosesAt).getTime()) {
-      throw conflict('Bidding is closed: biddingClosesAt has passed', 'input.requestId');
+      throw conflict('Bidding is closed: biddingClosesAt has passed', field);
     }
   }
 
-  /**
-   * Optimistic single-document update of the request's active bids: re-read, apply, and write on the
-   * condition that it is still OPEN, still before biddingClosesAt and unchanged since the read.
-   */
-  private async casRequest(id: string, change: (cur: ServiceRequestDoc) => Partial<ServiceRequestDoc>): Promise<ServiceRequestDoc> {
-    for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
-      const cur = await this.models.ServiceRequest.findById(id).lean().exec();
-      if (!cur) throw notFound('No such service request', 'input.requestId');
-      const set = change(cur);
-      const now = this.now();
-      const version = cur.version ?? 0;
-      const updated = await this.models.ServiceRequest.findOneAndUpdate(
-        {
-          _id: id,
-          status: 'OPEN',
-          biddingClosesAt: { $gt: now },
-          ...(cur.version === undefined ? { version: { $exists: false } } : { version }),
-        },
-        { $set: { ...set, version: version + 1 } },
-        { returnDocument: 'after' },
-      )
-        .lean()
-        .exec();
-      if (updated) return updated;
-      await sleep(Math.random() * Math.min(50, 2 + attempt * 2));
-    }
-    throw new AppError('CONFLICT', 'The request is too busy; try again');
-  }
-
-  private async publishBidUpdate(req: ServiceRequestDoc, kind: BidUpdateKind, bidId: string, carrierId: string, at: Date) {
+  private async publishBidUpdate(req: ServiceRequestDoc, state: AuctionState, kind: BidUpdateKind, bidId: string, carrierId: string, at: Date) {
     const event: BidUpdateEvent = {
       requestId: req._id,
       kind,
@@ -350,7 +331,7 @@ export class AuctionService {
       carrierId,
       at: at.toISOString(),
       quantity: req.quantity ?? '0',
-      activeBids: req.activeBids ?? [],
+      activeBids: state.active,
     };
     if (req.qosRequirements) event.qosRequirements = req.qosRequirements;
     await this.publish(topicBidUpdates(req._id), event);
@@ -365,73 +346,52 @@ export class AuctionService {
     if (!req) throw notFound('No such service request', 'requestId');
     if (me.role === 'BUYER' && req.buyerId !== me.sub) throw forbidden('Only the buyer that made the request may close it');
     if (req.status === 'CANCELLED') throw conflict('The request was cancelled', 'requestId');
-    const closed = await this.close(requestId);
-    if (closed) return closed;
-    // Someone else is closing it: wait for the outcome rather than report a transient state.
-    for (let i = 0; i < 100; i++) {
-      const cur = await this.models.ServiceRequest.findById(requestId).lean().exec();
-      if (!cur || cur.status !== 'CLOSING') return cur as ServiceRequestDoc;
-      await sleep(50);
-    }
-    return (await this.models.ServiceRequest.findById(requestId).lean().exec()) as ServiceRequestDoc;
-  }
-
-  /** Claims the request (OPEN → CLOSING) and awards it; null when it was not OPEN. */
-  async close(requestId: string): Promise<ServiceRequestDoc | null> {
-    const now = this.now();
-    const claimed = await this.models.ServiceRequest.findOneAndUpdate(
-      { _id: requestId, status: 'OPEN' },
-      {
-        $set: {
-          status: 'CLOSING',
-          closingAt: now,
-          closeLeaseUntil: new Date(now.getTime() + this.opts.closeLeaseMs),
-          closedBy: this.opts.instanceId,
-        },
-      },
-      { returnDocument: 'after' },
-    )
-      .lean()
-      .exec();
-    if (!claimed) return null;
-    this.closesClaimed++;
-    return this.finishClose(claimed);
-  }
-
-  /** Takes over a close whose claimer died (lease expired); the outcome is the same, it is deterministic. */
-  async recoverClose(requestId: string): Promise<ServiceRequestDoc | null> {
-    const now = this.now();
-    const claimed = await this.models.ServiceRequest.findOneAndUpdate(
-      { _id: requestId, status: 'CLOSING', closeLeaseUntil: { $lte: now } },
-      { $set: { closeLeaseUntil: new Date(now.getTime() + this.opts.closeLeaseMs), closedBy: this.opts.instanceId } },
-      { returnDocument: 'after' },
-    )
-      .lean()
-      .exec();
-    if (!claimed) return null;
-    return this.finishClose(claimed);
+    if (req.status !== 'OPEN') return req;
+    const done = await this.close(requestId, { force: true });
+    if (done?.status === 'CANCELLED') throw conflict('The request was cancelled', 'requestId');
+    return done ?? ((await this.models.ServiceRequest.findById(requestId).lean().exec()) as ServiceRequestDoc);
   }
 
   /**
-   * The winner is computed from the claimed document alone (its bids are frozen once it left OPEN), as
-   * of closingAt, so every attempt at finishing one close picks the same bid. The selection, with its
-   * outbox entry, is one insert keyed by the request; the request's final status follows.
+   * Appends CLOSE to the request's log. The first terminal entry decides; whoever appended it
+   * completes the close. Another closer completes it only when it is forced (a buyer waiting for the
+   * outcome) or the first closer has had closeLeaseMs to do so (it may have died). Completing is
+   * idempotent, so doing it twice is harmless.
    */
-  private async finishClose(req: ServiceRequestDoc): Promise<ServiceRequestDoc> {
-    const at = new Date(req.closingAt ?? this.now());
-    const ranking = rankingOf(req, at);
-    const best = ranking.ranked[0];
+  async close(requestId: string, opts: { force?: boolean } = {}): Promise<ServiceRequestDoc | null> {
+    const req = await this.models.ServiceRequest.findById(requestId).lean().exec();
+    if (!req || req.status !== 'OPEN') return req;
     const now = this.now();
-    if (!best) {
-      const done = await this.models.ServiceRequest.findOneAndUpdate(
-        { _id: req._id, status: 'CLOSING' },
-        { $set: { status: 'NO_AWARD', closedAt: now } },
-        { returnDocument: 'after' },
-      )
-        .lean()
-        .exec();
-      return done ?? ((await this.models.ServiceRequest.findById(req._id).lean().exec()) as ServiceRequestDoc);
+    const state0 = await this.state(req);
+    let seq = state0.terminal?.seq ?? -1;
+    if (!state0.terminal) seq = await this.append(requestId, { kind: 'CLOSE', at: now, by: this.opts.instanceId });
+    const state = state0.terminal ? state0 : foldLog(await this.log(requestId), req.biddingClosesAt);
+    const terminal = state.terminal as AuctionLogEntry;
+    if (terminal.seq === seq && !state0.terminal) {
+      this.closesClaimed++;
+      return this.complete(req, state);
     }
+    const stale = now.getTime() - new Date(terminal.at).getTime() >= this.opts.closeLeaseMs;
+    if (opts.force || stale) return this.complete(req, state);
+    return null;
+  }
+
+  /**
+   * Writes the outcome of the log's terminal entry: for a CLOSE the winner is ranked from the bids
+   * counted before it, as of its instant, so every completion picks the same bid. The selection
+   * (with its outbox entry) is one insert keyed by the request; the request's final status follows.
+   */
+  private async complete(req: ServiceRequestDoc, state: AuctionState): Promise<ServiceRequestDoc> {
+    const terminal = state.terminal as AuctionLogEntry;
+    const at = new Date(terminal.at);
+    const now = this.now();
+    const base = { closingAt: at, closedAt: now, closedBy: terminal.by };
+    if (terminal.kind === 'CANCEL') {
+      return this.finalStatus(req._id, { ...base, status: 'CANCELLED', cancelledAt: at });
+    }
+    const ranking = rankingOf({ quantity: req.quantity, qosRequirements: req.qosRequirements, activeBids: state.active }, at);
+    const best = ranking.ranked[0];
+    if (!best) return this.finalStatus(req._id, { ...base, status: 'NO_AWARD' });
     const buyer = req.buyerId ? await this.models.Buyer.findById(req.buyerId).lean().exec() : null;
     const sel: SelectionDoc = {
       _id: selectionIdFor(req._id),
@@ -448,7 +408,7 @@ export class AuctionService {
       incentive: best.bid.incentive,
       estimatedCost: best.estimatedCost,
       selectedAt: at,
-      delivery: { state: 'PENDING', attempts: 0, nextAttemptAt: at, lastError: null, leaseOwner: null, leaseUntil: null, deliveredAt: null },
+      delivery: { state: 'PENDING', attempts: 0, nextAttemptAt: at, lastError: null, deliveredAt: null },
     };
     if (req.endUserId) sel.endUserId = req.endUserId;
     try {
@@ -456,19 +416,19 @@ export class AuctionService {
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
     }
-    const done = await this.models.ServiceRequest.findOneAndUpdate(
-      { _id: req._id, status: 'CLOSING' },
-      { $set: { status: 'AWARDED', closedAt: now, selectionId: sel._id } },
-      { returnDocument: 'after' },
-    )
-      .lean()
-      .exec();
+    const done = await this.finalStatus(req._id, { ...base, status: 'AWARDED', selectionId: sel._id });
     try {
       await this.opts.hooks?.onSelection?.(sel);
     } catch (err) {
       this.logger.warn({ err: (err as Error).message, selectionId: sel._id }, 'selection hook failed');
     }
-    return done ?? ((await this.models.ServiceRequest.findById(req._id).lean().exec()) as ServiceRequestDoc);
+    return done;
+  }
+
+  /** Only completions write a request after its creation, and all of them write the same outcome. */
+  private async finalStatus(id: string, set: Partial<ServiceRequestDoc>): Promise<ServiceRequestDoc> {
+    await this.models.ServiceRequest.updateOne({ _id: id }, { $set: set }).exec();
+    return (await this.models.ServiceRequest.findById(id).lean().exec()) as ServiceRequestDoc;
   }
 }
 

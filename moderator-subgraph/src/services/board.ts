@@ -1,7 +1,7 @@
 import { buildBoardView, type BoardViewer } from '../domain/board';
 import { type Bid, rankBids, type Ranking } from '../domain/ranking';
 import type { QosRequirements } from '../domain/qos';
-import type { ActiveBidDoc, ServiceRequestDoc } from '../store/models';
+import type { ActiveBidDoc } from '../store/models';
 import type { RequestView } from './access';
 
 const asDate = (v: Date | string | undefined): Date | undefined => (v === undefined || v === null ? undefined : new Date(v));
@@ -32,10 +32,6 @@ export function rankingOf(req: RankingInput, at: Date): Ranking {
   const bids = (req.activeBids ?? []).map(toDomainBid);
   if (!req.quantity) return { currency: null, ranked: [], excluded: [] };
   return rankBids({ quantity: req.quantity, qosRequirements: req.qosRequirements }, bids, at);
-}
-
-export function rankingInstant(req: Pick<ServiceRequestDoc, 'status' | 'closingAt'>, now: Date): Date {
-  return req.status !== 'OPEN' && req.closingAt ? new Date(req.closingAt) : now;
 }
 
 /** What the GraphQL BidBoard type resolves from; anonymous entries carry no bid or carrier id at all. */

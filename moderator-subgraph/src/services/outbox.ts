@@ -1,5 +1,5 @@
 import type { Logger } from '@exchange/platform';
-import type { ModeratorModels, SelectionDoc } from '../store/models';
+import { isDuplicateKey, type ModeratorModels, type SelectionDoc } from '../store/models';
 import { Ticker } from './scheduler';
 
 export const RECORD_SELECTION_MUTATION = `mutation RecordSelection($input: SelectionRecordInput!) {
@@ -56,8 +56,8 @@ export function backoffMs(attempts: number, baseMs: number, maxMs: number): numb
 }
 
 /**
- * Delivers each selection to billing's recordSelection. A delivery is claimed with a conditional
- * update and a lease, so with several instances only one sends a given selection at a time; billing
+ * Delivers each selection to billing's recordSelection. Each attempt is claimed by a unique insert
+ * with a lease, so with several instances only one sends a given selection at a time; billing
  * is idempotent by selectionId, so a retry after a lost answer is harmless. Failures back off
  * exponentially up to backoffMaxMs and are retried for ever, so an outage of any length only delays.
  */
@@ -79,32 +79,54 @@ export class OutboxWorker {
     return this.ticker.stop();
   }
 
+  /** Selections attempted in the current run (each is tried at most once per run). */
+  private skip = new Set<string>();
+
   async runOnce(): Promise<void> {
+    this.skip = new Set();
     for (let i = 0; i < this.opts.batchSize; i++) {
       const sel = await this.claim();
       if (!sel) return;
+      this.skip.add(sel._id);
       await this.deliver(sel);
     }
   }
 
+  /**
+   * Claims attempt n+1 of one due selection by inserting `<selectionId>:<n+1>` into delivery_claims:
+   * the unique insert lets exactly one instance win it (conditional updates are not atomic on
+   * FerretDB 1.x). A claim whose lease ran out (its holder died) is deleted, and the attempt is
+   * claimable again.
+   */
   private async claim(): Promise<SelectionDoc | null> {
     const now = new Date();
-    const lease = {
-      $set: { 'delivery.state': 'DELIVERING', 'delivery.leaseOwner': this.opts.instanceId, 'delivery.leaseUntil': new Date(now.getTime() + this.opts.leaseMs) },
-      $inc: { 'delivery.attempts': 1 },
-    };
-    const due = await this.models.Selection.findOneAndUpdate(
-      { 'delivery.state': 'PENDING', 'delivery.nextAttemptAt': { $lte: now } },
-      lease,
-      { returnDocument: 'after', sort: { 'delivery.nextAttemptAt': 1 } },
-    )
+    const due = await this.models.Selection.find({ 'delivery.state': { $in: ['PENDING', 'DELIVERING'] }, 'delivery.nextAttemptAt': { $lte: now } })
+      .sort({ 'delivery.nextAttemptAt': 1 })
+      .limit(this.opts.batchSize)
       .lean()
       .exec();
-    if (due) return due;
-    // A claimer that died mid-delivery: its lease runs out and the delivery is taken over.
-    return this.models.Selection.findOneAndUpdate({ 'delivery.state': 'DELIVERING', 'delivery.leaseUntil': { $lte: now } }, lease, { returnDocument: 'after' })
-      .lean()
-      .exec();
+    for (const sel of due) {
+      if (this.skip.has(sel._id)) continue;
+      const claimId = `${sel._id}:${sel.delivery.attempts + 1}`;
+      const claim = { _id: claimId, selectionId: sel._id, owner: this.opts.instanceId, at: now, leaseUntil: new Date(now.getTime() + this.opts.leaseMs) };
+      try {
+        await this.models.DeliveryClaim.create(claim);
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err;
+        const held = await this.models.DeliveryClaim.findById(claimId).lean().exec();
+        if (held && held.leaseUntil.getTime() <= now.getTime()) {
+          // The holder died mid-attempt: free the attempt; the next round claims it afresh.
+          await this.models.DeliveryClaim.deleteOne({ _id: claimId, owner: held.owner, at: held.at }).exec();
+        }
+        continue;
+      }
+      // Re-read after winning: another instance may have finished this attempt in between.
+      const fresh = await this.models.Selection.findById(sel._id).lean().exec();
+      if (!fresh || fresh.delivery.state === 'DELIVERED' || fresh.delivery.attempts !== sel.delivery.attempts) continue;
+      await this.models.Selection.updateOne({ _id: sel._id }, { $set: { 'delivery.state': 'DELIVERING' } }).exec();
+      return fresh;
+    }
+    return null;
   }
 
   private async deliver(sel: SelectionDoc): Promise<void> {
@@ -132,23 +154,23 @@ export class OutboxWorker {
     } catch (err) {
       error = `billing unreachable: ${(err as Error).message}`;
     }
-    const mine = { _id: sel._id, 'delivery.state': 'DELIVERING' as const, 'delivery.leaseOwner': this.opts.instanceId };
+    const attempts = sel.delivery.attempts + 1;
+    const mine = { _id: sel._id };
     if (error === null) {
       await this.models.Selection.updateOne(mine, {
-        $set: { 'delivery.state': 'DELIVERED', 'delivery.deliveredAt': new Date(), 'delivery.lastError': null, 'delivery.leaseOwner': null, 'delivery.leaseUntil': null },
+        $set: { 'delivery.state': 'DELIVERED', 'delivery.attempts': attempts, 'delivery.deliveredAt': new Date(), 'delivery.lastError': null },
       }).exec();
       this.delivered++;
       return;
     }
-    const delay = backoffMs(sel.delivery.attempts, this.opts.backoffBaseMs, this.opts.backoffMaxMs);
-    this.logger.warn({ selectionId: sel._id, attempts: sel.delivery.attempts, retryInMs: delay, error }, 'selection delivery failed');
+    const delay = backoffMs(attempts, this.opts.backoffBaseMs, this.opts.backoffMaxMs);
+    this.logger.warn({ selectionId: sel._id, attempts, retryInMs: delay, error }, 'selection delivery failed');
     await this.models.Selection.updateOne(mine, {
       $set: {
         'delivery.state': 'PENDING',
+        'delivery.attempts': attempts,
         'delivery.nextAttemptAt': new Date(Date.now() + delay),
         'delivery.lastError': error.slice(0, 500),
-        'delivery.leaseOwner': null,
-        'delivery.leaseUntil': null,
       },
     }).exec();
   }

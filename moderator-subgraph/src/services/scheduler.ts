@@ -50,8 +50,9 @@ export class Ticker {
 }
 
 /**
- * Closes requests at biddingClosesAt. Any number of instances may run it: each due request is claimed
- * by AuctionService.close's conditional OPEN → CLOSING write, which exactly one instance wins.
+ * Closes requests at biddingClosesAt. Any number of instances may run it: the first CLOSE entry in a
+ * request's auction log decides, and only its writer completes the close (or, after CLOSE_LEASE_MS,
+ * anyone, in case that writer died).
  */
 export function createScheduler(models: ModeratorModels, auction: AuctionService, logger: Logger, intervalMs: number, batch = 100): Ticker {
   return new Ticker(
@@ -68,17 +69,6 @@ export function createScheduler(models: ModeratorModels, auction: AuctionService
           await auction.close(r._id);
         } catch (err) {
           logger.error({ err: (err as Error).message, requestId: r._id }, 'close failed');
-        }
-      }
-      const stale = await models.ServiceRequest.find({ status: 'CLOSING', closeLeaseUntil: { $lte: now } }, { _id: 1 })
-        .limit(batch)
-        .lean()
-        .exec();
-      for (const r of stale) {
-        try {
-          await auction.recoverClose(r._id);
-        } catch (err) {
-          logger.error({ err: (err as Error).message, requestId: r._id }, 'close recovery failed');
         }
       }
     },

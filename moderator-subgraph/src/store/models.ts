@@ -3,6 +3,7 @@ import type { EconomicIncentive } from '../domain/incentive';
 import type { OfferedQos, QosRequirements } from '../domain/qos';
 import type { RouteSegment, ServiceType, ServiceUnit } from '../domain/service-request';
 import type { CostEstimate } from '../domain/cost';
+import type { AuctionLogEntry } from '../services/auction-log';
 
 export interface EndUserDoc {
   id: string;
@@ -25,14 +26,10 @@ export interface CarrierDoc {
   createdAt: Date;
 }
 
-/** OPEN → CLOSING (claimed by one closer) → AWARDED | NO_AWARD; OPEN → CANCELLED. */
-export type StoredRequestStatus = 'OPEN' | 'CLOSING' | 'AWARDED' | 'NO_AWARD' | 'CANCELLED';
+/** OPEN → AWARDED | NO_AWARD | CANCELLED, written once by whoever completes the log's terminal entry. */
+export type StoredRequestStatus = 'OPEN' | 'AWARDED' | 'NO_AWARD' | 'CANCELLED';
 
-/**
- * The bids that count, embedded in the request: accepting, replacing and withdrawing a bid is one
- * conditional write on the request (status OPEN and an unchanged version), so the close, which flips
- * the status, sees exactly the bids accepted before it.
- */
+/** A bid as it counts in the auction (carried by the auction log's BID entries). */
 export interface ActiveBidDoc {
   bidId: string;
   carrierId: string;
@@ -59,17 +56,21 @@ export interface ServiceRequestDoc {
   biddingClosesAt?: Date;
   /** The carriers it was distributed to. */
   carrierIds?: string[];
-  /** Fixed by the first accepted bid. */
-  currency?: string | null;
-  activeBids?: ActiveBidDoc[];
-  version?: number;
-  /** Set once, when the close is claimed: the instant that decides the winner. */
+  /** The instant of the log's terminal entry, which decides the winner. */
   closingAt?: Date;
-  closeLeaseUntil?: Date;
   closedBy?: string;
   closedAt?: Date;
   cancelledAt?: Date;
   selectionId?: string;
+}
+
+export interface DeliveryClaimDoc {
+  /** `<selectionId>:<attempt>`: one claimer per attempt, by unique insert. */
+  _id: string;
+  selectionId: string;
+  owner: string;
+  at: Date;
+  leaseUntil: Date;
 }
 
 export interface DistributionDoc {
@@ -102,8 +103,6 @@ export interface DeliveryDoc {
   attempts: number;
   nextAttemptAt: Date;
   lastError?: string | null;
-  leaseOwner?: string | null;
-  leaseUntil?: Date | null;
   deliveredAt?: Date | null;
 }
 
@@ -149,6 +148,8 @@ export interface ModeratorModels {
   Bid: Model<BidDoc>;
   Selection: Model<SelectionDoc>;
   BillRelay: Model<BillRelayDoc>;
+  AuctionLog: Model<AuctionLogEntry>;
+  DeliveryClaim: Model<DeliveryClaimDoc>;
 }
 
 const opts = { versionKey: false, minimize: false } as const;
@@ -194,11 +195,7 @@ export function registerModels(conn: Connection): ModeratorModels {
       interval: { start: Date, end: Date },
       biddingClosesAt: Date,
       carrierIds: [String],
-      currency: String,
-      activeBids: Mixed,
-      version: Number,
       closingAt: Date,
-      closeLeaseUntil: Date,
       closedBy: String,
       closedAt: Date,
       cancelledAt: Date,
@@ -209,7 +206,6 @@ export function registerModels(conn: Connection): ModeratorModels {
   // serviceRequests for a buyer; the scheduler's due and stale-close scans; serviceRequests for admin.
   request.index({ buyerId: 1, createdAt: -1 });
   request.index({ status: 1, biddingClosesAt: 1 });
-  request.index({ status: 1, closeLeaseUntil: 1 });
   request.index({ createdAt: -1 });
 
   const distribution = new Schema<DistributionDoc>(
@@ -265,8 +261,6 @@ export function registerModels(conn: Connection): ModeratorModels {
         attempts: { type: Number, required: true },
         nextAttemptAt: { type: Date, required: true },
         lastError: String,
-        leaseOwner: String,
-        leaseUntil: Date,
         deliveredAt: Date,
       },
     },
@@ -275,7 +269,6 @@ export function registerModels(conn: Connection): ModeratorModels {
   // One selection per request, whatever races: the second insert fails with 11000.
   selection.index({ requestId: 1 }, { unique: true });
   selection.index({ 'delivery.state': 1, 'delivery.nextAttemptAt': 1 });
-  selection.index({ 'delivery.state': 1, 'delivery.leaseUntil': 1 });
   // Routing index load (active selections) and per-party lists.
   selection.index({ 'interval.end': 1 });
   selection.index({ buyerId: 1, selectedAt: -1 });
@@ -302,7 +295,37 @@ export function registerModels(conn: Connection): ModeratorModels {
   relay.index({ carrierId: 1, relayedAt: -1 });
   relay.index({ relayedAt: -1 });
 
+  const log = new Schema<AuctionLogEntry>(
+    {
+      _id: { type: String, required: true },
+      requestId: { type: String, required: true },
+      seq: { type: Number, required: true },
+      kind: { type: String, required: true },
+      at: { type: Date, required: true },
+      carrierId: String,
+      bidId: String,
+      bid: Mixed,
+      by: String,
+    },
+    opts,
+  );
+  log.index({ requestId: 1, seq: 1 }, { unique: true });
+
+  const claim = new Schema<DeliveryClaimDoc>(
+    {
+      _id: { type: String, required: true },
+      selectionId: { type: String, required: true },
+      owner: { type: String, required: true },
+      at: { type: Date, required: true },
+      leaseUntil: { type: Date, required: true },
+    },
+    opts,
+  );
+  claim.index({ selectionId: 1 });
+
   return {
+    AuctionLog: conn.model<AuctionLogEntry>('AuctionLog', log, 'auction_log'),
+    DeliveryClaim: conn.model<DeliveryClaimDoc>('DeliveryClaim', claim, 'delivery_claims'),
     Buyer: conn.model<BuyerDoc>('Buyer', buyer, 'buyers'),
     Carrier: conn.model<CarrierDoc>('Carrier', carrier, 'carriers'),
     ServiceRequest: conn.model<ServiceRequestDoc>('ServiceRequest', request, 'service_requests'),

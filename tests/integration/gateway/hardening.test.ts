@@ -285,6 +285,9 @@ describe('gateway hardening', () => {
         expect((end as { error: { extensions: { code: string } }[] }).error[0].extensions.code).toBe('FORBIDDEN');
         const ok = subscribe(c, INVOICE, { id: 'nope' });
         expect(await ok.next()).toEqual({ data: { invoice: null } });
+        // Over graphql-ws the protocol requires a query string: an empty one plus the hash.
+        const byHash = subscribe(c, '', { id: 'nope' }, { persistedQuery: { version: 1, sha256Hash: sha256(INVOICE) } });
+        expect(await byHash.next()).toEqual({ data: { invoice: null } });
       } finally {
         await c.dispose();
       }

@@ -1,6 +1,8 @@
 // Subscriptions through the gateway, against small real subgraphs (see tests/support/gateway-fixtures.ts):
 // the root field runs at the owning subgraph under the subscriber's token, every event's other
 // fields are completed through the supergraph under the same identity, and nothing leaks.
+import { connect, createServer, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import type { GatewayApp } from '../../../gateway/src/app';
 import { gql, token } from '../../support/harness';
 import {
@@ -14,6 +16,27 @@ import {
   type TestSubgraph,
 } from '../../support/gateway-fixtures';
 import { subscribe, wsClient, type TestWsClient } from '../../support/ws-client';
+
+/** A real TCP hop that can freeze (stop forwarding both ways), like a network partition. */
+async function startTcpHop(targetPort: number) {
+  const pairs: [Socket, Socket][] = [];
+  const server = createServer((client) => {
+    const upstream = connect(targetPort, '127.0.0.1');
+    client.pipe(upstream).pipe(client);
+    client.on('error', () => upstream.destroy());
+    upstream.on('error', () => client.destroy());
+    pairs.push([client, upstream]);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`,
+    freeze: () => pairs.forEach(([a, b]) => (a.unpipe(), b.unpipe())),
+    async stop() {
+      pairs.forEach(([a, b]) => (a.destroy(), b.destroy()));
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
 
 const INVOICE_SUBSCRIPTION = `subscription {
   invoiceIssued { invoice { id total { amount currency } buyer { name } order { routes { destination } } } }
@@ -236,6 +259,25 @@ describe('subscriptions through the gateway', () => {
     }
   });
 
+  it('detects a subgraph that stops answering without closing (no pong) and errors the subscription', async () => {
+    const hop = await startTcpHop(ledger.port);
+    const gw = await startTestGateway(supergraph, { UPSTREAM_KEEPALIVE_MS: '100' }, { ledger: hop.url });
+    const c = wsClient(gw.url, alice);
+    try {
+      const sub = subscribe(c, `subscription { invoiceIssued { invoice { id } } }`);
+      await until(() => ledger.activeSubscriptions() === 1, 'subscribed upstream through the hop');
+      hop.freeze();
+      const end = await sub.ended;
+      expect((end as { error: { extensions: { code: string } }[] }).error[0].extensions.code).toBe('SUBGRAPH_UNAVAILABLE');
+      expect(gw.activeSubscriptions()).toBe(0);
+    } finally {
+      await c.dispose();
+      await gw.stop();
+      await hop.stop();
+    }
+    await until(() => ledger.activeSubscriptions() === 0, 'the ledger noticed the dead socket');
+  });
+
   it('errors a subscription at once when its subgraph is down', async () => {
     const state = new LedgerState();
     const gone = await startLedger(state);
@@ -246,6 +288,35 @@ describe('subscriptions through the gateway', () => {
       const sub = subscribe(c, `subscription { invoiceIssued { invoice { id } } }`);
       const end = await sub.ended;
       expect((end as { error: { extensions: { code: string } }[] }).error[0].extensions.code).toBe('SUBGRAPH_UNAVAILABLE');
+    } finally {
+      await c.dispose();
+      await gw.stop();
+    }
+  });
+
+  it('ends a connection when its token expires (close 4401), with its subscriptions upstream', async () => {
+    const c = client(await token('BUYER', 'alice', '2s'));
+    const sub = subscribe(c, `subscription { orderPlaced { id } }`);
+    await until(() => ordersSg.activeSubscriptions() === 1, 'subscribed upstream');
+    const end = await sub.ended;
+    expect(end.kind).toBe('error');
+    expect(c.closes).toEqual([{ code: 4401, reason: 'Unauthenticated: token expired' }]);
+    await until(() => ordersSg.activeSubscriptions() === 0 && ordersSg.openSockets() === 0, 'upstream ended');
+  });
+
+  it('limits the operations open on one connection', async () => {
+    const gw = await startTestGateway(supergraph, { MAX_SUBSCRIPTIONS_PER_CONNECTION: '2' });
+    const c = wsClient(gw.url, alice);
+    try {
+      subscribe(c, `subscription { orderPlaced { id } }`);
+      subscribe(c, `subscription { invoiceIssued { invoice { id } } }`);
+      await until(() => gw.activeSubscriptions() === 2, 'two open');
+      const third = subscribe(c, `subscription { orderPlaced { id } }`);
+      const end = await third.ended;
+      expect((end as { error: { message: string; extensions: { code: string } }[] }).error).toEqual([
+        { message: 'At most 2 operations may be open on one connection', extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } },
+      ]);
+      expect(gw.activeSubscriptions()).toBe(2);
     } finally {
       await c.dispose();
       await gw.stop();
