@@ -19,6 +19,7 @@ import { createLoaders, type BillingContext } from './graphql/context';
 import type { Deps } from './services/deps';
 import { runDeliveries } from './services/delivery';
 import { runFeedPolls } from './services/feeds';
+import { recoverUnratedUsage } from './services/usage';
 import { billSiteRoutes } from './http/site';
 
 export interface BillingApp {
@@ -102,7 +103,10 @@ export async function createBillingApp(config: BillingConfig, opts: { logger?: L
     },
     signToken: (sub, role, expiresIn) => sign(sub, role, expiresIn),
   };
-  deliveries = worker('deliveries', config.WORKER_INTERVAL_MS, () => runDeliveries(deps), logger);
+  deliveries = worker('deliveries', config.WORKER_INTERVAL_MS, async () => {
+    await runDeliveries(deps);
+    await recoverUnratedUsage(deps);
+  }, logger);
   const feeds = worker('usage-feeds', config.WORKER_INTERVAL_MS, () => runFeedPolls(deps), logger);
 
   const schema = buildBillingSchema();

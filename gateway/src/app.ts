@@ -95,6 +95,7 @@ export async function createGatewayApp(config: GatewayConfig, opts: GatewayAppOp
     dataSourceFor,
     queueLimit: config.SUBSCRIPTION_QUEUE_LIMIT,
     keepAliveMs: config.UPSTREAM_KEEPALIVE_MS,
+    connectTimeoutMs: config.SUBGRAPH_TIMEOUT_MS,
   });
   let apiSchema: GraphQLSchema | undefined;
   gateway.onSchemaLoadOrUpdate(({ apiSchema: schema, coreSupergraphSdl }) => {

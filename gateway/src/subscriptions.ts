@@ -43,6 +43,8 @@ export interface SubscriptionGatewayOptions {
   dataSourceFor(name: string, url: string): GraphQLDataSource<GatewayContext>;
   queueLimit: number;
   keepAliveMs: number;
+  /** Bound on opening an upstream socket: HTTP upgrade, then connection_ack. */
+  connectTimeoutMs: number;
 }
 
 const toWsUrl = (httpUrl: string) => httpUrl.replace(/^http(s?):\/\//i, (_m, s: string) => `ws${s}://`);
@@ -83,6 +85,7 @@ export class UpstreamConnection {
   constructor(
     private readonly context: GatewayContext,
     private readonly keepAliveMs: number,
+    private readonly connectTimeoutMs: number,
     private readonly logger: Logger,
   ) {}
 
@@ -94,9 +97,17 @@ export class UpstreamConnection {
       let pongTimer: NodeJS.Timeout | undefined;
       let socket: WebSocket | undefined;
       const keepAliveMs = this.keepAliveMs;
+      const connectTimeoutMs = this.connectTimeoutMs;
+      // A subgraph that accepts TCP but never upgrades must not hang the subscriber either.
+      class BoundedWebSocket extends WebSocket {
+        constructor(address: string, protocols?: string | string[]) {
+          super(address, protocols, { handshakeTimeout: connectTimeoutMs });
+        }
+      }
       client = createClient({
         url: toWsUrl(httpUrl),
-        webSocketImpl: WebSocket,
+        webSocketImpl: BoundedWebSocket,
+        connectionAckWaitTimeout: connectTimeoutMs,
         lazy: true,
         lazyCloseTimeout: 0,
         // A lost upstream is reported to the subscriber, who resubscribes; never a silent hang.
@@ -328,7 +339,7 @@ export class SubscriptionGateway {
   }
 
   connection(context: GatewayContext) {
-    return new UpstreamConnection(context, this.opts.keepAliveMs, this.opts.logger);
+    return new UpstreamConnection(context, this.opts.keepAliveMs, this.opts.connectTimeoutMs, this.opts.logger);
   }
 
   private planFor(schema: FederatedSchema, document: DocumentNode, operationName?: string | null): SubscriptionPlan {

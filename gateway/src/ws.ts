@@ -64,6 +64,8 @@ export interface GatewayWsOptions {
 
 const socketOf = (ctx: { extra: unknown }) => (ctx.extra as { socket: { close(code: number, reason: string): void } }).socket;
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 const coded = (message: string, code: string) => new GraphQLError(message, { extensions: { code } });
 
 export function startGatewayWs(opts: GatewayWsOptions) {
@@ -105,14 +107,22 @@ export function startGatewayWs(opts: GatewayWsOptions) {
           if (exp !== undefined) {
             // A subscription never outlives its token: at expiry the connection closes with 4401 and
             // every subscription on it ends upstream; the client reconnects with a fresh token.
-            const timer = setTimeout(() => socketOf(ctx).close(4401, 'Unauthenticated: token expired'), Math.max(0, exp - Date.now()));
-            timer.unref();
-            ctx.extra.expiry = timer;
+            const arm = () => {
+              const left = exp - Date.now();
+              // setTimeout cannot wait longer than 2^31-1 ms; long-lived tokens re-arm.
+              ctx.extra.expiry = setTimeout(
+                () => (Date.now() >= exp ? socketOf(ctx).close(4401, 'Unauthenticated: token expired') : arm()),
+                Math.min(Math.max(0, left), MAX_TIMER_MS),
+              );
+              ctx.extra.expiry.unref();
+            };
+            arm();
           }
           return true;
         } catch (err) {
           // 4401: the token is invalid, so retrying with it is pointless (graphql-ws clients do not retry 4401).
-          const reason = `Unauthenticated: ${(err as Error).message}`.slice(0, 120);
+          let reason = `Unauthenticated: ${(err as Error).message}`;
+          while (Buffer.byteLength(reason) > 123) reason = reason.slice(0, -1); // the WebSocket limit for a close reason
           socketOf(ctx).close(4401, reason);
           return false;
         }

@@ -23,7 +23,7 @@ import { OutboxWorker } from './services/outbox';
 import { PartyService, seedDemoParties } from './services/parties';
 import { RelayService } from './services/relays';
 import { RoutingService } from './services/routing';
-import { createScheduler, type Ticker } from './services/scheduler';
+import { createScheduler, Ticker } from './services/scheduler';
 import type { ModeratorServices } from './services';
 
 export interface ModeratorApp {
@@ -111,6 +111,10 @@ export async function createModeratorApp(config: ModeratorConfig, opts: { logger
     buildContext: (base) => ({ ...base, models, services, loaders: createLoaders(models) }),
   });
 
+  const routingReload = new Ticker(config.ROUTING_RELOAD_MS, () => routing.reload(), logger, 'routing reload');
+  // The index was just loaded; the first periodic rebuild comes one interval from now.
+  routingReload.start(config.ROUTING_RELOAD_MS);
+
   const scheduler = config.SCHEDULER_ENABLED ? createScheduler(models, auction, logger, config.SCHEDULER_INTERVAL_MS) : null;
   scheduler?.start();
   outbox?.start();
@@ -128,6 +132,7 @@ export async function createModeratorApp(config: ModeratorConfig, opts: { logger
     outbox,
     seeded,
     async stop() {
+      await routingReload.stop();
       await scheduler?.stop();
       await outbox?.stop();
       await server.stop();

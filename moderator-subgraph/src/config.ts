@@ -32,6 +32,8 @@ const schema = z.object({
   /** How long a claimed delivery belongs to one instance before another may take it over. */
   OUTBOX_LEASE_MS: ms(30_000),
   BILLING_TIMEOUT_MS: ms(10_000),
+  /** Full rebuild of the in-memory routing index (drops expired awards; repairs anything missed). */
+  ROUTING_RELOAD_MS: ms(600_000, 1000),
   ...authEnv,
 });
 

@@ -2,13 +2,14 @@ import DataLoader from 'dataloader';
 import type { BaseContext } from '@exchange/platform';
 import { Dec, formatTotal } from '../domain';
 import type { Deps } from '../services/deps';
-import type { BillDoc, BillingModels, BillingRecordDoc, DeliveryDoc, LedgerDoc, PaymentDoc, SelectionDoc, UsageDoc } from '../store/models';
+import type { BillClaimDoc, BillDoc, BillingModels, BillingRecordDoc, DeliveryDoc, LedgerDoc, PaymentDoc, SelectionDoc, UsageDoc } from '../store/models';
 
 export interface Loaders {
   bill: DataLoader<string, BillDoc | null>;
   selection: DataLoader<string, SelectionDoc | null>;
   usage: DataLoader<string, UsageDoc | null>;
   billingRecord: DataLoader<string, BillingRecordDoc | null>;
+  claim: DataLoader<string, BillClaimDoc | null>;
   payment: DataLoader<string, PaymentDoc | null>;
   deliveries: DataLoader<string, DeliveryDoc[]>;
   ledgerByPayment: DataLoader<string, LedgerDoc[]>;
@@ -67,6 +68,7 @@ export function createLoaders(models: BillingModels): Loaders {
     selection: new DataLoader(async (ids) => byId(ids, (await models.Selection.find({ _id: { $in: [...ids] } }).lean().exec()) as SelectionDoc[])),
     usage: new DataLoader(async (ids) => byId(ids, (await models.Usage.find({ _id: { $in: [...ids] } }).lean().exec()) as UsageDoc[])),
     billingRecord: new DataLoader(async (ids) => byId(ids, (await models.BillingRecord.find({ _id: { $in: [...ids] } }).lean().exec()) as BillingRecordDoc[])),
+    claim: new DataLoader(async (ids) => byId(ids, (await models.BillClaim.find({ _id: { $in: [...ids] } }).select({ _id: 1, billId: 1 }).lean().exec()) as BillClaimDoc[])),
     payment: new DataLoader(async (ids) => byId(ids, (await models.Payment.find({ _id: { $in: [...ids] } }).lean().exec()) as PaymentDoc[])),
     deliveries: new DataLoader(async (ids) =>
       grouped(ids, ((await models.Delivery.find({ billId: { $in: [...ids] } }).lean().exec()) as DeliveryDoc[]).sort((a, b) => (a._id < b._id ? -1 : 1)), (d) => d.billId),

@@ -382,8 +382,11 @@ export function buildBillingSchema() {
       },
       id: (r: BillingRecordDoc) => r._id,
       request: (r: BillingRecordDoc) => ({ __typename: 'ServiceRequest', id: r.requestId }),
-      usage: (r: BillingRecordDoc, _: Args, ctx: Ctx) => ctx.loaders.usage.load(r.usageId),
+      usage: (r: BillingRecordDoc, _: Args, ctx: Ctx) => ctx.loaders.usage.load(r._id),
+      tierIndexes: (r: BillingRecordDoc) => r.segments.map((x) => x.tierIndex),
+      ratesPerUnit: (r: BillingRecordDoc) => r.segments.map((x) => x.ratePerUnit),
       amount: (r: BillingRecordDoc) => money(r.amount, r.currency),
+      billId: async (r: BillingRecordDoc, _: Args, ctx: Ctx) => (await ctx.loaders.claim.load(r._id))?.billId ?? null,
     },
     Bill: {
       __resolveReference: async (ref: { id: string }, ctx: Ctx) => {

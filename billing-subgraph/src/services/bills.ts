@@ -14,12 +14,12 @@ import {
   type BillRecordInput,
   type EconomicIncentive,
 } from '../domain';
-import type { BillDoc, BillLineDoc, SelectionDoc } from '../store/models';
+import type { BillClaimDoc, BillDoc, BillingRecordDoc, BillLineDoc, SelectionDoc } from '../store/models';
 import { badInput, isDuplicateKey } from './access';
 import { BILL_ISSUED_TOPIC, type BillIssuedEvent, type Deps } from './deps';
 import { createDeliveries } from './delivery';
 import { insertIgnoringDuplicates } from './rating';
-import { claimNextSlot } from './slots';
+import { claimNextSlot, claimOnce } from './slots';
 
 export const PAYMENT_TERMS_DAYS = 30;
 /** A DRAFT older than this belongs to a run that died; another run completes it. */
@@ -58,6 +58,8 @@ export async function finishIssue(deps: Deps, draft: BillDoc): Promise<BillDoc> 
     { returnDocument: 'after' },
   ).lean().exec();
   if (!issued) return (await Bill.findById(bill._id).lean().exec()) as BillDoc;
+  // Conditional updates are not atomic on FerretDB 1.x: announce each bill exactly once.
+  if (!(await claimOnce(deps.models, `billIssued|${issued._id}`))) return issued as BillDoc;
   const event: BillIssuedEvent = { billId: issued._id, buyerId: issued.buyerId!, carrierId: issued.carrierId! };
   await deps.pubsub.publish(BILL_ISSUED_TOPIC, event).catch((err) => deps.logger.warn({ err }, 'billIssued publish failed'));
   deps.kickDeliveries();
@@ -195,7 +197,7 @@ export async function generateBills(deps: Deps, periodInput: { start?: unknown; 
   const { start, end } = parsePeriod(periodInput);
   const { Bill, BillingRecord } = deps.models;
   const runId = randomUUID();
-  const match = { billId: null, intervalStart: { $gte: start, $lt: end } };
+  const match = { intervalStart: { $gte: start, $lt: end } };
   const idSpec: Record<string, string> = { buyerId: '$buyerId', carrierId: '$carrierId', currency: '$currency' };
   if (groupBy === 'BUYER_REQUEST') idSpec.requestId = '$requestId';
   const rows = await BillingRecord.aggregate<{ _id: Group }>([{ $match: match }, { $group: { _id: idSpec, n: { $sum: 1 } } }]).exec();
@@ -210,19 +212,30 @@ export async function generateBills(deps: Deps, periodInput: { start?: unknown; 
     const g: Group = { buyerId: d.buyerId!, carrierId: d.carrierId!, requestId: d.requestId ?? null, currency: d.currency! };
     groups.set(d.groupKey!, g);
   }
+  // Selections with a minimum charge that were active in the period owe at least the minimum,
+  // even without usage: their group gets a PERIODIC bill (top-up line only) too.
+  const minimumSelections = new Map<string, string[]>();
+  const active = (await deps.models.Selection.find({ intervalStart: { $lt: end }, intervalEnd: { $gt: start }, 'incentive.minimumCharge': { $exists: true } }).lean().exec()) as SelectionDoc[];
+  for (const s of active) {
+    if (s.incentive.minimumCharge === undefined || s.incentive.minimumCharge === null) continue;
+    const g: Group = { buyerId: s.buyerId, carrierId: s.carrierId, currency: s.incentive.currency, requestId: groupBy === 'BUYER_REQUEST' ? s.requestId : null };
+    const key = groupKeyOf(g, groupBy, start, end);
+    if (!groups.has(key)) groups.set(key, g);
+    minimumSelections.set(key, [...(minimumSelections.get(key) ?? []), s._id]);
+  }
   const ordered = [...groups].sort(([a, ga], [b, gb]) => (ga.buyerId < gb.buyerId ? -1 : ga.buyerId > gb.buyerId ? 1 : a < b ? -1 : a > b ? 1 : 0));
 
   let issued = 0;
-  for (const [groupKey, g] of ordered) issued += await billGroup(deps, groupKey, g, groupBy, start, end, runId);
+  for (const [groupKey, g] of ordered) issued += await billGroup(deps, groupKey, g, groupBy, start, end, runId, minimumSelections.get(groupKey) ?? []);
 
   const bills = (await Bill.find({ groupBy, periodStart: start, periodEnd: end, status: { $ne: 'DRAFT' } }).lean().exec()) as BillDoc[];
   bills.sort((a, b) => (a.buyerId! < b.buyerId! ? -1 : a.buyerId! > b.buyerId! ? 1 : a.groupKey! < b.groupKey! ? -1 : a.groupKey! > b.groupKey! ? 1 : a.sequence! - b.sequence!));
   return { bills, issued };
 }
 
-async function billGroup(deps: Deps, groupKey: string, g: Group, groupBy: Grouping, start: Date, end: Date, runId: string): Promise<number> {
-  const { Bill, BillingRecord } = deps.models;
-  const recordFilter: Record<string, unknown> = { billId: null, intervalStart: { $gte: start, $lt: end }, buyerId: g.buyerId, carrierId: g.carrierId, currency: g.currency };
+async function billGroup(deps: Deps, groupKey: string, g: Group, groupBy: Grouping, start: Date, end: Date, runId: string, minimumSelections: string[]): Promise<number> {
+  const { Bill } = deps.models;
+  const recordFilter: Record<string, unknown> = { intervalStart: { $gte: start, $lt: end }, buyerId: g.buyerId, carrierId: g.carrierId, currency: g.currency };
   if (groupBy === 'BUYER_REQUEST') recordFilter.requestId = g.requestId;
   let issued = 0;
   for (let guard = 0; guard < 1000; guard++) {
@@ -230,13 +243,13 @@ async function billGroup(deps: Deps, groupKey: string, g: Group, groupBy: Groupi
     const last = existing[existing.length - 1];
     if (last && last.status === 'DRAFT') {
       if (last.runId === runId || Date.now() - (last.draftAt?.getTime() ?? 0) > DRAFT_LEASE_MS) {
-        await completeDraft(deps, last, recordFilter, existing.slice(0, -1));
+        await completeDraft(deps, last, recordFilter, existing.slice(0, -1), last.sequence === 0 ? minimumSelections : []);
         issued++;
       } else await sleep(50); // another run is issuing it
       continue;
     }
-    const pending = await BillingRecord.findOne(recordFilter).select({ _id: 1 }).lean().exec();
-    if (!pending) return issued;
+    const minimumOnly = existing.length === 0 && minimumSelections.length > 0;
+    if (!minimumOnly && !(await hasUnclaimed(deps, recordFilter))) return issued;
     const sequence = existing.length;
     const draft: BillDoc = {
       _id: newBillId(),
@@ -273,23 +286,77 @@ async function billGroup(deps: Deps, groupKey: string, g: Group, groupBy: Groupi
 interface SelectionAgg {
   records: Map<string, BillRecordInput>;
   count: number;
+  samples: string[];
 }
 
-/** Claims the group's unbilled records for the draft, assembles the lines per selection and issues. */
-async function completeDraft(deps: Deps, draft: BillDoc, recordFilter: Record<string, unknown>, earlier: BillDoc[]): Promise<BillDoc> {
-  const { Bill, BillingRecord, Selection } = deps.models;
-  await BillingRecord.updateMany(recordFilter, { $set: { billId: draft._id } }).exec();
+/**
+ * PERCENTILE_95 data is charged per billing period on the bill: the 95th percentile of all the
+ * period's 5-minute samples of the selection, priced per Mbps. An ADJUSTMENT re-computes the
+ * percentile over every sample of the period (earlier bills' and the late ones) and charges the
+ * increase over what the earlier bills charged (never a negative line).
+ */
+async function percentileRecords(deps: Deps, s: SelectionDoc, agg: SelectionAgg, earlier: BillDoc[], alreadyBilled: Dec): Promise<BillRecordInput[]> {
+  let samples = agg.samples;
+  if (earlier.length) {
+    samples = [...samples];
+    const cursor = deps.models.BillClaim.find({ billId: { $in: earlier.map((b) => b._id) }, selectionId: s._id }).select({ samplesMbps: 1 }).lean().cursor({ batchSize: 2000 });
+    for await (const r of cursor) for (const m of r.samplesMbps ?? []) samples.push(m);
+  }
+  if (samples.length === 0) return [];
+  const r = ratePercentile(s.incentive as EconomicIncentive, samples);
+  if (earlier.length === 0) {
+    return r.segments.map((seg) => ({ billingRecordId: `p95-${seg.tierIndex}`, amount: seg.amount, quantity: seg.quantity, unit: 'MBPS_P95', tierIndex: seg.tierIndex, ratePerUnit: seg.ratePerUnit, description: `95th percentile ${r.p95Mbps} Mbps of ${r.sampleCount} samples (${r.droppedSamples} highest dropped), tier ${seg.tierIndex} at ${seg.ratePerUnit} ${(s.incentive as EconomicIncentive).currency}/Mbps` }));
+  }
+  const delta = Dec.max(0, new Dec(r.amount).minus(alreadyBilled));
+  const last = r.segments[r.segments.length - 1];
+  return [{ billingRecordId: 'p95-adjustment', amount: formatRecordAmount(delta), quantity: '0', unit: 'MBPS_P95', tierIndex: last?.tierIndex ?? 0, ratePerUnit: last?.ratePerUnit ?? '0', description: `95th percentile recomputed with late samples: ${r.p95Mbps} Mbps, ${r.amount} for the period, ${alreadyBilled.toFixed(6)} billed before` }];
+}
 
-  // Stream the bill's records, pre-aggregating per selection / end user / tier / rate, so
-  // memory stays proportional to the number of lines, not of records.
+type ClaimableRecord = Pick<BillingRecordDoc, '_id' | 'selectionId' | 'endUserId' | 'unit' | 'segments' | 'samplesMbps' | 'buyerId' | 'carrierId' | 'requestId' | 'currency' | 'intervalStart'>;
+
+/**
+ * Streams the group's billing records in _id order together with the claims on them (same
+ * filter, same order: a merge join, constant memory). claimedBy = the bill a record is on.
+ */
+async function* withClaims(deps: Deps, filter: Record<string, unknown>): AsyncGenerator<{ rec: ClaimableRecord; claimedBy: string | null }> {
+  const records = deps.models.BillingRecord.find(filter)
+    .select({ selectionId: 1, endUserId: 1, unit: 1, segments: 1, samplesMbps: 1, buyerId: 1, carrierId: 1, requestId: 1, currency: 1, intervalStart: 1 })
+    .sort({ _id: 1 })
+    .lean()
+    .cursor({ batchSize: 2000 });
+  const claims = deps.models.BillClaim.find(filter).select({ _id: 1, billId: 1 }).sort({ _id: 1 }).lean().cursor({ batchSize: 5000 });
+  try {
+    let claim = await claims.next();
+    for await (const rec of records) {
+      while (claim && claim._id < rec._id) claim = await claims.next();
+      yield { rec: rec as ClaimableRecord, claimedBy: claim && claim._id === rec._id ? claim.billId : null };
+    }
+  } finally {
+    await claims.close();
+  }
+}
+
+async function hasUnclaimed(deps: Deps, filter: Record<string, unknown>): Promise<boolean> {
+  for await (const { claimedBy } of withClaims(deps, filter)) if (claimedBy === null) return true;
+  return false;
+}
+
+/** Claims the group's unbilled records for the draft (unique claim inserts), assembles the lines per selection and issues. */
+async function completeDraft(deps: Deps, draft: BillDoc, recordFilter: Record<string, unknown>, earlier: BillDoc[], minimumSelections: string[] = []): Promise<BillDoc> {
+  const { Bill, BillClaim, Selection } = deps.models;
+
+  // Stream the records, pre-aggregating per selection / end user / tier / rate, so memory stays
+  // proportional to the number of lines, not of records. Records claimed by this draft before a
+  // crash count; records claimed by other bills do not; the rest are claimed in chunks and only
+  // the claims this run inserted count (a concurrent claimer keeps its own).
   const perSelection = new Map<string, SelectionAgg>();
   let recordCount = 0;
-  const cursor = BillingRecord.find({ billId: draft._id }).select({ selectionId: 1, endUserId: 1, unit: 1, segments: 1 }).lean().cursor({ batchSize: 2000 });
-  for await (const r of cursor) {
+  const add = (r: ClaimableRecord) => {
     recordCount++;
     let agg = perSelection.get(r.selectionId);
-    if (!agg) perSelection.set(r.selectionId, (agg = { records: new Map(), count: 0 }));
+    if (!agg) perSelection.set(r.selectionId, (agg = { records: new Map(), count: 0, samples: [] }));
     agg.count++;
+    if (r.samplesMbps) for (const m of r.samplesMbps) agg.samples.push(m);
     for (const seg of r.segments) {
       const key = JSON.stringify([r.endUserId ?? null, r.unit, seg.tierIndex, seg.ratePerUnit]);
       const cur = agg.records.get(key);
@@ -300,7 +367,30 @@ async function completeDraft(deps: Deps, draft: BillDoc, recordFilter: Record<st
         agg.records.set(key, { billingRecordId: key, endUserId: r.endUserId ?? null, amount: seg.amount, quantity: seg.quantity, unit: r.unit, tierIndex: seg.tierIndex, ratePerUnit: seg.ratePerUnit });
       }
     }
+  };
+  let chunk: ClaimableRecord[] = [];
+  const flush = async () => {
+    if (chunk.length === 0) return;
+    const docs: BillClaimDoc[] = chunk.map((r) => {
+      const c: BillClaimDoc = { _id: r._id, billId: draft._id, buyerId: r.buyerId, carrierId: r.carrierId, requestId: r.requestId, currency: r.currency, intervalStart: r.intervalStart, selectionId: r.selectionId };
+      if (r.samplesMbps) c.samplesMbps = r.samplesMbps;
+      return c;
+    });
+    const dup = await insertIgnoringDuplicates(BillClaim, docs);
+    chunk.forEach((r, i) => {
+      if (!dup.has(i)) add(r);
+    });
+    chunk = [];
+  };
+  for await (const { rec, claimedBy } of withClaims(deps, recordFilter)) {
+    if (claimedBy === draft._id) add(rec);
+    else if (claimedBy === null) {
+      chunk.push(rec);
+      if (chunk.length >= 2000) await flush();
+    }
   }
+  await flush();
+  for (const id of minimumSelections) if (!perSelection.has(id)) perSelection.set(id, { records: new Map(), count: 0, samples: [] });
 
   const lines: BillLineDoc[] = [];
   const subtotals = new Map<string | null, { label: string; amount: Dec }>();
@@ -316,10 +406,15 @@ async function completeDraft(deps: Deps, draft: BillDoc, recordFilter: Record<st
     const alreadyBilled = sum(
       earlier.flatMap((b) => (b.selectionAmounts ?? []).filter((x) => x.startsWith(`${selectionId}|`)).map((x) => x.split('|')[1])),
     );
+    const agg = perSelection.get(selectionId)!;
+    const records = [...agg.records.values()];
+    if (s.serviceType === 'DATA' && incentive.dataChargeModel === 'PERCENTILE_95') {
+      records.push(...(await percentileRecords(deps, s, agg, draft.kind === 'ADJUSTMENT' ? earlier : [], alreadyBilled)));
+    }
     const a = assembleBill({
       kind: draft.kind!,
       currency: draft.currency!,
-      records: [...perSelection.get(selectionId)!.records.values()],
+      records,
       minimumCharge: incentive.minimumCharge,
       isFirstBillForSelection: false,
       alreadyBilledUsageInPeriod: draft.kind === 'ADJUSTMENT' ? formatRecordAmount(alreadyBilled) : undefined,

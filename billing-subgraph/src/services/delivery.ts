@@ -3,6 +3,7 @@ import { backoffDelayMs, signWebhook } from '../domain';
 import type { BillDoc, DeliveryDoc } from '../store/models';
 import type { Deps } from './deps';
 import { insertIgnoringDuplicates } from './rating';
+import { claimOnce } from './slots';
 
 export const LINK_TTL_SECONDS = 7 * 86_400;
 const LEASE_MS = 30_000;
@@ -151,6 +152,8 @@ export async function runDeliveries(deps: Deps, owner = randomUUID()): Promise<n
   let done = 0;
   await Promise.all(
     due.map(async (d) => {
+      // One sender per attempt and lease window, even with several billing instances.
+      if (!(await claimOnce(deps.models, `delivery|${d._id}|${d.attempts}|${Math.floor(now.getTime() / LEASE_MS)}`))) return;
       const claimed = await Delivery.findOneAndUpdate(
         { _id: d._id, state: 'PENDING', $or: [{ leaseUntil: null }, { leaseUntil: { $lt: now } }] },
         { $set: { leaseUntil: new Date(now.getTime() + LEASE_MS) } },

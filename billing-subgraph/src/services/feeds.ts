@@ -4,6 +4,7 @@ import type { FeedDoc } from '../store/models';
 import { badInput, notFound } from './access';
 import type { Deps } from './deps';
 import { ingestUsage, MAX_BATCH } from './usage';
+import { claimOnce } from './slots';
 
 const LEASE_MS = 60_000;
 const MAX_PAGES_PER_POLL = 20;
@@ -57,6 +58,15 @@ export async function pollFeed(deps: Deps, feedId: string, opts: { force?: boole
   const now = new Date();
   const cond: Record<string, unknown> = { _id: feedId, $or: [{ leaseUntil: null }, { leaseUntil: { $lt: now } }] };
   if (!opts.force) cond.nextPollAt = { $lte: now };
+  if (!opts.force) {
+    // Several instances may find the same feed due: one poll per scheduled occurrence and lease window.
+    const due = (await Feed.findById(feedId).select({ nextPollAt: 1 }).lean().exec()) as FeedDoc | null;
+    if (!due) throw notFound(`usage feed ${feedId} not found`);
+    if (due.nextPollAt.getTime() > now.getTime()) return (await Feed.findById(feedId).lean().exec()) as FeedDoc;
+    if (!(await claimOnce(deps.models, `feed|${feedId}|${due.nextPollAt.getTime()}|${Math.floor(now.getTime() / LEASE_MS)}`))) {
+      return (await Feed.findById(feedId).lean().exec()) as FeedDoc;
+    }
+  }
   const feed = (await Feed.findOneAndUpdate(cond, { $set: { leaseUntil: new Date(now.getTime() + LEASE_MS), leaseOwner: owner } }, { returnDocument: 'after' }).lean().exec()) as FeedDoc | null;
   if (!feed) {
     const existing = (await Feed.findById(feedId).lean().exec()) as FeedDoc | null;

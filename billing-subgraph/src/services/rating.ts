@@ -25,6 +25,8 @@ export async function insertIgnoringDuplicates(model: { collection: { insertMany
  * update (compare-and-set on its previous value): two concurrent batches for the same request
  * can never both rate from the same cumulative total, so tier boundaries are never crossed twice.
  * Billing record ids equal usage ids, so a record is charged at most once even if rated twice.
+ * Usage status is NOT updated here (per-document updates cost one write each on FerretDB):
+ * callers store usage as RATED up front and guard the gap with a rating batch (see usage.ts).
  */
 export async function rateUsageDocs(deps: Deps, usages: UsageDoc[], selections: Map<string, SelectionDoc>): Promise<number> {
   const groups = new Map<string, UsageDoc[]>();
@@ -42,7 +44,6 @@ export async function rateUsageDocs(deps: Deps, usages: UsageDoc[], selections: 
     group.sort((a, b) => a.intervalStart.getTime() - b.intervalStart.getTime() || (a._id < b._id ? -1 : a._id > b._id ? 1 : 0));
     const records = await rateGroup(deps, key, group, selection);
     await insertIgnoringDuplicates(deps.models.BillingRecord, records);
-    await deps.models.Usage.updateMany({ _id: { $in: group.map((u) => u._id) } }, { $set: { status: 'RATED' } }).exec();
     rated += records.length;
   }
   return rated;
@@ -59,12 +60,10 @@ async function rateGroup(deps: Deps, counterId: string, group: UsageDoc[], selec
       const r = rateUsage({ incentive, serviceType: u.serviceType, usage: { quantity: u.quantity }, cumulativeBefore: cumulative });
       const doc: BillingRecordDoc = {
         _id: u._id,
-        usageId: u._id,
         requestId: selection.requestId,
         selectionId: selection._id,
         buyerId: u.buyerId,
         carrierId: u.carrierId,
-        endUserId: u.endUserId ?? null,
         period: periodOf(u.intervalStart),
         intervalStart: u.intervalStart,
         serviceType: u.serviceType,
@@ -73,13 +72,14 @@ async function rateGroup(deps: Deps, counterId: string, group: UsageDoc[], selec
         billableBaseQuantity: r.billableBaseQuantity,
         cumulativeBefore: cumulative,
         segments: r.segments,
-        tierIndexes: r.appliedIncentive.tierIndexes,
-        ratesPerUnit: r.appliedIncentive.ratesPerUnit,
         amount: r.amount,
         currency: r.appliedIncentive.currency,
-        billId: null,
         ratedAt: now,
       };
+      // Fields are kept to what billing needs (document size dominates insert cost on FerretDB);
+      // tier indexes and rates are derived from the segments when read.
+      if (u.endUserId !== undefined) doc.endUserId = u.endUserId;
+      if (r.periodLevel) doc.samplesMbps = (u.volumeSamples ?? []).map((x) => x.mbps);
       cumulative = r.cumulativeAfter;
       return doc;
     });

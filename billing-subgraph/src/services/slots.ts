@@ -34,3 +34,17 @@ export async function claimNextSlot<T>(
   }
   throw new Error(`sequence ${key} stayed contended after ${maxAttempts} attempts`);
 }
+
+/**
+ * Exactly-once guard: true for the first caller with this key, false for every later one (a
+ * unique insert, atomic on MongoDB and FerretDB alike, unlike a conditional update on FerretDB 1.x).
+ */
+export async function claimOnce(models: BillingModels, key: string): Promise<boolean> {
+  try {
+    await models.Slot.create({ _id: `once|${key}`, key: `once|${key}`, seq: 0, value: '', createdAt: new Date() });
+    return true;
+  } catch (err) {
+    if (isDuplicateKey(err)) return false;
+    throw err;
+  }
+}

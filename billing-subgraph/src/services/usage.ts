@@ -127,19 +127,23 @@ export async function ingestUsage(
       source: r.source,
       buyerId: r.buyerId,
       carrierId: r.carrierId,
-      reportedRequestId: r.requestId ?? null,
-      requestId: a.status === 'ASSOCIATED' ? a.requestId : null,
-      selectionId: a.status === 'ASSOCIATED' ? a.selectionId : null,
+
       intervalStart: r.intervalStart,
       intervalEnd: r.intervalEnd,
       serviceType: r.serviceType,
       quantity: r.quantity,
-      status: a.status === 'ASSOCIATED' ? 'ASSOCIATED' : 'UNASSOCIATED',
-      unassociatedReason: a.status === 'UNASSOCIATED' ? a.reason : null,
+      // Stored as RATED at once: the rating batch below covers the gap until its billing record exists.
+      status: a.status === 'ASSOCIATED' ? 'RATED' : 'UNASSOCIATED',
       reportedBy: label,
       batchId,
       receivedAt: now,
     };
+    // Absent rather than null: document size dominates insert cost on FerretDB.
+    if (r.requestId !== undefined) doc.reportedRequestId = r.requestId;
+    if (a.status === 'ASSOCIATED') {
+      doc.requestId = a.requestId;
+      doc.selectionId = a.selectionId;
+    } else doc.unassociatedReason = a.reason;
     if (r.equipmentId !== undefined) doc.equipmentId = r.equipmentId;
     if (r.endUserId !== undefined) doc.endUserId = r.endUserId;
     if (r.destination !== undefined) doc.destination = r.destination;
@@ -152,21 +156,44 @@ export async function ingestUsage(
 
   // The unique {source, recordId} (and _id) is the duplicate check, and only records this call
   // inserted go on to rating: the check guards the charge, not just the insert.
+  const toRate = docs.some((d) => d.status === 'RATED');
+  if (toRate) {
+    // A feed page re-read after a crash reuses its batch id: re-open the batch rather than fail.
+    const dup = await insertIgnoringDuplicates(deps.models.RatingBatch, [{ _id: batchId, state: 'OPEN', createdAt: now }]);
+    if (dup.size) await deps.models.RatingBatch.updateOne({ _id: batchId }, { $set: { state: 'OPEN', createdAt: now } }).exec();
+  }
   const dupIndexes = await insertIgnoringDuplicates(Usage, docs);
   const fresh = docs.filter((_, i) => !dupIndexes.has(i));
   if (rejectedDocs.length) await insertIgnoringDuplicates(Rejected, rejectedDocs);
-  await rateUsageDocs(deps, fresh.filter((d) => d.status === 'ASSOCIATED'), selections);
-
-  if (dupIndexes.size > 0) await rateStaleDuplicates(deps, docs.filter((_, i) => dupIndexes.has(i)).map((d) => d._id), now);
+  await rateUsageDocs(deps, fresh.filter((d) => d.status === 'RATED'), selections);
+  if (toRate) await deps.models.RatingBatch.updateOne({ _id: batchId }, { $set: { state: 'DONE' } }).exec();
   return { accepted: fresh.length, duplicates: dupIndexes.size, rejected };
 }
 
-/** Records a crash left ASSOCIATED but unrated get rated when they are re-delivered. */
-async function rateStaleDuplicates(deps: Deps, ids: string[], now: Date) {
-  const stale = await deps.models.Usage.find({ _id: { $in: ids }, status: 'ASSOCIATED', receivedAt: { $lt: new Date(now.getTime() - STALE_UNRATED_MS) } }).lean().exec();
-  if (stale.length === 0) return;
-  const selections = await loadSelectionsFor(deps, stale);
-  await rateUsageDocs(deps, stale as UsageDoc[], selections);
+/**
+ * Crash recovery (run by the worker): an ingest batch still OPEN after a minute stored its
+ * usage but maybe not all billing records; usage ASSOCIATED for a minute was claimed by a
+ * re-association that did not finish. Both are rated now; billing record ids equal usage ids,
+ * so records that were rated already are not charged again.
+ */
+export async function recoverUnratedUsage(deps: Deps, now = new Date()): Promise<number> {
+  const { RatingBatch, Usage, BillingRecord } = deps.models;
+  const before = new Date(now.getTime() - STALE_UNRATED_MS);
+  let recovered = 0;
+  const batches = await RatingBatch.find({ state: 'OPEN', createdAt: { $lt: before } }).limit(10).lean().exec();
+  for (const batch of batches) {
+    const usage = (await Usage.find({ batchId: batch._id, status: 'RATED' }).lean().exec()) as UsageDoc[];
+    const have = new Set((await BillingRecord.find({ _id: { $in: usage.map((u) => u._id) } }).select({ _id: 1 }).lean().exec()).map((r) => r._id));
+    const missing = usage.filter((u) => !have.has(u._id));
+    recovered += await rateUsageDocs(deps, missing, await loadSelectionsFor(deps, missing));
+    await RatingBatch.updateOne({ _id: batch._id }, { $set: { state: 'DONE' } }).exec();
+  }
+  const stuck = (await Usage.find({ status: 'ASSOCIATED', receivedAt: { $lt: before } }).limit(1000).lean().exec()) as UsageDoc[];
+  if (stuck.length) {
+    recovered += await rateUsageDocs(deps, stuck, await loadSelectionsFor(deps, stuck));
+    await Usage.updateMany({ _id: { $in: stuck.map((u) => u._id) } }, { $set: { status: 'RATED' } }).exec();
+  }
+  return recovered;
 }
 
 async function loadSelectionsFor(deps: Deps, records: { buyerId: string; carrierId: string; requestId?: string | null }[]): Promise<Map<string, SelectionDoc>> {
@@ -223,6 +250,8 @@ export async function reassociateWaitingUsage(deps: Deps, selection: SelectionDo
       }),
     );
     moved += await rateUsageDocs(deps, claimed, byId);
+    // Late usage is the exception, so marking it one by one is affordable here.
+    await Promise.all(claimed.map((u) => Usage.updateOne({ _id: u._id }, { $set: { status: 'RATED' } }).exec()));
   }
   return moved;
 }

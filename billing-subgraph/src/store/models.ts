@@ -74,7 +74,6 @@ export interface SegmentDoc {
 
 export interface BillingRecordDoc {
   _id: string; // = usage _id (one billing record per usage record: the charge is guarded by it)
-  usageId: string;
   requestId: string;
   selectionId: string;
   buyerId: string;
@@ -88,11 +87,10 @@ export interface BillingRecordDoc {
   billableBaseQuantity: string;
   cumulativeBefore: string;
   segments: SegmentDoc[];
-  tierIndexes: number[];
-  ratesPerUnit: string[];
   amount: string;
   currency: string;
-  billId?: string | null;
+  /** PERCENTILE_95 data: the record's 5-minute samples (Mbps); the charge is made per period on the bill. */
+  samplesMbps?: string[];
   ratedAt: Date;
 }
 
@@ -258,7 +256,35 @@ export interface LedgerDoc {
   postedAt: Date;
 }
 
+/**
+ * "This billing record is on this bill": one small document per record with a unique _id (the
+ * record id), so a record lands on exactly one bill even with concurrent runs, and billing never
+ * updates billing records (a per-document update costs one write each on FerretDB; a batch
+ * insert of claims is cheap). Carries the group keys so claims stream in the same order and
+ * filter as the records they claim.
+ */
+export interface BillClaimDoc {
+  _id: string;
+  billId: string;
+  buyerId: string;
+  carrierId: string;
+  requestId: string;
+  currency: string;
+  intervalStart: Date;
+  selectionId: string;
+  samplesMbps?: string[];
+}
+
+/** An ingest batch between "usage stored" and "billing records stored"; OPEN ones older than a minute are finished by the sweeper. */
+export interface RatingBatchDoc {
+  _id: string;
+  state: 'OPEN' | 'DONE';
+  createdAt: Date;
+}
+
 export interface BillingModels {
+  BillClaim: Model<BillClaimDoc>;
+  RatingBatch: Model<RatingBatchDoc>;
   Selection: Model<SelectionDoc>;
   Usage: Model<UsageDoc>;
   Rejected: Model<RejectedDoc>;
@@ -364,7 +390,6 @@ export function registerModels(conn: Connection): BillingModels {
   const billingRecord = new Schema<BillingRecordDoc>(
     {
       _id: { type: String, required: true },
-      usageId: String,
       requestId: String,
       selectionId: String,
       buyerId: String,
@@ -378,19 +403,34 @@ export function registerModels(conn: Connection): BillingModels {
       billableBaseQuantity: String,
       cumulativeBefore: String,
       segments: [segment],
-      tierIndexes: [Number],
-      ratesPerUnit: [String],
       amount: String,
       currency: String,
-      billId: { type: String, default: null },
+      samplesMbps: { type: [String], default: undefined },
       ratedAt: Date,
     },
     opts,
   );
-  billingRecord.index({ billId: 1, intervalStart: 1 });
+  billingRecord.index({ intervalStart: 1 });
+  billingRecord.index({ buyerId: 1, carrierId: 1, _id: 1 });
   billingRecord.index({ requestId: 1, _id: 1 });
-  billingRecord.index({ billId: 1, selectionId: 1 });
   billingRecord.index({ selectionId: 1, period: 1 });
+
+  const claim = new Schema<BillClaimDoc>(
+    {
+      _id: { type: String, required: true },
+      billId: String,
+      buyerId: String,
+      carrierId: String,
+      requestId: String,
+      currency: String,
+      intervalStart: Date,
+      selectionId: String,
+      samplesMbps: { type: [String], default: undefined },
+    },
+    opts,
+  );
+  claim.index({ billId: 1, selectionId: 1 });
+  claim.index({ buyerId: 1, carrierId: 1, _id: 1 });
 
   const counter = new Schema<CounterDoc>({ _id: { type: String, required: true }, value: String, seq: Number }, opts);
 
@@ -556,7 +596,14 @@ export function registerModels(conn: Connection): BillingModels {
   ledger.index({ account: 1, postedAt: 1 });
   ledger.index({ paymentId: 1 });
 
+  const ratingBatch = new Schema<RatingBatchDoc>({ _id: { type: String, required: true }, state: String, createdAt: Date }, opts);
+  ratingBatch.index({ state: 1, createdAt: 1 });
+  usage.index({ batchId: 1 });
+  usage.index({ status: 1, receivedAt: 1 });
+
   return {
+    BillClaim: conn.model<BillClaimDoc>('BillClaim', claim, 'bill_claims'),
+    RatingBatch: conn.model<RatingBatchDoc>('RatingBatch', ratingBatch, 'rating_batches'),
     Selection: conn.model<SelectionDoc>('SelectionRecord', selection, 'selection_records'),
     Usage: conn.model<UsageDoc>('UsageRecord', usage, 'usage_records'),
     Rejected: conn.model<RejectedDoc>('RejectedUsage', rejected, 'rejected_usage'),

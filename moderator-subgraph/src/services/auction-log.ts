@@ -51,8 +51,16 @@ export function foldLog(entries: readonly AuctionLogEntry[], biddingClosesAt?: D
       continue;
     }
     switch (e.kind) {
-      case 'CLOSE':
       case 'CANCEL':
+        // Once biddingClosesAt has passed the request is being awarded; it can no longer be cancelled.
+        if (new Date(e.at).getTime() >= closes) {
+          ignore('after biddingClosesAt');
+          break;
+        }
+        state.terminal = e;
+        state.effects.set(e.seq, { effect: 'IGNORED', reason: 'terminal' });
+        break;
+      case 'CLOSE':
         state.terminal = e;
         state.effects.set(e.seq, { effect: 'IGNORED', reason: 'terminal' });
         break;

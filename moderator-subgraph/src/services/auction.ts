@@ -202,11 +202,14 @@ export class AuctionService {
     if (me.role === 'BUYER' && req.buyerId !== me.sub) throw forbidden('Only the buyer that made the request may cancel it');
     if (req.status !== 'OPEN') throw conflict(`The request is ${req.status}; only an OPEN request can be cancelled`, 'id');
     const now = this.now();
+    if (req.biddingClosesAt && now.getTime() >= new Date(req.biddingClosesAt).getTime()) {
+      throw conflict('Bidding has closed; the request can no longer be cancelled', 'id');
+    }
     const seq = await this.append(id, { kind: 'CANCEL', at: now, by: me.sub });
     const state = foldLog(await this.log(id), req.biddingClosesAt);
-    const terminal = state.terminal as AuctionLogEntry;
-    if (terminal.seq !== seq) {
-      await this.complete(req, state);
+    const terminal = state.terminal;
+    if (!terminal || terminal.seq !== seq) {
+      if (terminal) await this.complete(req, state);
       throw conflict('The request closed before it could be cancelled', 'id');
     }
     return this.complete(req, state);

@@ -122,7 +122,10 @@ export class OutboxWorker {
       }
       // Re-read after winning: another instance may have finished this attempt in between.
       const fresh = await this.models.Selection.findById(sel._id).lean().exec();
-      if (!fresh || fresh.delivery.state === 'DELIVERED' || fresh.delivery.attempts !== sel.delivery.attempts) continue;
+      if (!fresh || fresh.delivery.state === 'DELIVERED' || fresh.delivery.attempts !== sel.delivery.attempts) {
+        await this.models.DeliveryClaim.deleteOne({ _id: claimId, owner: this.opts.instanceId }).exec();
+        continue;
+      }
       await this.models.Selection.updateOne({ _id: sel._id }, { $set: { 'delivery.state': 'DELIVERING' } }).exec();
       return fresh;
     }
@@ -161,6 +164,8 @@ export class OutboxWorker {
         $set: { 'delivery.state': 'DELIVERED', 'delivery.attempts': attempts, 'delivery.deliveredAt': new Date(), 'delivery.lastError': null },
       }).exec();
       this.delivered++;
+      // Claims only matter while a selection is undelivered.
+      await this.models.DeliveryClaim.deleteMany({ selectionId: sel._id }).exec();
       return;
     }
     const delay = backoffMs(attempts, this.opts.backoffBaseMs, this.opts.backoffMaxMs);

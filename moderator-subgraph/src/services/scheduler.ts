@@ -11,9 +11,9 @@ export class Ticker {
 
   constructor(private readonly intervalMs: number, private readonly run: () => Promise<void>, private readonly logger: Logger, private readonly name: string) {}
 
-  start(): void {
+  start(firstRunInMs = 0): void {
     this.stopped = false;
-    this.schedule(0);
+    this.schedule(firstRunInMs);
   }
 
   /** Runs as soon as possible (e.g. right after a selection was written). */

@@ -110,6 +110,26 @@ describe('ingestUsage: idempotency, rejections, entitlement, late selections', (
     expect(await billingRecords(b, 'late-req')).toHaveLength(2);
   });
 
+  it('rates usage a crash left without billing records when the worker sweeps', async () => {
+    // state after a crash between "usage stored" and "billing records stored", a minute ago
+    const old = new Date(Date.now() - 120_000);
+    await b.models.RatingBatch.create({ _id: 'crashed-batch', state: 'OPEN', createdAt: old });
+    await b.models.Usage.create({
+      _id: 'MODERATOR:crash-1', recordId: 'crash-1', source: 'MODERATOR', buyerId: 'ing-buyer', carrierId: 'ing-carrier', requestId: 'ing-req', selectionId: 'ing-sel',
+      intervalStart: new Date('2026-10-09T00:00:00Z'), intervalEnd: new Date('2026-10-09T00:01:00Z'), serviceType: 'VOICE', quantity: '60', status: 'RATED',
+      reportedBy: 'BILLING_AGENT:agent-1', batchId: 'crashed-batch', receivedAt: old,
+    });
+    expect((await billingRecords(b, 'ing-req')).some((r) => r.id === 'MODERATOR:crash-1')).toBe(false);
+    // the re-delivery is a duplicate and is not charged by the ingest itself …
+    expect(await ingestOk(b, [rec('crash-1')])).toEqual({ accepted: 0, duplicates: 1, rejected: [] });
+    // … the sweeper rates it exactly once
+    await b.runWorkersOnce();
+    await b.runWorkersOnce();
+    const recs = (await billingRecords(b, 'ing-req')).filter((r) => r.id === 'MODERATOR:crash-1');
+    expect(recs.map((r) => r.amount.amount)).toEqual(['0.600000']);
+    expect((await b.models.RatingBatch.findById('crashed-batch').lean())!.state).toBe('DONE');
+  });
+
   it('shows a buyer only its own usage', async () => {
     const buyer = await token('BUYER', 'ing-buyer');
     const r = await gql(b.url, `{ usageRecords(filter: { buyerId: "late-buyer" }) { nodes { recordId } } }`, {}, buyer);

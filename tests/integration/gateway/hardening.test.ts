@@ -112,6 +112,14 @@ describe('gateway hardening', () => {
       // first from a variable: 1 + 5 × 12 = 61
       const viaVar = await gql(gw.url, 'query($n: Int) { orders(first: $n) { id routes { destination } } }', { n: 5 }, buyer);
       expect(viaVar.errors?.[0]?.extensions).toEqual({ code: 'QUERY_TOO_COMPLEX', cost: 61, limit: 50 });
+      // Fragments count as if written inline.
+      const viaFragments = await gql(
+        gw.url,
+        '{ orders { ...O } } fragment O on Order { id ... on Order { routes { ...R } } } fragment R on RouteSegment { destination }',
+        {},
+        buyer,
+      );
+      expect(viaFragments.errors?.[0]?.extensions).toEqual({ code: 'QUERY_TOO_COMPLEX', cost: 121, limit: 50 });
     });
 
     it('applies the same limits to WebSocket operations', async () => {

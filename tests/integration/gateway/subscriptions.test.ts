@@ -18,9 +18,13 @@ import {
 import { subscribe, wsClient, type TestWsClient } from '../../support/ws-client';
 
 /** A real TCP hop that can freeze (stop forwarding both ways), like a network partition. */
-async function startTcpHop(targetPort: number) {
+async function startTcpHop(targetPort: number, { frozen = false } = {}) {
   const pairs: [Socket, Socket][] = [];
   const server = createServer((client) => {
+    if (frozen) {
+      pairs.push([client, client]); // accepts the connection, never forwards a byte
+      return;
+    }
     const upstream = connect(targetPort, '127.0.0.1');
     client.pipe(upstream).pipe(client);
     client.on('error', () => upstream.destroy());
@@ -68,7 +72,8 @@ describe('subscriptions through the gateway', () => {
     orders.parties.set('bob', { id: 'bob', name: 'Bob Networks' });
     orders.orders.set('o-alice', { id: 'o-alice', buyerId: 'alice', routes: [{ origin: 'DE', destination: 'FR' }, { origin: 'FR', destination: 'ES' }] });
     orders.orders.set('o-bob', { id: 'o-bob', buyerId: 'bob', routes: [{ origin: 'DE', destination: 'IT' }] });
-    [alice, bob, admin] = await Promise.all([token('BUYER', 'alice'), token('BUYER', 'bob'), token('ADMIN', 'admin-1')]);
+    // Bob's token lives longer than a timer can wait (2^31 ms): his connections must stay open anyway.
+    [alice, bob, admin] = await Promise.all([token('BUYER', 'alice'), token('BUYER', 'bob', '60d'), token('ADMIN', 'admin-1')]);
   });
 
   afterEach(async () => {
@@ -276,6 +281,22 @@ describe('subscriptions through the gateway', () => {
       await hop.stop();
     }
     await until(() => ledger.activeSubscriptions() === 0, 'the ledger noticed the dead socket');
+  });
+
+  it('errors a subscription when its subgraph accepts the connection but never answers', async () => {
+    const hop = await startTcpHop(ledger.port, { frozen: true });
+    const gw = await startTestGateway(supergraph, { SUBGRAPH_TIMEOUT_MS: '200' }, { ledger: hop.url });
+    const c = wsClient(gw.url, alice);
+    try {
+      const sub = subscribe(c, `subscription { invoiceIssued { invoice { id } } }`);
+      const end = await sub.ended;
+      expect((end as { error: { extensions: { code: string } }[] }).error[0].extensions.code).toBe('SUBGRAPH_UNAVAILABLE');
+      expect(gw.activeSubscriptions()).toBe(0);
+    } finally {
+      await c.dispose();
+      await gw.stop();
+      await hop.stop();
+    }
   });
 
   it('errors a subscription at once when its subgraph is down', async () => {

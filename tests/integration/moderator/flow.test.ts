@@ -204,6 +204,11 @@ describe('moderator: request → distribution → bids → ranking → selection
     expect(errorCodes(await gql(app.url, cancel, { id: open.id }, parties.buyers['buyer-other'].token))).toEqual(['FORBIDDEN']);
     expect((await gqlOk(app.url, cancel, { id: open.id }, acme.token)).cancelServiceRequest).toEqual({ id: open.id, status: 'CANCELLED' });
     expect(errorCodes(await gql(app.url, CLOSE, { id: open.id }, acme.token))).toEqual(['CONFLICT']);
+    // Once biddingClosesAt has passed, the request is being awarded and can no longer be cancelled.
+    const late = await createRequest(app.url, acme.token);
+    await app.models.ServiceRequest.updateOne({ _id: late.id }, { $set: { biddingClosesAt: new Date() } });
+    expect(errorCodes(await gql(app.url, cancel, { id: late.id }, acme.token))).toEqual(['CONFLICT']);
+    expect((await gqlOk(app.url, CLOSE, { id: late.id }, acme.token)).closeBidding.status).toBe('NO_AWARD');
   });
 
   it('lists a buyer\'s own requests; operators filter by buyer and status', async () => {

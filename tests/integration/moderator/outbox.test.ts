@@ -165,6 +165,8 @@ describe('moderator: selection records reach billing through the outbox', () => 
         expect(rec.incentive).toEqual({ currency: 'GBP', ratePerUnit: '0.005', tiers: [], tierModel: 'GRADUATED', billingIncrement: { initialSeconds: 60, subsequentSeconds: 60 } });
       }
     }
+    // Claims are cleaned up once delivered.
+    await eventually(async () => (await a.models.DeliveryClaim.countDocuments()) === 0);
     const done = await gqlOk(a.url, `query($id: ID!) { selection(id: $id) { billingDelivery { state lastError deliveredAt } } }`, { id: selections[5].id }, parties.admin);
     expect(done.selection.billingDelivery.state).toBe('DELIVERED');
     expect(done.selection.billingDelivery.lastError).toBeNull();

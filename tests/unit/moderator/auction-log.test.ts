@@ -59,6 +59,12 @@ describe('foldLog', () => {
     expect(s.effects.get(3)?.effect).toBe('IGNORED');
   });
 
+  it('does not let a CANCEL made at or after biddingClosesAt end the auction; a CLOSE then does', () => {
+    const s = foldLog([bidE('c1', 'b1', '1', 1), other('CANCEL', 10), other('CLOSE', 11)], at(10));
+    expect(s.terminal?.kind).toBe('CLOSE');
+    expect(s.active.map((a) => a.bidId)).toEqual(['b1']);
+  });
+
   it('names log entries so that the unique _id orders like the sequence', () => {
     expect(logEntryId('sr_1', 7)).toBe('sr_1:000000007');
     expect(logEntryId('sr_1', 10) > logEntryId('sr_1', 9)).toBe(true);
