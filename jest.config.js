@@ -15,6 +15,8 @@ const common = {
   moduleNameMapper: { '^@exchange/platform$': '<rootDir>/platform/src/index.ts' },
 };
 module.exports = {
+  // A global option: inside a project entry jest ignores it (and falls back to 5 s).
+  testTimeout: 60000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/tests/unit/**/*.test.ts'] },
     {
@@ -23,7 +25,6 @@ module.exports = {
       testMatch: ['<rootDir>/tests/integration/**/*.test.ts', '<rootDir>/tests/claims/**/*.test.ts'],
       globalSetup: '<rootDir>/tests/support/global-setup.js',
       globalTeardown: '<rootDir>/tests/support/global-teardown.js',
-      testTimeout: 60000,
     },
   ],
 };

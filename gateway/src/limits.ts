@@ -8,6 +8,7 @@ import {
   isObjectType,
   Kind,
   type DocumentNode,
+  type FieldNode,
   type FragmentDefinitionNode,
   type GraphQLCompositeType,
   type GraphQLField,
@@ -59,34 +60,40 @@ export function measureOperation(
   const fieldOf = (parent: GraphQLCompositeType | undefined, name: string): GraphQLField<unknown, unknown> | undefined =>
     parent && (isObjectType(parent) || isInterfaceType(parent)) ? parent.getFields()[name] : undefined;
 
+  const sizeArgument = (sel: FieldNode): number | undefined => {
+    let size: number | undefined;
+    for (const arg of sel.arguments ?? []) {
+      if (!SIZE_ARGUMENTS.includes(arg.name.value)) continue;
+      const n = intValue(arg.value, variables);
+      if (n !== undefined) size = Math.max(0, n);
+    }
+    return size;
+  };
+
   // Returns [depth, cost] of a selection set; `visiting` stops fragment cycles (validation rejects them anyway).
-  const walk = (set: SelectionSetNode, parent: GraphQLCompositeType | undefined, visiting: Set<string>): [number, number] => {
+  // `pageSize`: the size argument of the enclosing non-list field (a connection such as
+  // `bills(first: 100) { nodes { … } }`), which bounds the lists directly inside it.
+  const walk = (set: SelectionSetNode, parent: GraphQLCompositeType | undefined, visiting: Set<string>, pageSize?: number): [number, number] => {
     let depth = 0;
     let cost = 0;
     for (const sel of set.selections) {
       if (sel.kind === Kind.FIELD) {
         if (sel.name.value.startsWith('__')) continue;
         const field = fieldOf(parent, sel.name.value);
+        const isList = !!field && isListType(getNullableType(field.type));
+        const size = sizeArgument(sel);
         let childDepth = 0;
         let childCost = 0;
         if (sel.selectionSet) {
           const named = field ? getNamedType(field.type) : undefined;
-          [childDepth, childCost] = walk(sel.selectionSet, named && isCompositeType(named) ? named : undefined, visiting);
+          [childDepth, childCost] = walk(sel.selectionSet, named && isCompositeType(named) ? named : undefined, visiting, isList ? undefined : size);
         }
-        let multiplier = 1;
-        if (field && isListType(getNullableType(field.type))) {
-          multiplier = defaultListSize;
-          for (const arg of sel.arguments ?? []) {
-            if (!SIZE_ARGUMENTS.includes(arg.name.value)) continue;
-            const n = intValue(arg.value, variables);
-            if (n !== undefined) multiplier = Math.max(0, n);
-          }
-        }
+        const multiplier = isList ? (size ?? pageSize ?? defaultListSize) : 1;
         depth = Math.max(depth, 1 + childDepth);
         cost += 1 + multiplier * childCost;
       } else if (sel.kind === Kind.INLINE_FRAGMENT) {
         const typed = sel.typeCondition ? schema.getType(sel.typeCondition.name.value) : parent;
-        const [d, c] = walk(sel.selectionSet, typed && isCompositeType(typed) ? typed : parent, visiting);
+        const [d, c] = walk(sel.selectionSet, typed && isCompositeType(typed) ? typed : parent, visiting, pageSize);
         depth = Math.max(depth, d);
         cost += c;
       } else {
@@ -95,7 +102,7 @@ export function measureOperation(
         if (!frag || visiting.has(name)) continue;
         const typed = schema.getType(frag.typeCondition.name.value);
         const next = new Set(visiting).add(name);
-        const [d, c] = walk(frag.selectionSet, typed && isCompositeType(typed) ? typed : parent, next);
+        const [d, c] = walk(frag.selectionSet, typed && isCompositeType(typed) ? typed : parent, next, pageSize);
         depth = Math.max(depth, d);
         cost += c;
       }

@@ -63,6 +63,7 @@ export async function startSubgraphServer<Ctx extends BaseContext>(opts: Subgrap
   app.disable('x-powered-by');
   const httpServer = createServer(app);
 
+  const formatError = createErrorFormatter(logger, (code) => metrics.graphqlErrors.inc({ code }));
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
   const wsCleanup = useServer<Record<string, unknown>, { identity?: Identity | null; requestId?: string }>(
     {
@@ -83,6 +84,10 @@ export async function startSubgraphServer<Ctx extends BaseContext>(opts: Subgrap
           requestId: ctx.extra.requestId ?? requestIdFrom(undefined),
           logger: logger.child({ requestId: ctx.extra.requestId }),
         }),
+      // Subscription results get the same error mapping as HTTP: domain errors keep their code
+      // (FORBIDDEN, …), unexpected ones are masked.
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors?.length ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : undefined,
     },
     wsServer,
   );
@@ -90,7 +95,7 @@ export async function startSubgraphServer<Ctx extends BaseContext>(opts: Subgrap
   const server = new ApolloServer<Ctx>({
     schema: opts.schema,
     introspection: opts.introspection ?? true,
-    formatError: createErrorFormatter(logger, (code) => metrics.graphqlErrors.inc({ code })),
+    formatError,
     includeStacktraceInErrorResponses: false,
     // main.ts owns signal handling; Apollo's own handler would re-raise the signal after stopping.
     stopOnTerminationSignals: false,

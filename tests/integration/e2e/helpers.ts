@@ -1,0 +1,124 @@
+// Shared by the end-to-end tests: the operations a portal, a billing agent or a partner sends to
+// the gateway, bounded waits, and a count of the subscriptions a real subgraph holds on its pub/sub.
+import type { PubSub } from '@exchange/platform';
+import { gql, gqlOk, type GqlResult } from '../../support/harness';
+import type { TestSubscription } from '../../support/ws-client';
+
+export const DAY = 24 * 3600 * 1000;
+export const MINUTE = 60 * 1000;
+
+export const REGISTER_BUYER = `mutation($input: RegisterBuyerInput!) { registerBuyer(input: $input) { id name } }`;
+export const REGISTER_CARRIER = `mutation($input: RegisterCarrierInput!) { registerCarrier(input: $input) { id name coverage } }`;
+export const CREATE_REQUEST = `mutation($input: CreateServiceRequestInput!) {
+  createServiceRequest(input: $input) { id status distributionCount routes { destination } interval { start end } }
+}`;
+export const SUBMIT_BID = `mutation($input: SubmitBidInput!) { submitBid(input: $input) { id status } }`;
+export const CLOSE = `mutation($id: ID!) { closeBidding(requestId: $id) { id status selection { id carrier { id name } } } }`;
+export const RECORD_SELECTION = `mutation($input: SelectionRecordInput!) { recordSelection(input: $input) { id advanceBill { id } } }`;
+
+/**
+ * A request whose service starts a few minutes from now (so usage can be reported for it within
+ * the billing computer's one-day future bound) and whose bidding the buyer closes by hand.
+ */
+export function requestInput(destination: string, quantity: string, overrides: Record<string, unknown> = {}) {
+  const now = Date.now();
+  return {
+    routes: [{ origin: '1', destination }],
+    serviceType: 'VOICE',
+    quantity,
+    unit: 'MINUTE',
+    interval: { start: new Date(now + 10 * MINUTE).toISOString(), end: new Date(now + 30 * DAY).toISOString() },
+    biddingClosesAt: new Date(now + 5 * MINUTE).toISOString(),
+    ...overrides,
+  };
+}
+
+export function bidInput(requestId: string, ratePerUnit: string, currency = 'GBP') {
+  return { requestId, incentive: { currency, ratePerUnit } };
+}
+
+/** The next event of a subscription, or a failure after `ms` (tests never hang). */
+export async function nextEvent(sub: TestSubscription, what: string, ms = 15_000): Promise<Record<string, any>> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no event for ${what} within ${ms} ms (got ${sub.events.length} so far)`)), ms);
+  });
+  try {
+    return (await Promise.race([sub.next(), timeout])) as Record<string, any>;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** How the subscription ended (complete, or error with the server's errors), bounded. */
+export async function endOf(sub: TestSubscription, what: string, ms = 15_000) {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not end within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([sub.ended, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * How a refused subscription ended: graphql-ws delivers a refusal at subscribe time as one
+ * `next` without data (the subgraph's coded errors) and then `complete`, or as an `error` message.
+ * Returns the codes and whatever data arrived (none may).
+ */
+export async function refusalOf(sub: TestSubscription, what: string, ms = 15_000) {
+  const end = await endOf(sub, what, ms);
+  const codes: unknown[] = [];
+  if (end.kind === 'error' && Array.isArray(end.error)) {
+    for (const e of end.error as { extensions?: { code?: unknown } }[]) codes.push(e.extensions?.code);
+  } else if (end.kind === 'error') codes.push('error');
+  for (const e of sub.events) for (const err of e.errors ?? []) codes.push(err.extensions?.code);
+  return { codes, data: sub.events.map((e) => e.data ?? null).filter((d) => d !== null) };
+}
+
+/** Polls until `cond` holds (bounded). */
+export async function until(cond: () => boolean | Promise<boolean>, what: string, bound = 15_000): Promise<void> {
+  const deadline = Date.now() + bound;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/**
+ * Counts the pub/sub subscriptions a subgraph holds per topic, by wrapping its (real) pub/sub's
+ * subscribe: events still flow through it unchanged. A graphql-ws subscribe is acknowledged before
+ * the subgraph reaches its pub/sub, so tests wait on this before triggering events.
+ */
+export function countSubscriptions(pubsub: PubSub): (topic: string) => number {
+  const open = new Map<string, number>();
+  const subscribe = pubsub.subscribe.bind(pubsub);
+  pubsub.subscribe = <T>(topic: string) => {
+    const it = subscribe<T>(topic);
+    open.set(topic, (open.get(topic) ?? 0) + 1);
+    let closed = false;
+    const close = () => {
+      if (!closed) {
+        closed = true;
+        open.set(topic, (open.get(topic) ?? 1) - 1);
+      }
+    };
+    const ret = it.return?.bind(it);
+    it.return = async (value?: unknown) => {
+      close();
+      return ret ? ret(value) : { done: true, value: undefined };
+    };
+    return it;
+  };
+  return (topic: string) => open.get(topic) ?? 0;
+}
+
+/** Errors' codes, and the result's data, of a call expected to be refused. */
+export async function refused(url: string, query: string, variables: Record<string, unknown>, bearer?: string) {
+  const r: GqlResult = await gql(url, query, variables, bearer);
+  return { codes: (r.errors ?? []).map((e) => e.extensions?.code), data: r.data, status: r.status, body: JSON.stringify(r) };
+}
+
+export { gql, gqlOk };
