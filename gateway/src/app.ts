@@ -23,6 +23,7 @@ import { ForwardingDataSource, type GatewayContext } from './datasource';
 import { checkOperationLimits, type OperationLimits } from './limits';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics';
 import { notAllowedForPartner, OperationAllowList, persistedHashOf, unknownPersistedOperation } from './persisted';
+import { mountPortal } from './portal';
 import { SubscriptionGateway } from './subscriptions';
 import { startGatewayWs } from './ws';
 
@@ -198,6 +199,8 @@ export async function createGatewayApp(config: GatewayConfig, opts: GatewayAppOp
     res.setHeader('content-type', metrics.registry.contentType);
     res.send(await metrics.registry.metrics());
   });
+
+  await mountPortal(app, config, logger);
 
   /** Verifies the bearer token once here; subgraphs verify the forwarded token again. */
   const authenticate = async (req: Request, res: Response, next: NextFunction) => {

@@ -57,6 +57,10 @@ const schema = z.object({
   MAX_SUBSCRIPTIONS_PER_CONNECTION: positiveInt(100),
   /** Ping interval on upstream subgraph WebSockets; no pong within it closes the socket and errors its subscriptions. */
   UPSTREAM_KEEPALIVE_MS: nonNegativeInt(12000),
+  /** The built web portal served at /portal (`npm run build` writes it). */
+  PORTAL_DIR: z.string().default(path.resolve(__dirname, '..', '..', 'portal', 'dist')),
+  /** `production` turns off the portal's demo sign-in even with the development secret. */
+  NODE_ENV: z.string().optional(),
   LOG_LEVEL: logLevel,
   ...authEnv,
 });

@@ -1,0 +1,542 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { gql, subscribe } from '../api';
+import { UsagePerDayChart, type DayBar } from '../charts';
+import { addDecimal, formatDecimal, formatMoney, formatQuantity } from '../decimal';
+import { href } from '../router';
+import type { Session } from '../session';
+import { Announce, Badge, ErrorText, Field, FormAlert, focusField, formErrorOf, Loading, PageTitle, randomKey, Section, TableWrap, When, type FormError } from '../ui';
+
+/** Bill fields every viewer may read (a carrier never resolves the buyer's name). */
+export const BILL_ROW = `id number kind groupBy status sequence issuedAt dueAt
+  total { amount currency } outstanding { amount currency }
+  period { start end } request { id } buyer { id } carrier { id name }`;
+
+export interface Money {
+  amount: string;
+  currency: string;
+}
+
+export interface BillRow {
+  id: string;
+  number: string;
+  kind: 'ADVANCE' | 'PERIODIC' | 'ADJUSTMENT';
+  groupBy: string | null;
+  status: string;
+  sequence: number;
+  issuedAt: string;
+  dueAt: string;
+  total: Money;
+  outstanding: Money;
+  period: { start: string; end: string };
+  request: { id: string } | null;
+  buyer: { id: string };
+  carrier: { id: string; name: string };
+}
+
+interface IssuedEvent {
+  id: string;
+  number: string;
+  kind: string;
+  request: { id: string } | null;
+}
+
+/** Calls `onBill` for every bill issued to the signed-in party (billIssued subscription). */
+export function useBillIssued(onBill: (b: IssuedEvent) => void) {
+  const cb = useRef(onBill);
+  cb.current = onBill;
+  useEffect(() => subscribe<{ billIssued: IssuedEvent }>(`subscription BillIssued { billIssued { id number kind request { id } } }`, {}, (d) => cb.current(d.billIssued)), []);
+}
+
+export function BillsTable({ bills, role, caption }: { bills: BillRow[]; role: string; caption: string }) {
+  return (
+    <TableWrap label={caption}>
+      <table data-testid="bills">
+        <caption>{caption}</caption>
+        <thead>
+          <tr>
+            <th scope="col">Bill</th>
+            <th scope="col">Kind</th>
+            <th scope="col">Period</th>
+            {role !== 'BUYER' && <th scope="col">Buyer</th>}
+            {role !== 'CARRIER' && <th scope="col">Carrier</th>}
+            <th scope="col">Request</th>
+            <th scope="col" class="num">
+              Total
+            </th>
+            <th scope="col" class="num">
+              Outstanding
+            </th>
+            <th scope="col">Status</th>
+            <th scope="col">Issued</th>
+          </tr>
+        </thead>
+        <tbody>
+          {bills.map((b) => (
+            <tr key={b.id} data-bill-number={b.number}>
+              <td>
+                <a href={href('bills', b.id)}>{b.number}</a>
+              </td>
+              <td>
+                {b.kind.toLowerCase()}
+                {b.kind === 'ADJUSTMENT' ? ` #${b.sequence}` : ''}
+              </td>
+              <td>
+                <When at={b.period.start} dateOnly /> – <When at={b.period.end} dateOnly />
+              </td>
+              {role !== 'BUYER' && <td>{b.buyer.id}</td>}
+              {role !== 'CARRIER' && <td>{b.carrier.name}</td>}
+              <td>{b.request ? b.request.id : 'several'}</td>
+              <td class="num" data-testid="bill-row-total">
+                {formatMoney(b.total)}
+              </td>
+              <td class="num">{formatMoney(b.outstanding)}</td>
+              <td>
+                <Badge value={b.status} />
+              </td>
+              <td>
+                <When at={b.issuedAt} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </TableWrap>
+  );
+}
+
+const BILLS = `query Bills($filter: BillFilter) { bills(filter: $filter, first: 100) { nodes { ${BILL_ROW} } endCursor } }`;
+
+export function BillsPage({ session }: { session: Session }) {
+  const [kind, setKind] = useState('');
+  const [status, setStatus] = useState('');
+  const [bills, setBills] = useState<BillRow[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [news, setNews] = useState('');
+  const load = () => {
+    const filter = { ...(kind ? { kind } : {}), ...(status ? { status } : {}) };
+    return gql<{ bills: { nodes: BillRow[] } }>(BILLS, { filter })
+      .then((d) => (setBills(d.bills.nodes), setError(null)))
+      .catch((e) => setError(e.message));
+  };
+  useEffect(() => void load(), [kind, status, session.token]);
+  useBillIssued((b) => {
+    setNews(`New ${b.kind.toLowerCase()} bill ${b.number}.`);
+    void load();
+  });
+  return (
+    <>
+      <PageTitle>Bills</PageTitle>
+      <Announce text={news} />
+      {news && (
+        <p class="alert alert-info" role="status">
+          {news}
+        </p>
+      )}
+      <form class="card form row" onSubmit={(e) => e.preventDefault()} aria-label="Filter bills">
+        <Field name="kind" label="Kind">
+          {(a) => (
+            <select {...a} value={kind} onChange={(e) => setKind((e.target as HTMLSelectElement).value)}>
+              <option value="">All kinds</option>
+              <option value="ADVANCE">Advance</option>
+              <option value="PERIODIC">Periodic</option>
+              <option value="ADJUSTMENT">Adjustment</option>
+            </select>
+          )}
+        </Field>
+        <Field name="status" label="Status">
+          {(a) => (
+            <select {...a} value={status} onChange={(e) => setStatus((e.target as HTMLSelectElement).value)}>
+              <option value="">Any status</option>
+              <option value="ISSUED">Issued (unpaid)</option>
+              <option value="PARTIALLY_PAID">Partly paid</option>
+              <option value="PAID">Paid</option>
+            </select>
+          )}
+        </Field>
+      </form>
+      <ErrorText error={error} />
+      {!bills && !error && <Loading what="bills" />}
+      {bills && bills.length === 0 && <p class="muted">No bills{kind || status ? ' match the filter' : ' yet'}.</p>}
+      {bills && bills.length > 0 && <BillsTable bills={bills} role={session.role} caption={`Bills ${session.role === 'CARRIER' ? 'for service you provided' : 'you may see'}, newest first`} />}
+    </>
+  );
+}
+
+// ------------------------------------------------------------------------------------------
+// One bill
+// ------------------------------------------------------------------------------------------
+
+const BILL = `query Bill($id: ID!) {
+  bill(id: $id) {
+    ${BILL_ROW} recordCount
+    lines { kind description requestId endUserId quantity unit ratePerUnit tierIndex amount }
+    endUserSubtotals { endUserId label amount }
+    subtotal { amount currency } paid { amount currency }
+    documentUrls { html pdf csv expiresAt }
+    payments { id amount { amount currency } path reference recordedBy receivedAt }
+    deliveries { recipientRole channel path state attempts deliveredAt }
+  }
+}`;
+
+const RECORDS = `query BillRecords($requestId: ID!, $after: String) {
+  billingRecords(requestId: $requestId, first: 200, after: $after) { nodes { billId unit billableQuantity amount { amount } usage { intervalStart } ratedAt } endCursor }
+}`;
+
+const PAY = `mutation Pay($input: PaymentInput!) { recordPayment(input: $input) { id amount { amount currency } path reference receivedAt } }`;
+
+interface BillLine {
+  kind: string;
+  description: string;
+  requestId: string | null;
+  endUserId: string | null;
+  quantity: string | null;
+  unit: string | null;
+  ratePerUnit: string | null;
+  tierIndex: number | null;
+  amount: string;
+}
+
+interface FullBill extends BillRow {
+  recordCount: number;
+  lines: BillLine[];
+  endUserSubtotals: { endUserId: string | null; label: string; amount: string }[];
+  subtotal: Money;
+  paid: Money;
+  documentUrls: { html: string; pdf: string; csv: string; expiresAt: string };
+  payments: { id: string; amount: Money; path: string; reference: string | null; recordedBy: string; receivedAt: string }[];
+  deliveries: { recipientRole: string; channel: string; path: string; state: string; attempts: number; deliveredAt: string | null }[];
+}
+
+/** Usage per UTC day of the records on this bill (read from the requests' billing records). */
+async function usagePerDay(bill: FullBill): Promise<{ bars: DayBar[]; unit: string }> {
+  const requestIds = [...new Set([bill.request?.id, ...bill.lines.map((l) => l.requestId)].filter((x): x is string => !!x))];
+  const perDay = new Map<string, DayBar>();
+  let unit = bill.lines.find((l) => l.unit)?.unit ?? '';
+  for (const requestId of requestIds) {
+    let after: string | null = null;
+    for (let page = 0; page < 50; page++) {
+      const d: { billingRecords: { nodes: { billId: string | null; unit: string; billableQuantity: string; amount: { amount: string }; usage: { intervalStart: string } | null; ratedAt: string }[]; endCursor: string | null } } =
+        await gql(RECORDS, { requestId, after });
+      for (const r of d.billingRecords.nodes) {
+        if (r.billId !== bill.id) continue;
+        unit ||= r.unit;
+        const day = (r.usage?.intervalStart ?? r.ratedAt).slice(0, 10);
+        const amount = r.amount.amount;
+        const bar = perDay.get(day) ?? { day, quantity: '0', amount: '0' };
+        perDay.set(day, { day, quantity: addDecimal(bar.quantity, r.billableQuantity), amount: addDecimal(bar.amount, amount) });
+      }
+      after = d.billingRecords.endCursor;
+      if (!after) break;
+    }
+  }
+  // Days without usage between the first and the last are drawn as empty, so the axis is true time.
+  const days = [...perDay.keys()].sort();
+  const bars: DayBar[] = [];
+  if (days.length) {
+    const first = Date.parse(days[0] + 'T00:00:00Z');
+    const last = Date.parse(days[days.length - 1] + 'T00:00:00Z');
+    const fill = (last - first) / 86400e3 <= 92;
+    for (let t = first; t <= last; t += 86400e3) {
+      const day = new Date(t).toISOString().slice(0, 10);
+      const bar = perDay.get(day);
+      if (bar) bars.push(bar);
+      else if (fill) bars.push({ day, quantity: '0', amount: '0' });
+    }
+  }
+  return { bars, unit: unit || 'unit' };
+}
+
+export function BillPage({ session, id }: { session: Session; id: string }) {
+  const [bill, setBill] = useState<FullBill | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [usage, setUsage] = useState<{ bars: DayBar[]; unit: string } | null>(null);
+  const [usageError, setUsageError] = useState<string | null>(null);
+  const load = () =>
+    gql<{ bill: FullBill | null }>(BILL, { id })
+      .then((d) => {
+        if (!d.bill) return setError(`Bill ${id} was not found, or it is not yours to see.`);
+        setBill(d.bill);
+        setError(null);
+      })
+      .catch((e) => setError(e.message));
+  useEffect(() => void load(), [id, session.token]);
+  useEffect(() => {
+    if (!bill || bill.kind === 'ADVANCE') return;
+    usagePerDay(bill)
+      .then(setUsage)
+      .catch((e) => setUsageError(e.message));
+  }, [bill?.id]);
+
+  if (error) return <ErrorText error={error} />;
+  if (!bill) return <Loading what="the bill" />;
+  const canPay = bill.outstanding.amount !== '0' && !/^0(\.0+)?$/.test(bill.outstanding.amount) && ['BUYER', 'BILLING_AGENT', 'ADMIN'].includes(session.role);
+  return (
+    <>
+      <PageTitle>
+        Bill <span data-testid="bill-number">{bill.number}</span> <Badge value={bill.status} />
+      </PageTitle>
+      <Section title="Summary">
+        <dl class="facts">
+          <div>
+            <dt>Kind</dt>
+            <dd>
+              {bill.kind.toLowerCase()}
+              {bill.groupBy ? ` (${bill.groupBy === 'BUYER_REQUEST' ? 'per request' : 'per carrier'})` : ''}
+              {bill.kind === 'ADJUSTMENT' ? `, adjustment #${bill.sequence}` : ''}
+            </dd>
+          </div>
+          <div>
+            <dt>Period</dt>
+            <dd>
+              <When at={bill.period.start} /> – <When at={bill.period.end} />
+            </dd>
+          </div>
+          <div>
+            <dt>Buyer</dt>
+            <dd>{bill.buyer.id}</dd>
+          </div>
+          <div>
+            <dt>Carrier</dt>
+            <dd>{bill.carrier.name}</dd>
+          </div>
+          {bill.request && (
+            <div>
+              <dt>Request</dt>
+              <dd>{session.role === 'BUYER' || session.role === 'CARRIER' ? <a href={href('requests', bill.request.id)}>{bill.request.id}</a> : bill.request.id}</dd>
+            </div>
+          )}
+          <div>
+            <dt>Total</dt>
+            <dd class="big" data-testid="bill-total">
+              {formatMoney(bill.total)}
+            </dd>
+          </div>
+          <div>
+            <dt>Paid</dt>
+            <dd>{formatMoney(bill.paid)}</dd>
+          </div>
+          <div>
+            <dt>Outstanding</dt>
+            <dd data-testid="bill-outstanding">{formatMoney(bill.outstanding)}</dd>
+          </div>
+          <div>
+            <dt>Issued / due</dt>
+            <dd>
+              <When at={bill.issuedAt} dateOnly /> / <When at={bill.dueAt} dateOnly />
+            </dd>
+          </div>
+        </dl>
+        <p class="downloads">
+          <a class="button secondary" href={bill.documentUrls.html} target="_blank" rel="noopener noreferrer">
+            View posted bill
+          </a>{' '}
+          <a class="button secondary" href={bill.documentUrls.pdf} data-testid="bill-pdf" download>
+            Download PDF
+          </a>{' '}
+          <a class="button secondary" href={bill.documentUrls.csv} data-testid="bill-csv" download>
+            Download CSV
+          </a>
+          <small class="hint">
+            {' '}
+            Links valid until <When at={bill.documentUrls.expiresAt} />.
+          </small>
+        </p>
+      </Section>
+
+      <Section title="Lines">
+        <TableWrap label="Bill lines">
+          <table data-testid="bill-lines">
+            <caption>
+              {bill.lines.length} line{bill.lines.length === 1 ? '' : 's'}, {bill.recordCount} billing record{bill.recordCount === 1 ? '' : 's'}
+            </caption>
+            <thead>
+              <tr>
+                <th scope="col">Description</th>
+                <th scope="col">Kind</th>
+                <th scope="col" class="num">
+                  Quantity
+                </th>
+                <th scope="col" class="num">
+                  Rate
+                </th>
+                <th scope="col" class="num">
+                  Amount ({bill.total.currency})
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {bill.lines.map((l, i) => (
+                <tr key={i}>
+                  <td>
+                    {l.description}
+                    {l.endUserId ? <span class="muted"> · {l.endUserId}</span> : ''}
+                  </td>
+                  <td>{l.kind.replace(/_/g, ' ').toLowerCase()}</td>
+                  <td class="num">{l.quantity ? formatQuantity(l.quantity, l.unit ?? '') : ''}</td>
+                  <td class="num">{l.ratePerUnit ? formatDecimal(l.ratePerUnit) : ''}</td>
+                  <td class="num">{formatDecimal(l.amount)}</td>
+                </tr>
+              ))}
+            </tbody>
+            <tfoot>
+              <tr>
+                <th scope="row" colSpan={4}>
+                  Subtotal (exact)
+                </th>
+                <td class="num">{formatDecimal(bill.subtotal.amount)}</td>
+              </tr>
+              <tr>
+                <th scope="row" colSpan={4}>
+                  Total
+                </th>
+                <td class="num">
+                  <strong>{formatDecimal(bill.total.amount)}</strong>
+                </td>
+              </tr>
+            </tfoot>
+          </table>
+        </TableWrap>
+        {bill.endUserSubtotals.length > 0 && (
+          <TableWrap label="Subtotals per end user">
+            <table>
+              <caption>Subtotals per end user</caption>
+              <tbody>
+                {bill.endUserSubtotals.map((s) => (
+                  <tr key={s.label}>
+                    <th scope="row">{s.label}</th>
+                    <td class="num">{formatDecimal(s.amount)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </TableWrap>
+        )}
+      </Section>
+
+      {bill.kind !== 'ADVANCE' && (
+        <Section title="Usage per day">
+          <ErrorText error={usageError} />
+          {usage ? <UsagePerDayChart bars={usage.bars} unit={usage.unit} currency={bill.total.currency} /> : !usageError && <Loading what="usage" />}
+        </Section>
+      )}
+
+      <Section title="Payments">
+        {bill.payments.length === 0 ? (
+          <p class="muted">No payments recorded.</p>
+        ) : (
+          <TableWrap label="Payments">
+            <table>
+              <caption>Payments on this bill</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Received</th>
+                  <th scope="col">Path</th>
+                  <th scope="col">Reference</th>
+                  <th scope="col">Recorded by</th>
+                  <th scope="col" class="num">
+                    Amount
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {bill.payments.map((p) => (
+                  <tr key={p.id}>
+                    <td>
+                      <When at={p.receivedAt} />
+                    </td>
+                    <td>{p.path === 'DIRECT' ? 'direct to carrier' : 'via the Moderator'}</td>
+                    <td>{p.reference ?? ''}</td>
+                    <td>{p.recordedBy}</td>
+                    <td class="num">{formatMoney(p.amount)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </TableWrap>
+        )}
+        {canPay && <PaymentForm bill={bill} onPaid={load} />}
+      </Section>
+
+      {bill.deliveries.length > 0 && (
+        <Section title="Deliveries">
+          <ul class="plain">
+            {bill.deliveries.map((d, i) => (
+              <li key={i}>
+                {d.recipientRole.toLowerCase()} · {d.channel.toLowerCase().replace(/_/g, ' ')} ({d.path.toLowerCase().replace(/_/g, ' ')}): <Badge value={d.state} />
+                {d.deliveredAt && (
+                  <>
+                    {' '}
+                    <When at={d.deliveredAt} />
+                  </>
+                )}
+              </li>
+            ))}
+          </ul>
+        </Section>
+      )}
+    </>
+  );
+}
+
+function PaymentForm({ bill, onPaid }: { bill: FullBill; onPaid: () => void }) {
+  const [amount, setAmount] = useState(bill.outstanding.amount);
+  const [path, setPath] = useState('DIRECT');
+  const [reference, setReference] = useState('');
+  // One key per intended payment: a double click or a retry after a lost answer pays once.
+  const [paymentId, setPaymentId] = useState(() => randomKey('portal_'));
+  const [error, setError] = useState<FormError | null>(null);
+  const [done, setDone] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  return (
+    <form
+      class="form"
+      noValidate
+      onSubmit={async (e) => {
+        e.preventDefault();
+        setBusy(true);
+        setError(null);
+        setDone(null);
+        try {
+          const d = await gql(PAY, { input: { billId: bill.id, amount: amount.trim(), path, paymentId, ...(reference.trim() ? { reference: reference.trim() } : {}) } });
+          setDone(`Payment of ${formatMoney(d.recordPayment.amount)} recorded.`);
+          setPaymentId(randomKey('portal_'));
+          setReference('');
+          onPaid();
+        } catch (err) {
+          const fe = formErrorOf(err);
+          setError(fe);
+          focusField(fe.field);
+        } finally {
+          setBusy(false);
+        }
+      }}
+    >
+      <h3>Record a payment</h3>
+      <FormAlert error={error} />
+      {done && (
+        <p class="alert alert-info" role="status">
+          {done}
+        </p>
+      )}
+      <div class="row">
+        <Field name="input.amount" label={`Amount (${bill.total.currency})`} hint={`At most ${bill.outstanding.amount}`} error={error}>
+          {(a) => <input {...a} inputMode="decimal" required value={amount} onInput={(e) => setAmount((e.target as HTMLInputElement).value)} />}
+        </Field>
+        <Field name="input.path" label="Paid" error={error}>
+          {(a) => (
+            <select {...a} value={path} onChange={(e) => setPath((e.target as HTMLSelectElement).value)}>
+              <option value="DIRECT">Directly to the carrier</option>
+              <option value="VIA_MODERATOR">Through the Moderator</option>
+            </select>
+          )}
+        </Field>
+        <Field name="input.reference" label="Reference (optional)" error={error}>
+          {(a) => <input {...a} value={reference} onInput={(e) => setReference((e.target as HTMLInputElement).value)} />}
+        </Field>
+      </div>
+      <button type="submit" disabled={busy}>
+        {busy ? 'Recording…' : 'Record payment'}
+      </button>
+    </form>
+  );
+}
