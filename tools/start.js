@@ -107,7 +107,7 @@ async function main() {
   service('gateway', 'gateway/dist/main.js', { ...common, GATEWAY_PORT: ports.gateway });
   await waitReady(`http://${host}:${ports.gateway}/health`, 'gateway');
   if (stopping) return;
-  console.log(`\nTelecom service exchange is up.\n  GraphQL gateway: http://${host}:${ports.gateway}/graphql\n  Press Ctrl-C to stop.\n`);
+  console.log(`\nTelecom service exchange is up.\n  GraphQL gateway: http://${host}:${ports.gateway}/graphql\n  Portal:          http://${host}:${ports.gateway}/portal/\n  Press Ctrl-C to stop.\n`);
 }
 
 main().catch((err) => {
