@@ -15,6 +15,7 @@ import {
   createLogger,
   createTokenVerifier,
   REQUEST_ID_HEADER,
+  renderMetrics,
   requestIdFrom,
   type Logger,
 } from '@exchange/platform';
@@ -67,6 +68,7 @@ export async function createGatewayApp(config: GatewayConfig, opts: GatewayAppOp
     maxDepth: config.MAX_QUERY_DEPTH,
     maxCost: config.MAX_QUERY_COST,
     defaultListSize: config.DEFAULT_LIST_SIZE,
+    maxListItems: config.MAX_LIST_ITEMS,
   };
   const knownUrls: Record<string, string> = {
     moderator: config.MODERATOR_URL,
@@ -197,7 +199,7 @@ export async function createGatewayApp(config: GatewayConfig, opts: GatewayAppOp
   });
   app.get('/metrics', async (_req, res) => {
     res.setHeader('content-type', metrics.registry.contentType);
-    res.send(await metrics.registry.metrics());
+    res.send(await renderMetrics(metrics.registry));
   });
 
   await mountPortal(app, config, logger);

@@ -45,6 +45,8 @@ const schema = z.object({
   MAX_QUERY_COST: positiveInt(5000),
   /** Assumed size of a list field without a `first`/`last`/`limit`/`take` argument, for the cost estimate. */
   DEFAULT_LIST_SIZE: positiveInt(10),
+  /** Most items one list in an operation's variables may hold (ingestUsage takes 10,000 records per call). */
+  MAX_LIST_ITEMS: positiveInt(10000),
   /** Per attempt, per subgraph HTTP request. */
   SUBGRAPH_TIMEOUT_MS: positiveInt(10000),
   /** Extra attempts for idempotent operations (queries) after a network error, timeout or 502/503/504; mutations are never retried. */

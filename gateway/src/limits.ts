@@ -23,6 +23,32 @@ export interface OperationLimits {
   maxCost: number;
   /** Assumed size of a list without a size argument. */
   defaultListSize: number;
+  /** Most items one list in the variables may hold (checked before the variables are coerced). */
+  maxListItems?: number;
+}
+
+/** The path of the first list in `value` longer than `max` items, and its length; null when none is. */
+export function oversizedList(value: unknown, max: number, path = ''): { path: string; length: number } | null {
+  if (Array.isArray(value)) {
+    if (value.length > max) return { path, length: value.length };
+    for (let i = 0; i < value.length; i++) {
+      const inner = value[i];
+      if (inner !== null && typeof inner === 'object') {
+        const found = oversizedList(inner, max, `${path}[${i}]`);
+        if (found) return found;
+      }
+    }
+    return null;
+  }
+  if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (v !== null && typeof v === 'object') {
+        const found = oversizedList(v, max, path ? `${path}.${k}` : k);
+        if (found) return found;
+      }
+    }
+  }
+  return null;
 }
 
 export interface OperationMeasure {
@@ -123,6 +149,14 @@ export function checkOperationLimits(
   variables: Record<string, unknown>,
   limits: OperationLimits,
 ): GraphQLError | null {
+  // Coercing a huge list costs seconds of CPU on this gateway's event loop before any subgraph
+  // could refuse it (e.g. 100,000 usage records: ingestUsage takes at most 10,000).
+  const big = limits.maxListItems ? oversizedList(variables, limits.maxListItems) : null;
+  if (big) {
+    return new GraphQLError(`Variable $${big.path} holds a list of ${big.length} items; at most ${limits.maxListItems} are accepted`, {
+      extensions: { code: 'BAD_USER_INPUT', field: big.path, limit: limits.maxListItems, http: { status: 400 } },
+    });
+  }
   const { depth, cost } = measureOperation(schema, document, operation, variables, limits.defaultListSize);
   if (depth > limits.maxDepth) {
     return new GraphQLError(`Query is too deep: depth ${depth} exceeds the limit of ${limits.maxDepth}`, {

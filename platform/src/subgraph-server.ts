@@ -11,7 +11,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
 import { bearerToken, type TokenVerifier } from './auth';
 import { createErrorFormatter } from './errors';
-import type { ServiceMetrics } from './metrics';
+import { renderMetrics, type ServiceMetrics } from './metrics';
 import { REQUEST_ID_HEADER, requestIdFrom } from './request-id';
 import type { Identity } from './roles';
 
@@ -146,7 +146,7 @@ export async function startSubgraphServer<Ctx extends BaseContext>(opts: Subgrap
   });
   app.get('/metrics', async (_req, res) => {
     res.setHeader('content-type', metrics.registry.contentType);
-    res.send(await metrics.registry.metrics());
+    res.send(await renderMetrics(metrics.registry));
   });
   opts.routes?.(app);
   app.use(

@@ -44,6 +44,8 @@ describe('federation skeleton through the gateway', () => {
     expect(res.status).toBe(200);
     expect(text).toContain('http_request_duration_seconds');
     expect(text).toContain('service="moderator"');
+    // Process metrics (memory, event loop) are there too, once.
+    expect(text.match(/^# TYPE process_resident_memory_bytes /gm)).toHaveLength(1);
   });
 
   it('flows the request id from the gateway to the subgraphs and back', async () => {
