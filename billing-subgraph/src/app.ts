@@ -16,6 +16,7 @@ import type { BillingConfig } from './config';
 import { registerModels, type BillingModels } from './store/models';
 import { buildBillingSchema } from './graphql/schema';
 import { createLoaders, type BillingContext } from './graphql/context';
+import { batchSizeGuard } from './graphql/limits';
 import type { Deps } from './services/deps';
 import { runDeliveries } from './services/delivery';
 import { runFeedPolls } from './services/feeds';
@@ -123,6 +124,7 @@ export async function createBillingApp(config: BillingConfig, opts: { logger?: L
     ready: () => databaseReachable(conn),
     buildContext: (ctxBase) => ({ ...ctxBase, models, deps, loaders: createLoaders(models) }),
     routes: billSiteRoutes(deps, verifier),
+    plugins: [batchSizeGuard<BillingContext>()],
   });
   if (!base) base = new URL(server.url).origin;
   if (config.WORKERS) {

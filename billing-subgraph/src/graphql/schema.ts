@@ -4,7 +4,7 @@ import { GraphQLScalarType, Kind, parse } from 'graphql';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { Identity } from '@exchange/platform';
-import { Dec, formatTotal } from '../domain';
+import { Dec, formatTotal, parseInstant } from '../domain';
 import {
   decodeCursor,
   encodeCursor,
@@ -184,10 +184,14 @@ export function buildBillingSchema() {
         }
         const f = filter ?? {};
         for (const k of ['recordId', 'batchId', 'source']) if (typeof f[k] === 'string') q[k] = f[k];
-        if (f.from || f.to) {
+        if ((f.from ?? null) !== null || (f.to ?? null) !== null) {
           q.rejectedAt = {};
-          if (f.from) q.rejectedAt.$gte = new Date(f.from);
-          if (f.to) q.rejectedAt.$lt = new Date(f.to);
+          for (const [k, op] of [['from', '$gte'], ['to', '$lt']] as const) {
+            if (f[k] === undefined || f[k] === null) continue;
+            const at = parseInstant(f[k]);
+            if (!at) throw badInput(`filter.${k}`, `filter.${k} must be an ISO 8601 date-time with a time zone`);
+            q.rejectedAt[op] = at;
+          }
         }
         const n = pageSize(first, 100, 1000);
         const c = decodeCursor(after);

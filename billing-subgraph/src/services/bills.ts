@@ -58,12 +58,22 @@ export async function finishIssue(deps: Deps, draft: BillDoc): Promise<BillDoc> 
     { returnDocument: 'after' },
   ).lean().exec();
   if (!issued) return (await Bill.findById(bill._id).lean().exec()) as BillDoc;
-  // Conditional updates are not atomic on FerretDB 1.x: announce each bill exactly once.
-  if (!(await claimOnce(deps.models, `billIssued|${issued._id}`))) return issued as BillDoc;
-  const event: BillIssuedEvent = { billId: issued._id, buyerId: issued.buyerId!, carrierId: issued.carrierId! };
+  await announceIssued(deps, issued as BillDoc);
+  return issued as BillDoc;
+}
+
+/**
+ * Publishes billIssued for an issued bill, once: conditional updates are not atomic on FerretDB
+ * 1.x, so a unique claim decides. Also called for a bill found already issued (ensureAdvanceBill
+ * on a re-delivery), which completes the announcement of a run that died between flipping the
+ * bill to ISSUED and claiming it.
+ */
+export async function announceIssued(deps: Deps, bill: BillDoc): Promise<void> {
+  if (bill.status === 'DRAFT') return;
+  if (!(await claimOnce(deps.models, `billIssued|${bill._id}`))) return;
+  const event: BillIssuedEvent = { billId: bill._id, buyerId: bill.buyerId!, carrierId: bill.carrierId! };
   await deps.pubsub.publish(BILL_ISSUED_TOPIC, event).catch((err) => deps.logger.warn({ err }, 'billIssued publish failed'));
   deps.kickDeliveries();
-  return issued as BillDoc;
 }
 
 // ------------------------------------------------------------------------------------------
@@ -156,6 +166,8 @@ export async function ensureAdvanceBill(deps: Deps, s: SelectionDoc): Promise<Bi
     }
   }
   if (bill.status === 'DRAFT') bill = await finishIssue(deps, bill);
+  // A bill found issued may be one whose issuing run died before announcing it.
+  else await announceIssued(deps, bill);
   if (s.advanceBillId !== bill._id) await Selection.updateOne({ _id: s._id }, { $set: { advanceBillId: bill._id } }).exec();
   return bill;
 }
@@ -191,46 +203,267 @@ export function parsePeriod(period: { start?: unknown; end?: unknown } | null | 
  * generateBills: one bill per group (buyer + request + carrier, or buyer + carrier; per currency)
  * for the unbilled billing records whose usage started in the period. The unique natural key
  * <group>|<sequence> on the bill is the lock: of two concurrent runs only one creates a group's
- * DRAFT, claims the records (billId) and issues it; the other waits and returns the same bill.
+ * DRAFT, claims the records (one unique claim per record) and issues it; the other waits and
+ * returns the same bill.
+ *
+ * Cost: ONE streaming pass over the period's billing records bills every group that has neither a
+ * bill nor a claimed record yet (a period's first run): its draft is created when its first record
+ * is seen, and each record is claimed for it in chunks and added to its per-line totals, so memory
+ * holds one entry per bill line, never per record, and the records are read once whatever the
+ * number of groups. The same pass counts each group's records; groups with earlier bills that
+ * still have unclaimed records (ADJUSTMENTs for late usage), and DRAFTs left by a crashed or
+ * concurrent run, go through the per-group path (billGroup).
  */
 export async function generateBills(deps: Deps, periodInput: { start?: unknown; end?: unknown }, groupBy: Grouping): Promise<{ bills: BillDoc[]; issued: number }> {
   const { start, end } = parsePeriod(periodInput);
-  const { Bill, BillingRecord } = deps.models;
+  const { Bill, BillClaim } = deps.models;
   const runId = randomUUID();
   const match = { intervalStart: { $gte: start, $lt: end } };
   const idSpec: Record<string, string> = { buyerId: '$buyerId', carrierId: '$carrierId', currency: '$currency' };
   if (groupBy === 'BUYER_REQUEST') idSpec.requestId = '$requestId';
-  const rows = await BillingRecord.aggregate<{ _id: Group }>([{ $match: match }, { $group: { _id: idSpec, n: { $sum: 1 } } }]).exec();
-  const groups = new Map<string, Group>();
-  for (const r of rows) {
-    const g: Group = { buyerId: r._id.buyerId, carrierId: r._id.carrierId, currency: r._id.currency, requestId: groupBy === 'BUYER_REQUEST' ? r._id.requestId : null };
-    groups.set(groupKeyOf(g, groupBy, start, end), g);
-  }
-  // Drafts left by a crashed or concurrent run for this period are groups too.
-  const drafts = (await Bill.find({ groupBy, periodStart: start, periodEnd: end, status: 'DRAFT' }).lean().exec()) as BillDoc[];
-  for (const d of drafts) {
-    const g: Group = { buyerId: d.buyerId!, carrierId: d.carrierId!, requestId: d.requestId ?? null, currency: d.currency! };
-    groups.set(d.groupKey!, g);
+  const groupOf = (id: { buyerId: string; carrierId: string; currency: string; requestId?: string | null }): Group => ({
+    buyerId: id.buyerId,
+    carrierId: id.carrierId,
+    currency: id.currency,
+    requestId: groupBy === 'BUYER_REQUEST' ? (id.requestId ?? null) : null,
+  });
+  // Claimed records per group (one aggregation) and the period's bills for this grouping (one read).
+  const claimedRows = await BillClaim.aggregate<{ _id: Group; n: number }>([{ $match: match }, { $group: { _id: idSpec, n: { $sum: 1 } } }]).exec();
+  const claimedCounts = new Map<string, number>();
+  for (const r of claimedRows) claimedCounts.set(groupKeyOf(groupOf(r._id), groupBy, start, end), r.n);
+  const periodBills = (await Bill.find({ groupBy, periodStart: start, periodEnd: end }).select({ groupKey: 1, status: 1, buyerId: 1, carrierId: 1, requestId: 1, currency: 1 }).lean().exec()) as BillDoc[];
+  const billed = new Set<string>();
+  const other = new Map<string, Group>();
+  for (const d of periodBills) {
+    billed.add(d.groupKey!);
+    // Drafts left by a crashed or concurrent run for this period are groups too.
+    if (d.status === 'DRAFT') other.set(d.groupKey!, { buyerId: d.buyerId!, carrierId: d.carrierId!, requestId: d.requestId ?? null, currency: d.currency! });
   }
   // Selections with a minimum charge that were active in the period owe at least the minimum,
   // even without usage: their group gets a PERIODIC bill (top-up line only) too.
   const minimumSelections = new Map<string, string[]>();
+  const minimumGroups = new Map<string, Group>();
   const active = (await deps.models.Selection.find({ intervalStart: { $lt: end }, intervalEnd: { $gt: start }, 'incentive.minimumCharge': { $exists: true } }).lean().exec()) as SelectionDoc[];
   for (const s of active) {
     if (s.incentive.minimumCharge === undefined || s.incentive.minimumCharge === null) continue;
     const g: Group = { buyerId: s.buyerId, carrierId: s.carrierId, currency: s.incentive.currency, requestId: groupBy === 'BUYER_REQUEST' ? s.requestId : null };
     const key = groupKeyOf(g, groupBy, start, end);
-    if (!groups.has(key)) groups.set(key, g);
+    minimumGroups.set(key, g);
     minimumSelections.set(key, [...(minimumSelections.get(key) ?? []), s._id]);
   }
-  const ordered = [...groups].sort(([a, ga], [b, gb]) => (ga.buyerId < gb.buyerId ? -1 : ga.buyerId > gb.buyerId ? 1 : a < b ? -1 : a > b ? 1 : 0));
 
-  let issued = 0;
+  const isFresh = (key: string) => !billed.has(key) && !claimedCounts.has(key);
+  const pass = await billFreshGroups(deps, { groupBy, start, end, runId, isFresh, minimumSelections, minimumGroups });
+  let issued = pass.issued;
+  for (const [key, g] of pass.lost) other.set(key, g);
+  // Groups billed before that have records nobody claimed yet (late usage): ADJUSTMENT bills.
+  for (const [key, { group, records }] of pass.seen) {
+    if (!isFresh(key) && records > (claimedCounts.get(key) ?? 0)) other.set(key, group);
+  }
+  const ordered = [...other].sort(([a, ga], [b, gb]) => (ga.buyerId < gb.buyerId ? -1 : ga.buyerId > gb.buyerId ? 1 : a < b ? -1 : a > b ? 1 : 0));
   for (const [groupKey, g] of ordered) issued += await billGroup(deps, groupKey, g, groupBy, start, end, runId, minimumSelections.get(groupKey) ?? []);
+
+  await deps.models.Counter.deleteOne({ _id: heartbeatId(runId) }).exec();
 
   const bills = (await Bill.find({ groupBy, periodStart: start, periodEnd: end, status: { $ne: 'DRAFT' } }).lean().exec()) as BillDoc[];
   bills.sort((a, b) => (a.buyerId! < b.buyerId! ? -1 : a.buyerId! > b.buyerId! ? 1 : a.groupKey! < b.groupKey! ? -1 : a.groupKey! > b.groupKey! ? 1 : a.sequence! - b.sequence!));
   return { bills, issued };
+}
+
+const heartbeatId = (runId: string) => `billrun|${runId}`;
+
+/** Records that bill run `runId` is alive (its drafts are leased to it). */
+async function beat(deps: Deps, runId: string): Promise<void> {
+  await deps.models.Counter.updateOne({ _id: heartbeatId(runId) }, { $set: { value: new Date().toISOString() } }, { upsert: true }).exec();
+}
+
+/** A DRAFT whose run has neither created it nor sent a heartbeat within DRAFT_LEASE_MS belongs to a run that died. */
+async function leaseExpired(deps: Deps, draft: BillDoc): Promise<boolean> {
+  const now = Date.now();
+  if (now - (draft.draftAt?.getTime() ?? 0) <= DRAFT_LEASE_MS) return false;
+  if (!draft.runId) return true;
+  const hb = await deps.models.Counter.findById(heartbeatId(draft.runId)).lean().exec();
+  return !hb || now - Date.parse(hb.value) > DRAFT_LEASE_MS;
+}
+
+function newDraft(deps: Deps, groupKey: string, g: Group, groupBy: Grouping, start: Date, end: Date, runId: string, sequence: number): BillDoc {
+  const now = new Date();
+  return {
+    _id: newBillId(),
+    key: `${groupKey}|${sequence}`,
+    groupKey,
+    kind: sequence === 0 ? 'PERIODIC' : 'ADJUSTMENT',
+    groupBy,
+    buyerId: g.buyerId,
+    carrierId: g.carrierId,
+    requestId: g.requestId,
+    selectionIds: [],
+    periodStart: start,
+    periodEnd: end,
+    sequence,
+    currency: g.currency,
+    lines: [],
+    endUserSubtotals: [],
+    selectionAmounts: [],
+    status: 'DRAFT',
+    paidAmount: '0',
+    payments: [],
+    version: 0,
+    recordCount: 0,
+    issuedAt: now,
+    draftAt: now,
+    runId,
+    deliveryPath: deps.config.BILL_DELIVERY_PATH,
+  };
+}
+
+/**
+ * The single pass: streams the period's billing records (no sort: the database need not buffer
+ * them), counts them per group, and bills the fresh groups (no bill, no claim): a group's draft is
+ * inserted when its first record is seen (the unique key is its lock; a group whose draft another
+ * run inserted first is left to that run), each record is claimed for its draft in chunks, and only
+ * the claims this run inserted count. Fresh minimum-charge groups without records get their draft
+ * after the pass. The drafts are then completed and issued in group order.
+ */
+async function billFreshGroups(
+  deps: Deps,
+  o: {
+    groupBy: Grouping;
+    start: Date;
+    end: Date;
+    runId: string;
+    isFresh: (groupKey: string) => boolean;
+    minimumSelections: Map<string, string[]>;
+    minimumGroups: Map<string, Group>;
+  },
+): Promise<{ issued: number; lost: Map<string, Group>; seen: Map<string, { group: Group; records: number }> }> {
+  const { BillClaim, BillingRecord, Selection } = deps.models;
+  const { groupBy, start, end, runId } = o;
+  const seen = new Map<string, { group: Group; records: number }>();
+  const lost = new Map<string, Group>();
+  const mine = new Map<string, { group: Group; draft: BillDoc; agg: DraftAgg }>();
+  const pendingDrafts = new Map<string, Group>();
+
+  /** Inserts the drafts of groups first seen since the last call; returns the groups this run now owns. */
+  const createDrafts = async () => {
+    if (pendingDrafts.size === 0) return;
+    const entries = [...pendingDrafts];
+    pendingDrafts.clear();
+    const drafts = entries.map(([key, g]) => newDraft(deps, key, g, groupBy, start, end, runId, 0));
+    const dup = await insertIgnoringDuplicates(deps.models.Bill, drafts);
+    entries.forEach(([key, group], i) => {
+      if (dup.has(i)) lost.set(key, group);
+      else mine.set(key, { group, draft: drafts[i], agg: newAgg() });
+    });
+  };
+
+  // This run's drafts stay leased while the pass and the issuing take their time: one heartbeat
+  // document per run (another run takes a DRAFT over only once both its draftAt and its run's
+  // heartbeat are older than DRAFT_LEASE_MS). Renewing the drafts themselves would rewrite every
+  // one of them each time.
+  let renewedAt = Date.now();
+  const renewLease = async () => {
+    if (Date.now() - renewedAt < DRAFT_LEASE_MS / 4 || mine.size === 0) return;
+    renewedAt = Date.now();
+    await beat(deps, runId);
+  };
+
+  let chunk: { rec: ClaimableRecord; key: string }[] = [];
+  // One chunk's claims are written while the next chunk is read (at most one write in flight), so
+  // the database decodes records and stores claims at the same time.
+  let writing: Promise<void> = Promise.resolve();
+  const flush = async () => {
+    await renewLease();
+    await createDrafts();
+    const owned = chunk.filter((c) => mine.has(c.key));
+    chunk = [];
+    await writing;
+    if (owned.length === 0) return;
+    writing = (async () => {
+      const claimDup = await insertIgnoringDuplicates(BillClaim, owned.map((c) => claimDoc(c.rec, mine.get(c.key)!.draft._id)));
+      // A duplicate is a record another bill (e.g. a concurrent run of the other grouping) claimed first.
+      owned.forEach((c, i) => {
+        if (!claimDup.has(i)) addRecord(mine.get(c.key)!.agg, c.rec);
+      });
+    })();
+    // Observed here too, so a failed write never goes unhandled while the next chunk is read.
+    writing.catch(() => undefined);
+  };
+  const records = BillingRecord.find({ intervalStart: { $gte: start, $lt: end } })
+    .select(CLAIMABLE_FIELDS)
+    .lean()
+    .cursor({ batchSize: 2000 });
+  for await (const doc of records) {
+    const rec = doc as ClaimableRecord;
+    const group: Group = { buyerId: rec.buyerId, carrierId: rec.carrierId, currency: rec.currency, requestId: groupBy === 'BUYER_REQUEST' ? rec.requestId : null };
+    const key = groupKeyOf(group, groupBy, start, end);
+    const s = seen.get(key);
+    if (s) s.records++;
+    else {
+      seen.set(key, { group, records: 1 });
+      if (o.isFresh(key)) pendingDrafts.set(key, group);
+    }
+    if (!o.isFresh(key) || lost.has(key)) continue;
+    chunk.push({ rec, key });
+    if (chunk.length >= 2000) await flush();
+  }
+  for (const [key, g] of o.minimumGroups) if (!seen.has(key) && o.isFresh(key)) pendingDrafts.set(key, g);
+  await flush();
+  await writing;
+  if (mine.size === 0) return { issued: 0, lost, seen };
+
+  // Selections and advance pools of every draft, read once.
+  const selectionIds = new Set<string>();
+  for (const [key, { agg }] of mine) {
+    for (const id of o.minimumSelections.get(key) ?? []) if (!agg.perSelection.has(id)) agg.perSelection.set(id, newSelectionAgg());
+    for (const id of agg.perSelection.keys()) selectionIds.add(id);
+  }
+  const ids = [...selectionIds];
+  const selections = new Map(((await Selection.find({ _id: { $in: ids } }).lean().exec()) as SelectionDoc[]).map((s) => [s._id, s]));
+  const pools = await advancePools(deps, ids);
+
+  const ordered = [...mine].sort(([a, x], [b, y]) => (x.group.buyerId < y.group.buyerId ? -1 : x.group.buyerId > y.group.buyerId ? 1 : a < b ? -1 : a > b ? 1 : 0));
+  let issued = 0;
+  for (const [, { draft, agg }] of ordered) {
+    await renewLease();
+    const fields = await assembleDraft(deps, draft, agg, [], selections, async (id) => pools.get(id) ?? formatRecordAmount(0));
+    if (await issueCompleted(deps, draft, fields)) issued++;
+  }
+  if (issued) deps.kickDeliveries();
+  return { issued, lost, seen };
+}
+
+/**
+ * Issues a draft whose lines were computed by this run in one update (lines, totals, number and
+ * status together), if it is still this run's DRAFT. Ledger postings and delivery records are written first with
+ * deterministic ids, so a run that dies before the update leaves a DRAFT that another run
+ * completes without posting anything twice; only the run that wins the billIssued claim publishes.
+ */
+async function issueCompleted(deps: Deps, draft: BillDoc, fields: Partial<BillDoc>): Promise<boolean> {
+  const { Bill, Ledger } = deps.models;
+  const now = new Date();
+  const number = await allocateNumber(deps, now);
+  const bill: BillDoc = { ...draft, ...fields, number };
+  const sets = postingsForBillIssued({ billId: bill._id, buyerId: bill.buyerId!, carrierId: bill.carrierId!, currency: bill.currency!, total: bill.total! });
+  const ledger = sets.flatMap((s, i) =>
+    s.postings.map((p, j) => ({ _id: `${bill._id}|issued|${i}|${j}`, event: s.event, account: p.account, amount: p.amount, currency: p.currency, billId: bill._id, paymentId: null, description: s.description, postedAt: now })),
+  );
+  await insertIgnoringDuplicates(Ledger, ledger);
+  await createDeliveries(deps, bill, now);
+  const status = new Dec(bill.total!).isZero() ? 'PAID' : 'ISSUED';
+  // Still this run's DRAFT? Then issue it. Checked by a read and written by _id alone: a filter on
+  // _id only is the one FerretDB 1.x/SQLite evaluates inside SQLite; any other filter decodes every
+  // bill of the collection, which made each issue cost O(bills). (A conditional update is not
+  // atomic on FerretDB 1.x either; the renewed lease keeps other runs off this run's drafts, and
+  // the billIssued claim below keeps the announcement single.)
+  const current = (await Bill.findById(bill._id).select({ status: 1, runId: 1 }).lean().exec()) as BillDoc | null;
+  if (!current || current.status !== 'DRAFT' || current.runId !== draft.runId) return false;
+  await Bill.updateOne({ _id: bill._id }, { $set: { ...fields, number, status, issuedAt: now, dueAt: new Date(now.getTime() + PAYMENT_TERMS_DAYS * 86_400_000) } }).exec();
+  // Announce each bill exactly once.
+  if (!(await claimOnce(deps.models, `billIssued|${bill._id}`))) return true;
+  const event: BillIssuedEvent = { billId: bill._id, buyerId: bill.buyerId!, carrierId: bill.carrierId! };
+  await deps.pubsub.publish(BILL_ISSUED_TOPIC, event).catch((err) => deps.logger.warn({ err }, 'billIssued publish failed'));
+  return true;
 }
 
 async function billGroup(deps: Deps, groupKey: string, g: Group, groupBy: Grouping, start: Date, end: Date, runId: string, minimumSelections: string[]): Promise<number> {
@@ -242,7 +475,7 @@ async function billGroup(deps: Deps, groupKey: string, g: Group, groupBy: Groupi
     const existing = (await Bill.find({ groupKey }).sort({ sequence: 1 }).lean().exec()) as BillDoc[];
     const last = existing[existing.length - 1];
     if (last && last.status === 'DRAFT') {
-      if (last.runId === runId || Date.now() - (last.draftAt?.getTime() ?? 0) > DRAFT_LEASE_MS) {
+      if (last.runId === runId || (await leaseExpired(deps, last))) {
         await completeDraft(deps, last, recordFilter, existing.slice(0, -1), last.sequence === 0 ? minimumSelections : []);
         issued++;
       } else await sleep(50); // another run is issuing it
@@ -250,29 +483,7 @@ async function billGroup(deps: Deps, groupKey: string, g: Group, groupBy: Groupi
     }
     const minimumOnly = existing.length === 0 && minimumSelections.length > 0;
     if (!minimumOnly && !(await hasUnclaimed(deps, recordFilter))) return issued;
-    const sequence = existing.length;
-    const draft: BillDoc = {
-      _id: newBillId(),
-      key: `${groupKey}|${sequence}`,
-      groupKey,
-      kind: sequence === 0 ? 'PERIODIC' : 'ADJUSTMENT',
-      groupBy,
-      buyerId: g.buyerId,
-      carrierId: g.carrierId,
-      requestId: g.requestId,
-      periodStart: start,
-      periodEnd: end,
-      sequence,
-      currency: g.currency,
-      status: 'DRAFT',
-      paidAmount: '0',
-      payments: [],
-      version: 0,
-      issuedAt: new Date(),
-      draftAt: new Date(),
-      runId,
-      deliveryPath: deps.config.BILL_DELIVERY_PATH,
-    };
+    const draft = newDraft(deps, groupKey, g, groupBy, start, end, runId, existing.length);
     try {
       await Bill.create(draft);
     } catch (err) {
@@ -283,10 +494,49 @@ async function billGroup(deps: Deps, groupKey: string, g: Group, groupBy: Groupi
   throw new Error(`billing group ${groupKey} did not settle`);
 }
 
+/** Per-line totals of one selection on a bill (one entry per end user / unit / tier / rate). */
 interface SelectionAgg {
-  records: Map<string, BillRecordInput>;
+  lines: Map<string, { endUserId: string | null; unit: string; tierIndex: number; ratePerUnit: string; amount: Dec; quantity: Dec }>;
   count: number;
   samples: string[];
+}
+
+interface DraftAgg {
+  perSelection: Map<string, SelectionAgg>;
+  recordCount: number;
+}
+
+const newSelectionAgg = (): SelectionAgg => ({ lines: new Map(), count: 0, samples: [] });
+const newAgg = (): DraftAgg => ({ perSelection: new Map(), recordCount: 0 });
+
+function addRecord(agg: DraftAgg, r: ClaimableRecord): void {
+  agg.recordCount++;
+  let sa = agg.perSelection.get(r.selectionId);
+  if (!sa) agg.perSelection.set(r.selectionId, (sa = newSelectionAgg()));
+  sa.count++;
+  if (r.samplesMbps) for (const m of r.samplesMbps) sa.samples.push(m);
+  for (const seg of r.segments) {
+    const key = `${r.endUserId === undefined || r.endUserId === null ? '\u0001' : `=${r.endUserId}`}\u0000${r.unit}\u0000${seg.tierIndex}\u0000${seg.ratePerUnit}`;
+    const cur = sa.lines.get(key);
+    if (cur) {
+      cur.amount = cur.amount.plus(seg.amount);
+      cur.quantity = cur.quantity.plus(seg.quantity);
+    } else {
+      sa.lines.set(key, { endUserId: r.endUserId ?? null, unit: r.unit, tierIndex: seg.tierIndex, ratePerUnit: seg.ratePerUnit, amount: new Dec(seg.amount), quantity: new Dec(seg.quantity) });
+    }
+  }
+}
+
+function recordInputs(sa: SelectionAgg): BillRecordInput[] {
+  return [...sa.lines.values()].map((l) => ({
+    billingRecordId: JSON.stringify([l.endUserId, l.unit, l.tierIndex, l.ratePerUnit]),
+    endUserId: l.endUserId,
+    amount: l.amount.toFixed(),
+    quantity: l.quantity.toFixed(),
+    unit: l.unit,
+    tierIndex: l.tierIndex,
+    ratePerUnit: l.ratePerUnit,
+  }));
 }
 
 /**
@@ -313,17 +563,20 @@ async function percentileRecords(deps: Deps, s: SelectionDoc, agg: SelectionAgg,
 }
 
 type ClaimableRecord = Pick<BillingRecordDoc, '_id' | 'selectionId' | 'endUserId' | 'unit' | 'segments' | 'samplesMbps' | 'buyerId' | 'carrierId' | 'requestId' | 'currency' | 'intervalStart'>;
+const CLAIMABLE_FIELDS = { selectionId: 1, endUserId: 1, unit: 1, segments: 1, samplesMbps: 1, buyerId: 1, carrierId: 1, requestId: 1, currency: 1, intervalStart: 1 };
+
+function claimDoc(r: ClaimableRecord, billId: string): BillClaimDoc {
+  const c: BillClaimDoc = { _id: r._id, billId, buyerId: r.buyerId, carrierId: r.carrierId, requestId: r.requestId, currency: r.currency, intervalStart: r.intervalStart, selectionId: r.selectionId };
+  if (r.samplesMbps) c.samplesMbps = r.samplesMbps;
+  return c;
+}
 
 /**
  * Streams the group's billing records in _id order together with the claims on them (same
  * filter, same order: a merge join, constant memory). claimedBy = the bill a record is on.
  */
 async function* withClaims(deps: Deps, filter: Record<string, unknown>): AsyncGenerator<{ rec: ClaimableRecord; claimedBy: string | null }> {
-  const records = deps.models.BillingRecord.find(filter)
-    .select({ selectionId: 1, endUserId: 1, unit: 1, segments: 1, samplesMbps: 1, buyerId: 1, carrierId: 1, requestId: 1, currency: 1, intervalStart: 1 })
-    .sort({ _id: 1 })
-    .lean()
-    .cursor({ batchSize: 2000 });
+  const records = deps.models.BillingRecord.find(filter).select(CLAIMABLE_FIELDS).sort({ _id: 1 }).lean().cursor({ batchSize: 2000 });
   const claims = deps.models.BillClaim.find(filter).select({ _id: 1, billId: 1 }).sort({ _id: 1 }).lean().cursor({ batchSize: 5000 });
   try {
     let claim = await claims.next();
@@ -349,67 +602,60 @@ async function completeDraft(deps: Deps, draft: BillDoc, recordFilter: Record<st
   // proportional to the number of lines, not of records. Records claimed by this draft before a
   // crash count; records claimed by other bills do not; the rest are claimed in chunks and only
   // the claims this run inserted count (a concurrent claimer keeps its own).
-  const perSelection = new Map<string, SelectionAgg>();
-  let recordCount = 0;
-  const add = (r: ClaimableRecord) => {
-    recordCount++;
-    let agg = perSelection.get(r.selectionId);
-    if (!agg) perSelection.set(r.selectionId, (agg = { records: new Map(), count: 0, samples: [] }));
-    agg.count++;
-    if (r.samplesMbps) for (const m of r.samplesMbps) agg.samples.push(m);
-    for (const seg of r.segments) {
-      const key = JSON.stringify([r.endUserId ?? null, r.unit, seg.tierIndex, seg.ratePerUnit]);
-      const cur = agg.records.get(key);
-      if (cur) {
-        cur.amount = new Dec(cur.amount).plus(seg.amount).toFixed();
-        cur.quantity = new Dec(cur.quantity).plus(seg.quantity).toFixed();
-      } else {
-        agg.records.set(key, { billingRecordId: key, endUserId: r.endUserId ?? null, amount: seg.amount, quantity: seg.quantity, unit: r.unit, tierIndex: seg.tierIndex, ratePerUnit: seg.ratePerUnit });
-      }
-    }
-  };
+  const agg = newAgg();
   let chunk: ClaimableRecord[] = [];
   const flush = async () => {
     if (chunk.length === 0) return;
-    const docs: BillClaimDoc[] = chunk.map((r) => {
-      const c: BillClaimDoc = { _id: r._id, billId: draft._id, buyerId: r.buyerId, carrierId: r.carrierId, requestId: r.requestId, currency: r.currency, intervalStart: r.intervalStart, selectionId: r.selectionId };
-      if (r.samplesMbps) c.samplesMbps = r.samplesMbps;
-      return c;
-    });
-    const dup = await insertIgnoringDuplicates(BillClaim, docs);
+    const dup = await insertIgnoringDuplicates(BillClaim, chunk.map((r) => claimDoc(r, draft._id)));
     chunk.forEach((r, i) => {
-      if (!dup.has(i)) add(r);
+      if (!dup.has(i)) addRecord(agg, r);
     });
     chunk = [];
   };
   for await (const { rec, claimedBy } of withClaims(deps, recordFilter)) {
-    if (claimedBy === draft._id) add(rec);
+    if (claimedBy === draft._id) addRecord(agg, rec);
     else if (claimedBy === null) {
       chunk.push(rec);
       if (chunk.length >= 2000) await flush();
     }
   }
   await flush();
-  for (const id of minimumSelections) if (!perSelection.has(id)) perSelection.set(id, { records: new Map(), count: 0, samples: [] });
+  for (const id of minimumSelections) if (!agg.perSelection.has(id)) agg.perSelection.set(id, newSelectionAgg());
 
+  const ids = [...agg.perSelection.keys()];
+  const selections = new Map(((await Selection.find({ _id: { $in: ids } }).lean().exec()) as SelectionDoc[]).map((s) => [s._id, s]));
+  const fields = await assembleDraft(deps, draft, agg, earlier, selections, (id) => advancePool(deps, id, draft._id));
+  await Bill.updateOne({ _id: draft._id, status: 'DRAFT' }, { $set: fields }).exec();
+  const updated = (await Bill.findById(draft._id).lean().exec()) as BillDoc;
+  return finishIssue(deps, updated);
+}
+
+/** The lines and totals of a draft from its per-line totals, per selection (minimum top-up, advance credit, percentile). */
+async function assembleDraft(
+  deps: Deps,
+  draft: BillDoc,
+  agg: DraftAgg,
+  earlier: BillDoc[],
+  selections: Map<string, SelectionDoc>,
+  poolOf: (selectionId: string) => Promise<string>,
+): Promise<Partial<BillDoc>> {
   const lines: BillLineDoc[] = [];
   const subtotals = new Map<string | null, { label: string; amount: Dec }>();
   const selectionAmounts: string[] = [];
   const totals = { usage: [] as string[], topUp: [] as string[], credit: [] as string[], subtotal: [] as string[] };
-  const selectionIds = [...perSelection.keys()].sort();
-  const selections = new Map(((await Selection.find({ _id: { $in: selectionIds } }).lean().exec()) as SelectionDoc[]).map((s) => [s._id, s]));
+  const selectionIds = [...agg.perSelection.keys()].sort();
   for (const selectionId of selectionIds) {
     const s = selections.get(selectionId);
     if (!s) continue;
     const incentive = s.incentive as EconomicIncentive;
-    const pool = await advancePool(deps, selectionId, draft._id);
+    const pool = await poolOf(selectionId);
     const alreadyBilled = sum(
       earlier.flatMap((b) => (b.selectionAmounts ?? []).filter((x) => x.startsWith(`${selectionId}|`)).map((x) => x.split('|')[1])),
     );
-    const agg = perSelection.get(selectionId)!;
-    const records = [...agg.records.values()];
+    const sa = agg.perSelection.get(selectionId)!;
+    const records = recordInputs(sa);
     if (s.serviceType === 'DATA' && incentive.dataChargeModel === 'PERCENTILE_95') {
-      records.push(...(await percentileRecords(deps, s, agg, draft.kind === 'ADJUSTMENT' ? earlier : [], alreadyBilled)));
+      records.push(...(await percentileRecords(deps, s, sa, draft.kind === 'ADJUSTMENT' ? earlier : [], alreadyBilled)));
     }
     const a = assembleBill({
       kind: draft.kind!,
@@ -434,27 +680,44 @@ async function completeDraft(deps: Deps, draft: BillDoc, recordFilter: Record<st
     totals.subtotal.push(a.subtotal);
   }
   const subtotal = sum(totals.subtotal);
-  await Bill.updateOne(
-    { _id: draft._id, status: 'DRAFT' },
-    {
-      $set: {
-        selectionIds,
-        lines,
-        endUserSubtotals: [...subtotals].map(([endUserId, v]) => ({ endUserId, label: v.label, amount: formatRecordAmount(v.amount) })),
-        usageAmount: formatRecordAmount(sum(totals.usage)),
-        minimumTopUp: formatRecordAmount(sum(totals.topUp)),
-        setupFee: formatRecordAmount(0),
-        advanceCreditApplied: formatRecordAmount(sum(totals.credit)),
-        creditableAdvance: formatRecordAmount(0),
-        selectionAmounts,
-        subtotal: formatRecordAmount(subtotal),
-        total: formatTotal(subtotal, draft.currency!),
-        recordCount,
-      },
-    },
-  ).exec();
-  const updated = (await Bill.findById(draft._id).lean().exec()) as BillDoc;
-  return finishIssue(deps, updated);
+  return {
+    selectionIds,
+    lines,
+    endUserSubtotals: [...subtotals].map(([endUserId, v]) => ({ endUserId, label: v.label, amount: formatRecordAmount(v.amount) })),
+    usageAmount: formatRecordAmount(sum(totals.usage)),
+    minimumTopUp: formatRecordAmount(sum(totals.topUp)),
+    setupFee: formatRecordAmount(0),
+    advanceCreditApplied: formatRecordAmount(sum(totals.credit)),
+    creditableAdvance: formatRecordAmount(0),
+    selectionAmounts,
+    subtotal: formatRecordAmount(subtotal),
+    total: formatTotal(subtotal, draft.currency!),
+    recordCount: agg.recordCount,
+  };
+}
+
+/** advancePool for many selections from one read of their bills (fresh drafts are never among them: DRAFTs do not count). */
+async function advancePools(deps: Deps, selectionIds: string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  if (selectionIds.length === 0) return out;
+  const wanted = new Set(selectionIds);
+  const pools = new Map<string, Dec>();
+  const bills = deps.models.Bill.find({ selectionIds: { $in: selectionIds } })
+    .select({ kind: 1, creditableAdvance: 1, selectionAmounts: 1, status: 1, selectionIds: 1 })
+    .lean()
+    .cursor({ batchSize: 1000 });
+  for await (const b of bills as AsyncIterable<BillDoc>) {
+    if (b.kind === 'ADVANCE') {
+      for (const id of b.selectionIds ?? []) if (wanted.has(id)) pools.set(id, (pools.get(id) ?? new Dec(0)).plus(b.creditableAdvance ?? '0'));
+    } else if (b.status !== 'DRAFT') {
+      for (const x of b.selectionAmounts ?? []) {
+        const [id, , credit] = x.split('|');
+        if (wanted.has(id)) pools.set(id, (pools.get(id) ?? new Dec(0)).minus(credit));
+      }
+    }
+  }
+  for (const id of selectionIds) out.set(id, formatRecordAmount(Dec.max(0, pools.get(id) ?? new Dec(0))));
+  return out;
 }
 
 /** What is left of the selection's advance prepayment: its creditable amount minus credits already applied on other bills. */

@@ -1,6 +1,6 @@
 import { rateUsage, type EconomicIncentive } from '../domain';
-import type { BillingRecordDoc, SelectionDoc, UsageDoc } from '../store/models';
-import { claimNextSlot } from './slots';
+import type { BillingRecordDoc, SelectionDoc, SlotDoc, UsageDoc } from '../store/models';
+import { claimNextSlots } from './slots';
 import { periodOf, type Deps } from './deps';
 
 
@@ -28,7 +28,20 @@ export async function insertIgnoringDuplicates(model: { collection: { insertMany
  * Usage status is NOT updated here (per-document updates cost one write each on FerretDB):
  * callers store usage as RATED up front and guard the gap with a rating batch (see usage.ts).
  */
-export async function rateUsageDocs(deps: Deps, usages: UsageDoc[], selections: Map<string, SelectionDoc>): Promise<number> {
+export interface RatingOptions {
+  /** The ingest batch being rated: each tier slot it claims records the batch and the total it started from. */
+  batchId?: string;
+  /**
+   * Recovery of an interrupted batch (with `batchId`): every RATED usage record of that batch. A
+   * group whose tier slot the interrupted run had already claimed is rated again from that slot's
+   * starting total (the same records that run computed) rather than advancing the total twice.
+   */
+  batchUsage?: UsageDoc[];
+}
+
+const byStartThenId = (a: UsageDoc, b: UsageDoc) => a.intervalStart.getTime() - b.intervalStart.getTime() || (a._id < b._id ? -1 : a._id > b._id ? 1 : 0);
+
+export async function rateUsageDocs(deps: Deps, usages: UsageDoc[], selections: Map<string, SelectionDoc>, opts: RatingOptions = {}): Promise<number> {
   const groups = new Map<string, UsageDoc[]>();
   for (const u of usages) {
     if (!u.selectionId) continue;
@@ -37,53 +50,75 @@ export async function rateUsageDocs(deps: Deps, usages: UsageDoc[], selections: 
     if (!g) groups.set(key, (g = []));
     g.push(u);
   }
-  let rated = 0;
+  // One slot per (selection, period) group, all inserted in one round trip, then every group's
+  // billing records in one insertMany: a batch costs a constant number of round trips however
+  // many requests it touches.
+  const claims: { key: string; next: (prev: SlotDoc | null) => { slot: { value: string }; extra: BillingRecordDoc[] } }[] = [];
+  // Recovery: the slots the interrupted run claimed, by key (a key claimed twice under one batch id,
+  // e.g. a feed page re-read, cannot be attributed and takes the general path).
+  const claimedBefore = new Map<string, SlotDoc>();
+  if (opts.batchId && opts.batchUsage && groups.size) {
+    const slots = (await deps.models.Slot.find({ batchId: opts.batchId, key: { $in: [...groups.keys()].map((k) => `tier|${k}`) } }).lean().exec()) as SlotDoc[];
+    for (const slot of slots) {
+      if (typeof slot.from !== 'string') continue;
+      claimedBefore.set(slot.key, claimedBefore.has(slot.key) ? ({ ...slot, from: null } as SlotDoc) : slot);
+    }
+  }
+  const rerated: BillingRecordDoc[] = [];
   for (const [key, group] of groups) {
     const selection = selections.get(group[0].selectionId!);
     if (!selection) continue;
-    group.sort((a, b) => a.intervalStart.getTime() - b.intervalStart.getTime() || (a._id < b._id ? -1 : a._id > b._id ? 1 : 0));
-    const records = await rateGroup(deps, key, group, selection);
-    await insertIgnoringDuplicates(deps.models.BillingRecord, records);
-    rated += records.length;
+    group.sort(byStartThenId);
+    const before = claimedBefore.get(`tier|${key}`);
+    if (before && typeof before.from === 'string') {
+      const whole = opts.batchUsage!.filter((u) => u.selectionId && `${u.selectionId}|${periodOf(u.intervalStart)}` === key).sort(byStartThenId);
+      const wanted = new Set(group.map((u) => u._id));
+      rerated.push(...rateGroup(whole, selection, { value: before.from }).extra.filter((r) => wanted.has(r._id)));
+      continue;
+    }
+    claims.push({ key: `tier|${key}`, next: (prev) => rateGroup(group, selection, prev, opts.batchId) });
   }
-  return rated;
+  const records = [...rerated, ...(await claimNextSlots(deps.models, claims)).flat()];
+  await insertIgnoringDuplicates(deps.models.BillingRecord, records);
+  return records.length;
 }
 
-async function rateGroup(deps: Deps, counterId: string, group: UsageDoc[], selection: SelectionDoc): Promise<BillingRecordDoc[]> {
+/**
+ * Rates one group from the previous cumulative total. The cumulative total per (selection, period)
+ * advances by claiming the next slot with a unique insert: two concurrent batches can never both
+ * rate from the same total.
+ */
+function rateGroup(group: UsageDoc[], selection: SelectionDoc, prev: { value: string } | null, batchId?: string): { slot: { value: string; batchId?: string; from?: string }; extra: BillingRecordDoc[] } {
   const incentive = selection.incentive as EconomicIncentive;
-  // The cumulative total per (selection, period) advances by claiming the next slot with a
-  // unique insert: two concurrent batches can never both rate from the same total.
-  const { extra } = await claimNextSlot(deps.models, `tier|${counterId}`, (prev) => {
-    let cumulative = prev?.value ?? '0';
-    const now = new Date();
-    const records: BillingRecordDoc[] = group.map((u) => {
-      const r = rateUsage({ incentive, serviceType: u.serviceType, usage: { quantity: u.quantity }, cumulativeBefore: cumulative });
-      const doc: BillingRecordDoc = {
-        _id: u._id,
-        requestId: selection.requestId,
-        selectionId: selection._id,
-        buyerId: u.buyerId,
-        carrierId: u.carrierId,
-        period: periodOf(u.intervalStart),
-        intervalStart: u.intervalStart,
-        serviceType: u.serviceType,
-        unit: r.appliedIncentive.unit,
-        billableQuantity: r.billableQuantity,
-        billableBaseQuantity: r.billableBaseQuantity,
-        cumulativeBefore: cumulative,
-        segments: r.segments,
-        amount: r.amount,
-        currency: r.appliedIncentive.currency,
-        ratedAt: now,
-      };
-      // Fields are kept to what billing needs (document size dominates insert cost on FerretDB);
-      // tier indexes and rates are derived from the segments when read.
-      if (u.endUserId !== undefined) doc.endUserId = u.endUserId;
-      if (r.periodLevel) doc.samplesMbps = (u.volumeSamples ?? []).map((x) => x.mbps);
-      cumulative = r.cumulativeAfter;
-      return doc;
-    });
-    return { slot: { value: cumulative }, extra: records };
+  const from = prev?.value ?? '0';
+  let cumulative = from;
+  const now = new Date();
+  const records: BillingRecordDoc[] = group.map((u) => {
+    const r = rateUsage({ incentive, serviceType: u.serviceType, usage: { quantity: u.quantity }, cumulativeBefore: cumulative });
+    const doc: BillingRecordDoc = {
+      _id: u._id,
+      requestId: selection.requestId,
+      selectionId: selection._id,
+      buyerId: u.buyerId,
+      carrierId: u.carrierId,
+      period: periodOf(u.intervalStart),
+      intervalStart: u.intervalStart,
+      serviceType: u.serviceType,
+      unit: r.appliedIncentive.unit,
+      billableQuantity: r.billableQuantity,
+      billableBaseQuantity: r.billableBaseQuantity,
+      cumulativeBefore: cumulative,
+      segments: r.segments,
+      amount: r.amount,
+      currency: r.appliedIncentive.currency,
+      ratedAt: now,
+    };
+    // Fields are kept to what billing needs (document size dominates insert cost on FerretDB);
+    // tier indexes and rates are derived from the segments when read.
+    if (u.endUserId !== undefined) doc.endUserId = u.endUserId;
+    if (r.periodLevel) doc.samplesMbps = (u.volumeSamples ?? []).map((x) => x.mbps);
+    cumulative = r.cumulativeAfter;
+    return doc;
   });
-  return extra;
+  return { slot: batchId ? { value: cumulative, batchId, from } : { value: cumulative }, extra: records };
 }

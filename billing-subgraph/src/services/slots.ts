@@ -8,6 +8,78 @@ export async function latestSlot(models: BillingModels, key: string): Promise<Sl
 }
 
 /**
+ * The last slot this process read or wrote, per key (per models instance). Slots are immutable and
+ * dense (seq n+1 is only ever inserted after n), so a cached slot is always a true slot: if another
+ * writer has moved past it, inserting seq + 1 fails with a duplicate key and we re-read. In the
+ * steady state a claim is then one insert and no read (every read of the slots collection is a
+ * full scan on FerretDB 1.x/SQLite, which uses no index for queries, not even _id).
+ */
+const slotCache = new WeakMap<BillingModels, Map<string, SlotDoc | null>>();
+const SLOT_CACHE_MAX = 10_000;
+
+function cacheOf(models: BillingModels): Map<string, SlotDoc | null> {
+  let c = slotCache.get(models);
+  if (!c) slotCache.set(models, (c = new Map()));
+  return c;
+}
+
+function remember(models: BillingModels, key: string, slot: SlotDoc | null): void {
+  const c = cacheOf(models);
+  c.delete(key);
+  if (c.size >= SLOT_CACHE_MAX) c.delete(c.keys().next().value as string);
+  c.set(key, slot);
+}
+
+/** The slot `next` would build on: the cached one when there is one, else read. */
+async function previousSlot(models: BillingModels, key: string, fresh: boolean): Promise<SlotDoc | null> {
+  const c = cacheOf(models);
+  if (!fresh && c.has(key)) return c.get(key)!;
+  const prev = await latestSlot(models, key);
+  remember(models, key, prev);
+  return prev;
+}
+
+/**
+ * Inserts the next slot of several keys in one round trip, each computed from the cached (or read)
+ * previous slot. Keys whose insert lost a race (duplicate) fall back to claimNextSlot. Returns what
+ * each `next` computed, in the order of `claims`.
+ */
+export async function claimNextSlots<T>(
+  models: BillingModels,
+  claims: { key: string; next: (prev: SlotDoc | null) => { slot: Omit<SlotDoc, '_id' | 'key' | 'seq' | 'createdAt'>; extra: T } }[],
+): Promise<T[]> {
+  const out: T[] = new Array(claims.length);
+  const docs: SlotDoc[] = [];
+  for (const c of claims) {
+    const prev = await previousSlot(models, c.key, false);
+    const { slot, extra } = c.next(prev);
+    const seq = (prev?.seq ?? 0) + 1;
+    docs.push({ ...slot, _id: `${c.key}|${seq}`, key: c.key, seq, createdAt: new Date() });
+    out[docs.length - 1] = extra;
+  }
+  const lost = new Set<number>();
+  if (docs.length) {
+    try {
+      await models.Slot.collection.insertMany(docs as any[], { ordered: false });
+    } catch (err) {
+      const writeErrors = (err as { writeErrors?: unknown }).writeErrors;
+      const list = (Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : []) as { index: number; code: number }[];
+      if (list.length === 0 || list.some((e) => e.code !== 11000)) throw err;
+      for (const e of list) lost.add(e.index);
+    }
+  }
+  for (let i = 0; i < claims.length; i++) {
+    if (!lost.has(i)) {
+      remember(models, claims[i].key, docs[i]);
+      continue;
+    }
+    remember(models, claims[i].key, await latestSlot(models, claims[i].key));
+    out[i] = (await claimNextSlot(models, claims[i].key, claims[i].next)).extra;
+  }
+  return out;
+}
+
+/**
  * Compare-and-set through unique inserts: reads the latest slot of `key`, lets `next` compute the
  * following one and inserts it as seq + 1. A concurrent writer that claimed seq + 1 first makes
  * the insert fail with a duplicate key; we re-read and recompute. `next` may throw (e.g. an
@@ -20,12 +92,24 @@ export async function claimNextSlot<T>(
   maxAttempts = 200,
 ): Promise<{ slot: SlotDoc; extra: T }> {
   for (let attempt = 0; attempt < maxAttempts; attempt++) {
-    const prev = await latestSlot(models, key);
-    const { slot, extra } = await next(prev);
+    // The first attempt builds on the cached slot; after losing a race, on a fresh read.
+    const fresh = attempt > 0 || !cacheOf(models).has(key);
+    let prev = await previousSlot(models, key, fresh);
+    let computed: Awaited<ReturnType<typeof next>>;
+    try {
+      computed = await next(prev);
+    } catch (err) {
+      if (fresh) throw err;
+      // A refusal (e.g. an overpayment) must be judged on the latest slot, never on a cached one.
+      prev = await previousSlot(models, key, true);
+      computed = await next(prev);
+    }
+    const { slot, extra } = computed;
     const seq = (prev?.seq ?? 0) + 1;
     const doc: SlotDoc = { ...slot, _id: `${key}|${seq}`, key, seq, createdAt: new Date() };
     try {
       await models.Slot.create(doc);
+      remember(models, key, doc);
       return { slot: doc, extra };
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;

@@ -154,7 +154,7 @@ export async function ingestUsage(
     return doc;
   });
 
-  // The unique {source, recordId} (and _id) is the duplicate check, and only records this call
+  // The unique _id (`${source}:${recordId}`) is the duplicate check, and only records this call
   // inserted go on to rating: the check guards the charge, not just the insert.
   const toRate = docs.some((d) => d.status === 'RATED');
   if (toRate) {
@@ -165,8 +165,10 @@ export async function ingestUsage(
   const dupIndexes = await insertIgnoringDuplicates(Usage, docs);
   const fresh = docs.filter((_, i) => !dupIndexes.has(i));
   if (rejectedDocs.length) await insertIgnoringDuplicates(Rejected, rejectedDocs);
-  await rateUsageDocs(deps, fresh.filter((d) => d.status === 'RATED'), selections);
-  if (toRate) await deps.models.RatingBatch.updateOne({ _id: batchId }, { $set: { state: 'DONE' } }).exec();
+  await rateUsageDocs(deps, fresh.filter((d) => d.status === 'RATED'), selections, { batchId });
+  // Finished batches are removed (not marked DONE), so the sweeper's read of this collection stays
+  // small: every read is a full scan on FerretDB 1.x/SQLite.
+  if (toRate) await deps.models.RatingBatch.deleteOne({ _id: batchId }).exec();
   return { accepted: fresh.length, duplicates: dupIndexes.size, rejected };
 }
 
@@ -181,20 +183,39 @@ export async function recoverUnratedUsage(deps: Deps, now = new Date()): Promise
   const before = new Date(now.getTime() - STALE_UNRATED_MS);
   let recovered = 0;
   const batches = await RatingBatch.find({ state: 'OPEN', createdAt: { $lt: before } }).limit(10).lean().exec();
+  // Usage left ASSOCIATED by an interrupted re-association is looked for once per process start
+  // and whenever a re-association marker went stale, not on every pass: that query reads the
+  // whole usage collection on FerretDB 1.x/SQLite.
+  let sweepStuck = !stuckSwept.has(deps.models);
   for (const batch of batches) {
+    if (batch._id.startsWith(REASSOCIATION_PREFIX)) {
+      sweepStuck = true;
+      continue;
+    }
     const usage = (await Usage.find({ batchId: batch._id, status: 'RATED' }).lean().exec()) as UsageDoc[];
     const have = new Set((await BillingRecord.find({ _id: { $in: usage.map((u) => u._id) } }).select({ _id: 1 }).lean().exec()).map((r) => r._id));
     const missing = usage.filter((u) => !have.has(u._id));
-    recovered += await rateUsageDocs(deps, missing, await loadSelectionsFor(deps, missing));
+    // Groups whose tier slot the interrupted run claimed are rated from that slot's starting total.
+    recovered += await rateUsageDocs(deps, missing, await loadSelectionsFor(deps, missing), { batchId: batch._id, batchUsage: usage });
     await RatingBatch.updateOne({ _id: batch._id }, { $set: { state: 'DONE' } }).exec();
   }
+  if (!sweepStuck) return recovered;
   const stuck = (await Usage.find({ status: 'ASSOCIATED', receivedAt: { $lt: before } }).limit(1000).lean().exec()) as UsageDoc[];
   if (stuck.length) {
     recovered += await rateUsageDocs(deps, stuck, await loadSelectionsFor(deps, stuck));
     await Usage.updateMany({ _id: { $in: stuck.map((u) => u._id) } }, { $set: { status: 'RATED' } }).exec();
   }
+  // Done when nothing (more) was stuck; otherwise the next pass continues with the next 1,000.
+  if (stuck.length < 1000) {
+    stuckSwept.add(deps.models);
+    const markers = batches.filter((b) => b._id.startsWith(REASSOCIATION_PREFIX)).map((b) => b._id);
+    if (markers.length) await RatingBatch.updateMany({ _id: { $in: markers } }, { $set: { state: 'DONE' } }).exec();
+  }
   return recovered;
 }
+
+const REASSOCIATION_PREFIX = 'reassociation|';
+const stuckSwept = new WeakSet<object>();
 
 async function loadSelectionsFor(deps: Deps, records: { buyerId: string; carrierId: string; requestId?: string | null }[]): Promise<Map<string, SelectionDoc>> {
   const out = new Map<string, SelectionDoc>();
@@ -226,6 +247,9 @@ export async function reassociateWaitingUsage(deps: Deps, selection: SelectionDo
   const refs = all.map(toSelectionRef);
   let moved = 0;
   let lastId = '';
+  // Marks the window in which usage may be ASSOCIATED but not yet RATED, for the sweeper.
+  const marker = `${REASSOCIATION_PREFIX}${randomUUID()}`;
+  let marked = false;
   for (;;) {
     const page = (await Usage.find({ status: 'UNASSOCIATED', buyerId: selection.buyerId, carrierId: selection.carrierId, _id: { $gt: lastId } })
       .sort({ _id: 1 })
@@ -234,6 +258,10 @@ export async function reassociateWaitingUsage(deps: Deps, selection: SelectionDo
       .exec()) as UsageDoc[];
     if (page.length === 0) break;
     lastId = page[page.length - 1]._id;
+    if (!marked) {
+      await deps.models.RatingBatch.create({ _id: marker, state: 'OPEN', createdAt: new Date() });
+      marked = true;
+    }
     const claimed: UsageDoc[] = [];
     await Promise.all(
       page.map(async (u) => {
@@ -253,5 +281,6 @@ export async function reassociateWaitingUsage(deps: Deps, selection: SelectionDo
     // Late usage is the exception, so marking it one by one is affordable here.
     await Promise.all(claimed.map((u) => Usage.updateOne({ _id: u._id }, { $set: { status: 'RATED' } }).exec()));
   }
+  if (marked) await deps.models.RatingBatch.deleteOne({ _id: marker }).exec();
   return moved;
 }

@@ -114,6 +114,9 @@ export interface SlotDoc {
   /** Payment slots: the state the bill moves to and the payment that moved it. */
   payment?: PaymentEmbed | null;
   status?: string | null;
+  /** Tier slots claimed by an ingest batch: the batch, and the cumulative total it rated from (crash recovery). */
+  batchId?: string | null;
+  from?: string | null;
   createdAt: Date;
 }
 
@@ -357,7 +360,8 @@ export function registerModels(conn: Connection): BillingModels {
     },
     opts,
   );
-  usage.index({ source: 1, recordId: 1 }, { unique: true });
+  // No unique {source, recordId} index: _id is `${source}:${recordId}` (source is an enum without ':'),
+  // so the _id index already is the idempotency key; a second unique index only cost every insert.
   usage.index({ status: 1, buyerId: 1, carrierId: 1 });
   usage.index({ requestId: 1 });
   usage.index({ buyerId: 1, _id: 1 });
@@ -413,7 +417,6 @@ export function registerModels(conn: Connection): BillingModels {
   billingRecord.index({ intervalStart: 1 });
   billingRecord.index({ buyerId: 1, carrierId: 1, _id: 1 });
   billingRecord.index({ requestId: 1, _id: 1 });
-  billingRecord.index({ selectionId: 1, period: 1 });
 
   const claim = new Schema<BillClaimDoc>(
     {
@@ -442,6 +445,8 @@ export function registerModels(conn: Connection): BillingModels {
       value: String,
       payment: { type: new Schema({ id: String, amount: String, path: String, reference: String, recordedBy: String, receivedAt: Date }, { _id: false }), default: null },
       status: String,
+      batchId: String,
+      from: String,
       createdAt: Date,
     },
     opts,

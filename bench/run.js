@@ -1,0 +1,207 @@
+'use strict';
+// `npm run bench`: every benchmark on this machine against the embedded database (FerretDB on a
+// temporary SQLite directory, started as the integration tests start it), a table on stdout, and
+// bench/results/latest.json with the machine, the versions and every figure.
+//
+//   BENCH_SCALE=0.1 npm run bench          quick run (default 1 = full scale, ~20 min)
+//   BENCH_ONLY=ingest,billrun npm run bench  some benchmarks only
+//   BENCH_CPU_PROF=/tmp/prof npm run bench  service processes write .cpuprofile files there
+//
+// Figures are ratios against a baseline measured in the same run, or counts; absolute rates are
+// context (they depend on the machine and on whatever else it is running: see loadAverage).
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { startDatabase } = require('./lib/db');
+const { SCALE, round } = require('./lib/util');
+
+const BENCHES = [
+  ['routing', 'Switch routing', () => require('./routing')],
+  ['batching', 'Entity batching', () => require('./batching')],
+  ['overhead', 'Gateway overhead', () => require('./overhead')],
+  ['fanout', 'Bid fan-out', () => require('./fanout')],
+  ['ingest', 'Usage ingestion', () => require('./ingest')],
+  ['billrun', 'Bill run', () => require('./billrun')],
+];
+
+function ferretdbVersion() {
+  try {
+    const mod = fs.readFileSync(path.join(__dirname, '..', 'tools', 'ferretdb', 'go.mod'), 'utf8');
+    return /github\.com\/FerretDB\/FerretDB (v\S+)/.exec(mod)?.[1] ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+function machine() {
+  const cpus = os.cpus();
+  return {
+    cpuModel: cpus[0]?.model ?? 'unknown',
+    cores: cpus.length,
+    memoryGB: round(os.totalmem() / 1024 ** 3, 1),
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    ferretdb: ferretdbVersion(),
+    mongoose: require('mongoose/package.json').version,
+  };
+}
+
+const fmt = (n) => (n === null || n === undefined ? '–' : typeof n === 'number' ? n.toLocaleString('en-US') : String(n));
+const yes = (b) => (b ? 'yes' : '**no**');
+
+/** Markdown rows: benchmark | figure | result | baseline / context | goal | met */
+function rows(results) {
+  const out = [];
+  const r = results;
+  if (r.ingest && !r.ingest.error) {
+    const x = r.ingest;
+    out.push([
+      'Usage ingestion',
+      `records/s via gateway ingestUsage, batches of ${fmt(x.batchSize)}, ${fmt(x.records)} records, idempotent`,
+      `**${fmt(x.ratioVsRaw)}×** raw (${fmt(x.gatewayRecordsPerSec)} rec/s)`,
+      `raw insertMany of the usage documents (same ${x.usageIndexes} indexes): ${fmt(x.rawIndexedRecordsPerSec)} rec/s; raw usage + billing record documents (everything stored per record): ${fmt(x.rawUsageAndBillingRecordPerSec)} rec/s, gateway ${fmt(x.ratioVsRawUsageAndBillingRecord)}× that; database CPU ${fmt(x.cpuMsPer1000Records.databaseForGatewayPath)} vs ${fmt(x.cpuMsPer1000Records.databaseForRawIndexed)} ms per 1,000 records; re-sent batch: ${fmt(x.resend.duplicates)} duplicates, ${fmt(x.resend.accepted)} accepted`,
+      '≥ 0.5× raw and ≥ 10,000 rec/s',
+      `${yes(x.ratioVsRaw >= 0.5)} / ${yes(x.gatewayRecordsPerSec >= 10000)}`,
+    ]);
+  }
+  if (r.fanout && !r.fanout.error) {
+    const x = r.fanout;
+    out.push([
+      'Bid fan-out',
+      `${fmt(x.subscribers)} graphql-ws subscribers, ${fmt(x.bids)} bids at ${x.bidsPerSec}/s: latency p50 / p99 / max`,
+      `**${fmt(x.latencyMs.p50)} / ${fmt(x.latencyMs.p99)} / ${fmt(x.latencyMs.max)} ms**, lost **${fmt(x.lost)}**`,
+      `${fmt(x.deliveries)} deliveries (${fmt(x.deliveriesPerSec)}/s); ${fmt(x.eventsBeforeResponse)} arrived before the submitBid response; from sending submitBid: p50 ${fmt(x.latencyFromSendMs.p50)}, p99 ${fmt(x.latencyFromSendMs.p99)} ms`,
+      'p99 < 100 ms, 0 lost',
+      yes(x.met),
+    ]);
+  }
+  if (r.overhead && !r.overhead.error) {
+    const x = r.overhead;
+    out.push([
+      'Gateway overhead',
+      `${x.query}: latency gateway vs direct to the owning subgraphs`,
+      `**${fmt(x.ratioP50)}×** p50 (${fmt(x.gatewayMs.p50)} vs ${fmt(x.directMs.p50)} ms); ${fmt(x.ratioP99)}× p99 (${fmt(x.gatewayMs.p99)} vs ${fmt(x.directMs.p99)} ms)`,
+      `throughput ${fmt(x.gatewayRps)} vs ${fmt(x.directRps)} req/s (8 in flight, ${fmt(x.throughputRatio)}×); gateway CPU ${fmt(x.gatewayCpuMsPerRequest)} ms/request`,
+      '≤ 1.5× direct latency',
+      yes(x.met),
+    ]);
+  }
+  if (r.routing && !r.routing.error) {
+    const x = r.routing;
+    out.push([
+      'Switch routing',
+      `routeCall lookups/s over ${fmt(x.inProcess.prefixes)} prefixes, in-process`,
+      `**${fmt(x.inProcess.lookupsPerSec)}/s**`,
+      `${fmt(x.inProcess.lookupsPerCpuSec)} per CPU-second; hit ratio ${fmt(x.inProcess.hitRatio)}; index ~${fmt(x.inProcess.indexHeapMB)} MB heap, built in ${fmt(x.inProcess.buildMs)} ms`,
+      '≥ 1,000,000/s',
+      yes(x.met),
+    ]);
+    out.push([
+      'Switch routing',
+      `routeCall through the gateway (HTTP, ${x.viaGateway.concurrency} in flight, ${fmt(x.viaGateway.prefixes)} prefixes loaded)`,
+      `**${fmt(x.viaGateway.perSec)}/s**, p50 ${fmt(x.viaGateway.p50Ms)} ms, p99 ${fmt(x.viaGateway.p99Ms)} ms`,
+      `moderator directly: ${fmt(x.moderatorDirect.perSec)}/s, p50 ${fmt(x.moderatorDirect.p50Ms)} ms`,
+      'reported',
+      '–',
+    ]);
+  }
+  if (r.billrun && !r.billrun.error) {
+    const x = r.billrun;
+    const one = (s) => `${fmt(s.records)} records: ${fmt(s.runSeconds)} s (${fmt(s.recordsPerSec)} rec/s), peak RSS ${fmt(s.peakRssMB)} MB, peak heap ${fmt(s.peakHeapUsedMB)} MB`;
+    out.push([
+      'Bill run',
+      `${fmt(x.large.buyers)} PERIODIC bills, peak memory at ${fmt(x.large.records)} vs ${fmt(x.small.records)} billing records`,
+      `**${fmt(x.peakRssRatio)}×** peak RSS, ${fmt(x.peakHeapRatio)}× peak heap; ${one(x.large)}`,
+      `${one(x.small)}; every record on exactly one bill: ${x.correct ? 'yes' : 'NO'}`,
+      'memory does not grow (≤ 1.25× at 10× records)',
+      yes(x.met),
+    ]);
+  }
+  if (r.batching && !r.batching.error) {
+    const x = r.batching;
+    out.push([
+      'Entity batching',
+      'database round trips for one federated page of bills with buyer, carrier, request',
+      `**${fmt(x.at10.total)} at 10 bills, ${fmt(x.at100.total)} at 100**`,
+      `billing ${fmt(x.at100.billing)}, moderator ${fmt(x.at100.moderator)} (at 100)`,
+      'constant',
+      yes(x.met),
+    ]);
+  }
+  for (const [key, title] of BENCHES) if (r[key]?.error) out.push([title, 'failed', r[key].error, '', '', '**no**']);
+  return out;
+}
+
+function table(results) {
+  const header = ['Benchmark', 'Figure', 'Result', 'Baseline / context', 'Goal', 'Met'];
+  const lines = [header, header.map(() => '---'), ...rows(results)];
+  return lines.map((l) => `| ${l.map((c) => String(c).replace(/\|/g, '\\|')).join(' | ')} |`).join('\n');
+}
+
+async function main() {
+  const only = (process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = only.filter((o) => !BENCHES.some(([k]) => k === o));
+  if (unknown.length) throw new Error(`BENCH_ONLY: unknown benchmark(s) ${unknown.join(', ')}; choose from ${BENCHES.map(([k]) => k).join(', ')}`);
+  const started = new Date();
+  const log = (m) => process.stderr.write(`${m}\n`);
+  log(`bench: scale ${SCALE}, ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  const db = await startDatabase();
+  log(`bench: database ${db.backend} at ${db.uri}`);
+  const results = {};
+  const timings = {};
+  const load = {};
+  const ctx = { db, log };
+  let stopping = false;
+  const onSignal = async () => {
+    if (stopping) return;
+    stopping = true;
+    await db.stop();
+    process.exit(130);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    for (const [key, title, load_] of BENCHES) {
+      if (only.length && !only.includes(key)) continue;
+      log(`bench: ${title}…`);
+      const t0 = Date.now();
+      const l0 = os.loadavg()[0];
+      try {
+        results[key] = await load_().run(ctx);
+      } catch (err) {
+        log(`bench: ${title} failed: ${err.stack ?? err}`);
+        results[key] = { error: String(err.message ?? err).slice(0, 500) };
+      }
+      timings[key] = round((Date.now() - t0) / 1000, 1);
+      load[key] = { before: round(l0, 2), after: round(os.loadavg()[0], 2) };
+      log(`bench: ${title} done in ${timings[key]} s`);
+    }
+  } finally {
+    await db.stop();
+  }
+  const report = {
+    startedAt: started.toISOString(),
+    durationSeconds: round((Date.now() - started.getTime()) / 1000, 1),
+    scale: SCALE,
+    machine: machine(),
+    database: { backend: db.backend, ferretdb: ferretdbVersion() },
+    loadAverage1m: load,
+    secondsPerBenchmark: timings,
+    results,
+    table: table(results),
+  };
+  const dir = path.join(__dirname, 'results');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'latest.json'), JSON.stringify(report, null, 2) + '\n');
+  const m = report.machine;
+  console.log(`\nMachine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGB} GB; ${m.os}; Node ${m.node}; FerretDB ${m.ferretdb} on SQLite; scale ${SCALE}; ${report.durationSeconds} s\n`);
+  console.log(report.table);
+  console.log(`\nwritten: ${path.relative(process.cwd(), path.join(dir, 'latest.json'))}`);
+  const failed = Object.values(results).some((r) => r.error);
+  process.exitCode = failed ? 1 : 0;
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
