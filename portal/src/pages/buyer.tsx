@@ -3,6 +3,7 @@ import { gql, onConnected } from '../api';
 import { BOARD_FULL, LiveBoard, rateHistory, useLiveBoard, type Board, type HistoricBid } from '../board';
 import { formatDecimal, formatMoney, formatQuantity, perUnit } from '../decimal';
 import { href, navigate } from '../router';
+import { RequestFacts } from '../request-facts';
 import type { Session } from '../session';
 import {
   Badge,
@@ -432,29 +433,7 @@ export function BuyerRequest({ session, id }: { session: Session; id: string }) 
         Status: {req.status}
       </p>
       <Section title="Request">
-        <dl class="facts">
-          <div>
-            <dt>Routes</dt>
-            <dd>{req.routes.map((r) => `${r.origin} → ${r.destination}${r.network ? ` (${r.network})` : ''}`).join('; ')}</dd>
-          </div>
-          <div>
-            <dt>Quantity</dt>
-            <dd>
-              {formatQuantity(req.quantity, req.unit)} ({req.serviceType.toLowerCase()})
-            </dd>
-          </div>
-          <div>
-            <dt>Service</dt>
-            <dd>
-              <When at={req.interval.start} /> – <When at={req.interval.end} />
-            </dd>
-          </div>
-          <div>
-            <dt>{req.closedAt ? 'Bidding closed' : 'Bidding closes'}</dt>
-            <dd>
-              <When at={req.closedAt ?? req.biddingClosesAt} />
-            </dd>
-          </div>
+        <RequestFacts req={req}>
           <div>
             <dt>Distributed to</dt>
             <dd>
@@ -468,7 +447,7 @@ export function BuyerRequest({ session, id }: { session: Session; id: string }) 
               <dd>{req.endUserId}</dd>
             </div>
           )}
-        </dl>
+        </RequestFacts>
         {req.status === 'OPEN' && (
           <div class="actions">
             {confirming ? (

@@ -4,6 +4,7 @@ import { BOARD_ANON, LiveBoard, useLiveBoard, type Board } from '../board';
 import type { RatePoint } from '../charts';
 import { formatDecimal, formatMoney, formatQuantity, perUnit } from '../decimal';
 import { href } from '../router';
+import { RequestFacts } from '../request-facts';
 import type { Session } from '../session';
 import { Announce, Badge, ErrorText, Field, FormAlert, focusField, formErrorOf, fromLocalInput, Loading, PageTitle, Section, TableWrap, When, type FormError } from '../ui';
 import { useBillIssued } from './bills';
@@ -221,29 +222,7 @@ export function CarrierRequest({ session, id }: { session: Session; id: string }
         </p>
       )}
       <Section title="Request">
-        <dl class="facts">
-          <div>
-            <dt>Routes</dt>
-            <dd>{req.routes.map((r) => `${r.origin} → ${r.destination}${r.network ? ` (${r.network})` : ''}`).join('; ')}</dd>
-          </div>
-          <div>
-            <dt>Quantity</dt>
-            <dd>
-              {formatQuantity(req.quantity, req.unit)} ({req.serviceType.toLowerCase()})
-            </dd>
-          </div>
-          <div>
-            <dt>Service</dt>
-            <dd>
-              <When at={req.interval.start} /> – <When at={req.interval.end} />
-            </dd>
-          </div>
-          <div>
-            <dt>{req.closedAt ? 'Bidding closed' : 'Bidding closes'}</dt>
-            <dd>
-              <When at={req.closedAt ?? req.biddingClosesAt} />
-            </dd>
-          </div>
+        <RequestFacts req={req}>
           {req.qosRequirements && (
             <div>
               <dt>Quality required</dt>
@@ -255,7 +234,7 @@ export function CarrierRequest({ session, id }: { session: Session; id: string }
               </dd>
             </div>
           )}
-        </dl>
+        </RequestFacts>
       </Section>
       <Section title={req.status === 'OPEN' ? 'Live board' : 'Board (as of the close)'}>
         <LiveBoard live={live} full={false} unit={req.unit} closedAt={req.closedAt} />
