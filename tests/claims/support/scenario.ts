@@ -37,7 +37,7 @@ const iso = (t: number | string | Date) => new Date(t).toISOString();
 // ------------------------------------------------------------------------------------------
 
 /** Polls `fn` until it returns a truthy value; fails naming `what` after `timeoutMs`. */
-export async function eventually<T>(fn: () => Promise<T | null | undefined | false>, what: string, timeoutMs = 10_000, stepMs = 50): Promise<T> {
+export async function eventually<T>(fn: () => Promise<T | null | undefined | false>, what: string, timeoutMs = 30_000, stepMs = 50): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
