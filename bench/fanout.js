@@ -19,7 +19,7 @@ const CARRIERS = 10;
 
 async function run(ctx) {
   const subscribers = scaled(1000, 50);
-  const bids = scaled(30, 10);
+  const bids = scaled(20, 10);
   const ratePerSec = Number(process.env.BENCH_BID_RATE ?? '0.5');
   const stack = await startStack({ mongoUri: ctx.db.uri, gatewayEnv: { MAX_SUBSCRIPTIONS_PER_CONNECTION: '10' } });
   const clients = [];

@@ -102,7 +102,7 @@ function usageDoc(r, batchId, now) {
 }
 
 async function run(ctx) {
-  const batches = scaled(100, 5);
+  const batches = scaled(60, 5);
   const warmup = 3;
   const stack = await startStack({ mongoUri: ctx.db.uri });
   const client = new mongo.MongoClient(ctx.db.uri);

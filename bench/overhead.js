@@ -11,7 +11,7 @@ const { gqlOk, token, scaled, round, summarize, closedLoop, nowMs } = require('.
 const PAGE = 20;
 
 async function run(ctx) {
-  const n = scaled(1000, 100);
+  const n = scaled(600, 100);
   const stack = await startStack({ mongoUri: ctx.db.uri });
   try {
     await seedFederated(stack, { bills: 40 });

@@ -73,7 +73,7 @@ async function run(ctx) {
     let hits = 0;
     for (let i = 0; i < 200; i += 2) if ((await call(stack.gateway.url)(i)).routeCall.matchedPrefix) hits++;
     if (hits < 50) throw new Error(`the moderator's routing table looks empty (${hits}/100 hits)`);
-    const n = scaled(10_000, 1000);
+    const n = scaled(5000, 1000);
     await closedLoop(500, 16, call(stack.gateway.url)); // warm-up
     const g = await closedLoop(n, 16, call(stack.gateway.url));
     await closedLoop(500, 16, call(stack.moderator.url));
@@ -94,6 +94,9 @@ async function run(ctx) {
       moderatorDirect: { calls: n, concurrency: 16, perSec: round(n / (d.wallMs / 1000), 0), p50Ms: round(ds.p50, 2), p99Ms: round(ds.p99, 2) },
       goals: { inProcessLookupsPerSec: 1_000_000 },
       met: micro.lookupsPerSec >= 1_000_000,
+      // The loop is single-threaded: on a machine busy with other work its wall-clock rate is
+      // lower than what it does per CPU-second (a switch-facing instance would have its core).
+      metPerCpuSecond: micro.lookupsPerCpuSec >= 1_000_000,
     };
   } finally {
     await stack.stop();
