@@ -14,6 +14,7 @@ const { startService, procMemory, procCpu, metricValue, uniqueName } = require('
 const { gqlLong, token, nowMs, scaled, round, sleep, SCALE } = require('./lib/util');
 const { selectionFromInput } = require('../billing-subgraph/dist/services/selection');
 const { rateUsage } = require('../billing-subgraph/dist/domain');
+const { toStoredBillingRecord } = require('../billing-subgraph/dist/store/billing-record-format');
 
 const PERIOD = { start: '2026-10-01T00:00:00Z', end: '2026-11-01T00:00:00Z' };
 const CARRIERS = 10;
@@ -57,7 +58,7 @@ async function seedRecords(coll, sels, perBuyer) {
       const secs = 1 + ((n * 7919) % 900);
       const start = new Date(T0 + Math.floor((k / perBuyer) * span) + (b % 1000) * 1000);
       const r = rateUsage({ incentive: s.incentive, serviceType: 'VOICE', usage: { quantity: String(secs) }, cumulativeBefore: cumulative[b] });
-      batch.push({
+      batch.push(toStoredBillingRecord({
         _id: `MEASURING_EQUIPMENT:bill-${b}-${k}`,
         requestId: s.requestId,
         selectionId: s._id,
@@ -74,7 +75,7 @@ async function seedRecords(coll, sels, perBuyer) {
         amount: r.amount,
         currency: r.appliedIncentive.currency,
         ratedAt,
-      });
+      }));
       cumulative[b] = r.cumulativeAfter;
       n++;
       if (batch.length === 1000 || n === total) {

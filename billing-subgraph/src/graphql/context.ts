@@ -2,6 +2,7 @@ import DataLoader from 'dataloader';
 import type { BaseContext } from '@exchange/platform';
 import { Dec, formatTotal } from '../domain';
 import type { Deps } from '../services/deps';
+import { fromStoredBillingRecord, type StoredBillingRecord } from '../store/billing-record-format';
 import type { BillClaimDoc, BillDoc, BillingModels, BillingRecordDoc, DeliveryDoc, LedgerDoc, PaymentDoc, SelectionDoc, UsageDoc } from '../store/models';
 
 export interface Loaders {
@@ -67,7 +68,7 @@ export function createLoaders(models: BillingModels): Loaders {
     bill: new DataLoader(async (ids) => byId(ids, (await models.Bill.find({ _id: { $in: [...ids] } }).lean().exec()) as BillDoc[])),
     selection: new DataLoader(async (ids) => byId(ids, (await models.Selection.find({ _id: { $in: [...ids] } }).lean().exec()) as SelectionDoc[])),
     usage: new DataLoader(async (ids) => byId(ids, (await models.Usage.find({ _id: { $in: [...ids] } }).lean().exec()) as UsageDoc[])),
-    billingRecord: new DataLoader(async (ids) => byId(ids, (await models.BillingRecord.find({ _id: { $in: [...ids] } }).lean().exec()) as BillingRecordDoc[])),
+    billingRecord: new DataLoader(async (ids) => byId(ids, ((await models.BillingRecord.find({ _id: { $in: [...ids] } }).lean().exec()) as StoredBillingRecord[]).map(fromStoredBillingRecord))),
     claim: new DataLoader(async (ids) => byId(ids, (await models.BillClaim.find({ _id: { $in: [...ids] } }).select({ _id: 1, billId: 1 }).lean().exec()) as BillClaimDoc[])),
     payment: new DataLoader(async (ids) => byId(ids, (await models.Payment.find({ _id: { $in: [...ids] } }).lean().exec()) as PaymentDoc[])),
     deliveries: new DataLoader(async (ids) =>

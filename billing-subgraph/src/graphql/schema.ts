@@ -19,7 +19,8 @@ import {
 } from '../services/access';
 import { generateBills } from '../services/bills';
 import { documentUrls } from '../services/delivery';
-import { BILL_ISSUED_TOPIC, type BillIssuedEvent } from '../services/deps';
+import { BILL_ISSUED_TOPIC, periodOf, type BillIssuedEvent } from '../services/deps';
+import { segmentsOf, STORED_PERIOD_FIELDS, type StoredBillingRecord } from '../store/billing-record-format';
 import { pollFeed, registerFeed } from '../services/feeds';
 import { recordPayment, settlementStatement } from '../services/payments';
 import { recordSelection } from '../services/selection';
@@ -343,10 +344,11 @@ export function buildBillingSchema() {
         const who = requireIdentity(ctx.identity);
         const q = await requestRecordsAllowed(ctx, who, r.id);
         const acc = new Map<string, { period: string; serviceType: string; unit: string; records: number; qty: Dec; amount: Dec; currency: string }>();
-        const cursor = ctx.models.BillingRecord.find(q).select({ period: 1, serviceType: 1, unit: 1, billableQuantity: 1, amount: 1, currency: 1 }).lean().cursor({ batchSize: 2000 });
+        const cursor = ctx.models.BillingRecord.find(q).select({ ...STORED_PERIOD_FIELDS, serviceType: 1, unit: 1, billableQuantity: 1, amount: 1, currency: 1 }).lean().cursor({ batchSize: 2000 });
         for await (const b of cursor) {
-          const k = `${b.period}|${b.serviceType}|${b.unit}|${b.currency}`;
-          const cur = acc.get(k) ?? { period: b.period, serviceType: b.serviceType, unit: b.unit, records: 0, qty: new Dec(0), amount: new Dec(0), currency: b.currency };
+          const period = b.period ?? periodOf(b.intervalStart);
+          const k = `${period}|${b.serviceType}|${b.unit}|${b.currency}`;
+          const cur = acc.get(k) ?? { period, serviceType: b.serviceType, unit: b.unit, records: 0, qty: new Dec(0), amount: new Dec(0), currency: b.currency };
           cur.records++;
           cur.qty = cur.qty.plus(b.billableQuantity);
           cur.amount = cur.amount.plus(b.amount);
@@ -387,8 +389,11 @@ export function buildBillingSchema() {
       id: (r: BillingRecordDoc) => r._id,
       request: (r: BillingRecordDoc) => ({ __typename: 'ServiceRequest', id: r.requestId }),
       usage: (r: BillingRecordDoc, _: Args, ctx: Ctx) => ctx.loaders.usage.load(r._id),
-      tierIndexes: (r: BillingRecordDoc) => r.segments.map((x) => x.tierIndex),
-      ratesPerUnit: (r: BillingRecordDoc) => r.segments.map((x) => x.ratePerUnit),
+      // Pages of records come straight from the store: rebuild what its stored form leaves out.
+      period: (r: StoredBillingRecord) => r.period ?? periodOf(r.intervalStart),
+      segments: (r: StoredBillingRecord) => segmentsOf(r),
+      tierIndexes: (r: StoredBillingRecord) => segmentsOf(r).map((x) => x.tierIndex),
+      ratesPerUnit: (r: StoredBillingRecord) => segmentsOf(r).map((x) => x.ratePerUnit),
       amount: (r: BillingRecordDoc) => money(r.amount, r.currency),
       billId: async (r: BillingRecordDoc, _: Args, ctx: Ctx) => (await ctx.loaders.claim.load(r._id))?.billId ?? null,
     },

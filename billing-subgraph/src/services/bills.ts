@@ -20,6 +20,7 @@ import { BILL_ISSUED_TOPIC, type BillIssuedEvent, type Deps } from './deps';
 import { createDeliveries } from './delivery';
 import { insertIgnoringDuplicates } from './rating';
 import { claimNextSlot, claimOnce } from './slots';
+import { segmentsOf, STORED_SEGMENT_FIELDS, type StoredBillingRecord } from '../store/billing-record-format';
 
 export const PAYMENT_TERMS_DAYS = 30;
 /** A DRAFT older than this belongs to a run that died; another run completes it. */
@@ -394,7 +395,7 @@ async function billFreshGroups(
     .lean()
     .cursor({ batchSize: 2000 });
   for await (const doc of records) {
-    const rec = doc as ClaimableRecord;
+    const rec = claimable(doc as Partial<StoredBillingRecord>);
     const group: Group = { buyerId: rec.buyerId, carrierId: rec.carrierId, currency: rec.currency, requestId: groupBy === 'BUYER_REQUEST' ? rec.requestId : null };
     const key = groupKeyOf(group, groupBy, start, end);
     const s = seen.get(key);
@@ -566,7 +567,9 @@ async function percentileRecords(deps: Deps, s: SelectionDoc, agg: SelectionAgg,
 }
 
 type ClaimableRecord = Pick<BillingRecordDoc, '_id' | 'selectionId' | 'endUserId' | 'unit' | 'segments' | 'samplesMbps' | 'buyerId' | 'carrierId' | 'requestId' | 'currency' | 'intervalStart'>;
-const CLAIMABLE_FIELDS = { selectionId: 1, endUserId: 1, unit: 1, segments: 1, samplesMbps: 1, buyerId: 1, carrierId: 1, requestId: 1, currency: 1, intervalStart: 1 };
+const CLAIMABLE_FIELDS = { selectionId: 1, endUserId: 1, unit: 1, samplesMbps: 1, buyerId: 1, carrierId: 1, requestId: 1, currency: 1, intervalStart: 1, ...STORED_SEGMENT_FIELDS };
+/** A record as read with CLAIMABLE_FIELDS, its segments rebuilt from the stored form. */
+const claimable = (doc: Partial<StoredBillingRecord>): ClaimableRecord => ({ ...(doc as ClaimableRecord), segments: segmentsOf(doc) });
 
 function claimDoc(r: ClaimableRecord, billId: string): BillClaimDoc {
   const c: BillClaimDoc = { _id: r._id, billId, buyerId: r.buyerId, carrierId: r.carrierId, requestId: r.requestId, currency: r.currency, intervalStart: r.intervalStart, selectionId: r.selectionId };
@@ -585,7 +588,7 @@ async function* withClaims(deps: Deps, filter: Record<string, unknown>): AsyncGe
     let claim = await claims.next();
     for await (const rec of records) {
       while (claim && claim._id < rec._id) claim = await claims.next();
-      yield { rec: rec as ClaimableRecord, claimedBy: claim && claim._id === rec._id ? claim.billId : null };
+      yield { rec: claimable(rec as Partial<StoredBillingRecord>), claimedBy: claim && claim._id === rec._id ? claim.billId : null };
     }
   } finally {
     await claims.close();

@@ -1,5 +1,6 @@
 import { rateUsage, type EconomicIncentive } from '../domain';
 import type { BillingRecordDoc, SelectionDoc, SlotDoc, UsageDoc } from '../store/models';
+import { toStoredBillingRecord } from '../store/billing-record-format';
 import { claimNextSlots } from './slots';
 import { periodOf, type Deps } from './deps';
 
@@ -79,7 +80,7 @@ export async function rateUsageDocs(deps: Deps, usages: UsageDoc[], selections: 
     claims.push({ key: `tier|${key}`, next: (prev) => rateGroup(group, selection, prev, opts.batchId) });
   }
   const records = [...rerated, ...(await claimNextSlots(deps.models, claims)).flat()];
-  await insertIgnoringDuplicates(deps.models.BillingRecord, records);
+  await insertIgnoringDuplicates(deps.models.BillingRecord, records.map(toStoredBillingRecord));
   return records.length;
 }
 

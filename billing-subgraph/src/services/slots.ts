@@ -30,6 +30,37 @@ function remember(models: BillingModels, key: string, slot: SlotDoc | null): voi
   c.set(key, slot);
 }
 
+/**
+ * Slot claims of one process are queued per key: concurrent batches of this process that touch
+ * the same key (e.g. two meters reporting for one request) would otherwise build on the same
+ * cached slot, all but one would lose the insert race and fall back to reads and one-by-one
+ * retries. Across processes the unique insert remains the arbiter.
+ */
+const keyTails = new WeakMap<BillingModels, Map<string, Promise<void>>>();
+
+/** Waits until no earlier claim of this process holds any of `keys`; returns the release. */
+async function lockKeys(models: BillingModels, keys: string[]): Promise<() => void> {
+  let tails = keyTails.get(models);
+  if (!tails) keyTails.set(models, (tails = new Map()));
+  let release!: () => void;
+  const done = new Promise<void>((r) => (release = r));
+  // Registered on every key in one synchronous step, so waits follow one global order: no deadlock.
+  const mine = new Map<string, Promise<void>>();
+  const waits: Promise<void>[] = [];
+  for (const k of new Set(keys)) {
+    const prev = tails.get(k);
+    if (prev) waits.push(prev);
+    const tail = (prev ?? Promise.resolve()).then(() => done);
+    tails.set(k, tail);
+    mine.set(k, tail);
+  }
+  await Promise.all(waits);
+  return () => {
+    release();
+    for (const [k, tail] of mine) if (tails!.get(k) === tail) tails!.delete(k);
+  };
+}
+
 /** The slot `next` would build on: the cached one when there is one, else read. */
 async function previousSlot(models: BillingModels, key: string, fresh: boolean): Promise<SlotDoc | null> {
   const c = cacheOf(models);
@@ -50,6 +81,26 @@ export async function claimNextSlots<T>(
 ): Promise<T[]> {
   const out: T[] = new Array(claims.length);
   const docs: SlotDoc[] = [];
+  const lost = new Set<number>();
+  const unlock = await lockKeys(models, claims.map((c) => c.key));
+  try {
+    await insertNextSlots(models, claims, docs, out, lost);
+  } finally {
+    unlock();
+  }
+  for (let i = 0; i < claims.length; i++) {
+    if (lost.has(i)) out[i] = (await claimNextSlot(models, claims[i].key, claims[i].next)).extra;
+  }
+  return out;
+}
+
+async function insertNextSlots<T>(
+  models: BillingModels,
+  claims: { key: string; next: (prev: SlotDoc | null) => { slot: Omit<SlotDoc, '_id' | 'key' | 'seq' | 'createdAt'>; extra: T } }[],
+  docs: SlotDoc[],
+  out: T[],
+  lost: Set<number>,
+): Promise<void> {
   for (const c of claims) {
     const prev = await previousSlot(models, c.key, false);
     const { slot, extra } = c.next(prev);
@@ -57,7 +108,6 @@ export async function claimNextSlots<T>(
     docs.push({ ...slot, _id: `${c.key}|${seq}`, key: c.key, seq, createdAt: new Date() });
     out[docs.length - 1] = extra;
   }
-  const lost = new Set<number>();
   if (docs.length) {
     try {
       await models.Slot.collection.insertMany(docs as any[], { ordered: false });
@@ -68,15 +118,11 @@ export async function claimNextSlots<T>(
       for (const e of list) lost.add(e.index);
     }
   }
+  // A lost key is re-read by claimNextSlot (its cached slot is stale).
   for (let i = 0; i < claims.length; i++) {
-    if (!lost.has(i)) {
-      remember(models, claims[i].key, docs[i]);
-      continue;
-    }
-    remember(models, claims[i].key, await latestSlot(models, claims[i].key));
-    out[i] = (await claimNextSlot(models, claims[i].key, claims[i].next)).extra;
+    if (lost.has(i)) cacheOf(models).delete(claims[i].key);
+    else remember(models, claims[i].key, docs[i]);
   }
-  return out;
 }
 
 /**
@@ -90,6 +136,20 @@ export async function claimNextSlot<T>(
   key: string,
   next: (prev: SlotDoc | null) => Promise<{ slot: Omit<SlotDoc, '_id' | 'key' | 'seq' | 'createdAt'>; extra: T }> | { slot: Omit<SlotDoc, '_id' | 'key' | 'seq' | 'createdAt'>; extra: T },
   maxAttempts = 200,
+): Promise<{ slot: SlotDoc; extra: T }> {
+  const unlock = await lockKeys(models, [key]);
+  try {
+    return await claimNextSlotLocked(models, key, next, maxAttempts);
+  } finally {
+    unlock();
+  }
+}
+
+async function claimNextSlotLocked<T>(
+  models: BillingModels,
+  key: string,
+  next: Parameters<typeof claimNextSlot<T>>[2],
+  maxAttempts: number,
 ): Promise<{ slot: SlotDoc; extra: T }> {
   for (let attempt = 0; attempt < maxAttempts; attempt++) {
     // The first attempt builds on the cached slot; after losing a race, on a fresh read.

@@ -1,3 +1,4 @@
+import type { StoredBillingRecord } from './billing-record-format';
 import { Schema, type Connection, type Model } from 'mongoose';
 
 // Money and quantities are exact decimal strings everywhere (no Decimal128 on FerretDB 1.x).
@@ -291,7 +292,8 @@ export interface BillingModels {
   Selection: Model<SelectionDoc>;
   Usage: Model<UsageDoc>;
   Rejected: Model<RejectedDoc>;
-  BillingRecord: Model<BillingRecordDoc>;
+  // Stored form: read through billing-record-format.ts.
+  BillingRecord: Model<StoredBillingRecord>;
   Counter: Model<CounterDoc>;
   Slot: Model<SlotDoc>;
   Bill: Model<BillDoc>;
@@ -391,7 +393,7 @@ export function registerModels(conn: Connection): BillingModels {
     { tierIndex: Number, fromQuantity: String, ratePerUnit: String, quantity: String, baseQuantity: String, amount: String },
     { _id: false },
   );
-  const billingRecord = new Schema<BillingRecordDoc>(
+  const billingRecord = new Schema<StoredBillingRecord>(
     {
       _id: { type: String, required: true },
       requestId: String,
@@ -406,7 +408,12 @@ export function registerModels(conn: Connection): BillingModels {
       billableQuantity: String,
       billableBaseQuantity: String,
       cumulativeBefore: String,
-      segments: [segment],
+      // Stored form (billing-record-format.ts): a single-segment record keeps its tier in the three
+      // fields below instead of `segments`, and `period` is derived from intervalStart.
+      segments: { type: [segment], default: undefined },
+      tierIndex: Number,
+      tierFrom: String,
+      ratePerUnit: String,
       amount: String,
       currency: String,
       samplesMbps: { type: [String], default: undefined },
@@ -612,7 +619,7 @@ export function registerModels(conn: Connection): BillingModels {
     Selection: conn.model<SelectionDoc>('SelectionRecord', selection, 'selection_records'),
     Usage: conn.model<UsageDoc>('UsageRecord', usage, 'usage_records'),
     Rejected: conn.model<RejectedDoc>('RejectedUsage', rejected, 'rejected_usage'),
-    BillingRecord: conn.model<BillingRecordDoc>('BillingRecord', billingRecord, 'billing_records'),
+    BillingRecord: conn.model<StoredBillingRecord>('BillingRecord', billingRecord, 'billing_records'),
     Counter: conn.model<CounterDoc>('Counter', counter, 'counters'),
     Slot: conn.model<SlotDoc>('Slot', slot, 'slots'),
     Bill: conn.model<BillDoc>('Bill', bill, 'bills'),
