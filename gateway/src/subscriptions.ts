@@ -73,10 +73,11 @@ function upstreamFailure(subgraph: string, err: unknown): GraphQLError {
 }
 
 /**
- * Upstream graphql-ws clients of ONE client connection: one socket per subgraph, opened under the
- * subscriber's token when its first subscription there starts and closed when its last one ends
- * (lazy), and all closed when the client disconnects. Sharing per client connection (not per token
- * across connections) keeps every upstream socket's lifetime tied to exactly one subscriber.
+ * Upstream graphql-ws clients of ONE token: one socket per subgraph, opened under that token when
+ * the first subscription there starts and closed when the last one ends (lazy). Connections that
+ * present the same token are the same identity, so they share it; every subscription on it ends
+ * when its client connection does (token expiry closes the connection), so the socket's lifetime
+ * never exceeds the token's.
  */
 export class UpstreamConnection {
   private readonly clients = new Map<string, Client>();
@@ -155,6 +156,26 @@ export class UpstreamConnection {
   }
 }
 
+/** What a shared upstream stream calls on each of its subscribers. */
+interface Sink {
+  next(result: ExecutionResult): void;
+  error(err: unknown): void;
+  complete(): void;
+}
+
+/**
+ * One upstream subscription shared by every subscriber that sent the same operation with the same
+ * variables under the same token (so the same identity: the owning subgraph would answer each of
+ * them the same). The subgraph resolves and sends each event once, and the gateway completes it
+ * once; without this, an event with 1,000 subscribers cost the subgraph and the gateway 1,000
+ * resolutions. Subscribers keep their own queues, so a slow one never holds the others back.
+ */
+interface SharedStream {
+  attach(sink: Sink): () => void;
+  /** Completes an event once, whoever asks first (the same event object reaches every sink). */
+  complete(event: ExecutionResult): Promise<ExecutionResult>;
+}
+
 type Item = { kind: 'event'; result: ExecutionResult } | { kind: 'error'; error: GraphQLError } | { kind: 'complete' };
 
 /**
@@ -173,13 +194,12 @@ class FederatedSubscription implements AsyncIterableIterator<ExecutionResult> {
     private readonly queueLimit: number,
     private readonly completeEvent: (result: ExecutionResult) => Promise<ExecutionResult>,
     private readonly onFinish: () => void,
-    private readonly onRelease: () => void,
     private readonly logger: Logger,
   ) {}
 
-  start(client: Client, request: { query: string; variables: Record<string, unknown>; operationName?: string }) {
-    this.unsubscribe = client.subscribe(request, {
-      next: (result) => this.push({ kind: 'event', result: result as ExecutionResult }),
+  start(attach: (sink: Sink) => () => void) {
+    this.unsubscribe = attach({
+      next: (result) => this.push({ kind: 'event', result }),
       error: (err) => {
         const error = upstreamFailure(this.subgraph, err);
         this.logger.warn({ subgraph: this.subgraph, code: error.extensions.code, err: error.message }, 'upstream subscription failed');
@@ -215,7 +235,6 @@ class FederatedSubscription implements AsyncIterableIterator<ExecutionResult> {
     const u = this.unsubscribe;
     this.unsubscribe = undefined;
     if (u) {
-      this.onRelease();
       try {
         u();
       } catch {
@@ -293,13 +312,16 @@ export interface SubscribeArgs {
   operationName?: string | null;
   variables: Record<string, unknown>;
   context: GatewayContext;
-  upstream: UpstreamConnection;
 }
 
 export class SubscriptionGateway {
   private schema?: FederatedSchema;
   private readonly plans = new Map<string, SubscriptionPlan>();
   private readonly active = new Set<FederatedSubscription>();
+  /** Upstream sockets per token (shared by the streams opened under it), with their stream count. */
+  private readonly upstreams = new Map<string, { connection: UpstreamConnection; streams: number }>();
+  /** Shared upstream streams by token, subgraph, operation and variables. */
+  private readonly streams = new Map<string, SharedStream>();
 
   constructor(private readonly opts: SubscriptionGatewayOptions) {}
 
@@ -338,8 +360,105 @@ export class SubscriptionGateway {
     return Object.fromEntries(this.schema?.urls ?? []);
   }
 
-  connection(context: GatewayContext) {
-    return new UpstreamConnection(context, this.opts.keepAliveMs, this.opts.connectTimeoutMs, this.opts.logger);
+  /** The open shared upstream streams (for tests and metrics). */
+  get upstreamStreamCount() {
+    return this.streams.size;
+  }
+
+  private upstreamFor(context: GatewayContext): { connection: UpstreamConnection; release: () => void } {
+    const key = context.authorization ?? '';
+    let entry = this.upstreams.get(key);
+    if (!entry) {
+      entry = { connection: new UpstreamConnection(context, this.opts.keepAliveMs, this.opts.connectTimeoutMs, this.opts.logger), streams: 0 };
+      this.upstreams.set(key, entry);
+    }
+    entry.streams++;
+    const mine = entry;
+    let released = false;
+    return {
+      connection: entry.connection,
+      release: () => {
+        if (released) return;
+        released = true;
+        if (--mine.streams > 0) return;
+        if (this.upstreams.get(key) === mine) this.upstreams.delete(key);
+        void mine.connection.dispose();
+      },
+    };
+  }
+
+  private sharedStream(
+    key: string,
+    subgraph: string,
+    url: string,
+    context: GatewayContext,
+    request: { query: string; variables: Record<string, unknown>; operationName?: string },
+    completeEvent: (event: ExecutionResult) => Promise<ExecutionResult>,
+  ): SharedStream {
+    const existing = this.streams.get(key);
+    if (existing) return existing;
+    const { metrics } = this.opts;
+    const sinks = new Set<Sink>();
+    const completions = new WeakMap<object, Promise<ExecutionResult>>();
+    let upstream: ReturnType<SubscriptionGateway['upstreamFor']> | undefined;
+    let unsubscribe: (() => void) | undefined;
+    let ended = false;
+    // Ends the upstream side once: removed from the registry first, so later subscribers open a new one.
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      if (this.streams.get(key) === stream) this.streams.delete(key);
+      const u = unsubscribe;
+      unsubscribe = undefined;
+      if (u) {
+        metrics.upstreamSubscriptions.dec({ subgraph });
+        try {
+          u();
+        } catch {
+          // the upstream client is already gone
+        }
+      }
+      upstream?.release();
+    };
+    const each = (f: (s: Sink) => void) => {
+      for (const s of [...sinks]) f(s);
+    };
+    const stream: SharedStream = {
+      complete: (event) => {
+        let p = completions.get(event);
+        if (!p) completions.set(event, (p = completeEvent(event)));
+        return p;
+      },
+      attach: (sink) => {
+        sinks.add(sink);
+        if (!upstream && !ended) {
+          try {
+            upstream = this.upstreamFor(context);
+            unsubscribe = upstream.connection.clientFor(subgraph, url).subscribe(request, {
+              next: (result) => each((s) => s.next(result as ExecutionResult)),
+              error: (err) => {
+                end();
+                each((s) => s.error(err));
+              },
+              complete: () => {
+                end();
+                each((s) => s.complete());
+              },
+            });
+            metrics.upstreamSubscriptions.inc({ subgraph });
+          } catch (err) {
+            sinks.delete(sink);
+            end();
+            throw err;
+          }
+        }
+        return () => {
+          if (sinks.delete(sink) && sinks.size === 0) end();
+        };
+      },
+    };
+    this.streams.set(key, stream);
+    return stream;
   }
 
   private planFor(schema: FederatedSchema, document: DocumentNode, operationName?: string | null): SubscriptionPlan {
@@ -400,28 +519,27 @@ export class SubscriptionGateway {
       ) as Promise<ExecutionResult>;
     };
 
+    const variables: Record<string, unknown> = {};
+    for (const name of plan.primary.variableUsages ?? []) if (name in args.variables) variables[name] = args.variables[name];
+    const request = { query: plan.primary.operation, variables, ...(plan.primary.operationName ? { operationName: plan.primary.operationName } : {}) };
+    // Same token, same operation, same variables: the same results, so one upstream stream.
+    const key = JSON.stringify([args.context.authorization ?? '', subgraph, url, args.operationName ?? '', print(args.document), args.variables]);
+    const stream = this.sharedStream(key, subgraph, url, args.context, request, completeEvent);
+
     metrics.activeSubscriptions.inc({ subgraph });
     const sub: FederatedSubscription = new FederatedSubscription(
       subgraph,
       this.opts.queueLimit,
-      completeEvent,
+      stream.complete,
       () => {
         this.active.delete(sub);
         metrics.activeSubscriptions.dec({ subgraph });
       },
-      () => metrics.upstreamSubscriptions.dec({ subgraph }),
       logger.child({ requestId: args.context.requestId }),
     );
     this.active.add(sub);
-    const variables: Record<string, unknown> = {};
-    for (const name of plan.primary.variableUsages ?? []) if (name in args.variables) variables[name] = args.variables[name];
     try {
-      sub.start(args.upstream.clientFor(subgraph, url), {
-        query: plan.primary.operation,
-        variables,
-        ...(plan.primary.operationName ? { operationName: plan.primary.operationName } : {}),
-      });
-      metrics.upstreamSubscriptions.inc({ subgraph });
+      sub.start(stream.attach);
     } catch (err) {
       void sub.return();
       throw err;

@@ -21,11 +21,10 @@ import type { GatewayContext } from './datasource';
 import { checkOperationLimits, type OperationLimits } from './limits';
 import type { GatewayMetrics } from './metrics';
 import { notAllowedForPartner, OperationAllowList, persistedHashOf, unknownPersistedOperation } from './persisted';
-import type { SubscriptionGateway, UpstreamConnection } from './subscriptions';
+import type { SubscriptionGateway } from './subscriptions';
 
 type ConnectionState = {
   context?: GatewayContext;
-  upstream?: UpstreamConnection;
   /** Closes the connection when the token expires. */
   expiry?: NodeJS.Timeout;
 };
@@ -44,7 +43,6 @@ function expiresAt(token: string): number | undefined {
 interface WsOperationContext {
   gateway: GatewayContext;
   source: string;
-  upstream: UpstreamConnection;
 }
 
 export interface GatewayWsOptions {
@@ -149,8 +147,7 @@ export function startGatewayWs(opts: GatewayWsOptions) {
         const schema = subscriptions.apiSchema;
         const operation = getOperationAST(document, payload.operationName);
         const variables = (payload.variables ?? {}) as Record<string, unknown>;
-        ctx.extra.upstream ??= subscriptions.connection(context);
-        const contextValue: WsOperationContext = { gateway: context, source, upstream: ctx.extra.upstream };
+        const contextValue: WsOperationContext = { gateway: context, source };
         const args: ExecutionArgs = {
           schema,
           document,
@@ -180,14 +177,13 @@ export function startGatewayWs(opts: GatewayWsOptions) {
         return result as ExecutionResult;
       },
       subscribe: async (args: ExecutionArgs) => {
-        const { gateway, upstream } = args.contextValue as WsOperationContext;
+        const { gateway } = args.contextValue as WsOperationContext;
         try {
           const iterator = subscriptions.subscribe({
             document: args.document,
             operationName: args.operationName,
             variables: (args.variableValues ?? {}) as Record<string, unknown>,
             context: gateway,
-            upstream,
           });
           metrics.operations.inc({ transport: 'ws', type: 'subscription', outcome: 'ok' });
           return iterator as AsyncGenerator<ExecutionResult>;
@@ -204,7 +200,6 @@ export function startGatewayWs(opts: GatewayWsOptions) {
       onError: (_ctx, _id, _payload, errors) => errors.map(format),
       onClose: async (ctx) => {
         clearTimeout(ctx.extra.expiry);
-        await ctx.extra.upstream?.dispose();
       },
     },
     wsServer,

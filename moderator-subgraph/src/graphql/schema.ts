@@ -9,7 +9,7 @@ import type { RoutingEntry } from '../domain/routing';
 import type { BidDoc, BillRelayDoc, SelectionDoc, ServiceRequestDoc } from '../store/models';
 import { canSeeBid, canSeeBuyer, canSeeCarrier, canSeeSelection, isOperatorRole, requestView, type RequestView } from '../services/access';
 import type { BidUpdateEvent, RequestDistributedEvent } from '../services/auction';
-import { boardFor, rankingOf, type BoardModel } from '../services/board';
+import { boardFor, boardForEvent, rankingOf, type BoardModel } from '../services/board';
 import { foldLog } from '../services/auction-log';
 import { forbidden, notFound, requireIdentity } from '../services/errors';
 import { canSeeRelay, type BillRelayedEvent } from '../services/relays';
@@ -193,14 +193,13 @@ export function buildModeratorSchema() {
           ctx.loaders.clearAll();
           const { event: e, view } = payload;
           const me = ctx.identity as Identity;
-          const ranking = rankingOf(e, new Date(e.at));
           const ownsBid = view === 'FULL' || (view === 'CARRIER' && e.carrierId === me.sub);
           return {
             requestId: e.requestId,
             kind: e.kind,
             at: e.at,
             bidId: ownsBid ? e.bidId : undefined,
-            board: boardFor(ranking, view, me.sub, ctx.services.pseudonymSecret, e.requestId),
+            board: boardForEvent(e, view, me.sub, ctx.services.pseudonymSecret),
           };
         },
       },

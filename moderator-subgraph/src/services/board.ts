@@ -91,3 +91,27 @@ export function boardFor(ranking: Ranking, view: Exclude<RequestView, null>, vie
     entries: v.entries.map((e) => ({ ...e })),
   };
 }
+
+/**
+ * The board of one published event for one view. A bid event is resolved once per subscriber, and
+ * with hundreds of subscribers ranking the bids (decimal cost estimates) and naming them (HMACs)
+ * again for each was most of the moderator's work per event; the ranking is the same for everyone
+ * and the board the same for every subscriber with the same view, so both are computed once per
+ * event object (the pub/sub hands one parsed object to all local subscribers) and shared read-only.
+ */
+const eventBoards = new WeakMap<object, { ranking: Ranking; byView: Map<string, BoardModel> }>();
+
+export function boardForEvent(
+  event: RankingInput & { at: string; requestId: string },
+  view: Exclude<RequestView, null>,
+  viewerId: string,
+  secret: string,
+): BoardModel {
+  let shared = eventBoards.get(event);
+  if (!shared) eventBoards.set(event, (shared = { ranking: rankingOf(event, new Date(event.at)), byView: new Map() }));
+  // FULL and partner boards do not depend on who looks; a carrier's marks its own entry.
+  const key = view === 'FULL' ? 'FULL' : view === 'CARRIER' ? `CARRIER|${viewerId}` : view;
+  let board = shared.byView.get(key);
+  if (!board) shared.byView.set(key, (board = boardFor(shared.ranking, view, viewerId, secret, event.requestId)));
+  return board;
+}

@@ -325,6 +325,41 @@ describe('subscriptions through the gateway', () => {
     await until(() => ordersSg.activeSubscriptions() === 0 && ordersSg.openSockets() === 0, 'upstream ended');
   });
 
+  it('shares one upstream subscription between subscribers with the same token, operation and variables', async () => {
+    const one = subscribe(client(alice), INVOICE_SUBSCRIPTION);
+    const two = subscribe(client(alice), INVOICE_SUBSCRIPTION); // another connection, same token
+    const other = subscribe(client(admin), INVOICE_SUBSCRIPTION); // another identity: its own
+    const fewer = subscribe(client(alice), `subscription { invoiceIssued { invoice { id } } }`); // another operation: its own
+    await until(() => gateway.activeSubscriptions() === 4 && ledger.activeSubscriptions() === 3, 'three upstream subscriptions for four subscribers');
+    expect(ledger.openSockets()).toBe(2); // one per token
+
+    orders.entityCalls.length = 0;
+    await ledger.issue({ id: 'inv-shared-1', orderId: 'o-alice', buyerId: 'alice', amount: '3.00' });
+    const full = {
+      data: {
+        invoiceIssued: {
+          invoice: { id: 'inv-shared-1', total: { amount: '3.00', currency: 'EUR' }, buyer: { name: 'Alice Telecom' }, order: { routes: [{ destination: 'FR' }, { destination: 'ES' }] } },
+        },
+      },
+    };
+    expect(await one.next()).toEqual(full);
+    expect(await two.next()).toEqual(full);
+    expect(await other.next()).toEqual(full);
+    expect(await fewer.next()).toEqual({ data: { invoiceIssued: { invoice: { id: 'inv-shared-1' } } } });
+    // The shared event was completed once for Alice's two subscribers, once for the admin.
+    expect(orders.entityCalls.filter((c) => c.typename === 'Order').map((c) => c.sub).sort()).toEqual(['admin-1', 'alice']);
+
+    // The first subscriber leaving does not end the stream for the second.
+    one.unsubscribe();
+    await until(() => gateway.activeSubscriptions() === 3, 'one left');
+    expect(ledger.activeSubscriptions()).toBe(3);
+    await ledger.issue({ id: 'inv-shared-2', orderId: 'o-alice', buyerId: 'alice', amount: '4.00' });
+    expect(((await two.next()).data as { invoiceIssued: { invoice: { id: string } } }).invoiceIssued.invoice.id).toBe('inv-shared-2');
+    expect(one.events).toHaveLength(1);
+    two.unsubscribe();
+    await until(() => ledger.activeSubscriptions() === 2, 'the shared stream ended upstream with its last subscriber');
+  });
+
   it('limits the operations open on one connection', async () => {
     const gw = await startTestGateway(supergraph, { MAX_SUBSCRIPTIONS_PER_CONNECTION: '2' });
     const c = wsClient(gw.url, alice);
