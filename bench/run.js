@@ -10,6 +10,8 @@
 //   BENCH_CPU_PROF=/tmp/prof npm run bench   service processes write .cpuprofile files there
 //                                            (summarise one: node bench/lib/cpuprofile.js <file>)
 //   BENCH_BID_RATE=1 npm run bench           bids per second in the fan-out benchmark (default 0.5)
+//   BENCH_ONLY=fanout BENCH_MERGE=1 npm run bench   re-measure some benchmarks and keep the other
+//                                            figures of latest.json (same scale and machine only)
 //
 // Figures are ratios against a baseline measured in the same run, or counts; absolute rates are
 // context (they depend on the machine and on whatever else it is running: see loadAverage).
@@ -171,7 +173,7 @@ async function main() {
       const t0 = Date.now();
       const l0 = os.loadavg()[0];
       try {
-        results[key] = await load_().run(ctx);
+        results[key] = { ...(await load_().run(ctx)), measuredAt: new Date(t0).toISOString() };
       } catch (err) {
         log(`bench: ${title} failed: ${err.stack ?? err}`);
         results[key] = { error: String(err.message ?? err).slice(0, 500) };
@@ -182,6 +184,20 @@ async function main() {
     }
   } finally {
     await db.stop();
+  }
+  const dir = path.join(__dirname, 'results');
+  const file = path.join(dir, 'latest.json');
+  if (process.env.BENCH_MERGE === '1' && fs.existsSync(file)) {
+    const old = JSON.parse(fs.readFileSync(file, 'utf8'));
+    if (old.scale !== SCALE || old.machine?.cpuModel !== machine().cpuModel || old.machine?.cores !== machine().cores) {
+      throw new Error('BENCH_MERGE: latest.json comes from another scale or machine; run every benchmark instead');
+    }
+    for (const [key] of BENCHES) {
+      if (results[key] || !old.results?.[key]) continue;
+      results[key] = { measuredAt: old.startedAt, ...old.results[key] };
+      timings[key] = old.secondsPerBenchmark?.[key];
+      load[key] = old.loadAverage1m?.[key];
+    }
   }
   const report = {
     startedAt: started.toISOString(),
@@ -194,9 +210,8 @@ async function main() {
     results,
     table: table(results),
   };
-  const dir = path.join(__dirname, 'results');
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'latest.json'), JSON.stringify(report, null, 2) + '\n');
+  fs.writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
   const m = report.machine;
   console.log(`\nMachine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGB} GB; ${m.os}; Node ${m.node}; FerretDB ${m.ferretdb} on SQLite; scale ${SCALE}; ${report.durationSeconds} s\n`);
   console.log(report.table);
