@@ -3,8 +3,8 @@
 // temporary SQLite directory, started as the integration tests start it), a table on stdout, and
 // bench/results/latest.json with the machine, the versions and every figure.
 //
-//   npm run bench                            full scale: ~25 min on 2 cores, most of it the bill
-//                                            run's 1,000,000 records (seeding them alone ~6 min)
+//   npm run bench                            full scale: 15 min to over 40 min on 2 cores, most of
+//                                            it the bill run's 1,000,000 records (see the README)
 //   BENCH_SCALE=0.1 npm run bench            quick run (~5 min): every size scaled down
 //   BENCH_ONLY=ingest,billrun npm run bench  some benchmarks only
 //   BENCH_CPU_PROF=/tmp/prof npm run bench   service processes write .cpuprofile files there
