@@ -45,6 +45,11 @@ export async function recordPayment(deps: Deps, id: Identity, input: Record<stri
   if (input.reference !== undefined && input.reference !== null && (typeof input.reference !== 'string' || input.reference.length > 500)) {
     throw badInput('input.reference', 'input.reference must be at most 500 characters');
   }
+  // Stored on the bill; PostgreSQL (under FerretDB) refuses NUL outright.
+  // eslint-disable-next-line no-control-regex
+  if (typeof input.reference === 'string' && /[\u0000-\u001f\u007f]/.test(input.reference)) {
+    throw badInput('input.reference', 'input.reference must not contain control characters');
+  }
   const paymentId: string = input.paymentId ?? `pay_${randomUUID().replace(/-/g, '').slice(0, 20)}`;
   const bill = (await Bill.findById(input.billId).lean().exec()) as BillDoc | null;
   if (!bill || bill.status === 'DRAFT' || !bill.total || !bill.currency) throw notFound(`bill ${input.billId} not found`);

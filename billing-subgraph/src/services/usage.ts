@@ -47,9 +47,18 @@ function rawString(v: unknown): string {
   return s.length > 4096 ? s.slice(0, 4096) : s;
 }
 
+/**
+ * A caller's string as it can be stored and echoed: control characters written as \uXXXX. A
+ * rejected record is kept with what it claimed to be, and PostgreSQL (under FerretDB) refuses a
+ * NUL in any string, so storing it raw would turn a rejection into a failed batch.
+ */
+const storable = (v: string): string =>
+  // eslint-disable-next-line no-control-regex
+  v.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
 const stringField = (raw: unknown, key: string): string | null => {
   const v = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>)[key] : undefined;
-  return typeof v === 'string' ? v.slice(0, 200) : null;
+  return typeof v === 'string' ? storable(v.slice(0, 200)) : null;
 };
 
 /**
@@ -81,8 +90,11 @@ export async function ingestUsage(
 
   const rejected: IngestOutcome['rejected'] = [];
   const rejectedDocs: RejectedDoc[] = [];
-  const reject = (index: number, raw: unknown, field: string | null, reason: string) => {
+  const reject = (index: number, raw: unknown, rawField: string | null, rawReason: string) => {
     const recordId = stringField(raw, 'recordId');
+    // Field names and reasons can quote an unknown key of the caller's.
+    const field = rawField === null ? null : storable(rawField);
+    const reason = storable(rawReason);
     rejected.push({ index, recordId, field, reason });
     rejectedDocs.push({
       _id: `${batchId}:${index}`,

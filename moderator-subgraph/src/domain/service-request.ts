@@ -68,6 +68,8 @@ function validateRoutes(v: unknown, field: string): RouteSegment[] {
       if (n.length === 0 || n.length > MAX_NETWORK_LENGTH) {
         throw badInput(`${f}.network`, `${f}.network must be 1-${MAX_NETWORK_LENGTH} characters`);
       }
+      // eslint-disable-next-line no-control-regex
+      if (/[\u0000-\u001f\u007f]/.test(n)) throw badInput(`${f}.network`, `${f}.network must not contain control characters`);
       seg.network = n;
     }
     // A repeated segment would be distributed, priced and routed twice for one need.

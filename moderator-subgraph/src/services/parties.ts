@@ -10,9 +10,14 @@ const MAX_NAME = 200;
 const MAX_END_USERS = 1000;
 const MAX_COVERAGE = 10_000;
 
+// Stored text never holds control characters (PostgreSQL, under FerretDB, refuses NUL outright).
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
 function validateName(field: string, v: unknown): string {
   const s = typeof v === 'string' ? v.trim() : '';
   if (s.length === 0 || s.length > MAX_NAME) throw badInput(field, `${field} must be 1-${MAX_NAME} characters`);
+  if (CONTROL.test(s)) throw badInput(field, `${field} must not contain control characters`);
   return s;
 }
 

@@ -25,6 +25,9 @@ export interface BillRelayedEvent {
 
 function str(field: string, v: unknown, max = 200): string {
   if (typeof v !== 'string' || v.trim() === '' || v.length > max) throw badInput(field, `${field} must be 1-${max} characters`);
+  // Stored and shown to both parties; PostgreSQL (under FerretDB) refuses NUL outright.
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(v)) throw badInput(field, `${field} must not contain control characters`);
   return v.trim();
 }
 

@@ -45,6 +45,19 @@ describe('ingestUsage: idempotency, rejections, entitlement, late selections', (
     expect(JSON.parse(listed.rejectedUsage.nodes[0].raw).quantity).toBe('12.5');
   });
 
+  it('keeps a record whose id holds a NUL or other control character as rejected, with the id escaped (PostgreSQL refuses NUL)', async () => {
+    const out = await ingestOk(b, [rec('ok-ctl'), rec('ctl\u0000id'), rec('ctl\nid')]);
+    expect(out.accepted).toBe(1);
+    expect(out.rejected.map((r: any) => [r.index, r.recordId, r.field])).toEqual([
+      [1, 'ctl\\u0000id', 'recordId'],
+      [2, 'ctl\\u000aid', 'recordId'],
+    ]);
+    const listed = await gqlOk(b.url, `query($id: String!) { rejectedUsage(filter: { recordId: $id }) { nodes { recordId field reason raw } } }`, { id: 'ctl\\u0000id' }, await agentToken());
+    expect(listed.rejectedUsage.nodes).toHaveLength(1);
+    expect(listed.rejectedUsage.nodes[0]).toMatchObject({ field: 'recordId', reason: 'recordId must not contain control characters' });
+    expect(JSON.parse(listed.rejectedUsage.nodes[0].raw).recordId).toBe('ctl\u0000id');
+  });
+
   it('refuses batches over 10,000 records', async () => {
     const r = await ingest(b, Array.from({ length: 10_001 }, (_, i) => rec(`big-${i}`)));
     expect(errorCodes(r)).toEqual(['BAD_USER_INPUT']);

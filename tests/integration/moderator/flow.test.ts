@@ -47,6 +47,10 @@ describe('moderator: request → distribution → bids → ranking → selection
     expect(bad.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'input.coverage[1]' });
     const dup = await gql(app.url, `mutation { registerBuyer(input: { id: "buyer-acme", name: "Again" }) { id } }`, {}, parties.admin);
     expect(dup.errors?.[0]?.extensions).toEqual({ code: 'CONFLICT', field: 'input.id' });
+    // A NUL in stored text is a coded refusal on every engine (PostgreSQL under FerretDB cannot store it).
+    const nul = await gql(app.url, `mutation($i: RegisterBuyerInput!) { registerBuyer(input: $i) { id } }`, { i: { id: 'buyer-nul', name: 'Nul\u0000Corp' } }, parties.admin);
+    expect(nul.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'input.name' });
+    expect((await gqlOk(app.url, '{ buyer(id: "buyer-nul") { id } }', {}, parties.admin)).buyer).toBeNull();
   });
 
   it('distributes to every carrier whose coverage is a prefix of each destination (prefix edges)', async () => {
