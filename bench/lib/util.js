@@ -1,6 +1,5 @@
 'use strict';
-const { SignJWT } = require('jose');
-const { DEV_JWT_SECRET } = require('../../platform/dist');
+const { createTokenSigner } = require('../../platform/dist');
 
 /** Benchmark scale: BENCH_SCALE=0.1 for a quick run (default 1 = full scale). */
 const SCALE = (() => {
@@ -10,13 +9,10 @@ const SCALE = (() => {
 })();
 const scaled = (n, min = 1) => Math.max(min, Math.round(n * SCALE));
 
+// Development tokens, signed the way the services sign theirs (the development secret).
+const signer = createTokenSigner({});
 async function token(role, sub, expiresIn = '6h') {
-  return new SignJWT({ role })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(sub)
-    .setIssuedAt()
-    .setExpirationTime(expiresIn)
-    .sign(new TextEncoder().encode(DEV_JWT_SECRET));
+  return (await signer)(sub, role, expiresIn);
 }
 
 async function gql(url, query, variables = {}, bearer, { timeoutMs = 600_000 } = {}) {

@@ -360,11 +360,6 @@ export class SubscriptionGateway {
     return Object.fromEntries(this.schema?.urls ?? []);
   }
 
-  /** The open shared upstream streams (for tests and metrics). */
-  get upstreamStreamCount() {
-    return this.streams.size;
-  }
-
   private upstreamFor(context: GatewayContext): { connection: UpstreamConnection; release: () => void } {
     const key = context.authorization ?? '';
     let entry = this.upstreams.get(key);

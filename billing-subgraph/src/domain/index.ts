@@ -7,6 +7,7 @@ export * from './increments';
 export * from './tiers';
 export * from './rating';
 export * from './usage';
+export * from './text';
 export * from './association';
 export * from './bill-assembly';
 export * from './ledger';

@@ -2,6 +2,7 @@ import { DomainError, badInput } from './errors';
 import { SERVICE_TYPES, type ServiceType } from './incentive';
 import { checkDecimal, Dec } from './money';
 import { parseInstant } from './time';
+import { hasControlCharacters } from './text';
 
 export const USAGE_SOURCES = ['MEASURING_EQUIPMENT', 'LOCAL_EXCHANGE_CARRIER', 'CARRIER', 'MODERATOR'] as const;
 export type UsageSource = (typeof USAGE_SOURCES)[number];
@@ -68,8 +69,6 @@ const QOS_LIMITS: Record<keyof QualityOfService, { max?: number }> = {
 };
 
 const E164 = /^\+?([1-9]\d{0,14})$/;
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/;
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
@@ -90,7 +89,7 @@ function id(field: string, v: unknown, required: boolean): string | undefined {
   if (typeof v !== 'string') throw badInput(field, `${field} must be a string (got ${Array.isArray(v) ? 'array' : typeof v})`);
   if (v.length < 1 || v.length > MAX_ID_LENGTH) throw badInput(field, `${field} must be 1 to ${MAX_ID_LENGTH} characters`);
   if (v.startsWith('$')) throw badInput(field, `${field} must not start with '$'`);
-  if (CONTROL.test(v)) throw badInput(field, `${field} must not contain control characters`);
+  if (hasControlCharacters(v)) throw badInput(field, `${field} must not contain control characters`);
   if (v.trim() !== v) throw badInput(field, `${field} must not have leading or trailing spaces`);
   return v;
 }

@@ -4,7 +4,7 @@ import { GraphQLScalarType, Kind, parse } from 'graphql';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { Identity } from '@exchange/platform';
-import { Dec, formatTotal, parseInstant } from '../domain';
+import { Dec, formatTotal, hasControlCharacters, parseInstant } from '../domain';
 import {
   decodeCursor,
   encodeCursor,
@@ -276,8 +276,7 @@ export function buildBillingSchema() {
         }
         if (url.protocol !== 'http:' && url.protocol !== 'https:') throw badInput('input.url', 'input.url must be an http(s) URL');
         if (typeof input.secret !== 'string' || input.secret.length < 16 || input.secret.length > 500) throw badInput('input.secret', 'input.secret must be 16 to 500 characters');
-        // eslint-disable-next-line no-control-regex
-        if (/[\u0000-\u001f\u007f]/.test(input.secret)) throw badInput('input.secret', 'input.secret must not contain control characters');
+        if (hasControlCharacters(input.secret)) throw badInput('input.secret', 'input.secret must not contain control characters');
         const doc = { _id: input.partyId, url: url.toString(), secret: input.secret, updatedAt: new Date() };
         await ctx.models.Webhook.replaceOne({ _id: doc._id }, doc, { upsert: true }).exec();
         return doc;

@@ -35,24 +35,33 @@ async function allocateNumber(deps: Deps, at: Date): Promise<string> {
 }
 
 /**
+ * What issuing a bill posts before its status flips: the ledger entries and the deliveries, both
+ * under deterministic ids, so a re-run after a crash posts nothing twice. Returns the status the
+ * bill is issued with.
+ */
+async function postIssue(deps: Deps, bill: BillDoc, now: Date): Promise<'PAID' | 'ISSUED'> {
+  const sets = postingsForBillIssued({ billId: bill._id, buyerId: bill.buyerId!, carrierId: bill.carrierId!, currency: bill.currency!, total: bill.total! });
+  const ledger = sets.flatMap((s, i) =>
+    s.postings.map((p, j) => ({ _id: `${bill._id}|issued|${i}|${j}`, event: s.event, account: p.account, amount: p.amount, currency: p.currency, billId: bill._id, paymentId: null, description: s.description, postedAt: now })),
+  );
+  await insertIgnoringDuplicates(deps.models.Ledger, ledger);
+  await createDeliveries(deps, bill, now);
+  return new Dec(bill.total!).isZero() ? 'PAID' : 'ISSUED';
+}
+
+/**
  * DRAFT -> ISSUED. Ledger postings and delivery records are written first with deterministic
  * ids (re-running after a crash writes nothing twice), then the status flips conditionally, then
  * the billIssued event goes out. Only the run that flips it publishes.
  */
 export async function finishIssue(deps: Deps, draft: BillDoc): Promise<BillDoc> {
-  const { Bill, Ledger } = deps.models;
+  const { Bill } = deps.models;
   const now = new Date();
   const number = draft.number ?? (await allocateNumber(deps, now));
   if (!draft.number) await Bill.updateOne({ _id: draft._id, status: 'DRAFT', number: { $exists: false } }, { $set: { number } }).exec();
   const bill = (await Bill.findById(draft._id).lean().exec()) as BillDoc;
   if (bill.status !== 'DRAFT') return bill;
-  const sets = postingsForBillIssued({ billId: bill._id, buyerId: bill.buyerId!, carrierId: bill.carrierId!, currency: bill.currency!, total: bill.total! });
-  const ledger = sets.flatMap((s, i) =>
-    s.postings.map((p, j) => ({ _id: `${bill._id}|issued|${i}|${j}`, event: s.event, account: p.account, amount: p.amount, currency: p.currency, billId: bill._id, paymentId: null, description: s.description, postedAt: now })),
-  );
-  await insertIgnoringDuplicates(Ledger, ledger);
-  await createDeliveries(deps, bill, now);
-  const status = new Dec(bill.total!).isZero() ? 'PAID' : 'ISSUED';
+  const status = await postIssue(deps, bill, now);
   const issued = await Bill.findOneAndUpdate(
     { _id: bill._id, status: 'DRAFT' },
     { $set: { status, issuedAt: now, dueAt: new Date(now.getTime() + PAYMENT_TERMS_DAYS * 86_400_000), number: bill.number ?? number } },
@@ -441,17 +450,11 @@ async function billFreshGroups(
  * completes without posting anything twice; only the run that wins the billIssued claim publishes.
  */
 async function issueCompleted(deps: Deps, draft: BillDoc, fields: Partial<BillDoc>, leaseHeld: boolean): Promise<boolean> {
-  const { Bill, Ledger } = deps.models;
+  const { Bill } = deps.models;
   const now = new Date();
   const number = await allocateNumber(deps, now);
   const bill: BillDoc = { ...draft, ...fields, number };
-  const sets = postingsForBillIssued({ billId: bill._id, buyerId: bill.buyerId!, carrierId: bill.carrierId!, currency: bill.currency!, total: bill.total! });
-  const ledger = sets.flatMap((s, i) =>
-    s.postings.map((p, j) => ({ _id: `${bill._id}|issued|${i}|${j}`, event: s.event, account: p.account, amount: p.amount, currency: p.currency, billId: bill._id, paymentId: null, description: s.description, postedAt: now })),
-  );
-  await insertIgnoringDuplicates(Ledger, ledger);
-  await createDeliveries(deps, bill, now);
-  const status = new Dec(bill.total!).isZero() ? 'PAID' : 'ISSUED';
+  const status = await postIssue(deps, bill, now);
   // Still this run's DRAFT? Certainly while the run's lease is fresh (no other run takes a draft
   // over before its lease is DRAFT_LEASE_MS old); otherwise checked by a read. Written by _id
   // alone: a filter on _id only is the one FerretDB 1.x/SQLite evaluates inside SQLite; any other

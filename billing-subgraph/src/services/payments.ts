@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Identity } from '@exchange/platform';
-import { applyPayment, postingsForPayment, settlementStatement as domainStatement, type PaymentPath } from '../domain';
+import { applyPayment, hasControlCharacters, postingsForPayment, settlementStatement as domainStatement, type PaymentPath } from '../domain';
 import type { BillDoc, PaymentDoc, PaymentEmbed, SlotDoc } from '../store/models';
 import { badInput, forbiddenError, notFound } from './access';
 import type { Deps } from './deps';
@@ -45,9 +45,7 @@ export async function recordPayment(deps: Deps, id: Identity, input: Record<stri
   if (input.reference !== undefined && input.reference !== null && (typeof input.reference !== 'string' || input.reference.length > 500)) {
     throw badInput('input.reference', 'input.reference must be at most 500 characters');
   }
-  // Stored on the bill; PostgreSQL (under FerretDB) refuses NUL outright.
-  // eslint-disable-next-line no-control-regex
-  if (typeof input.reference === 'string' && /[\u0000-\u001f\u007f]/.test(input.reference)) {
+  if (typeof input.reference === 'string' && hasControlCharacters(input.reference)) {
     throw badInput('input.reference', 'input.reference must not contain control characters');
   }
   const paymentId: string = input.paymentId ?? `pay_${randomUUID().replace(/-/g, '').slice(0, 20)}`;

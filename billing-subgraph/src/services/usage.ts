@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Role } from '@exchange/platform';
-import { associate, validateUsageRecord, type SelectionRef, type UsageRecord } from '../domain';
+import { associate, escapeControlCharacters, validateUsageRecord, type SelectionRef, type UsageRecord } from '../domain';
 import type { RejectedDoc, SelectionDoc, UsageDoc } from '../store/models';
 import { badInput, forbiddenError, reporterLabel } from './access';
 import type { Deps } from './deps';
@@ -47,18 +47,11 @@ function rawString(v: unknown): string {
   return s.length > 4096 ? s.slice(0, 4096) : s;
 }
 
-/**
- * A caller's string as it can be stored and echoed: control characters written as \uXXXX. A
- * rejected record is kept with what it claimed to be, and PostgreSQL (under FerretDB) refuses a
- * NUL in any string, so storing it raw would turn a rejection into a failed batch.
- */
-const storable = (v: string): string =>
-  // eslint-disable-next-line no-control-regex
-  v.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-
 const stringField = (raw: unknown, key: string): string | null => {
   const v = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>)[key] : undefined;
-  return typeof v === 'string' ? storable(v.slice(0, 200)) : null;
+  // Kept with what it claimed to be, escaped: PostgreSQL (under FerretDB) refuses a NUL in any
+  // string, so storing it raw would turn a rejection into a failed batch.
+  return typeof v === 'string' ? escapeControlCharacters(v.slice(0, 200)) : null;
 };
 
 /**
@@ -93,8 +86,8 @@ export async function ingestUsage(
   const reject = (index: number, raw: unknown, rawField: string | null, rawReason: string) => {
     const recordId = stringField(raw, 'recordId');
     // Field names and reasons can quote an unknown key of the caller's.
-    const field = rawField === null ? null : storable(rawField);
-    const reason = storable(rawReason);
+    const field = rawField === null ? null : escapeControlCharacters(rawField);
+    const reason = escapeControlCharacters(rawReason);
     rejected.push({ index, recordId, field, reason });
     rejectedDocs.push({
       _id: `${batchId}:${index}`,

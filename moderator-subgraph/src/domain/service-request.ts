@@ -3,6 +3,7 @@ import { canonical, parseDecimal } from './money';
 import { validatePrefix } from './prefix';
 import { type QosRequirements, validateQosRequirements } from './qos';
 import { parseInstant } from './time';
+import { hasControlCharacters } from './text';
 
 export type ServiceType = 'VOICE' | 'DATA';
 export type ServiceUnit = 'MINUTE' | 'GB' | 'MBPS';
@@ -68,8 +69,7 @@ function validateRoutes(v: unknown, field: string): RouteSegment[] {
       if (n.length === 0 || n.length > MAX_NETWORK_LENGTH) {
         throw badInput(`${f}.network`, `${f}.network must be 1-${MAX_NETWORK_LENGTH} characters`);
       }
-      // eslint-disable-next-line no-control-regex
-      if (/[\u0000-\u001f\u007f]/.test(n)) throw badInput(`${f}.network`, `${f}.network must not contain control characters`);
+      if (hasControlCharacters(n)) throw badInput(`${f}.network`, `${f}.network must not contain control characters`);
       seg.network = n;
     }
     // A repeated segment would be distributed, priced and routed twice for one need.

@@ -1,5 +1,6 @@
 import type { Identity } from '@exchange/platform';
 import { validatePrefix } from '../domain/prefix';
+import { hasControlCharacters } from '../domain/text';
 import { isDuplicateKey, type BuyerDoc, type CarrierDoc, type ModeratorModels } from '../store/models';
 import { badInput, conflict, forbidden, requireIdentity, requireRole } from './errors';
 import { isOperatorRole } from './access';
@@ -10,14 +11,10 @@ const MAX_NAME = 200;
 const MAX_END_USERS = 1000;
 const MAX_COVERAGE = 10_000;
 
-// Stored text never holds control characters (PostgreSQL, under FerretDB, refuses NUL outright).
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/;
-
 function validateName(field: string, v: unknown): string {
   const s = typeof v === 'string' ? v.trim() : '';
   if (s.length === 0 || s.length > MAX_NAME) throw badInput(field, `${field} must be 1-${MAX_NAME} characters`);
-  if (CONTROL.test(s)) throw badInput(field, `${field} must not contain control characters`);
+  if (hasControlCharacters(s)) throw badInput(field, `${field} must not contain control characters`);
   return s;
 }
 

@@ -1,6 +1,7 @@
 import type { Identity, Logger, PubSub } from '@exchange/platform';
 import { validateCurrency } from '../domain/currency';
 import { parseDecimal, canonical } from '../domain/money';
+import { hasControlCharacters } from '../domain/text';
 import { isDuplicateKey, type BillRelayDoc, type ModeratorModels } from '../store/models';
 import { asAppError, badInput, conflict, forbidden, requireIdentity, requireRole } from './errors';
 import { isOperatorRole } from './access';
@@ -25,9 +26,7 @@ export interface BillRelayedEvent {
 
 function str(field: string, v: unknown, max = 200): string {
   if (typeof v !== 'string' || v.trim() === '' || v.length > max) throw badInput(field, `${field} must be 1-${max} characters`);
-  // Stored and shown to both parties; PostgreSQL (under FerretDB) refuses NUL outright.
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(v)) throw badInput(field, `${field} must not contain control characters`);
+  if (hasControlCharacters(v)) throw badInput(field, `${field} must not contain control characters`);
   return v.trim();
 }
 
