@@ -67,3 +67,7 @@ require (
 	modernc.org/strutil v1.2.0 // indirect
 	modernc.org/token v1.1.0 // indirect
 )
+
+// The embedded FerretDB is built from its released source with the patches in ./patches applied
+// (tools/lib/ferretdb.js copies the module and applies them before building).
+replace github.com/FerretDB/FerretDB => ../../.cache/ferretdb/FerretDB@v1.24.2

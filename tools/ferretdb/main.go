@@ -52,7 +52,9 @@ func run(listen, sqliteDir, pgURL, logLevel string) error {
 			return err
 		}
 		conf.Handler = "sqlite"
-		conf.SQLiteURL = "file:" + abs + "/"
+		// journal_size_limit: once a checkpoint has run, the write-ahead log is truncated back to
+		// 64 MiB instead of keeping its largest size on disk.
+		conf.SQLiteURL = "file:" + abs + "/?_pragma=journal_size_limit(67108864)"
 	}
 
 	f, err := ferretdb.New(conf)

@@ -5,21 +5,82 @@ const { spawn, execFileSync } = require('node:child_process');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const net = require('node:net');
+const os = require('node:os');
 const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const SRC_DIR = path.join(ROOT, 'tools', 'ferretdb');
+const PATCH_DIR = path.join(SRC_DIR, 'patches');
 const BIN_DIR = path.join(ROOT, '.cache', 'bin');
 const BIN = path.join(BIN_DIR, 'ferretdb-launcher');
 const STAMP = BIN + '.sha256';
+// The launcher's go.mod replaces the FerretDB module with this patched copy.
+const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB';
+const FERRETDB_VERSION = 'v1.24.2';
+const PATCHED_DIR = path.join(ROOT, '.cache', 'ferretdb', `FerretDB@${FERRETDB_VERSION}`);
 
+function patchFiles() {
+  if (!fs.existsSync(PATCH_DIR)) return [];
+  return fs
+    .readdirSync(PATCH_DIR)
+    .filter((f) => f.endsWith('.patch'))
+    .sort();
+}
+
+/** Covers everything the binary is built from: the launcher and the patches applied to FerretDB. */
 function sourceHash() {
   const h = crypto.createHash('sha256');
   for (const f of ['go.mod', 'go.sum', 'main.go']) {
     h.update(f);
     h.update(fs.readFileSync(path.join(SRC_DIR, f)));
   }
+  h.update(FERRETDB_VERSION);
+  for (const f of patchFiles()) {
+    h.update(f);
+    h.update(fs.readFileSync(path.join(PATCH_DIR, f)));
+  }
   return h.digest('hex');
+}
+
+function run(cmd, args, opts) {
+  try {
+    return execFileSync(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'], ...opts });
+  } catch (err) {
+    if (err.code === 'ENOENT') {
+      const what = cmd === 'go' ? 'Go (>= 1.24)' : `'${cmd}'`;
+      throw new Error(`${what} is not installed: the embedded database needs it to build once (or set MONGODB_URI to use an existing MongoDB).`);
+    }
+    throw new Error(`${cmd} ${args.join(' ')} failed (exit ${err.status}); see the output above.`);
+  }
+}
+
+/**
+ * Copies FerretDB's module source from the Go module cache (fetched through the module proxy)
+ * and applies tools/ferretdb/patches/*.patch in order. Prints each patch's title once.
+ */
+function preparePatchedSource(log) {
+  // Outside any module, so the launcher's `replace` does not redirect the download.
+  const info = JSON.parse(
+    run('go', ['mod', 'download', '-json', `${FERRETDB_MODULE}@${FERRETDB_VERSION}`], {
+      cwd: os.tmpdir(),
+      env: { ...process.env, GO111MODULE: 'on', GOFLAGS: '' },
+    }).toString(),
+  );
+  if (!info.Dir) throw new Error(`go mod download gave no directory for ${FERRETDB_MODULE}@${FERRETDB_VERSION}: ${info.Error || ''}`);
+  fs.rmSync(PATCHED_DIR, { recursive: true, force: true });
+  fs.mkdirSync(path.dirname(PATCHED_DIR), { recursive: true });
+  fs.cpSync(info.Dir, PATCHED_DIR, { recursive: true });
+  // The module cache is read-only; the copy must be writable to be patched (and removed later).
+  for (const entry of fs.readdirSync(PATCHED_DIR, { recursive: true })) {
+    const p = path.join(PATCHED_DIR, entry);
+    fs.chmodSync(p, fs.statSync(p).isDirectory() ? 0o755 : 0o644);
+  }
+  fs.chmodSync(PATCHED_DIR, 0o755);
+  for (const f of patchFiles()) {
+    const title = fs.readFileSync(path.join(PATCH_DIR, f), 'utf8').split('\n', 1)[0];
+    log(`Applying FerretDB patch ${f}: ${title}`);
+    run('patch', ['-p1', '--batch', '--forward', '--silent', '-i', path.join(PATCH_DIR, f)], { cwd: PATCHED_DIR, stdio: ['ignore', 'inherit', 'inherit'] });
+  }
 }
 
 /** Builds the launcher unless the binary was built from the current source. Returns its path. */
@@ -31,18 +92,15 @@ function ensureLauncher({ log = console.error } = {}) {
   fs.mkdirSync(BIN_DIR, { recursive: true });
   log(`Building the embedded FerretDB launcher (first time only, ~1-2 min: Go modules are fetched through the module proxy)...`);
   const started = Date.now();
-  try {
-    execFileSync('go', ['build', '-trimpath', '-o', BIN, '.'], {
-      cwd: SRC_DIR,
-      stdio: ['ignore', 'inherit', 'inherit'],
-      env: { ...process.env, CGO_ENABLED: '0' },
-    });
-  } catch (err) {
-    if (err.code === 'ENOENT') {
-      throw new Error('Go is not installed: the embedded database needs Go >= 1.24 to build once (or set MONGODB_URI to use an existing MongoDB).');
-    }
-    throw new Error(`Building the FerretDB launcher failed (exit ${err.status}); see the Go output above.`);
-  }
+  preparePatchedSource(log);
+  // Built to a temporary name and renamed, so running launchers keep their binary.
+  const tmp = `${BIN}.${process.pid}.tmp`;
+  run('go', ['build', '-trimpath', '-o', tmp, '.'], {
+    cwd: SRC_DIR,
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, CGO_ENABLED: '0' },
+  });
+  fs.renameSync(tmp, BIN);
   fs.writeFileSync(STAMP, hash + '\n');
   log(`Built ${path.relative(ROOT, BIN)} in ${((Date.now() - started) / 1000).toFixed(1)}s`);
   return BIN;
