@@ -19,6 +19,7 @@ import { buildModeratorSchema } from './graphql/schema';
 import type { ModeratorContext } from './graphql/context';
 import { createLoaders } from './graphql/loaders';
 import { AuctionService } from './services/auction';
+import { MarketService } from './services/market';
 import { OutboxWorker } from './services/outbox';
 import { PartyService, seedDemoParties } from './services/parties';
 import { RelayService } from './services/relays';
@@ -95,6 +96,7 @@ export async function createModeratorApp(config: ModeratorConfig, opts: { logger
     auction,
     routing,
     relays: new RelayService(models, pubsub, logger),
+    market: new MarketService(models),
     pseudonymSecret: config.BOARD_PSEUDONYM_SECRET,
   };
 

@@ -14,7 +14,8 @@ import { foldLog } from '../services/auction-log';
 import { forbidden, notFound, requireIdentity } from '../services/errors';
 import { canSeeRelay, type BillRelayedEvent } from '../services/relays';
 import { routingTableCsv, routingTableJson, type RouteDecision } from '../services/routing';
-import { TOPIC_BILL_RELAYED, TOPIC_REQUEST_DISTRIBUTED, topicBidUpdates } from '../services/topics';
+import { requireMarketReader, type MarketBoardEvent } from '../services/market';
+import { TOPIC_BILL_RELAYED, TOPIC_MARKET_BOARDS, TOPIC_REQUEST_DISTRIBUTED, topicBidUpdates } from '../services/topics';
 import type { ModeratorContext } from './context';
 import { DateTimeScalar, DecimalScalar } from './scalars';
 
@@ -152,6 +153,7 @@ export function buildModeratorSchema() {
         return { ...t, entries: t.entries.map(routingRow), csv: routingTableCsv(t.entries), json: routingTableJson(t.entries) };
       },
       billRelays: (_: unknown, a: Args<{ first?: number }>, ctx: Ctx) => ctx.services.relays.list(ctx.identity, a.first ?? 50),
+      marketBoards: (_: unknown, a: Args<{ first?: number | null; after?: string | null }>, ctx: Ctx) => ctx.services.market.page(ctx.identity, a.first, a.after),
     },
 
     Mutation: {
@@ -211,6 +213,13 @@ export function buildModeratorSchema() {
         },
         resolve: async (payload: BillRelayedEvent, _: unknown, ctx: Ctx) =>
           ctx.services.models.BillRelay.findById(payload.relayId).lean().exec(),
+      },
+      marketBoardChanges: {
+        subscribe: (_: unknown, __: unknown, ctx: Ctx) => {
+          requireMarketReader(ctx.identity);
+          return ctx.services.pubsub.subscribe<MarketBoardEvent>(TOPIC_MARKET_BOARDS);
+        },
+        resolve: (e: MarketBoardEvent) => ({ kind: e.kind, at: e.at, board: e.board, outcome: e.outcome ?? null }),
       },
     },
 

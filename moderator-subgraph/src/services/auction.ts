@@ -19,7 +19,8 @@ import { foldLog, logEntryId, type AuctionLogEntry, type AuctionState } from './
 import { rankingOf } from './board';
 import { AppError, asAppError, badInput, conflict, forbidden, notFound, requireIdentity, requireRole } from './errors';
 import { newId, selectionIdFor } from './ids';
-import { TOPIC_REQUEST_DISTRIBUTED, topicBidUpdates } from './topics';
+import { marketBoardAt, type MarketBoardEvent } from './market';
+import { TOPIC_MARKET_BOARDS, TOPIC_REQUEST_DISTRIBUTED, topicBidUpdates } from './topics';
 
 export type BidUpdateKind = 'ACCEPTED' | 'REPLACED' | 'WITHDRAWN';
 
@@ -144,6 +145,8 @@ export class AuctionService {
       const event: RequestDistributedEvent = { requestId: doc._id, carrierIds: eligible, at: now.toISOString() };
       await this.publish(TOPIC_REQUEST_DISTRIBUTED, event);
     }
+    const opened: MarketBoardEvent = { kind: 'OPENED', at: now.toISOString(), board: marketBoardAt(doc, [], now) };
+    await this.publish(TOPIC_MARKET_BOARDS, opened);
     return doc;
   }
 
@@ -390,11 +393,11 @@ export class AuctionService {
     const now = this.now();
     const base = { closingAt: at, closedAt: now, closedBy: terminal.by };
     if (terminal.kind === 'CANCEL') {
-      return this.finalStatus(req._id, { ...base, status: 'CANCELLED', cancelledAt: at });
+      return this.closedOnMarket(await this.finalStatus(req._id, { ...base, status: 'CANCELLED', cancelledAt: at }), state, at);
     }
     const ranking = rankingOf({ quantity: req.quantity, qosRequirements: req.qosRequirements, activeBids: state.active }, at);
     const best = ranking.ranked[0];
-    if (!best) return this.finalStatus(req._id, { ...base, status: 'NO_AWARD' });
+    if (!best) return this.closedOnMarket(await this.finalStatus(req._id, { ...base, status: 'NO_AWARD' }), state, at);
     const buyer = req.buyerId ? await this.models.Buyer.findById(req.buyerId).lean().exec() : null;
     const sel: SelectionDoc = {
       _id: selectionIdFor(req._id),
@@ -425,6 +428,17 @@ export class AuctionService {
     } catch (err) {
       this.logger.warn({ err: (err as Error).message, selectionId: sel._id }, 'selection hook failed');
     }
+    return this.closedOnMarket(done, state, at);
+  }
+
+  /**
+   * Tells the market feed a board closed: the anonymised board as it stood at the close and the
+   * outcome. Every completion publishes, so a close completed twice (a taken-over lease, a forced
+   * close racing the scheduler) may be announced twice, with the same board and outcome.
+   */
+  private async closedOnMarket(done: ServiceRequestDoc, state: AuctionState, at: Date): Promise<ServiceRequestDoc> {
+    const event: MarketBoardEvent = { kind: 'CLOSED', at: at.toISOString(), board: marketBoardAt(done, state.active, at), outcome: done.status };
+    await this.publish(TOPIC_MARKET_BOARDS, event);
     return done;
   }
 

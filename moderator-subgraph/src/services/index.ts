@@ -1,6 +1,7 @@
 import type { Logger, PubSub } from '@exchange/platform';
 import type { ModeratorModels } from '../store/models';
 import type { AuctionService } from './auction';
+import type { MarketService } from './market';
 import type { PartyService } from './parties';
 import type { RelayService } from './relays';
 import type { RoutingService } from './routing';
@@ -13,5 +14,6 @@ export interface ModeratorServices {
   auction: AuctionService;
   routing: RoutingService;
   relays: RelayService;
+  market: MarketService;
   pseudonymSecret: string;
 }

@@ -3,3 +3,5 @@ export const TOPIC_REQUEST_DISTRIBUTED = 'moderator.request.distributed';
 export const topicBidUpdates = (requestId: string) => `moderator.bids.${requestId}`;
 export const TOPIC_ROUTING_CHANGED = 'moderator.routing.changed';
 export const TOPIC_BILL_RELAYED = 'moderator.bill.relayed';
+/** Boards opening and closing, anonymised (the partners' market feed). */
+export const TOPIC_MARKET_BOARDS = 'moderator.market.boards';

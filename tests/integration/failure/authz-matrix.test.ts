@@ -72,6 +72,7 @@ const ACCESS: Record<string, Access> = {
   routeCall: { allow: ['ADMIN', 'BUYER'] },
   routingTable: { allow: ['ADMIN', 'BUYER'] },
   billRelays: { allow: [...OPERATORS, 'BUYER', 'CARRIER'] },
+  marketBoards: { allow: [...OPERATORS, 'PARTNER'] },
   // ---- Mutation
   recordSelection: { allow: ['MODERATOR'] },
   ingestUsage: { allow: [...OPERATORS, 'CARRIER', 'METER', 'LEC'] },
@@ -95,6 +96,7 @@ const ACCESS: Record<string, Access> = {
   requestDistributed: { allow: [...OPERATORS, 'CARRIER'] },
   bidUpdates: { allow: [...OPERATORS, 'BUYER', 'CARRIER', 'PARTNER'] },
   billRelayed: { allow: [...OPERATORS, 'BUYER', 'CARRIER'] },
+  marketBoardChanges: { allow: [...OPERATORS, 'PARTNER'] },
 };
 
 const DENIAL_CODES = ['FORBIDDEN', 'UNAUTHENTICATED'];
@@ -371,6 +373,7 @@ describe('authorization matrix: every role × every root operation of the superg
       billIssued: () =>
         gqlOk(G, `mutation($i: SelectionRecordInput!) { recordSelection(input: $i) { id } }`, { i: selectionInput({ selectionId: unique('authz-sub-sel'), buyerId: fx.buyer, carrierId: fx.carrier }) }, tokens.MODERATOR),
       requestDistributed: () => fx.freshRequest(),
+      marketBoardChanges: () => fx.freshRequest(),
       bidUpdates: () => gqlOk(G, `mutation($i: SubmitBidInput!) { submitBid(input: $i) { id } }`, { i: { requestId: fx.requestOpen, incentive: { currency: 'GBP', ratePerUnit: String(0.01 + (++seq % 50) / 10000) } } }, tokens.CARRIER),
       billRelayed: () =>
         gqlOk(

@@ -1,0 +1,82 @@
+import { badInput } from './errors';
+import type { Ranking } from './ranking';
+import type { RouteSegment, ServiceType, ServiceUnit } from './service-request';
+
+/**
+ * The anonymised market feed partners read to find boards worth watching. A market board is built
+ * from an explicit list of request fields (routes, service, quantity, interval, closing time) and
+ * two figures of the ranking (best all-in rate, number of ranked bids): never the buyer, never a
+ * carrier, a bid id or a pseudonym.
+ */
+export interface MarketBoard {
+  requestId: string;
+  routes: RouteSegment[];
+  serviceType: ServiceType;
+  quantity: string;
+  unit: ServiceUnit;
+  interval: { start: Date; end: Date };
+  openedAt: Date;
+  biddingClosesAt: Date;
+  currency: string | null;
+  bestRate: string | null;
+  bidCount: number;
+}
+
+/** The request fields a market board may carry (a stored request has more; they are not copied). */
+export interface MarketRequest {
+  _id: string;
+  routes?: RouteSegment[];
+  serviceType?: ServiceType;
+  quantity?: string;
+  unit?: ServiceUnit;
+  interval?: { start: Date | string; end: Date | string };
+  createdAt: Date | string;
+  biddingClosesAt?: Date | string;
+}
+
+export function marketBoardOf(req: MarketRequest, ranking: Pick<Ranking, 'currency' | 'ranked'>): MarketBoard {
+  const best = ranking.ranked[0];
+  return {
+    requestId: req._id,
+    routes: (req.routes ?? []).map((r) => (r.network ? { origin: r.origin, destination: r.destination, network: r.network } : { origin: r.origin, destination: r.destination })),
+    serviceType: req.serviceType as ServiceType,
+    quantity: req.quantity ?? '0',
+    unit: req.unit as ServiceUnit,
+    interval: { start: new Date(req.interval?.start ?? 0), end: new Date(req.interval?.end ?? 0) },
+    openedAt: new Date(req.createdAt),
+    biddingClosesAt: new Date(req.biddingClosesAt ?? 0),
+    currency: ranking.currency,
+    bestRate: best ? best.estimatedCost.effectiveRate : null,
+    bidCount: ranking.ranked.length,
+  };
+}
+
+export const MARKET_PAGE_DEFAULT = 50;
+export const MARKET_PAGE_MAX = 200;
+
+/** Position in the feed's order (closing soonest first, then request id). */
+export interface MarketCursor {
+  closesAt: Date;
+  requestId: string;
+}
+
+const CURSOR_PREFIX = 'mb1:';
+
+/** Opaque to clients: base64url of `mb1:<closing instant ms>:<request id>`. */
+export function encodeMarketCursor(c: MarketCursor): string {
+  return Buffer.from(`${CURSOR_PREFIX}${c.closesAt.getTime()}:${c.requestId}`, 'utf8').toString('base64url');
+}
+
+export function decodeMarketCursor(value: string, field = 'after'): MarketCursor {
+  const text = /^[A-Za-z0-9_-]{1,400}$/.test(value) ? Buffer.from(value, 'base64url').toString('utf8') : '';
+  const m = /^mb1:(\d{1,16}):([A-Za-z0-9_-]{1,100})$/.exec(text);
+  if (!m) throw badInput(field, `${field} is not a cursor of this feed (pass a nextCursor it returned)`);
+  return { closesAt: new Date(Number(m[1])), requestId: m[2] };
+}
+
+/** `first` within 1-MARKET_PAGE_MAX; refused (not clamped) otherwise. */
+export function validatePageSize(first: number | null | undefined, field = 'first'): number {
+  if (first === undefined || first === null) return MARKET_PAGE_DEFAULT;
+  if (!Number.isInteger(first) || first < 1 || first > MARKET_PAGE_MAX) throw badInput(field, `${field} must be between 1 and ${MARKET_PAGE_MAX}`);
+  return first;
+}
