@@ -7,4 +7,8 @@ export * from './metrics';
 export * from './pubsub';
 export * from './request-id';
 export * from './roles';
+export * from './startup';
 export * from './subgraph-server';
+export * from './paging';
+export * from './query-limits';
+export * from './operator-access';

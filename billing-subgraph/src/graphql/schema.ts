@@ -3,7 +3,7 @@ import path from 'node:path';
 import { GraphQLScalarType, Kind, parse } from 'graphql';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
-import type { Identity } from '@exchange/platform';
+import { newestFirst, type Identity } from '@exchange/platform';
 import { Dec, formatTotal, hasControlCharacters, parseInstant } from '../domain';
 import {
   decodeCursor,
@@ -25,7 +25,7 @@ import { pollFeed, registerFeed } from '../services/feeds';
 import { recordPayment, settlementStatement } from '../services/payments';
 import { recordSelection } from '../services/selection';
 import { ingestUsage } from '../services/usage';
-import type { BillDoc, BillingRecordDoc, FeedDoc, LedgerDoc, PaymentDoc, PaymentEmbed, SelectionDoc, UsageDoc } from '../store/models';
+import type { BillDoc, BillingRecordDoc, FeedDoc, LedgerDoc, PaymentDoc, PaymentEmbed, RejectedDoc, SelectionDoc, UsageDoc } from '../store/models';
 import type { BillingContext } from './context';
 
 /** The SDL users read lives in schema/billing.graphql; resolvers here only translate. */
@@ -85,11 +85,8 @@ function billQuery(id: Identity, filter: Args | null | undefined, fixed: Record<
 async function pageBills(ctx: Ctx, q: Record<string, any>, first: number | undefined, after: string | undefined) {
   const n = pageSize(first, 50, 500);
   const c = decodeCursor(after);
-  if (c) {
-    const at = new Date(String(c[0]));
-    q.$or = [{ issuedAt: { $lt: at } }, { issuedAt: at, _id: { $lt: String(c[1]) } }];
-  }
-  const docs = (await ctx.models.Bill.find(q).sort({ issuedAt: -1, _id: -1 }).limit(n + 1).lean().exec()) as BillDoc[];
+  const before = c ? { at: new Date(String(c[0])), id: String(c[1]) } : undefined;
+  const docs = await newestFirst<BillDoc>(ctx.models.Bill, q, { field: 'issuedAt', limit: n + 1, before });
   const nodes = docs.slice(0, n);
   for (const b of nodes) ctx.loaders.bill.prime(b._id, b);
   const last = nodes[nodes.length - 1];
@@ -196,8 +193,8 @@ export function buildBillingSchema() {
         }
         const n = pageSize(first, 100, 1000);
         const c = decodeCursor(after);
-        if (c) q.$or = [{ rejectedAt: { $lt: new Date(String(c[0])) } }, { rejectedAt: new Date(String(c[0])), _id: { $lt: String(c[1]) } }];
-        const docs = await ctx.models.Rejected.find(q).sort({ rejectedAt: -1, _id: -1 }).limit(n + 1).lean().exec();
+        const before = c ? { at: new Date(String(c[0])), id: String(c[1]) } : undefined;
+        const docs = await newestFirst<RejectedDoc>(ctx.models.Rejected, q, { field: 'rejectedAt', limit: n + 1, before });
         const nodes = docs.slice(0, n);
         const last = nodes[nodes.length - 1];
         return { nodes, endCursor: docs.length > n && last ? encodeCursor([last.rejectedAt.toISOString(), last._id]) : null };

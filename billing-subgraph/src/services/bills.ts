@@ -1,3 +1,4 @@
+import { DATE_MAX } from '@exchange/platform';
 import { randomUUID } from 'node:crypto';
 import {
   assembleBill,
@@ -253,7 +254,8 @@ export async function generateBills(deps: Deps, periodInput: { start?: unknown; 
   // even without usage: their group gets a PERIODIC bill (top-up line only) too.
   const minimumSelections = new Map<string, string[]>();
   const minimumGroups = new Map<string, Group>();
-  const active = (await deps.models.Selection.find({ intervalStart: { $lt: end }, intervalEnd: { $gt: start }, 'incentive.minimumCharge': { $exists: true } }).lean().exec()) as SelectionDoc[];
+  // Both bounds on intervalEnd keep the read on its index (FerretDB/SQLite serves date ranges only).
+  const active = (await deps.models.Selection.find({ intervalEnd: { $gt: start, $lte: DATE_MAX }, intervalStart: { $lt: end }, 'incentive.minimumCharge': { $exists: true } }).lean().exec()) as SelectionDoc[];
   for (const s of active) {
     if (s.incentive.minimumCharge === undefined || s.incentive.minimumCharge === null) continue;
     const g: Group = { buyerId: s.buyerId, carrierId: s.carrierId, currency: s.incentive.currency, requestId: groupBy === 'BUYER_REQUEST' ? s.requestId : null };

@@ -332,6 +332,8 @@ export function registerModels(conn: Connection): BillingModels {
   );
   selection.index({ requestId: 1 });
   selection.index({ buyerId: 1, carrierId: 1 });
+  // The bill run's minimum-charge pass reads the selections whose interval overlaps the period.
+  selection.index({ intervalEnd: 1 });
 
   const usage = new Schema<UsageDoc>(
     {
@@ -441,6 +443,8 @@ export function registerModels(conn: Connection): BillingModels {
   );
   claim.index({ billId: 1, selectionId: 1 });
   claim.index({ buyerId: 1, carrierId: 1, _id: 1 });
+  // The bill run reads the period's claims by the records' time.
+  claim.index({ intervalStart: 1 });
 
   const counter = new Schema<CounterDoc>({ _id: { type: String, required: true }, value: String, seq: Number }, opts);
 
@@ -521,6 +525,8 @@ export function registerModels(conn: Connection): BillingModels {
   bill.index({ carrierId: 1, issuedAt: -1 });
   bill.index({ issuedAt: -1, _id: -1 });
   bill.index({ groupKey: 1, sequence: 1 });
+  // The bill run reads the bills of its period and grouping.
+  bill.index({ periodStart: 1, groupBy: 1 });
   bill.index({ selectionIds: 1 });
 
   const delivery = new Schema<DeliveryDoc>(

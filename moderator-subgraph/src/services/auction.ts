@@ -1,4 +1,4 @@
-import type { Identity, Logger, PubSub } from '@exchange/platform';
+import { newestFirst, type Identity, type Logger, type PubSub } from '@exchange/platform';
 import { eligibleCarriers } from '../domain/distribution';
 import { DomainError } from '../domain/errors';
 import { validateIncentive } from '../domain/incentive';
@@ -177,7 +177,7 @@ export class AuctionService {
     } else {
       throw forbidden('Only buyers and operators may list service requests (carriers: openRequests)');
     }
-    return this.models.ServiceRequest.find(q).sort({ createdAt: -1 }).limit(limit).lean().exec();
+    return newestFirst<ServiceRequestDoc>(this.models.ServiceRequest, q, { field: 'createdAt', limit });
   }
 
   async openRequests(identity: Identity | null, carrierIdArg?: string | null): Promise<ServiceRequestDoc[]> {

@@ -1,4 +1,4 @@
-import type { Identity, Logger, PubSub } from '@exchange/platform';
+import { DATE_MAX, type Identity, type Logger, type PubSub } from '@exchange/platform';
 import { RoutingIndex, type RouteMissReason, type RoutingEntry } from '../domain/routing';
 import { parseInstant } from '../domain/time';
 import type { ModeratorModels, SelectionDoc } from '../store/models';
@@ -100,7 +100,8 @@ export class RoutingService {
   /** Rebuilds from the database into a fresh index, then swaps, so lookups never see a half-built one. */
   async reload(): Promise<void> {
     const next = new RoutingIndex();
-    const cursor = this.models.Selection.find({ 'interval.end': { $gt: new Date() } }).lean().cursor();
+    // Both bounds keep the read on the interval.end index (FerretDB/SQLite serves date ranges only).
+    const cursor = this.models.Selection.find({ 'interval.end': { $gt: new Date(), $lte: DATE_MAX } }).lean().cursor();
     for await (const sel of cursor) for (const e of routingEntriesOf(sel as SelectionDoc)) next.upsert(e);
     this.index = next;
     this.reloads++;

@@ -3,7 +3,7 @@
 // served by indexes) and once wrapped in {$and: [...]} (never pushed down: evaluated only by
 // FerretDB's own filter in Go, as the unpatched engine does), over generated documents holding
 // arrays, missing fields, null, mixed types, ObjectIds next to their hex strings, quotes,
-// backslashes, escapes and non-ASCII text. Runs on whichever backend the run uses (.ci/run: both).
+// backslashes, escapes and non-ASCII text, and dotted paths through documents and arrays. Runs on whichever backend the run uses (.ci/run: both).
 import fc from 'fast-check';
 import mongoose from 'mongoose';
 import { mongoUri, uniqueName } from '../../support/harness';
@@ -28,6 +28,7 @@ const valueArb = fc.oneof(
   { weight: 6, arbitrary: scalarArb },
   { weight: 2, arbitrary: fc.array(scalarArb, { maxLength: 4 }) },
   { weight: 1, arbitrary: fc.record({ x: scalarArb }) },
+  { weight: 1, arbitrary: fc.array(fc.record({ x: scalarArb }), { maxLength: 3 }) },
 );
 const FIELDS = ['a', 'b', 'c', 'd'];
 const docArb = fc.record(
@@ -52,7 +53,7 @@ const idCondArb = fc.oneof(
 );
 // One or two fields per filter, so that filters select something often enough to mean anything.
 const filterArb = fc
-  .tuple(fc.subarray(['_id', ...FIELDS], { minLength: 1, maxLength: 2 }), idCondArb, condArb, condArb)
+  .tuple(fc.subarray(['_id', ...FIELDS, 'a.x', 'c.x'], { minLength: 1, maxLength: 2 }), idCondArb, condArb, condArb)
   .map(([fields, idCond, c1, c2]) => Object.fromEntries(fields.map((f, i) => [f, f === '_id' ? idCond : i === 0 ? c1 : c2])));
 
 let client: InstanceType<typeof MongoClient>;
@@ -80,6 +81,7 @@ test('generated filters over generated documents: pushed-down results equal the 
   await c.createIndex({ a: 1 });
   await c.createIndex({ b: 1, c: -1 });
   await c.createIndex({ d: 1 }, { unique: false });
+  await c.createIndex({ 'a.x': 1 });
   const docs = fc.sample(docArb, { numRuns: 400, seed: 42 }).map((d, i) => ({ _id: `d${i}`, ...d }));
   await c.insertMany(docs as any[]);
 

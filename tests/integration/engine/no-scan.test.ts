@@ -1,0 +1,85 @@
+// No hot path reads a whole collection: every query the services send while ingesting, associating
+// and rating usage, recording selections, running bills, paging bills, requests and rejected usage,
+// summarising usage, reloading routing and closing auctions is explained by the database, and
+// the test fails on any plan that scans. Runs on both backends (.ci/run).
+import { gqlOk, mongoUri, startStack, token } from '../../support/harness';
+import { agentToken, GENERATE, ingestOk, recordSelection, voice } from '../billing/fixtures';
+import { bid, CLOSE, createRequest, registerParties } from '../moderator/helpers';
+import { copyIndexes, explainTarget, findScans, QueryRecorder } from './scan-check';
+
+const HOT = ['recordSelection', 'ingest', 'billRun', 'billsPages', 'usageSummary', 'rejectedUsage', 'auction', 'requestsPages', 'routingReload'];
+
+test('hot paths use indexes only', async () => {
+  const rec = new QueryRecorder();
+  rec.start();
+  const stack = await startStack({ billing: { WORKERS: 'false' } });
+  const target = await explainTarget(mongoUri());
+  try {
+    const B = stack.billing.url;
+    const M = stack.moderator.url;
+    const agent = await agentToken();
+
+    // Moderator: a request, bids, a close (which delivers the selection record to billing).
+    const { buyers, carriers, admin } = await registerParties(M, {
+      buyers: [{ id: 'ns-buyer' }],
+      carriers: [{ id: 'ns-c1', coverage: ['44'] }, { id: 'ns-c2', coverage: ['44'] }],
+    });
+    const buyer = buyers['ns-buyer'];
+    const req = await rec.during('auction', async () => {
+      const r = await createRequest(M, buyer.token, { routes: [{ origin: '1', destination: '4420' }] });
+      await bid(M, carriers['ns-c1'].token, r.id, '0.010');
+      await bid(M, carriers['ns-c2'].token, r.id, '0.012');
+      await gqlOk(M, CLOSE, { id: r.id }, buyer.token);
+      return r;
+    });
+    await rec.during('requestsPages', async () => {
+      await gqlOk(M, `{ serviceRequests(first: 20) { id status } }`, {}, buyer.token);
+      await gqlOk(M, `{ serviceRequests(first: 20) { id status } }`, {}, admin);
+      await gqlOk(M, `{ openRequests { id } }`, {}, carriers['ns-c1'].token);
+    });
+    await rec.during('routingReload', () => stack.moderator.services.routing.reload());
+
+    // Billing: selection records, usage (associated by request and by parties, a duplicate, a
+    // rejected record), a bill run, the pages and summaries portals read.
+    await rec.during('recordSelection', async () => {
+      await recordSelection(stack.billing, { selectionId: 'ns-sel', requestId: 'ns-req', buyerId: 'ns-b', carrierId: 'ns-c', quantity: '10' });
+      await recordSelection(stack.billing, { selectionId: 'ns-sel', requestId: 'ns-req', buyerId: 'ns-b', carrierId: 'ns-c', quantity: '10' });
+    });
+    await rec.during('ingest', async () => {
+      const recs = [0, 1, 2].map((i) => voice({ recordId: `ns-${i}`, seconds: 120, buyerId: 'ns-b', carrierId: 'ns-c', requestId: 'ns-req', start: `2026-10-0${i + 2}T08:00:00Z` }));
+      recs.push(voice({ recordId: 'ns-3', seconds: 60, buyerId: 'ns-b', carrierId: 'ns-c', start: '2026-10-09T08:00:00Z' }));
+      await ingestOk(stack.billing, recs);
+      await ingestOk(stack.billing, recs.slice(0, 2));
+      await ingestOk(stack.billing, [{ ...voice({ recordId: 'ns-bad', seconds: 1, buyerId: 'ns-b', carrierId: 'ns-c' }), quantity: '-4' }]);
+    });
+    await rec.during('billRun', () => gqlOk(B, GENERATE, { period: { start: '2026-10-01T00:00:00Z', end: '2026-11-01T00:00:00Z' } }, agent));
+    await rec.during('billsPages', async () => {
+      const q = `{ bills(first: 20) { nodes { id total { amount } } } }`;
+      await gqlOk(B, q, {}, agent);
+      await gqlOk(B, q, {}, await token('BUYER', 'ns-b'));
+      await gqlOk(B, q, {}, await token('CARRIER', 'ns-c'));
+    });
+    await rec.during('usageSummary', () =>
+      gqlOk(B, `query($r: [_Any!]!) { _entities(representations: $r) { ... on ServiceRequest { usageSummary { period records billableQuantity amount { amount } } } } }`, { r: [{ __typename: 'ServiceRequest', id: 'ns-req' }] }, agent),
+    );
+    await rec.during('rejectedUsage', async () => {
+      await gqlOk(B, `{ rejectedUsage(first: 20) { nodes { recordId reason } } }`, {}, agent);
+      await gqlOk(B, `{ rejectedUsage(first: 20, filter: { recordId: "ns-bad" }) { nodes { recordId } } }`, {}, agent);
+    });
+    rec.stop();
+    expect(req.id).toBeTruthy();
+
+    await copyIndexes(mongoUri(), target.uri, [stack.billing.dbName, stack.moderator.dbName]);
+    for (const phase of HOT) expect(rec.ops.filter((o) => o.phase === phase).length).toBeGreaterThan(0);
+    // The carrier registry is read whole when a request is distributed: it holds one document per
+    // carrier (a handful to hundreds, not growing with traffic), and coverage is an array, which
+    // FerretDB indexes as one whole value, so no index could narrow that read.
+    const allowed = (s: { where: string; filter: string }) => s.where === 'carriers.find' && s.filter === '{}';
+    const scans = (await findScans(target.uri, rec.ops, HOT)).filter((s) => !allowed(s));
+    expect(scans.map((s) => `${s.phase} ${s.where} ${s.filter}`)).toEqual([]);
+  } finally {
+    rec.stop();
+    await stack.stop();
+    await target.stop();
+  }
+});
