@@ -1,20 +1,34 @@
 'use strict';
 // `npm start`: the embedded database (unless MONGODB_URI is set), both subgraphs and the
-// gateway, each its own process. Ctrl-C (or SIGTERM) stops every one of them; if any service
-// dies, the rest are stopped too so nothing is left half-running.
+// gateway, each its own process. It says the exchange "is up" only once every service has told
+// it (over an IPC channel) that it bound its own port: a foreign server answering on a port proves
+// nothing. Ports already taken, a DB_DIR another stack holds, or a bad variable stop it before
+// anything starts, with one message. Ctrl-C (or SIGTERM) stops the gateway, then the subgraphs,
+// then the database; if any service dies, the rest are stopped too so nothing is left half-running.
 const { spawn } = require('node:child_process');
+const net = require('node:net');
 const path = require('node:path');
 const { startFerretDB, ROOT } = require('./lib/ferretdb');
+const { acquireDirLock, LockHeldError } = require('./lib/lock');
+const { portVariable, exitOnProblems } = require('./lib/env');
 
 const env = { ...process.env };
-const children = [];
+/** Children by stopping order: the gateway first (its clients get `complete`), the database last. */
+const children = { gateway: [], subgraphs: [] };
 let db;
+let lock;
 let stopping = false;
 
-function service(name, script, extraEnv) {
+/** A clean, expected end of start-up (reported in one line, no stack). */
+class StartFailed extends Error {}
+
+function service(name, group, script, extraEnv) {
+  // Own process group: Ctrl-C in the terminal reaches only this launcher, which stops the
+  // services in order (a database killed under the subgraphs made them log errors while stopping).
   const child = spawn(process.execPath, [path.join(ROOT, script)], {
     env: { ...env, ...extraEnv },
-    stdio: ['ignore', 'inherit', 'inherit'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    detached: true,
   });
   child.serviceName = name;
   child.on('exit', (code, signal) => {
@@ -23,43 +37,55 @@ function service(name, script, extraEnv) {
       shutdown(1);
     }
   });
-  children.push(child);
+  children[group].push(child);
   return child;
 }
 
-async function waitReady(url, name, timeoutMs = 60000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (stopping) return;
-    try {
-      const r = await fetch(url, { signal: AbortSignal.timeout(1000) });
-      if (r.ok) return;
-    } catch {
-      /* not up yet */
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${name} did not become ready at ${url} within ${timeoutMs / 1000}s`);
+/** Resolves when `child` reports that it bound its port; rejects if it exits first. */
+function listening(child, timeoutMs = 120_000) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new StartFailed(`${child.serviceName} did not start within ${timeoutMs / 1000} s`)), timeoutMs);
+    child.on('message', (m) => {
+      if (m && m.type === 'listening') {
+        clearTimeout(timer);
+        resolve(m);
+      }
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new StartFailed(`${child.serviceName} exited (${signal ?? code}) before it was up`));
+    });
+  });
+}
+
+/** Whether host:port can be bound now (EADDRINUSE: something else listens there). */
+function portFree(host, port) {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', (err) => (err.code === 'EADDRINUSE' ? resolve(false) : reject(new StartFailed(`Cannot listen on ${host}:${port}: ${err.code || err.message}`))));
+    srv.listen({ port, host }, () => srv.close(() => resolve(true)));
+  });
+}
+
+function stopChild(c) {
+  if (c.exitCode !== null || c.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const t = setTimeout(() => c.kill('SIGKILL'), 10000);
+    c.once('exit', () => {
+      clearTimeout(t);
+      resolve();
+    });
+    c.kill('SIGTERM');
+  });
 }
 
 async function shutdown(code = 0) {
   if (stopping) return;
   stopping = true;
-  const exits = children
-    .filter((c) => c.exitCode === null && c.signalCode === null)
-    .map(
-      (c) =>
-        new Promise((resolve) => {
-          const t = setTimeout(() => c.kill('SIGKILL'), 10000);
-          c.once('exit', () => {
-            clearTimeout(t);
-            resolve();
-          });
-          c.kill('SIGTERM');
-        }),
-    );
-  await Promise.all(exits);
+  await Promise.all(children.gateway.map(stopChild));
+  await Promise.all(children.subgraphs.map(stopChild));
   if (db) await db.stop();
+  lock?.release();
   process.exit(code);
 }
 
@@ -68,19 +94,32 @@ async function main() {
   process.on('SIGTERM', () => shutdown(0));
   process.on('SIGHUP', () => shutdown(0));
 
+  const problems = [];
   const host = env.HOST || '127.0.0.1';
   const ports = {
-    gateway: env.GATEWAY_PORT || '4000',
-    moderator: env.MODERATOR_PORT || '4001',
-    billing: env.BILLING_PORT || '4002',
+    GATEWAY_PORT: portVariable(env, 'GATEWAY_PORT', 4000, problems),
+    MODERATOR_PORT: portVariable(env, 'MODERATOR_PORT', 4001, problems),
+    BILLING_PORT: portVariable(env, 'BILLING_PORT', 4002, problems),
   };
-  if (!env.MONGODB_URI) {
-    db = await startFerretDB({
-      port: Number(env.DB_PORT || 27017),
-      sqliteDir: env.DB_DIR || path.join(ROOT, 'data', 'db'),
-      postgresqlUrl: env.DB_POSTGRESQL_URL,
-      stdio: 'inherit',
-    });
+  const embedded = !env.MONGODB_URI;
+  if (embedded) ports.DB_PORT = portVariable(env, 'DB_PORT', 27017, problems);
+  exitOnProblems(problems);
+  if (ports.GATEWAY_PORT === 0 || ports.MODERATOR_PORT === 0 || ports.BILLING_PORT === 0) {
+    exitOnProblems(['GATEWAY_PORT, MODERATOR_PORT, BILLING_PORT: `npm start` needs fixed ports (0 only for a service started alone)']);
+  }
+
+  const taken = [];
+  for (const [name, port] of Object.entries(ports)) {
+    if (port !== 0 && !(await portFree(host, port))) taken.push(`${name} ${port}: ${host}:${port} is already in use (another stack, or another program)`);
+  }
+  if (taken.length) {
+    throw new StartFailed(`Cannot start: ${taken.length === 1 ? 'a port is' : 'ports are'} taken:\n${taken.map((t) => `  - ${t}`).join('\n')}\nStop what listens there, or set the variable to a free port.`);
+  }
+
+  if (embedded) {
+    const sqliteDir = env.DB_DIR || path.join(ROOT, 'data', 'db');
+    if (!env.DB_POSTGRESQL_URL) lock = acquireDirLock(sqliteDir, { purpose: 'npm start' });
+    db = await startFerretDB({ port: ports.DB_PORT, sqliteDir, postgresqlUrl: env.DB_POSTGRESQL_URL, stdio: 'inherit', detached: true });
     env.MONGODB_URI = db.uri;
     db.child.on('exit', () => {
       if (!stopping) {
@@ -90,27 +129,26 @@ async function main() {
     });
     console.error(`embedded FerretDB: ${db.uri}`);
   }
-  const moderatorUrl = `http://${host}:${ports.moderator}/graphql`;
-  const billingUrl = `http://${host}:${ports.billing}/graphql`;
+  const moderatorUrl = `http://${host}:${ports.MODERATOR_PORT}/graphql`;
+  const billingUrl = `http://${host}:${ports.BILLING_PORT}/graphql`;
   const common = { MODERATOR_URL: moderatorUrl, BILLING_URL: billingUrl, MODERATOR_HOST: host, BILLING_HOST: host, GATEWAY_HOST: host };
 
-  service('billing', 'billing-subgraph/dist/main.js', { ...common, BILLING_PORT: ports.billing });
-  service('moderator', 'moderator-subgraph/dist/main.js', {
+  const billing = service('billing', 'subgraphs', 'billing-subgraph/dist/main.js', { ...common, BILLING_PORT: String(ports.BILLING_PORT) });
+  const moderator = service('moderator', 'subgraphs', 'moderator-subgraph/dist/main.js', {
     ...common,
-    MODERATOR_PORT: ports.moderator,
+    MODERATOR_PORT: String(ports.MODERATOR_PORT),
     SEED_DEMO_DATA: env.SEED_DEMO_DATA ?? 'true',
   });
-  await Promise.all([
-    waitReady(`http://${host}:${ports.moderator}/ready`, 'moderator'),
-    waitReady(`http://${host}:${ports.billing}/ready`, 'billing'),
-  ]);
-  service('gateway', 'gateway/dist/main.js', { ...common, GATEWAY_PORT: ports.gateway });
-  await waitReady(`http://${host}:${ports.gateway}/health`, 'gateway');
+  await Promise.all([listening(moderator), listening(billing)]);
+  const gateway = service('gateway', 'gateway', 'gateway/dist/main.js', { ...common, GATEWAY_PORT: String(ports.GATEWAY_PORT) });
+  const up = await listening(gateway);
   if (stopping) return;
-  console.log(`\nTelecom service exchange is up.\n  GraphQL gateway: http://${host}:${ports.gateway}/graphql\n  Portal:          http://${host}:${ports.gateway}/portal/\n  Press Ctrl-C to stop.\n`);
+  const base = up.url.replace(/\/graphql$/, '');
+  console.log(`\nTelecom service exchange is up.\n  GraphQL gateway: ${up.url}\n  Portal:          ${base}/portal/\n  Press Ctrl-C to stop.\n`);
 }
 
 main().catch((err) => {
-  console.error(err.message);
+  if (stopping) return;
+  console.error(err instanceof StartFailed || err instanceof LockHeldError ? err.message : err);
   shutdown(1);
 });

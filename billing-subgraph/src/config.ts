@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { authEnv, bool, DEV_JWT_SECRET, httpUrl, logLevel, loadConfig, mongoUri, port } from '@exchange/platform';
+import { assertProductionReady, authEnv, isProduction, queryLimitEnv, bool, DEV_JWT_SECRET, httpUrl, logLevel, loadConfig, mongoUri, port } from '@exchange/platform';
 
 const schema = z.object({
   BILLING_HOST: z.string().default('127.0.0.1'),
@@ -16,11 +16,16 @@ const schema = z.object({
   PUBSUB_PREFIX: z.string().default('exchange:'),
   BILLING_SIGNING_KEY_FILE: z.string().optional(),
   INGEST_BODY_LIMIT: z.string().regex(/^\d+(kb|mb)$/, 'e.g. 20mb').default('32mb'),
+  /** Schema introspection and `_service` for any caller; default true, false in production (then ADMIN tokens only for `_service`). */
   INTROSPECTION: bool(true),
+  /** /metrics without a token; default true, false in production (then an ADMIN bearer token is required). */
+  METRICS_PUBLIC: bool(true),
   /** DIRECT: billing delivers bills itself; VIA_MODERATOR: also hands each bill to the Moderator's relayBill (claim 12). */
   BILL_DELIVERY_PATH: z.enum(['DIRECT', 'VIA_MODERATOR']).default('DIRECT'),
-  /** Secret for the signed, expiring bill-document links; defaults to one derived from JWT_SECRET / the dev secret. */
+  /** Secret for the signed, expiring bill-document links; required in production, derived from the development secret otherwise. */
   BILL_LINK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Lifetime of a signed bill link, and the furthest-ahead `expires` a link may carry (7 days: a bill's webhook is retried for about that long). */
+  BILL_LINK_MAX_TTL_SECONDS: z.coerce.number().int().min(60).max(90 * 86_400).default(7 * 86_400),
   /** Run the delivery worker and the usage-feed poller in this process. */
   WORKERS: bool(true),
   /** How often the workers look for due webhook/relay deliveries and feed polls. */
@@ -29,6 +34,7 @@ const schema = z.object({
   DELIVERY_BACKOFF_BASE_MS: z.coerce.number().int().min(1).max(3_600_000).default(10_000),
   DELIVERY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(12),
   LOG_LEVEL: logLevel,
+  ...queryLimitEnv,
   ...authEnv,
 });
 
@@ -36,6 +42,20 @@ export type BillingConfig = z.infer<typeof schema> & { mongodbUri: string; linkS
 
 export function loadBillingConfig(env: NodeJS.ProcessEnv = process.env): BillingConfig {
   const c = loadConfig(schema, env);
+  // Production never derives secrets from the development secret in this repository.
+  assertProductionReady(env, {
+    tokens: true,
+    secrets: ['BILL_LINK_SECRET'],
+    ...(c.BILL_DELIVERY_PATH === 'VIA_MODERATOR' ? { signingKey: 'BILLING_SIGNING_KEY_FILE' } : {}),
+  });
   const linkSecret = c.BILL_LINK_SECRET ?? createHash('sha256').update(`bill-links|${c.JWT_SECRET ?? DEV_JWT_SECRET}`).digest('hex');
-  return { ...c, mongodbUri: c.BILLING_MONGODB_URI ?? c.MONGODB_URI, linkSecret };
+  const production = isProduction(env);
+  return {
+    ...c,
+    // Off by default in production: the schema, `_service` and /metrics are for the operator.
+    INTROSPECTION: env.INTROSPECTION ? c.INTROSPECTION : !production,
+    METRICS_PUBLIC: env.METRICS_PUBLIC ? c.METRICS_PUBLIC : !production,
+    mongodbUri: c.BILLING_MONGODB_URI ?? c.MONGODB_URI,
+    linkSecret,
+  };
 }

@@ -14,6 +14,7 @@ import {
   createErrorFormatter,
   createLogger,
   createTokenVerifier,
+  operatorOnly,
   REQUEST_ID_HEADER,
   renderMetrics,
   requestIdFrom,
@@ -69,6 +70,7 @@ export async function createGatewayApp(config: GatewayConfig, opts: GatewayAppOp
     maxCost: config.MAX_QUERY_COST,
     defaultListSize: config.DEFAULT_LIST_SIZE,
     maxListItems: config.MAX_LIST_ITEMS,
+    maxTokens: config.MAX_QUERY_TOKENS,
   };
   const knownUrls: Record<string, string> = {
     moderator: config.MODERATOR_URL,
@@ -137,6 +139,8 @@ export async function createGatewayApp(config: GatewayConfig, opts: GatewayAppOp
   const server = new ApolloServer<GatewayContext>({
     gateway,
     introspection: config.INTROSPECTION,
+    // The parser gives up after this many tokens, before any validation or cost walk.
+    parseOptions: { maxTokens: config.MAX_QUERY_TOKENS },
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
     // Persisted operations are the partner allow-list (resolved before Apollo), not Apollo's APQ cache.
@@ -197,7 +201,7 @@ export async function createGatewayApp(config: GatewayConfig, opts: GatewayAppOp
     const ok = !stopping && checks.every(([, up]) => up);
     res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'unavailable', subgraphs: Object.fromEntries(checks) });
   });
-  app.get('/metrics', async (_req, res) => {
+  app.get('/metrics', operatorOnly(verifier, config.METRICS_PUBLIC), async (_req, res) => {
     res.setHeader('content-type', metrics.registry.contentType);
     res.send(await renderMetrics(metrics.registry));
   });

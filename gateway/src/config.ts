@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { authEnv, bool, httpUrl, logLevel, loadConfig, port } from '@exchange/platform';
+import { assertProductionReady, authEnv, isProduction, bool, httpUrl, logLevel, loadConfig, port } from '@exchange/platform';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 const nonNegativeInt = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
@@ -36,8 +36,12 @@ const schema = z.object({
   INTROSPECT_AND_COMPOSE: bool(false),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional(),
   PUBSUB_PREFIX: z.string().default('exchange:'),
+  /** Schema introspection; default true, false in production. */
   INTROSPECTION: bool(true),
+  /** Apollo's landing page at /graphql; default true, false in production. */
   LANDING_PAGE: bool(true),
+  /** /metrics without a token; default true, false in production (then an ADMIN bearer token is required). */
+  METRICS_PUBLIC: bool(true),
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/, 'e.g. 1mb').default('32mb'),
   /** Deepest field nesting an operation may have (root fields are depth 1; introspection is not counted). */
   MAX_QUERY_DEPTH: positiveInt(12),
@@ -45,11 +49,13 @@ const schema = z.object({
   MAX_QUERY_COST: positiveInt(5000),
   /** Assumed size of a list field without a `first`/`last`/`limit`/`take` argument, for the cost estimate. */
   DEFAULT_LIST_SIZE: positiveInt(10),
+  /** Most lexical tokens an operation's text may have; the parser stops beyond it (200,000 aliases are 600,000 tokens). */
+  MAX_QUERY_TOKENS: positiveInt(10000),
   /** Most items one list in an operation's variables may hold (ingestUsage takes 10,000 records per call). */
   MAX_LIST_ITEMS: positiveInt(10000),
   /** Per attempt, per subgraph HTTP request. */
   SUBGRAPH_TIMEOUT_MS: positiveInt(10000),
-  /** Extra attempts for idempotent operations (queries) after a network error, timeout or 502/503/504; mutations are never retried. */
+  /** Extra attempts for idempotent operations (queries) after a network error or 502/503/504; never after a timeout, never for mutations. */
   SUBGRAPH_RETRIES: nonNegativeInt(2),
   /** JSON file `{ "<sha256 of the query text>": "<query>" }`: when set, PARTNER tokens may only run these operations. */
   PARTNER_OPERATIONS_FILE: z.string().optional(),
@@ -70,5 +76,14 @@ const schema = z.object({
 export type GatewayConfig = z.infer<typeof schema>;
 
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
-  return loadConfig(schema, env);
+  const c = loadConfig(schema, env);
+  assertProductionReady(env, { tokens: true });
+  const production = isProduction(env);
+  return {
+    ...c,
+    // Off by default in production; an explicit setting wins.
+    INTROSPECTION: env.INTROSPECTION ? c.INTROSPECTION : !production,
+    LANDING_PAGE: env.LANDING_PAGE ? c.LANDING_PAGE : !production,
+    METRICS_PUBLIC: env.METRICS_PUBLIC ? c.METRICS_PUBLIC : !production,
+  };
 }

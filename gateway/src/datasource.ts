@@ -27,7 +27,7 @@ export const isMutationText = (query: string | undefined) => /^\s*mutation\b/.te
 /**
  * Forwards the caller's token and request id so each subgraph verifies and logs the same call;
  * bounds every attempt with a timeout and retries idempotent operations (queries) on network
- * errors, timeouts and 502/503/504. Mutations are sent once: a lost answer is reported, never repeated.
+ * errors and 502/503/504, never after a timeout (the subgraph may still be working on it). Mutations are sent once: a lost answer is reported, never repeated.
  */
 export class ForwardingDataSource implements GraphQLDataSource<GatewayContext> {
   constructor(
@@ -78,7 +78,9 @@ export class ForwardingDataSource implements GraphQLDataSource<GatewayContext> {
       } catch (err) {
         if (err instanceof GraphQLError) throw err;
         const timedOut = (err as Error).name === 'TimeoutError';
-        if (!last) {
+        // A timeout is never retried: the subgraph may still be computing a costly answer, and
+        // repeating the call would multiply that cost (a lost connection or 502/503/504 is retried).
+        if (!last && !timedOut) {
           this.metrics?.subgraphRetries.inc({ subgraph: name });
           await sleep(50 * 2 ** (attempt - 1));
           continue;

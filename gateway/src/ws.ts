@@ -68,7 +68,13 @@ const coded = (message: string, code: string) => new GraphQLError(message, { ext
 
 export function startGatewayWs(opts: GatewayWsOptions) {
   const { subscriptions, metrics, logger } = opts;
-  const wsServer = new WebSocketServer({ server: opts.httpServer, path: '/graphql', maxPayload: opts.maxPayload });
+  // noServer: attached to the HTTP server's upgrades only. With `server:` ws re-emits the HTTP
+  // server's own errors (a taken port at listen) on the WebSocket server, where graphql-ws prints
+  // them with a stack as an "internal error"; the gateway reports those itself, in one line.
+  const wsServer = new WebSocketServer({ noServer: true, path: '/graphql', maxPayload: opts.maxPayload });
+  opts.httpServer.on('upgrade', (req, socket, head) => {
+    wsServer.handleUpgrade(req, socket, head, (ws) => wsServer.emit('connection', ws, req));
+  });
   wsServer.on('connection', (socket) => {
     metrics.wsConnections.inc();
     socket.once('close', () => metrics.wsConnections.dec());
@@ -140,7 +146,7 @@ export function startGatewayWs(opts: GatewayWsOptions) {
         if (opts.allowList && context.identity?.role === 'PARTNER' && !opts.allowList.allows(source)) return [notAllowedForPartner()];
         let document: DocumentNode;
         try {
-          document = parse(source);
+          document = parse(source, { maxTokens: opts.limits.maxTokens });
         } catch (err) {
           return [new GraphQLError((err as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
         }

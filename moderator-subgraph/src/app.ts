@@ -8,6 +8,7 @@ import {
   createTokenSigner,
   createTokenVerifier,
   databaseReachable,
+  queryLimitsOf,
   startSubgraphServer,
   syncIndexes,
   type Logger,
@@ -20,7 +21,7 @@ import type { ModeratorContext } from './graphql/context';
 import { createLoaders } from './graphql/loaders';
 import { AuctionService } from './services/auction';
 import { MarketService } from './services/market';
-import { OutboxWorker } from './services/outbox';
+import { createDeliveryWatchMetrics, DeliveryWatch, OutboxWorker } from './services/outbox';
 import { PartyService, seedDemoParties } from './services/parties';
 import { RelayService } from './services/relays';
 import { RoutingService } from './services/routing';
@@ -78,6 +79,9 @@ export async function createModeratorApp(config: ModeratorConfig, opts: { logger
     });
   }
 
+  const metrics = createMetrics('moderator');
+  const deliveryWatch = new DeliveryWatch(models, logger, createDeliveryWatchMetrics(metrics.registry), { overdueMs: config.OUTBOX_OVERDUE_MS });
+
   const auction = new AuctionService(models, pubsub, logger, {
     instanceId,
     closeLeaseMs: config.CLOSE_LEASE_MS,
@@ -107,8 +111,10 @@ export async function createModeratorApp(config: ModeratorConfig, opts: { logger
     port: config.MODERATOR_PORT,
     logger,
     verifier: createTokenVerifier(config),
-    metrics: createMetrics('moderator'),
+    metrics,
     introspection: config.INTROSPECTION,
+    limits: queryLimitsOf(config),
+    metricsPublic: config.METRICS_PUBLIC,
     ready: () => databaseReachable(conn),
     buildContext: (base) => ({ ...base, models, services, loaders: createLoaders(models) }),
   });
@@ -120,6 +126,7 @@ export async function createModeratorApp(config: ModeratorConfig, opts: { logger
   const scheduler = config.SCHEDULER_ENABLED ? createScheduler(models, auction, logger, config.SCHEDULER_INTERVAL_MS) : null;
   scheduler?.start();
   outbox?.start();
+  deliveryWatch.start();
 
   return {
     url: server.url,
@@ -137,6 +144,7 @@ export async function createModeratorApp(config: ModeratorConfig, opts: { logger
       await routingReload.stop();
       await scheduler?.stop();
       await outbox?.stop();
+      await deliveryWatch.stop();
       await server.stop();
       await routing.stop();
       await pubsub.close();

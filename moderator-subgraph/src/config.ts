@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { authEnv, bool, httpUrl, logLevel, loadConfig, mongoUri, port } from '@exchange/platform';
+import { assertProductionReady, authEnv, isProduction, queryLimitEnv, bool, httpUrl, logLevel, loadConfig, mongoUri, port } from '@exchange/platform';
 
 const ms = (fallback: number, min = 10) => z.coerce.number().int().min(min).max(86_400_000).default(fallback);
 
@@ -13,10 +13,15 @@ const schema = z.object({
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional(),
   PUBSUB_PREFIX: z.string().default('exchange:'),
   MODERATOR_SIGNING_KEY_FILE: z.string().optional(),
-  BOARD_PSEUDONYM_SECRET: z.string().min(16).default('development-pseudonym-secret'),
+  /** HMAC key of the competitor pseudonyms on bid boards; required in production (with the default anyone can recompute them). */
+  BOARD_PSEUDONYM_SECRET: z.string().min(16, 'must be at least 16 characters').default('development-pseudonym-secret'),
   SEED_DEMO_DATA: bool(false),
+  /** Schema introspection and `_service` for any caller; default true, false in production (then ADMIN tokens only for `_service`). */
   INTROSPECTION: bool(true),
+  /** /metrics without a token; default true, false in production (then an ADMIN bearer token is required). */
+  METRICS_PUBLIC: bool(true),
   LOG_LEVEL: logLevel,
+  ...queryLimitEnv,
   /** The scheduler closes requests whose biddingClosesAt has passed; every instance may run it. */
   SCHEDULER_ENABLED: bool(true),
   SCHEDULER_INTERVAL_MS: ms(1000),
@@ -32,6 +37,8 @@ const schema = z.object({
   /** How long a claimed delivery belongs to one instance before another may take it over. */
   OUTBOX_LEASE_MS: ms(30_000),
   BILLING_TIMEOUT_MS: ms(10_000),
+  /** An award whose selection record has not reached billing this long after the close is a metric and a warning. */
+  OUTBOX_OVERDUE_MS: ms(120_000, 100),
   /** Full rebuild of the in-memory routing index (drops expired awards; repairs anything missed). */
   ROUTING_RELOAD_MS: ms(600_000, 1000),
   ...authEnv,
@@ -41,5 +48,13 @@ export type ModeratorConfig = z.infer<typeof schema> & { mongodbUri: string };
 
 export function loadModeratorConfig(env: NodeJS.ProcessEnv = process.env): ModeratorConfig {
   const c = loadConfig(schema, env);
-  return { ...c, mongodbUri: c.MODERATOR_MONGODB_URI ?? c.MONGODB_URI };
+  assertProductionReady(env, { tokens: true, secrets: ['BOARD_PSEUDONYM_SECRET'], signingKey: 'MODERATOR_SIGNING_KEY_FILE' });
+  const production = isProduction(env);
+  return {
+    ...c,
+    // Off by default in production: the schema, `_service` and /metrics are for the operator.
+    INTROSPECTION: env.INTROSPECTION ? c.INTROSPECTION : !production,
+    METRICS_PUBLIC: env.METRICS_PUBLIC ? c.METRICS_PUBLIC : !production,
+    mongodbUri: c.MODERATOR_MONGODB_URI ?? c.MONGODB_URI,
+  };
 }

@@ -1,4 +1,4 @@
-import { exitOnConfigError } from '@exchange/platform';
+import { announceListening, exitOnConfigError, exitOnStartupFailure } from '@exchange/platform';
 import { createModeratorApp } from './app';
 import { loadModeratorConfig } from './config';
 import { DEMO_BUYERS, DEMO_CARRIERS } from './services/parties';
@@ -29,14 +29,18 @@ async function main() {
     if (stopping) return;
     stopping = true;
     app.logger.info({ signal }, 'shutting down');
-    await app.stop();
+    try {
+      await app.stop();
+    } catch (err) {
+      // Stopping is best effort; an operator pressing Ctrl-C wants it stopped, not a stack trace.
+      app.logger.warn({ err: (err as Error).message }, 'incomplete shutdown');
+    }
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+  // Bound and serving: `npm start` waits for this before it says the exchange is up.
+  announceListening('moderator', app.url, app.port);
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+main().catch(exitOnStartupFailure('moderator', 'MODERATOR_PORT'));

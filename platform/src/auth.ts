@@ -24,7 +24,14 @@ export interface AuthConfig {
   JWT_JWKS_URL?: string;
   JWT_ISSUER?: string;
   JWT_AUDIENCE?: string;
+  /** Longest a token may still be valid for (exp − now), in seconds; default DEFAULT_MAX_TOKEN_LIFETIME_SECONDS. */
+  JWT_MAX_LIFETIME_SECONDS?: number;
 }
+
+/** 24 h: a working day's session; service-to-service tokens live minutes. */
+export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 86_400;
+/** Clock skew allowed between the issuer and this service. */
+const CLOCK_TOLERANCE_SECONDS = 60;
 
 export interface TokenVerifier {
   verify(token: string): Promise<Identity>;
@@ -45,7 +52,7 @@ export function forbidden(message: string): GraphQLError {
  * so an independent billing agent can trust the Moderator's public key without a shared secret.
  */
 export function createTokenVerifier(config: AuthConfig): TokenVerifier {
-  const options = { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE };
+  const options = { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, requiredClaims: ['exp'] };
   let mode: 'jwks' | 'hs256';
   let verifyRaw: (token: string) => Promise<{ payload: Record<string, unknown> }>;
   if (config.JWT_JWKS_FILE || config.JWT_JWKS_URL) {
@@ -68,6 +75,16 @@ export function createTokenVerifier(config: AuthConfig): TokenVerifier {
         ({ payload } = await verifyRaw(token));
       } catch (err) {
         throw unauthenticated(`Invalid token: ${(err as Error).message}`);
+      }
+      // A token without exp would be valid forever (and a WebSocket opened with it never expires).
+      if (typeof payload.exp !== 'number' || !Number.isFinite(payload.exp)) throw unauthenticated('Invalid token: missing exp claim (tokens must expire)');
+      const now = Math.floor(Date.now() / 1000);
+      const maxLifetime = config.JWT_MAX_LIFETIME_SECONDS ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS;
+      if (payload.exp - now > maxLifetime + CLOCK_TOLERANCE_SECONDS) {
+        throw unauthenticated(`Invalid token: exp is more than ${maxLifetime} s ahead (the longest lifetime accepted)`);
+      }
+      if (typeof payload.iat === 'number' && payload.exp - payload.iat > maxLifetime + CLOCK_TOLERANCE_SECONDS) {
+        throw unauthenticated(`Invalid token: lifetime (exp − iat) exceeds ${maxLifetime} s`);
       }
       if (typeof payload.sub !== 'string' || payload.sub === '') throw unauthenticated('Invalid token: missing sub claim');
       if (!isRole(payload.role)) throw unauthenticated('Invalid token: missing or unknown role claim');

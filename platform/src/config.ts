@@ -41,7 +41,24 @@ export const authEnv = {
   JWT_JWKS_URL: httpUrl.optional(),
   JWT_ISSUER: z.string().optional(),
   JWT_AUDIENCE: z.string().optional(),
+  /** Longest a token may still be valid for, in seconds (tokens must carry exp); 24 h by default. */
+  JWT_MAX_LIFETIME_SECONDS: z.coerce.number().int().min(60).max(31 * 86_400).default(86_400),
 };
+
+/** Operation limits a subgraph applies itself (the gateway has the same variables). */
+export const queryLimitEnv = {
+  /** Deepest field nesting (one more than the gateway's 12: entity fetches add `_entities`). */
+  MAX_QUERY_DEPTH: z.coerce.number().int().min(1).default(13),
+  MAX_QUERY_COST: z.coerce.number().int().min(1).default(5000),
+  DEFAULT_LIST_SIZE: z.coerce.number().int().min(1).default(10),
+  MAX_QUERY_TOKENS: z.coerce.number().int().min(100).default(10000),
+  MAX_LIST_ITEMS: z.coerce.number().int().min(1).default(10000),
+};
+
+/** The OperationLimits of a config that spread queryLimitEnv. */
+export function queryLimitsOf(c: { MAX_QUERY_DEPTH: number; MAX_QUERY_COST: number; DEFAULT_LIST_SIZE: number; MAX_QUERY_TOKENS: number; MAX_LIST_ITEMS: number }) {
+  return { maxDepth: c.MAX_QUERY_DEPTH, maxCost: c.MAX_QUERY_COST, defaultListSize: c.DEFAULT_LIST_SIZE, maxTokens: c.MAX_QUERY_TOKENS, maxListItems: c.MAX_LIST_ITEMS };
+}
 
 /** Runs `fn` and turns a ConfigError into a clear message and exit code 1 (for main.ts files). */
 export function exitOnConfigError<T>(fn: () => T): T {
@@ -54,4 +71,63 @@ export function exitOnConfigError<T>(fn: () => T): T {
     }
     throw err;
   }
+}
+
+/** Settings whose presence marks a production deployment, like NODE_ENV=production. */
+export const PRODUCTION_KEY_SETTINGS = ['JWT_JWKS_FILE', 'JWT_JWKS_URL', 'MODERATOR_SIGNING_KEY_FILE', 'BILLING_SIGNING_KEY_FILE'] as const;
+
+/** Production: NODE_ENV=production or any production key setting (empty values count as unset). */
+export function isProduction(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.NODE_ENV === 'production' || PRODUCTION_KEY_SETTINGS.some((k) => !!env[k]);
+}
+
+/** The repository's development values: never accepted as a secret in production. */
+const DEVELOPMENT_VALUES = new Set([
+  'telecom-exchange-development-secret-do-not-use-in-production',
+  'development-pseudonym-secret',
+]);
+
+export interface ProductionRequirements {
+  /** The service verifies tokens: needs JWT_JWKS_FILE/JWT_JWKS_URL, or a JWT_SECRET of its own. */
+  tokens?: boolean;
+  /** Secrets that must be set (and not a development value) in production, by variable name. */
+  secrets?: string[];
+  /** The service signs calls to another service with this private-key variable (or an own JWT_SECRET without JWKS). */
+  signingKey?: string;
+}
+
+/** Minimum length of a JWT_SECRET in production (HS256 wants at least 256 bits). */
+export const PRODUCTION_MIN_SECRET_LENGTH = 32;
+
+/**
+ * What a production deployment (see isProduction) is missing: every problem names its variable.
+ * Development defaults (the secret in this repository, derived link keys, the default
+ * pseudonym key) are refused, so production never runs on values anyone can read here.
+ */
+export function productionProblems(env: NodeJS.ProcessEnv, req: ProductionRequirements): string[] {
+  if (!isProduction(env)) return [];
+  const set = (k: string) => (env[k] !== undefined && env[k] !== '' ? env[k] : undefined);
+  const problems: string[] = [];
+  const jwks = set('JWT_JWKS_FILE') || set('JWT_JWKS_URL');
+  const secret = set('JWT_SECRET');
+  const ownSecret = !!secret && !DEVELOPMENT_VALUES.has(secret) && secret.length >= PRODUCTION_MIN_SECRET_LENGTH;
+  if (req.tokens && !jwks) {
+    if (!secret) problems.push('JWT_JWKS_FILE / JWT_JWKS_URL / JWT_SECRET: production needs real token keys: set JWT_JWKS_FILE or JWT_JWKS_URL (public keys), or a JWT_SECRET of your own');
+    else if (!ownSecret) problems.push(`JWT_SECRET: in production it must be your own secret of at least ${PRODUCTION_MIN_SECRET_LENGTH} characters, not the development secret`);
+  }
+  for (const name of req.secrets ?? []) {
+    const v = set(name);
+    if (!v) problems.push(`${name}: required in production (no development default)`);
+    else if (DEVELOPMENT_VALUES.has(v)) problems.push(`${name}: in production it must not be a development value`);
+  }
+  if (req.signingKey && !set(req.signingKey) && (jwks || !ownSecret)) {
+    problems.push(`${req.signingKey}: required in production (a private JWK to sign this service's calls; the development secret is never used)`);
+  }
+  return problems;
+}
+
+/** Throws a ConfigError naming every variable a production deployment is missing. */
+export function assertProductionReady(env: NodeJS.ProcessEnv, req: ProductionRequirements): void {
+  const problems = productionProblems(env, req);
+  if (problems.length) throw new ConfigError([`production (NODE_ENV=production or a production key setting) refuses to start:`, ...problems]);
 }

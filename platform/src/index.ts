@@ -8,6 +8,7 @@ export * from './pubsub';
 export * from './request-id';
 export * from './roles';
 export * from './startup';
+export * from './startup';
 export * from './subgraph-server';
 export * from './paging';
 export * from './query-limits';

@@ -1,5 +1,8 @@
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
+/** For services' own metrics on their registry, without each depending on prom-client. */
+export { Counter, Gauge, type Registry } from 'prom-client';
+
 export interface ServiceMetrics {
   registry: Registry;
   httpDuration: Histogram<'route' | 'method' | 'status'>;

@@ -5,13 +5,15 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
-import type { GraphQLSchema } from 'graphql';
+import { BREAK, getOperationAST, GraphQLError, parse, validate, visit, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
 import { bearerToken, type TokenVerifier } from './auth';
 import { createErrorFormatter } from './errors';
 import { renderMetrics, type ServiceMetrics } from './metrics';
+import { operatorOnly, OPERATOR_ROLES } from './operator-access';
+import { checkOperationLimits, DEFAULT_QUERY_LIMITS, type OperationLimits } from './query-limits';
 import { REQUEST_ID_HEADER, requestIdFrom } from './request-id';
 import type { Identity } from './roles';
 
@@ -39,6 +41,50 @@ export interface SubgraphServerOptions<Ctx extends BaseContext> {
   /** Extra HTTP routes (e.g. billing's posted bills); mounted before /graphql. */
   routes?: (app: Express) => void;
   plugins?: ApolloServerPlugin<Ctx>[];
+  /** Depth, cost, token and variable-list bounds, as at the gateway (a subgraph does not trust that only the gateway calls it). */
+  limits?: OperationLimits;
+  /** /metrics without a token (development); otherwise an ADMIN bearer token is required. Default true. */
+  metricsPublic?: boolean;
+}
+
+/** Whether a document selects the federation `_service` field (the subgraph's SDL) anywhere, fragments included. */
+function selectsService(document: DocumentNode): boolean {
+  let found = false;
+  visit(document, {
+    Field(node) {
+      if (node.name.value === '_service') {
+        found = true;
+        return BREAK;
+      }
+      return undefined;
+    },
+  });
+  return found;
+}
+
+/**
+ * Operation limits and, with introspection off, `_service` only for operators: the two checks a
+ * subgraph makes itself before executing anything.
+ */
+function subgraphGuard<Ctx extends BaseContext>(limits: OperationLimits, introspection: boolean): ApolloServerPlugin<Ctx> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ document, operation, request, schema, contextValue }) {
+          if (!operation) return;
+          if (!introspection && selectsService(document)) {
+            if (!contextValue.identity || !OPERATOR_ROLES.includes(contextValue.identity.role)) {
+              throw new GraphQLError('_service (the subgraph SDL) is for operators only while introspection is off', {
+                extensions: { code: 'FORBIDDEN', field: '_service', http: { status: 403 } },
+              });
+            }
+          }
+          const error = checkOperationLimits(schema, document, operation, request.variables ?? {}, limits);
+          if (error) throw error;
+        },
+      };
+    },
+  };
 }
 
 export interface RunningServer {
@@ -59,6 +105,8 @@ async function identityFrom(verifier: TokenVerifier, header: unknown): Promise<I
  */
 export async function startSubgraphServer<Ctx extends BaseContext>(opts: SubgraphServerOptions<Ctx>): Promise<RunningServer> {
   const { logger, metrics, verifier } = opts;
+  const limits = { ...DEFAULT_QUERY_LIMITS, ...(opts.limits ?? {}) };
+  const introspection = opts.introspection ?? true;
   const app = express();
   app.disable('x-powered-by');
   const httpServer = createServer(app);
@@ -78,6 +126,22 @@ export async function startSubgraphServer<Ctx extends BaseContext>(opts: Subgrap
           return false;
         }
       },
+      // Subscriptions get the same parser token bound and operation limits as HTTP operations.
+      onSubscribe: (_ctx, _id, payload) => {
+        let document;
+        try {
+          document = parse(payload.query ?? '', { maxTokens: limits.maxTokens });
+        } catch (err) {
+          return [new GraphQLError((err as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
+        }
+        const errors = validate(opts.schema, document);
+        if (errors.length) return errors;
+        const operation = getOperationAST(document, payload.operationName);
+        if (!operation) return [new GraphQLError('Unable to identify operation', { extensions: { code: 'BAD_REQUEST' } })];
+        const limitError = checkOperationLimits(opts.schema, document, operation, (payload.variables ?? {}) as Record<string, unknown>, limits);
+        if (limitError) return [limitError];
+        return { schema: opts.schema, document, operationName: payload.operationName, variableValues: payload.variables };
+      },
       context: (ctx) =>
         opts.buildContext({
           identity: ctx.extra.identity ?? null,
@@ -94,7 +158,8 @@ export async function startSubgraphServer<Ctx extends BaseContext>(opts: Subgrap
 
   const server = new ApolloServer<Ctx>({
     schema: opts.schema,
-    introspection: opts.introspection ?? true,
+    introspection,
+    parseOptions: { maxTokens: limits.maxTokens },
     formatError,
     includeStacktraceInErrorResponses: false,
     // main.ts owns signal handling; Apollo's own handler would re-raise the signal after stopping.
@@ -118,6 +183,7 @@ export async function startSubgraphServer<Ctx extends BaseContext>(opts: Subgrap
           contextValue.logger.debug({ operationName: request.operationName }, 'graphql operation');
         },
       },
+      subgraphGuard<Ctx>(limits, introspection),
       ...(opts.plugins ?? []),
     ],
   });
@@ -144,7 +210,7 @@ export async function startSubgraphServer<Ctx extends BaseContext>(opts: Subgrap
     const ok = await opts.ready();
     res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'unavailable', service: opts.service });
   });
-  app.get('/metrics', async (_req, res) => {
+  app.get('/metrics', operatorOnly(verifier, opts.metricsPublic ?? true), async (_req, res) => {
     res.setHeader('content-type', metrics.registry.contentType);
     res.send(await renderMetrics(metrics.registry));
   });

@@ -1,6 +1,5 @@
 // Claim 44 (on claim 31): "the billing computer is controlled by an agent independent of the moderating computer"
 // (brought up on the agent's own schedule; the moderating computer keeps its selection records until accepted).
-import { token } from '../support/harness';
 import { billingPeriod, call, callOk, codes, eventually, generateBills, ingestOk, runAuction, startIndependentExchange, twoCalls } from './support/scenario';
 
 const DELIVERY = `query($id: ID!) { selection(id: $id) { billingDelivery { state attempts lastError } } }`;
@@ -14,7 +13,7 @@ describe('claim 44: the billing computer of an independent agent', () => {
 
   it('receives the selection once the agent starts it, bills usage and keeps the Moderator out of its operation', async () => {
     const a = await runAuction(ex, { awaitBilling: false });
-    const admin = await token('ADMIN', 'moderator-operator');
+    const admin = await ex.modToken('ADMIN', 'moderator-operator');
     // the agent's computer is not up: the moderating computer retries
     const pending = await eventually(async () => {
       const d = (await callOk(ex.moderatorApi, DELIVERY, { id: a.selectionId }, admin)).selection.billingDelivery;

@@ -120,7 +120,7 @@ function freePort() {
 
 /**
  * Starts FerretDB and resolves once it accepts connections.
- * @param {{ port?: number, host?: string, sqliteDir?: string, postgresqlUrl?: string, stdio?: 'inherit'|'pipe', logLevel?: string }} opts
+ * @param {{ port?: number, host?: string, sqliteDir?: string, postgresqlUrl?: string, stdio?: 'inherit'|'pipe', logLevel?: string, detached?: boolean }} opts
  * @returns {Promise<{ uri: string, port: number, child: import('node:child_process').ChildProcess, stop: () => Promise<void> }>}
  */
 async function startFerretDB(opts = {}) {
@@ -131,7 +131,7 @@ async function startFerretDB(opts = {}) {
   if (opts.postgresqlUrl) args.push('-postgresql', opts.postgresqlUrl);
   else args.push('-sqlite', opts.sqliteDir || path.join(ROOT, 'data', 'db'));
 
-  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: !!opts.detached });
   let stderr = '';
   child.stderr.on('data', (d) => {
     stderr += d;

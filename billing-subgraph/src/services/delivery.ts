@@ -5,6 +5,7 @@ import type { Deps } from './deps';
 import { insertIgnoringDuplicates } from './rating';
 import { claimOnce } from './slots';
 
+/** Default lifetime of a signed bill link (BILL_LINK_MAX_TTL_SECONDS overrides it). */
 export const LINK_TTL_SECONDS = 7 * 86_400;
 const LEASE_MS = 30_000;
 
@@ -46,7 +47,7 @@ function linkSignature(deps: Deps, billId: string, format: DocFormat, expires: n
 }
 
 export function documentUrls(deps: Deps, billId: string, now = Date.now()) {
-  const expires = Math.floor(now / 1000) + LINK_TTL_SECONDS;
+  const expires = Math.floor(now / 1000) + (deps.config.BILL_LINK_MAX_TTL_SECONDS ?? LINK_TTL_SECONDS);
   const url = (format: DocFormat) => {
     const path = format === 'html' ? `/bills/${encodeURIComponent(billId)}` : `/bills/${encodeURIComponent(billId)}.${format}`;
     return `${deps.publicBase()}${path}?expires=${expires}&sig=${linkSignature(deps, billId, format, expires)}`;
@@ -56,7 +57,10 @@ export function documentUrls(deps: Deps, billId: string, now = Date.now()) {
 
 export function verifyLink(deps: Deps, billId: string, format: DocFormat, expires: unknown, sig: unknown): boolean {
   if (typeof expires !== 'string' || typeof sig !== 'string' || !/^\d{1,12}$/.test(expires)) return false;
-  if (Number(expires) < Math.floor(Date.now() / 1000)) return false;
+  const nowSeconds = Math.floor(Date.now() / 1000);
+  if (Number(expires) < nowSeconds) return false;
+  // No link lives longer than the configured lifetime, even one signed with a leaked key.
+  if (Number(expires) > nowSeconds + (deps.config.BILL_LINK_MAX_TTL_SECONDS ?? LINK_TTL_SECONDS)) return false;
   const expected = Buffer.from(linkSignature(deps, billId, format, Number(expires)));
   const given = Buffer.from(sig);
   return expected.length === given.length && timingSafeEqual(expected, given);

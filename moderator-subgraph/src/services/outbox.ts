@@ -1,4 +1,4 @@
-import type { Logger } from '@exchange/platform';
+import { Counter, Gauge, type Logger, type Registry } from '@exchange/platform';
 import { isDuplicateKey, type ModeratorModels, type SelectionDoc } from '../store/models';
 import { Ticker } from './scheduler';
 
@@ -178,5 +178,103 @@ export class OutboxWorker {
         'delivery.lastError': error.slice(0, 500),
       },
     }).exec();
+  }
+}
+
+export interface DeliveryWatchMetrics {
+  /** Awards whose selection record has not reached billing within the overdue time, now. */
+  overdue: Gauge;
+  /** Age of the oldest award not yet delivered to billing (0 when none). */
+  oldestPendingSeconds: Gauge;
+  /** Awards this instance saw become overdue. */
+  overdueTotal: Counter;
+}
+
+export function createDeliveryWatchMetrics(registry: Registry): DeliveryWatchMetrics {
+  return {
+    overdue: new Gauge({
+      name: 'moderator_selection_deliveries_overdue',
+      help: 'Awards whose selection record has not reached billing within OUTBOX_OVERDUE_MS',
+      registers: [registry],
+    }),
+    oldestPendingSeconds: new Gauge({
+      name: 'moderator_selection_delivery_oldest_pending_seconds',
+      help: 'Age in seconds of the oldest award whose selection record has not reached billing (0 when none)',
+      registers: [registry],
+    }),
+    overdueTotal: new Counter({
+      name: 'moderator_selection_deliveries_overdue_total',
+      help: 'Awards this instance saw become overdue (selection record not in billing within OUTBOX_OVERDUE_MS)',
+      registers: [registry],
+    }),
+  };
+}
+
+/**
+ * Tells the operator when an award's selection record has not reached billing in time: a metric
+ * (how many are overdue now, how old the oldest undelivered one is) and one warning per award
+ * and instance when it becomes overdue. It runs whether or not this instance delivers (the outbox
+ * may be off here, or failing everywhere), reading only the undelivered selections (indexed by
+ * delivery state).
+ */
+export class DeliveryWatch {
+  readonly ticker: Ticker;
+  private warned = new Set<string>();
+
+  constructor(
+    private readonly models: ModeratorModels,
+    private readonly logger: Logger,
+    private readonly metrics: DeliveryWatchMetrics,
+    private readonly opts: { overdueMs: number; intervalMs?: number; clock?: () => Date },
+  ) {
+    const interval = opts.intervalMs ?? Math.min(30_000, Math.max(1000, Math.floor(opts.overdueMs / 2)));
+    this.ticker = new Ticker(interval, () => this.check(), logger, 'delivery watch');
+  }
+
+  start() {
+    this.ticker.start();
+  }
+  stop() {
+    return this.ticker.stop();
+  }
+
+  async check(): Promise<void> {
+    const now = (this.opts.clock ?? (() => new Date()))();
+    const pending = await this.models.Selection.find(
+      { 'delivery.state': { $in: ['PENDING', 'DELIVERING'] } },
+      { requestId: 1, selectedAt: 1, delivery: 1 },
+    )
+      .lean()
+      .exec();
+    let overdue = 0;
+    let oldest = 0;
+    const still = new Set<string>();
+    for (const sel of pending) {
+      const age = now.getTime() - new Date(sel.selectedAt).getTime();
+      oldest = Math.max(oldest, age);
+      if (age < this.opts.overdueMs) continue;
+      overdue++;
+      still.add(sel._id);
+      if (this.warned.has(sel._id)) continue;
+      this.warned.add(sel._id);
+      this.metrics.overdueTotal.inc();
+      this.logger.warn(
+        {
+          selectionId: sel._id,
+          requestId: sel.requestId,
+          selectedAt: new Date(sel.selectedAt).toISOString(),
+          pendingForMs: age,
+          overdueMs: this.opts.overdueMs,
+          state: sel.delivery.state,
+          attempts: sel.delivery.attempts,
+          lastError: sel.delivery.lastError ?? null,
+        },
+        'selection record has not reached billing within OUTBOX_OVERDUE_MS',
+      );
+    }
+    // Delivered (or gone) ones leave the set, so the set stays as small as the backlog.
+    for (const id of this.warned) if (!still.has(id)) this.warned.delete(id);
+    this.metrics.overdue.set(overdue);
+    this.metrics.oldestPendingSeconds.set(Math.round(oldest / 1000));
   }
 }

@@ -4,7 +4,7 @@
 // operators drive it. Each claim file starts one exchange (`startExchange`, or
 // `startIndependentExchange` for an independent billing agent), runs the auction through to the
 // selection with `runAuction`, then proves its own step.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
@@ -257,10 +257,26 @@ export async function startIndependentExchange(opts: { deferBilling?: boolean } 
   const agentSigned = es256(agentKey.privateKey, 'agent-idp');
   const moderatorSigned = es256(moderatorKey.privateKey, 'moderator-2026');
 
+  // A signing key or a JWKS makes each a production deployment (issue 12): each has real secrets
+  // of its own. The Moderator's operator signs its own users' tokens with its own HS256 secret.
+  const moderatorSecret = `moderator-operator-secret-${randomUUID()}`;
+  const moderatorToken = (role: Role, sub: string) =>
+    new SignJWT({ role }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuedAt().setExpirationTime('1h').sign(new TextEncoder().encode(moderatorSecret));
   const billingPort = await freePort();
   const dbs = await emptiedDatabases();
-  const billingEnv = { BILLING_DB_NAME: dbs.billing, BILLING_PORT: String(billingPort), JWT_JWKS_FILE: jwksFile, WORKER_INTERVAL_MS: '50', DELIVERY_BACKOFF_BASE_MS: '50' };
+  const billingEnv = {
+    BILLING_DB_NAME: dbs.billing,
+    BILLING_PORT: String(billingPort),
+    JWT_JWKS_FILE: jwksFile,
+    BILL_LINK_SECRET: `bill-links-${randomUUID()}`,
+    // The parties' webhook receivers of these tests run on this machine.
+    WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
+    WORKER_INTERVAL_MS: '50',
+    DELIVERY_BACKOFF_BASE_MS: '50',
+  };
   const moderator = await startModerator({
+    JWT_SECRET: moderatorSecret,
+    BOARD_PSEUDONYM_SECRET: `pseudonyms-${randomUUID()}`,
     MODERATOR_DB_NAME: dbs.moderator,
     BILLING_URL: `http://127.0.0.1:${billingPort}/graphql`,
     MODERATOR_SIGNING_KEY_FILE: moderatorKeyFile,
@@ -276,7 +292,7 @@ export async function startIndependentExchange(opts: { deferBilling?: boolean } 
     gateway: null,
     moderatorApi: moderator.url,
     billingApi: `http://127.0.0.1:${billingPort}/graphql`,
-    modToken: token,
+    modToken: moderatorToken,
     billToken: (role, sub) => (role === 'MODERATOR' ? moderatorSigned(role, sub) : agentSigned(role, sub)),
   }, !dbs.reused);
   const stop = ex.stop;

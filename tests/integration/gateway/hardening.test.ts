@@ -139,8 +139,12 @@ describe('gateway hardening', () => {
       }
     });
 
-    it('does not count introspection against the limits', async () => {
-      const r = await gql(gw.url, '{ __schema { types { name fields { name type { name ofType { name ofType { name } } } } } } }');
+    it('counts introspection against the cost (not the depth): one __schema fits the default limits', async () => {
+      const q = '{ __schema { types { name fields { name type { name ofType { name ofType { name } } } } } } }';
+      const refused = await gql(gw.url, q);
+      expect(refused.errors?.[0]?.extensions).toEqual({ code: 'QUERY_TOO_COMPLEX', cost: 250, limit: 50 });
+      const roomy = await another({});
+      const r = await gql(roomy.url, q);
       expect(r.errors).toBeUndefined();
       expect(r.data?.__schema.types.map((t: { name: string }) => t.name)).toContain('Invoice');
     });
@@ -187,7 +191,7 @@ describe('gateway hardening', () => {
     const r = await gql(closed.url, '{ __schema { queryType { name } } }');
     expect(r.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
     expect(r.errors?.[0]?.message).toContain('introspection');
-    const open = await gql(gw.url, '{ __schema { queryType { name } } }');
+    const open = await gql((await another({})).url, '{ __schema { queryType { name } } }');
     expect(open.data).toEqual({ __schema: { queryType: { name: 'Query' } } });
 
     const page = await fetch(gw.url, { headers: { accept: 'text/html' } });

@@ -73,7 +73,7 @@ describe('subscriptions through the gateway', () => {
     orders.orders.set('o-alice', { id: 'o-alice', buyerId: 'alice', routes: [{ origin: 'DE', destination: 'FR' }, { origin: 'FR', destination: 'ES' }] });
     orders.orders.set('o-bob', { id: 'o-bob', buyerId: 'bob', routes: [{ origin: 'DE', destination: 'IT' }] });
     // Bob's token lives longer than a timer can wait (2^31 ms): his connections must stay open anyway.
-    [alice, bob, admin] = await Promise.all([token('BUYER', 'alice'), token('BUYER', 'bob', '60d'), token('ADMIN', 'admin-1')]);
+    [alice, bob, admin] = await Promise.all([token('BUYER', 'alice'), token('BUYER', 'bob', '20h'), token('ADMIN', 'admin-1')]);
   });
 
   afterEach(async () => {

@@ -1,13 +1,16 @@
 // `npm start` and the per-service entry points, run as real processes from the built dist/.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { alive, descendants, run } from '../../support/processes';
 import { gql, token } from '../../support/harness';
+import { subscribe, wsClient, type TestWsClient } from '../../support/ws-client';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { freePort } = require('../../../tools/lib/ferretdb') as { freePort: () => Promise<number> };
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { LOCK_NAME } = require('../../../tools/lib/lock') as { LOCK_NAME: string };
 
 function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn' };
@@ -16,35 +19,71 @@ function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 describe('npm start', () => {
-  it('starts database, subgraphs and gateway, answers a federated query, and Ctrl-C leaves no process behind', async () => {
+  it('starts database, subgraphs and gateway, answers a federated query, and Ctrl-C stops everything without an error or a stack trace', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'exchange-start-'));
     const [db, gw, mod, bil] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
-    const proc = run(process.execPath, [path.join(ROOT, 'tools', 'start.js')], cleanEnv({
-      DB_DIR: dir,
-      DB_PORT: String(db),
-      GATEWAY_PORT: String(gw),
-      MODERATOR_PORT: String(mod),
-      BILLING_PORT: String(bil),
-    }));
+    // Its own process group, as in a terminal: Ctrl-C signals the whole group.
+    const proc = run(
+      process.execPath,
+      [path.join(ROOT, 'tools', 'start.js')],
+      cleanEnv({
+        DB_DIR: dir,
+        DB_PORT: String(db),
+        GATEWAY_PORT: String(gw),
+        MODERATOR_PORT: String(mod),
+        BILLING_PORT: String(bil),
+        LOG_LEVEL: 'info',
+      }),
+      { detached: true },
+    );
+    const clients: TestWsClient[] = [];
     try {
       const [, url] = await proc.waitFor(/GraphQL gateway: (\S+)/);
       const pids = descendants(proc.child.pid!);
       // database launcher, moderator, billing, gateway
       expect(pids.length).toBeGreaterThanOrEqual(4);
+      expect(existsSync(path.join(dir, LOCK_NAME))).toBe(true);
 
-      const r = await gql(url, '{ serviceRequest(id: "none") { id } billingVersion }', {}, await token('ADMIN', 'admin'));
+      const admin = await token('ADMIN', 'admin');
+      const r = await gql(url, '{ serviceRequest(id: "none") { id } billingVersion }', {}, admin);
       expect(r.errors).toBeUndefined();
       expect(r.data).toEqual({ serviceRequest: null, billingVersion: expect.any(String) });
+      // An open subscription (upstream sockets to the moderator) while stopping.
+      const c = wsClient(url, admin);
+      clients.push(c);
+      const sub = subscribe(c, 'subscription { marketBoardChanges { kind } }');
+      const buyer = await token('BUYER', 'buyer-acme');
+      const now = Date.now();
+      const day = 86_400_000;
+      for (let i = 0; i < 40 && sub.events.length === 0; i++) {
+        await gql(url, 'mutation($i: CreateServiceRequestInput!) { createServiceRequest(input: $i) { id } }', {
+          i: {
+            routes: [{ origin: '1', destination: '4420' }],
+            serviceType: 'VOICE',
+            quantity: '100',
+            unit: 'MINUTE',
+            interval: { start: new Date(now + 5 * day).toISOString(), end: new Date(now + 6 * day).toISOString() },
+            biddingClosesAt: new Date(now + day).toISOString(),
+          },
+        }, buyer);
+        await new Promise((res) => setTimeout(res, 100));
+      }
+      expect(sub.events[0]?.data).toEqual({ marketBoardChanges: { kind: 'OPENED' } });
 
-      proc.child.kill('SIGINT');
+      process.kill(-proc.child.pid!, 'SIGINT');
       const exit = await proc.exited;
       expect(exit.code).toBe(0);
       const deadline = Date.now() + 5000;
-      while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      while (pids.some(alive) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 100));
       expect(pids.filter(alive)).toEqual([]);
+      const { stdout, stderr } = proc.output();
+      const lines = `${stdout}\n${stderr}`.split('\n');
+      expect(lines.filter((l) => /"level":(50|60)/.test(l) || /^\s+at /.test(l) || /Error:/.test(l))).toEqual([]);
+      expect(existsSync(path.join(dir, LOCK_NAME))).toBe(false);
     } finally {
-      if (proc.child.exitCode === null) proc.child.kill('SIGKILL');
+      await Promise.all(clients.map((c) => c.dispose()));
       for (const p of descendants(proc.child.pid!)) process.kill(p, 'SIGKILL');
+      if (proc.child.exitCode === null) proc.child.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
     }
   }, 120_000);

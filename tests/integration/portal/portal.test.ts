@@ -105,7 +105,8 @@ describe('portal in a real browser', () => {
     expect(moderator.status).toBe(400);
 
     // With a deployment's own secret (or NODE_ENV=production) there is nothing to mint with.
-    for (const env of [{ JWT_SECRET: 'a-deployment-secret-of-its-own' }, { NODE_ENV: 'production' }]) {
+    // (Production needs keys of its own to start at all: issue 12.)
+    for (const env of [{ JWT_SECRET: 'a-deployment-secret-of-its-own' }, { NODE_ENV: 'production', JWT_SECRET: 'a-production-secret-of-its-own-0123456789' }]) {
       const gw = await startGateway({ moderator: stack.moderator.url, billing: stack.billing.url }, env);
       try {
         const origin = new URL(gw.url).origin;

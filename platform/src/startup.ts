@@ -1,0 +1,54 @@
+/**
+ * What a service's main.ts tells its operator (and `npm start`) about starting: that it is up, with
+ * the port it really bound, or, when it cannot start for an operational reason (port taken,
+ * database unreachable), one line saying why, not a stack trace.
+ */
+
+/** A start-up failure whose message is complete for an operator: printed as one line, no stack. */
+export class StartupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StartupError';
+  }
+}
+
+/** The message `npm start` (tools/start.js) waits for over the IPC channel before it says "is up". */
+export interface ListeningMessage {
+  type: 'listening';
+  service: string;
+  url: string;
+  port: number;
+}
+
+/** Tells a parent that spawned this process with an IPC channel that the service has bound its port. */
+export function announceListening(service: string, url: string, port: number): void {
+  if (typeof process.send !== 'function' || !process.connected) return;
+  const msg: ListeningMessage = { type: 'listening', service, url, port };
+  process.send(msg);
+}
+
+/** The operator's one line for a known start-up failure, or null for anything else. */
+export function startupFailureLine(service: string, err: unknown, portVariable?: string): string | null {
+  if (err instanceof StartupError) return `${service}: ${err.message}`;
+  const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
+  if (e && (e.code === 'EADDRINUSE' || e.code === 'EACCES' || e.code === 'EADDRNOTAVAIL') && e.syscall === 'listen') {
+    const where = `${e.address ?? '?'}:${e.port ?? '?'}`;
+    const why =
+      e.code === 'EADDRINUSE'
+        ? 'is already in use by another process (another stack?)'
+        : e.code === 'EACCES'
+          ? 'may not be bound by this user'
+          : 'is not an address of this machine';
+    return `${service}: cannot listen on ${where}: it ${why}${portVariable ? `; stop that process or set ${portVariable}` : ''}`;
+  }
+  return null;
+}
+
+/** For main.ts: `main().catch(exitOnStartupFailure('moderator', 'MODERATOR_PORT'))`. */
+export function exitOnStartupFailure(service: string, portVariable?: string): (err: unknown) => never {
+  return (err) => {
+    const line = startupFailureLine(service, err, portVariable);
+    console.error(line ?? err);
+    process.exit(1);
+  };
+}
