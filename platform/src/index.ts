@@ -8,7 +8,6 @@ export * from './pubsub';
 export * from './request-id';
 export * from './roles';
 export * from './startup';
-export * from './startup';
 export * from './subgraph-server';
 export * from './paging';
 export * from './query-limits';
