@@ -11,6 +11,7 @@ const path = require('node:path');
 const { startFerretDB, ROOT } = require('./lib/ferretdb');
 const { acquireDirLock, LockHeldError } = require('./lib/lock');
 const { portVariable, exitOnProblems } = require('./lib/env');
+const { serviceConfigProblems } = require('./lib/service-config');
 
 const env = { ...process.env };
 /** Children by stopping order: the gateway first (its clients get `complete`), the database last. */
@@ -103,6 +104,8 @@ async function main() {
   };
   const embedded = !env.MONGODB_URI;
   if (embedded) ports.DB_PORT = portVariable(env, 'DB_PORT', 27017, problems);
+  // Every service's own configuration check (e.g. production without keys), before anything starts.
+  problems.push(...serviceConfigProblems(env));
   exitOnProblems(problems);
   if (ports.GATEWAY_PORT === 0 || ports.MODERATOR_PORT === 0 || ports.BILLING_PORT === 0) {
     exitOnProblems(['GATEWAY_PORT, MODERATOR_PORT, BILLING_PORT: `npm start` needs fixed ports (0 only for a service started alone)']);
