@@ -19,11 +19,13 @@ import {
 } from '../services/access';
 import { generateBills } from '../services/bills';
 import { documentUrls } from '../services/delivery';
+import { registerWebhook } from '../services/webhooks';
 import { BILL_ISSUED_TOPIC, periodOf, type BillIssuedEvent } from '../services/deps';
 import { segmentsOf, STORED_PERIOD_FIELDS, type StoredBillingRecord } from '../store/billing-record-format';
 import { pollFeed, registerFeed } from '../services/feeds';
 import { recordPayment, settlementStatement } from '../services/payments';
 import { recordSelection } from '../services/selection';
+import { usageSummary } from '../services/usage-summary';
 import { ingestUsage } from '../services/usage';
 import type { BillDoc, BillingRecordDoc, FeedDoc, LedgerDoc, PaymentDoc, PaymentEmbed, RejectedDoc, SelectionDoc, UsageDoc } from '../store/models';
 import type { BillingContext } from './context';
@@ -260,24 +262,7 @@ export function buildBillingSchema() {
         requireRole(ctx.identity, OPS_ONLY, 'generateBills');
         return generateBills(ctx.deps, period, groupBy ?? 'BUYER_REQUEST');
       },
-      registerBillingWebhook: async (_: unknown, { input }: Args, ctx: Ctx) => {
-        const who = requireIdentity(ctx.identity);
-        const self = (who.role === 'BUYER' || who.role === 'CARRIER') && who.sub === input.partyId;
-        if (!self && who.role !== 'ADMIN' && who.role !== 'BILLING_AGENT') throw forbiddenError('a party registers its own webhook (or BILLING_AGENT / ADMIN for it)');
-        if (typeof input.partyId !== 'string' || input.partyId === '') throw badInput('input.partyId', 'input.partyId is required');
-        let url: URL;
-        try {
-          url = new URL(input.url);
-        } catch {
-          throw badInput('input.url', 'input.url must be an absolute http(s) URL');
-        }
-        if (url.protocol !== 'http:' && url.protocol !== 'https:') throw badInput('input.url', 'input.url must be an http(s) URL');
-        if (typeof input.secret !== 'string' || input.secret.length < 16 || input.secret.length > 500) throw badInput('input.secret', 'input.secret must be 16 to 500 characters');
-        if (hasControlCharacters(input.secret)) throw badInput('input.secret', 'input.secret must not contain control characters');
-        const doc = { _id: input.partyId, url: url.toString(), secret: input.secret, updatedAt: new Date() };
-        await ctx.models.Webhook.replaceOne({ _id: doc._id }, doc, { upsert: true }).exec();
-        return doc;
-      },
+      registerBillingWebhook: (_: unknown, { input }: Args, ctx: Ctx) => registerWebhook(ctx.deps, requireIdentity(ctx.identity), input),
       recordPayment: (_: unknown, { input }: Args, ctx: Ctx) => recordPayment(ctx.deps, requireIdentity(ctx.identity), input),
     },
     Subscription: {
@@ -340,21 +325,8 @@ export function buildBillingSchema() {
       },
       usageSummary: async (r: { id: string }, _: Args, ctx: Ctx) => {
         const who = requireIdentity(ctx.identity);
-        const q = await requestRecordsAllowed(ctx, who, r.id);
-        const acc = new Map<string, { period: string; serviceType: string; unit: string; records: number; qty: Dec; amount: Dec; currency: string }>();
-        const cursor = ctx.models.BillingRecord.find(q).select({ ...STORED_PERIOD_FIELDS, serviceType: 1, unit: 1, billableQuantity: 1, amount: 1, currency: 1 }).lean().cursor({ batchSize: 2000 });
-        for await (const b of cursor) {
-          const period = b.period ?? periodOf(b.intervalStart);
-          const k = `${period}|${b.serviceType}|${b.unit}|${b.currency}`;
-          const cur = acc.get(k) ?? { period, serviceType: b.serviceType, unit: b.unit, records: 0, qty: new Dec(0), amount: new Dec(0), currency: b.currency };
-          cur.records++;
-          cur.qty = cur.qty.plus(b.billableQuantity);
-          cur.amount = cur.amount.plus(b.amount);
-          acc.set(k, cur);
-        }
-        return [...acc.values()]
-          .sort((a, b) => (a.period < b.period ? -1 : a.period > b.period ? 1 : 0))
-          .map((s) => ({ period: s.period, serviceType: s.serviceType, unit: s.unit, records: s.records, billableQuantity: s.qty.toFixed(), amount: { amount: s.amount.toFixed(6), currency: s.currency } }));
+        const { requestId, ...scope } = await requestRecordsAllowed(ctx, who, r.id);
+        return usageSummary(ctx, requestId as string, scope);
       },
     },
     SelectionRecord: {

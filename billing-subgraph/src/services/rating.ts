@@ -1,5 +1,5 @@
-import { rateUsage, type EconomicIncentive } from '../domain';
-import type { BillingRecordDoc, SelectionDoc, SlotDoc, UsageDoc } from '../store/models';
+import { Dec, rateUsage, type EconomicIncentive } from '../domain';
+import type { BillingModels, BillingRecordDoc, SelectionDoc, SlotDoc, UsageDoc } from '../store/models';
 import { toStoredBillingRecord } from '../store/billing-record-format';
 import { claimNextSlots } from './slots';
 import { periodOf, type Deps } from './deps';
@@ -55,6 +55,8 @@ export async function rateUsageDocs(deps: Deps, usages: UsageDoc[], selections: 
   // billing records in one insertMany: a batch costs a constant number of round trips however
   // many requests it touches.
   const claims: { key: string; next: (prev: SlotDoc | null) => { slot: { value: string }; extra: BillingRecordDoc[] } }[] = [];
+  // The seq each key's claim ends on (the last call of `next` is the one inserted).
+  const claimedSeq = new Map<string, { seq: number; unit?: string; currency?: string }>();
   // Recovery: the slots the interrupted run claimed, by key (a key claimed twice under one batch id,
   // e.g. a feed page re-read, cannot be attributed and takes the general path).
   const claimedBefore = new Map<string, SlotDoc>();
@@ -77,9 +79,18 @@ export async function rateUsageDocs(deps: Deps, usages: UsageDoc[], selections: 
       rerated.push(...rateGroup(whole, selection, { value: before.from }).extra.filter((r) => wanted.has(r._id)));
       continue;
     }
-    claims.push({ key: `tier|${key}`, next: (prev) => rateGroup(group, selection, prev, opts.batchId) });
+    claims.push({
+      key: `tier|${key}`,
+      next: (prev) => {
+        const rated = rateGroup(group, selection, prev, opts.batchId);
+        claimedSeq.set(`tier|${key}`, { seq: (prev?.seq ?? 0) + 1, unit: rated.extra[0]?.unit, currency: rated.extra[0]?.currency });
+        return rated;
+      },
+    });
   }
+  await ensureTotals(deps.models, claims.map((c) => c.key), selections);
   const records = [...rerated, ...(await claimNextSlots(deps.models, claims)).flat()];
+  await advanceTotals(deps.models, claimedSeq);
   await insertIgnoringDuplicates(deps.models.BillingRecord, records.map(toStoredBillingRecord));
   return records.length;
 }
@@ -89,7 +100,7 @@ export async function rateUsageDocs(deps: Deps, usages: UsageDoc[], selections: 
  * advances by claiming the next slot with a unique insert: two concurrent batches can never both
  * rate from the same total.
  */
-function rateGroup(group: UsageDoc[], selection: SelectionDoc, prev: { value: string } | null, batchId?: string): { slot: { value: string; batchId?: string; from?: string }; extra: BillingRecordDoc[] } {
+function rateGroup(group: UsageDoc[], selection: SelectionDoc, prev: Pick<SlotDoc, 'value' | 'records' | 'quantity' | 'amount'> | null, batchId?: string): { slot: { value: string; batchId?: string; from?: string }; extra: BillingRecordDoc[] } {
   const incentive = selection.incentive as EconomicIncentive;
   const from = prev?.value ?? '0';
   let cumulative = from;
@@ -121,5 +132,69 @@ function rateGroup(group: UsageDoc[], selection: SelectionDoc, prev: { value: st
     cumulative = r.cumulativeAfter;
     return doc;
   });
-  return { slot: batchId ? { value: cumulative, batchId, from } : { value: cumulative }, extra: records };
+  // Running totals continue the previous slot's; a chain started before totals were kept has none.
+  const totals =
+    prev && prev.records == null
+      ? {}
+      : {
+          records: (prev?.records ?? 0) + records.length,
+          quantity: records.reduce((q, r) => q.plus(r.billableQuantity), new Dec(prev?.quantity ?? '0')).toFixed(),
+          amount: records.reduce((a, r) => a.plus(r.amount), new Dec(prev?.amount ?? '0')).toFixed(),
+        };
+  return { slot: { value: cumulative, ...(batchId ? { batchId, from } : {}), ...totals }, extra: records };
+}
+
+/** Keys whose totals document this process has seen exist (it is created once per key). */
+const knownTotals = new WeakMap<BillingModels, Set<string>>();
+
+/** Creates the totals document of each new key before its first slot, so readers can find it by request. */
+async function ensureTotals(models: BillingModels, keys: string[], selections: Map<string, SelectionDoc>): Promise<void> {
+  let known = knownTotals.get(models);
+  if (!known) knownTotals.set(models, (known = new Set()));
+  const missing = keys.filter((k) => !known!.has(k));
+  if (missing.length === 0) return;
+  const ops = missing.map((key) => {
+    const [, selectionId, period] = key.split('|');
+    const sel = selections.get(selectionId)!;
+    const incentive = sel.incentive as EconomicIncentive & { unit?: string };
+    return {
+      updateOne: {
+        filter: { _id: key },
+        update: {
+          $setOnInsert: {
+            requestId: sel.requestId,
+            selectionId,
+            buyerId: sel.buyerId,
+            carrierId: sel.carrierId,
+            period,
+            serviceType: sel.serviceType,
+            unit: sel.unit,
+            currency: incentive.currency,
+          },
+          $max: { seq: 0 },
+        },
+        upsert: true,
+      },
+    };
+  });
+  await models.UsageTotals.bulkWrite(ops as any[], { ordered: false }).catch((err: unknown) => {
+    // Two processes creating the same key at once: the other's document is as good.
+    if ((err as { code?: number }).code !== 11000 && !String(err).includes('E11000')) throw err;
+  });
+  for (const k of missing) {
+    if (known.size > 100_000) known.clear();
+    known.add(k);
+  }
+}
+
+/** Records the slots just claimed (best effort: a reader also finds later slots by _id). */
+async function advanceTotals(models: BillingModels, seqs: Map<string, { seq: number; unit?: string; currency?: string }>): Promise<void> {
+  if (seqs.size === 0) return;
+  await models.UsageTotals.bulkWrite(
+    [...seqs].map(([key, { seq, unit, currency }]) => ({
+      // The rated unit and currency (as the billing records carry them) replace the selection's.
+      updateOne: { filter: { _id: key }, update: { $max: { seq }, ...(unit && currency ? { $set: { unit, currency } } : {}) } },
+    })),
+    { ordered: false },
+  );
 }

@@ -118,7 +118,33 @@ export interface SlotDoc {
   /** Tier slots claimed by an ingest batch: the batch, and the cumulative total it rated from (crash recovery). */
   batchId?: string | null;
   from?: string | null;
+  /**
+   * Tier slots: running totals of everything rated under the key up to and including this slot
+   * (records, billable quantity, amount), so a usage summary reads one slot instead of every
+   * billing record. Absent on slots written before they were kept.
+   */
+  records?: number | null;
+  quantity?: string | null;
+  amount?: string | null;
   createdAt: Date;
+}
+
+/**
+ * Where a (selection, billing period)'s usage totals are: its tier slot key and the last slot
+ * seq known to be written (a lower bound: the reader looks for later slots by _id). One per
+ * key, created before the key's first slot, so a request's totals are found by requestId.
+ */
+export interface UsageTotalsDoc {
+  _id: string; // the tier slot key, `tier|<selectionId>|<period>`
+  requestId: string;
+  selectionId: string;
+  buyerId: string;
+  carrierId: string;
+  period: string;
+  serviceType: string;
+  unit: string;
+  currency: string;
+  seq: number;
 }
 
 export interface BillLineDoc {
@@ -296,6 +322,7 @@ export interface BillingModels {
   BillingRecord: Model<StoredBillingRecord>;
   Counter: Model<CounterDoc>;
   Slot: Model<SlotDoc>;
+  UsageTotals: Model<UsageTotalsDoc>;
   Bill: Model<BillDoc>;
   Delivery: Model<DeliveryDoc>;
   Webhook: Model<WebhookDoc>;
@@ -458,11 +485,31 @@ export function registerModels(conn: Connection): BillingModels {
       status: String,
       batchId: String,
       from: String,
+      records: Number,
+      quantity: String,
+      amount: String,
       createdAt: Date,
     },
     opts,
   );
   slot.index({ key: 1, seq: -1 });
+
+  const usageTotals = new Schema<UsageTotalsDoc>(
+    {
+      _id: { type: String, required: true },
+      requestId: String,
+      selectionId: String,
+      buyerId: String,
+      carrierId: String,
+      period: String,
+      serviceType: String,
+      unit: String,
+      currency: String,
+      seq: Number,
+    },
+    opts,
+  );
+  usageTotals.index({ requestId: 1 });
 
   const line = new Schema<BillLineDoc>(
     {
@@ -628,6 +675,7 @@ export function registerModels(conn: Connection): BillingModels {
     BillingRecord: conn.model<StoredBillingRecord>('BillingRecord', billingRecord, 'billing_records'),
     Counter: conn.model<CounterDoc>('Counter', counter, 'counters'),
     Slot: conn.model<SlotDoc>('Slot', slot, 'slots'),
+    UsageTotals: conn.model<UsageTotalsDoc>('UsageTotals', usageTotals, 'usage_totals'),
     Bill: conn.model<BillDoc>('Bill', bill, 'bills'),
     Delivery: conn.model<DeliveryDoc>('Delivery', delivery, 'deliveries'),
     Webhook: conn.model<WebhookDoc>('BillingWebhook', webhook, 'webhooks'),
