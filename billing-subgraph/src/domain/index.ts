@@ -14,3 +14,4 @@ export * from './ledger';
 export * from './bill-number';
 export * from './webhook';
 export * from './cdr-csv';
+export * from './address';

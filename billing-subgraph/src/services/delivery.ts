@@ -4,6 +4,7 @@ import type { BillDoc, DeliveryDoc } from '../store/models';
 import type { Deps } from './deps';
 import { insertIgnoringDuplicates } from './rating';
 import { claimOnce } from './slots';
+import { GENERIC_WEBHOOK_ERROR, postWebhook } from './webhooks';
 
 /** Default lifetime of a signed bill link (BILL_LINK_MAX_TTL_SECONDS overrides it). */
 export const LINK_TTL_SECONDS = 7 * 86_400;
@@ -92,14 +93,12 @@ async function sendWebhook(deps: Deps, d: DeliveryDoc, bill: BillDoc): Promise<v
   if (!hook) throw new Error('the party has no registered webhook any more');
   const body = JSON.stringify({ type: 'bill.issued', deliveryId: d._id, bill: { ...billSummary(deps, bill), documentUrls: documentUrls(deps, bill._id) } });
   const signature = signWebhook(hook.secret, Math.floor(Date.now() / 1000), body);
-  const res = await fetch(hook.url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-billing-signature': signature, 'x-billing-delivery-id': d._id },
-    body,
-    signal: AbortSignal.timeout(10_000),
+  const status = await postWebhook(hook.url, { 'content-type': 'application/json', 'x-billing-signature': signature, 'x-billing-delivery-id': d._id }, body, {
+    timeoutMs: 10_000,
+    allowPrivate: deps.config.WEBHOOK_ALLOW_PRIVATE_TARGETS,
   });
-  await res.arrayBuffer().catch(() => undefined);
-  if (res.status < 200 || res.status >= 300) throw new Error(`webhook answered HTTP ${res.status}`);
+  // Redirects are not followed: any answer but 2xx is a failure.
+  if (status < 200 || status >= 300) throw new Error(`webhook answered HTTP ${status}`);
 }
 
 async function relayToModerator(deps: Deps, bill: BillDoc): Promise<void> {
@@ -137,14 +136,17 @@ export async function processDelivery(deps: Deps, d: DeliveryDoc): Promise<void>
     else if (d.channel === 'MODERATOR_RELAY') await relayToModerator(deps, bill);
     await Delivery.updateOne({ _id: d._id }, { $set: { state: 'DELIVERED', attempts, deliveredAt: new Date(), lastError: null, nextAttemptAt: null, leaseUntil: null } }).exec();
   } catch (err) {
-    const message = (err as Error).message?.slice(0, 500) ?? String(err);
+    const detail = (err as Error).message?.slice(0, 500) ?? String(err);
+    // The party sees a generic error for its webhook (no port, status or DNS probe through it);
+    // the operator finds the detail in the log.
+    const message = d.channel === 'WEBHOOK' ? GENERIC_WEBHOOK_ERROR : detail;
     const failed = attempts >= deps.config.DELIVERY_MAX_ATTEMPTS;
     const next = new Date(Date.now() + backoffDelayMs(attempts, { baseMs: deps.config.DELIVERY_BACKOFF_BASE_MS }));
     await Delivery.updateOne(
       { _id: d._id },
       { $set: { state: failed ? 'FAILED' : 'PENDING', attempts, lastError: message, nextAttemptAt: failed ? null : next, leaseUntil: null } },
     ).exec();
-    deps.logger.warn({ deliveryId: d._id, attempts, err: message }, 'bill delivery failed');
+    deps.logger.warn({ deliveryId: d._id, attempts, err: detail }, 'bill delivery failed');
   }
 }
 

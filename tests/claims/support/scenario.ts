@@ -207,6 +207,8 @@ export async function startExchange(opts: { billing?: Env; moderator?: Env; gate
     WORKER_INTERVAL_MS: '50',
     DELIVERY_BACKOFF_BASE_MS: '50',
     MODERATOR_URL: `http://127.0.0.1:${moderatorPort}/graphql`,
+    // The parties' webhook receivers of these tests run on this machine.
+    WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
     ...opts.billing,
   });
   const moderator = await startModerator({

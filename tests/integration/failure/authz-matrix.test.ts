@@ -200,7 +200,7 @@ const OVERRIDES: Record<string, Override> = {
   registerUsageFeed: (_w, fx) => ({ input: { url: 'http://127.0.0.1:9/feed', equipmentId: unique('authz-eq'), buyerIds: [fx.buyer], intervalSeconds: 3600 } }),
   pollUsageFeed: (_w, fx) => ({ id: fx.feed }),
   generateBills: () => ({ period: { start: '2020-01-01T00:00:00Z', end: '2020-02-01T00:00:00Z' } }),
-  registerBillingWebhook: (who, fx) => ({ input: { partyId: who === 'CARRIER' ? fx.carrier : fx.buyer, url: 'http://127.0.0.1:9/hook', secret: 'a-secret-of-at-least-16-chars' } }),
+  registerBillingWebhook: (who, fx) => ({ input: { partyId: who === 'CARRIER' ? fx.carrier : fx.buyer, url: 'https://198.51.100.9/hook', secret: 'a-secret-of-at-least-16-chars' } }),
   recordPayment: (_w, fx) => ({ input: { billId: fx.bill, amount: '0.01', path: 'DIRECT' } }),
   registerBuyer: () => ({ input: { name: 'Matrix Buyer' } }),
   registerCarrier: () => ({ input: { name: 'Matrix Carrier', coverage: ['33'] } }),
