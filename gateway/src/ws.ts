@@ -13,7 +13,7 @@ import {
   type GraphQLFormattedError,
 } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values';
-import { WebSocketServer } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { ApolloServer } from '@apollo/server';
 import { bearerToken, REQUEST_ID_HEADER, requestIdFrom, type Logger, type TokenVerifier } from '@exchange/platform';
@@ -43,6 +43,76 @@ function expiresAt(token: string): number | undefined {
 interface WsOperationContext {
   gateway: GatewayContext;
   source: string;
+  /** The client's operation id and its socket: subscription events are written to it directly. */
+  id: string;
+  socket: WebSocket;
+}
+
+/**
+ * Subscription events are serialised once per event, not once per subscriber. Subscribers that
+ * share an upstream stream (same token, operation and variables) receive the same completed result
+ * object, so its `next` message is built once: everything but the id, as one Buffer that every
+ * socket of the group writes as the first fragment of a text message; the second (last) fragment
+ * is the subscriber's own id, encoded once per subscription. The id comes last in the JSON object
+ * (graphql-transport-ws does not care about key order), so no subscriber copies the payload.
+ */
+const eventFrames = new WeakMap<object, Buffer>();
+
+function eventFrame(result: ExecutionResult, format: (e: unknown) => GraphQLFormattedError): Buffer {
+  let frame = eventFrames.get(result);
+  if (!frame) {
+    const payload = result.errors ? { ...result, errors: result.errors.map(format) } : result;
+    frame = Buffer.from(`{"type":"next","payload":${JSON.stringify(payload)},"id":`, 'utf8');
+    eventFrames.set(result, frame);
+  }
+  return frame;
+}
+
+/**
+ * Wraps a federated subscription so that its events go straight to the socket (see eventFrame)
+ * instead of through graphql-ws's per-subscriber copy and stringify. graphql-ws still owns the
+ * operation: it sees an iterator that yields nothing and ends when the subscription ends (then it
+ * sends `complete`), or throws (then it sends `error`), and it calls return() on the client's
+ * `complete` or a disconnect. Each write waits for the socket to take the bytes, as graphql-ws
+ * did, so a slow consumer still backs up into its own bounded queue (SUBSCRIPTION_OVERFLOW).
+ */
+function writeDirect(
+  inner: AsyncIterableIterator<ExecutionResult>,
+  socket: WebSocket,
+  id: string,
+  format: (e: unknown) => GraphQLFormattedError,
+): AsyncIterableIterator<ExecutionResult> {
+  const tail = Buffer.from(`${JSON.stringify(id)}}`, 'utf8');
+  let ended = false;
+  const send = (head: Buffer) =>
+    new Promise<void>((resolve, reject) => {
+      if (socket.readyState !== WebSocket.OPEN) return resolve();
+      socket.send(head, { binary: false, fin: false });
+      socket.send(tail, { binary: false, fin: true }, (err) => (err ? reject(err) : resolve()));
+    });
+  const it: AsyncIterableIterator<ExecutionResult> = {
+    async next(): Promise<IteratorResult<ExecutionResult>> {
+      for (;;) {
+        const r = await inner.next();
+        if (r.done || ended) return { done: true, value: undefined };
+        await send(eventFrame(r.value, format));
+      }
+    },
+    async return(): Promise<IteratorResult<ExecutionResult>> {
+      ended = true;
+      await inner.return?.();
+      return { done: true, value: undefined };
+    },
+    async throw(err?: unknown): Promise<IteratorResult<ExecutionResult>> {
+      ended = true;
+      await inner.return?.();
+      throw err;
+    },
+    [Symbol.asyncIterator]() {
+      return it;
+    },
+  };
+  return it;
 }
 
 export interface GatewayWsOptions {
@@ -131,7 +201,7 @@ export function startGatewayWs(opts: GatewayWsOptions) {
           return false;
         }
       },
-      onSubscribe: async (ctx, _id, payload) => {
+      onSubscribe: async (ctx, id, payload) => {
         if (opts.isStopping()) return [coded('The gateway is shutting down; reconnect', 'SHUTTING_DOWN')];
         if (Object.keys(ctx.subscriptions).length > opts.maxOperationsPerConnection) {
           return [coded(`At most ${opts.maxOperationsPerConnection} operations may be open on one connection`, 'TOO_MANY_SUBSCRIPTIONS')];
@@ -153,7 +223,7 @@ export function startGatewayWs(opts: GatewayWsOptions) {
         const schema = subscriptions.apiSchema;
         const operation = getOperationAST(document, payload.operationName);
         const variables = (payload.variables ?? {}) as Record<string, unknown>;
-        const contextValue: WsOperationContext = { gateway: context, source };
+        const contextValue: WsOperationContext = { gateway: context, source, id, socket: (ctx.extra as unknown as { socket: WebSocket }).socket };
         const args: ExecutionArgs = {
           schema,
           document,
@@ -183,7 +253,7 @@ export function startGatewayWs(opts: GatewayWsOptions) {
         return result as ExecutionResult;
       },
       subscribe: async (args: ExecutionArgs) => {
-        const { gateway } = args.contextValue as WsOperationContext;
+        const { gateway, socket, id } = args.contextValue as WsOperationContext;
         try {
           const iterator = subscriptions.subscribe({
             document: args.document,
@@ -192,7 +262,7 @@ export function startGatewayWs(opts: GatewayWsOptions) {
             context: gateway,
           });
           metrics.operations.inc({ transport: 'ws', type: 'subscription', outcome: 'ok' });
-          return iterator as AsyncGenerator<ExecutionResult>;
+          return writeDirect(iterator, socket, id, format) as AsyncGenerator<ExecutionResult>;
         } catch (err) {
           metrics.operations.inc({ transport: 'ws', type: 'subscription', outcome: 'error' });
           logger.warn({ err }, 'subscription could not start');
