@@ -5,7 +5,7 @@
 // subscriber's own token), and `rest` is an ordinary query plan (entity fetches on the other
 // subgraphs) that runs once per event, with the event as the initial result. So a subscription's
 // selection set completes exactly like a query's, under the subscriber's identity.
-import { print, GraphQLError, type DocumentNode, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { getOperationAST, Kind, parse, print, GraphQLError, type DocumentNode, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { Supergraph, operationFromDocument, type Schema } from '@apollo/federation-internals';
 import { QueryPlanner, type FetchNode, type PlanNode, type QueryPlan } from '@apollo/query-planner';
 import { buildOperationContext, executeQueryPlan, type GraphQLDataSource, type ServiceMap } from '@apollo/gateway';
@@ -32,6 +32,20 @@ interface FederatedSchema {
 interface SubscriptionPlan {
   primary: FetchNode;
   rest?: PlanNode;
+  /**
+   * The owning subgraph resolves exactly the client's selection (no other subgraph's fields, the
+   * same selection text, no fragments): an event without errors is the client's result as it is,
+   * and running the plan executor over it (result shaping) would only copy it.
+   */
+  passThrough: boolean;
+}
+
+/** Whether the fetch `operation` selects exactly what the client's operation selects. */
+function selectsExactly(document: DocumentNode, operationName: string | null | undefined, operation: string): boolean {
+  if (document.definitions.some((d) => d.kind === Kind.FRAGMENT_DEFINITION)) return false;
+  const client = getOperationAST(document, operationName);
+  const fetch = getOperationAST(parse(operation));
+  return !!client && !!fetch && print(client.selectionSet) === print(fetch.selectionSet);
 }
 
 export interface SubscriptionGatewayOptions {
@@ -463,7 +477,11 @@ export class SubscriptionGateway {
       const operation = operationFromDocument(schema.fedApiSchema, document, { operationName: operationName ?? undefined, validate: false });
       const qp: QueryPlan = schema.planner.buildQueryPlan(operation);
       if (qp.node?.kind !== 'Subscription') throw codedError('Not a subscription operation', 'BAD_REQUEST');
-      plan = { primary: qp.node.primary, rest: qp.node.rest };
+      plan = {
+        primary: qp.node.primary,
+        rest: qp.node.rest,
+        passThrough: !qp.node.rest && selectsExactly(document, operationName, qp.node.primary.operation),
+      };
       if (this.plans.size >= 500) this.plans.clear();
       this.plans.set(key, plan);
     }
@@ -492,6 +510,7 @@ export class SubscriptionGateway {
       metrics.subscriptionEvents.inc({ subgraph });
       // No data: the subgraph refused or failed this event; pass its coded errors on.
       if (!event.data) return { errors: (event.errors ?? []).map((e) => new GraphQLError(e.message, { extensions: e.extensions })) };
+      if (plan.passThrough && !event.errors?.length) return { data: event.data };
       const eventSource: GraphQLDataSource = {
         process: async () => ({ data: event.data as Record<string, unknown>, errors: event.errors as never }),
       };

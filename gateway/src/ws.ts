@@ -84,11 +84,18 @@ function writeDirect(
 ): AsyncIterableIterator<ExecutionResult> {
   const tail = Buffer.from(`${JSON.stringify(id)}}`, 'utf8');
   let ended = false;
+  // The TCP socket under the WebSocket: corked around both fragments, so they leave in one writev.
+  const tcp = (socket as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
   const send = (head: Buffer) =>
     new Promise<void>((resolve, reject) => {
       if (socket.readyState !== WebSocket.OPEN) return resolve();
-      socket.send(head, { binary: false, fin: false });
-      socket.send(tail, { binary: false, fin: true }, (err) => (err ? reject(err) : resolve()));
+      tcp?.cork();
+      try {
+        socket.send(head, { binary: false, fin: false });
+        socket.send(tail, { binary: false, fin: true }, (err) => (err ? reject(err) : resolve()));
+      } finally {
+        tcp?.uncork();
+      }
     });
   const it: AsyncIterableIterator<ExecutionResult> = {
     async next(): Promise<IteratorResult<ExecutionResult>> {

@@ -107,4 +107,25 @@ describe('subscription fan-out through the gateway', () => {
     await until(() => b.messages.length === EVENTS + 1 && byId(a.messages, 'sec"ond').length === EVENTS + 1, 'the remaining two received it');
     expect(byId(a.messages, 'first')).toHaveLength(EVENTS);
   });
+
+  it('passes a single-subgraph event through as the subgraph resolved it, and shapes one the planner rewrote', async () => {
+    const alice = await token('BUYER', 'alice');
+    const c = await rawClient(gateway.url, alice);
+    clients.push(c);
+    // Only ledger fields, the same selection the planner sends: the event is the result as it is.
+    c.send({ id: 'plain', type: 'subscribe', payload: { query: 'subscription { invoiceIssued { invoice { id paid: total { amount } } } }' } });
+    // Fragments and a spread the planner inlines: completed by the plan executor as before.
+    c.send({
+      id: 'shaped',
+      type: 'subscribe',
+      payload: { query: 'subscription { invoiceIssued { ...F } } fragment F on InvoiceEvent { invoice { id ... on Invoice { paid: total { amount } } } }' },
+    });
+    await until(() => ledger.activeSubscriptions() >= 2, 'both subscriptions reached the ledger');
+    await ledger.issue({ id: 'inv-pass', orderId: 'o-alice', buyerId: 'alice', amount: '7.00' });
+    await until(() => c.messages.length === 2, 'both received the event');
+    const payloadOf = (id: string) => JSON.parse(c.messages.find((m) => JSON.parse(m).id === id)!).payload;
+    const expected = { data: { invoiceIssued: { invoice: { id: 'inv-pass', paid: { amount: '7.00' } } } } };
+    expect(payloadOf('plain')).toEqual(expected);
+    expect(payloadOf('shaped')).toEqual(expected);
+  });
 });
