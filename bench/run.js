@@ -28,6 +28,7 @@ const BENCHES = [
   ['fanout', 'Bid fan-out', () => require('./fanout')],
   ['ingest', 'Usage ingestion', () => require('./ingest')],
   ['billrun', 'Bill run', () => require('./billrun')],
+  ['scale', 'Flat cost as data grows', () => require('./scale')],
 ];
 
 function ferretdbVersion() {
@@ -131,6 +132,20 @@ function rows(results) {
       `**${fmt(x.at10.total)} at 10 bills, ${fmt(x.at100.total)} at 100**`,
       `billing ${fmt(x.at100.billing)}, moderator ${fmt(x.at100.moderator)} (at 100)`,
       'constant',
+      yes(x.met),
+    ]);
+  }
+  if (r.scale && !r.scale.error) {
+    const x = r.scale;
+    const first = x.points[0];
+    const last = x.points[x.points.length - 1];
+    const at = (p) => `${fmt(p.usageSummaryMs)} / ${fmt(p.billsPageMs)} / ${fmt(p.rejectedPageMs)} / ${fmt(p.closeToAdvanceBillMs)} ms at ${fmt(p.calls)} calls`;
+    out.push([
+      'Flat cost as data grows',
+      `through the gateway, ${fmt(last.calls)} vs ${fmt(first.calls)} stored calls: buyer's usage summary / first page of bills / first page of rejected usage / closeBidding to advance bill (medians)`,
+      `**${fmt(x.ratios.usageSummary)}× / ${fmt(x.ratios.billsPage)}× / ${fmt(x.ratios.rejectedPage)}× / ${fmt(x.ratios.closeToAdvanceBill)}×**`,
+      x.points.map(at).join('; '),
+      '≤ 2× at the largest size',
       yes(x.met),
     ]);
   }

@@ -1,0 +1,39 @@
+// Newest-first pages with cursors (platform/src/paging.ts): every document exactly once, in order,
+// across pages, including documents that share one instant (a batch's rejections do).
+import { gqlOk, startBilling } from '../../support/harness';
+import { agentToken, ingestOk, voice, type Billing } from './fixtures';
+
+describe('newest-first pages with cursors', () => {
+  let b: Billing;
+  beforeAll(async () => {
+    b = await startBilling({ WORKERS: 'false' });
+  });
+  afterAll(async () => {
+    await b.conn.dropDatabase();
+    await b.stop();
+  });
+
+  it('pages rejected usage: every record once, newest first, ties by id', async () => {
+    const agent = await agentToken();
+    // Three batches, 9 refused records each; each batch's share one rejectedAt.
+    for (let k = 0; k < 3; k++) {
+      await ingestOk(b, Array.from({ length: 9 }, (_, i) => ({ ...voice({ recordId: `pg-${k}-${i}`, seconds: 60 }), quantity: '-1' })));
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const seen: { recordId: string; rejectedAt: string }[] = [];
+    let after: string | null = null;
+    for (let page = 0; page < 10; page++) {
+      const d: any = await gqlOk(b.url, `query($after: String) { rejectedUsage(first: 10, after: $after) { nodes { recordId rejectedAt } endCursor } }`, { after }, agent);
+      seen.push(...d.rejectedUsage.nodes);
+      after = d.rejectedUsage.endCursor;
+      if (!after) break;
+    }
+    expect(seen).toHaveLength(27);
+    expect(new Set(seen.map((s) => s.recordId)).size).toBe(27);
+    // Newest batch first.
+    expect(seen.slice(0, 9).every((s) => s.recordId.startsWith('pg-2-'))).toBe(true);
+    expect(seen.slice(18).every((s) => s.recordId.startsWith('pg-0-'))).toBe(true);
+    const times = seen.map((s) => Date.parse(s.rejectedAt));
+    expect([...times].sort((x, y) => y - x)).toEqual(times);
+  });
+});
