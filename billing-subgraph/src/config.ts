@@ -32,6 +32,8 @@ const schema = z.object({
   WORKER_INTERVAL_MS: z.coerce.number().int().min(10).max(600_000).default(1000),
   /** First webhook/relay retry delay; doubles per attempt up to 1 h. */
   DELIVERY_BACKOFF_BASE_MS: z.coerce.number().int().min(1).max(3_600_000).default(10_000),
+  /** Highest data rate (Mbps) a DATA usage record may imply; above it the record is refused (default 400,000: a 400-gigabit port). */
+  USAGE_MAX_DATA_RATE_MBPS: z.coerce.number().positive().max(100_000_000).default(400_000),
   /** Let parties register webhooks on loopback, private and link-local addresses (a private network's own receivers); off by default. */
   WEBHOOK_ALLOW_PRIVATE_TARGETS: bool(false),
   DELIVERY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(12),

@@ -49,7 +49,13 @@ export const authEnv = {
 export const queryLimitEnv = {
   /** Deepest field nesting (one more than the gateway's 12: entity fetches add `_entities`). */
   MAX_QUERY_DEPTH: z.coerce.number().int().min(1).default(13),
-  MAX_QUERY_COST: z.coerce.number().int().min(1).default(5000),
+  /**
+   * 100,000: twenty times the gateway's 5,000, because operator tools and billing agents call a
+   * subgraph directly for whole pages (1,000 billing records with their segments cost ~60,000);
+   * every attack of the security review still costs far more (2^22 fragment spreads, 1,000
+   * aliased __schema = 250,000, 2,400 settlement statements = 602,400) or fails the token limit.
+   */
+  MAX_QUERY_COST: z.coerce.number().int().min(1).default(100_000),
   DEFAULT_LIST_SIZE: z.coerce.number().int().min(1).default(10),
   MAX_QUERY_TOKENS: z.coerce.number().int().min(100).default(10000),
   MAX_LIST_ITEMS: z.coerce.number().int().min(1).default(10000),

@@ -11,6 +11,18 @@ export const MAX_ID_LENGTH = 200;
 /** A month of seconds: longer voice records are a unit mix-up (ms or bytes), not a call. */
 export const MAX_VOICE_SECONDS = 86_400 * 31;
 export const MAX_VOLUME_SAMPLES = 10_000;
+/**
+ * Default highest data rate a record may imply (bytes × 8 over its interval, a bandwidth, a
+ * volume sample): 400,000 Mbps, a 400-gigabit interface, the fastest single port in service.
+ * Anything above it cannot be true of one customer's traffic.
+ */
+export const DEFAULT_MAX_DATA_RATE_MBPS = 400_000;
+
+export interface UsageLimits {
+  /** Highest data rate (Mbps) a DATA record may imply; DEFAULT_MAX_DATA_RATE_MBPS when absent. */
+  maxDataRateMbps?: number;
+}
+
 /** Clock skew allowance for measuring equipment; beyond it the record is from the future. */
 export const MAX_FUTURE_MS = 86_400_000;
 
@@ -107,7 +119,7 @@ function decimal(field: string, v: unknown): string {
   return new Dec(v as string).toFixed();
 }
 
-function validate(raw: unknown, now: Date): UsageRecord {
+function validate(raw: unknown, now: Date, limits: UsageLimits): UsageRecord {
   if (!isPlainObject(raw)) throw badInput('record', 'record must be an object');
   // Unknown keys are refused rather than dropped: a '$where' or a misspelt 'quantitiy' is a
   // client bug the sender should hear about, not something to bill around.
@@ -151,6 +163,17 @@ function validate(raw: unknown, now: Date): UsageRecord {
     throw badInput('quantity', `quantity of a VOICE record must be at most ${MAX_VOICE_SECONDS} seconds (31 days)`);
   }
 
+  // Usage that cannot be true is refused: a call lasts no longer than its interval, and data
+  // moves no faster than the fastest link.
+  const intervalSeconds = (intervalEnd.getTime() - intervalStart.getTime()) / 1000;
+  const maxRate = limits.maxDataRateMbps ?? DEFAULT_MAX_DATA_RATE_MBPS;
+  if (serviceType === 'VOICE' && new Dec(quantity).gt(Math.ceil(intervalSeconds))) {
+    throw badInput('quantity', `quantity of a VOICE record (${quantity} s) must not exceed its interval (${Math.ceil(intervalSeconds)} s)`);
+  }
+  if (serviceType === 'DATA' && new Dec(quantity).times(8).div(intervalSeconds).div(1_000_000).gt(maxRate)) {
+    throw badInput('quantity', `quantity of a DATA record (${quantity} bytes in ${intervalSeconds} s) implies more than the maximum rate of ${maxRate} Mbps`);
+  }
+
   const record: UsageRecord = { recordId, source, buyerId, carrierId, intervalStart, intervalEnd, serviceType, quantity };
   if (equipmentId !== undefined) record.equipmentId = equipmentId;
   if (requestId !== undefined) record.requestId = requestId;
@@ -181,6 +204,9 @@ function validate(raw: unknown, now: Date): UsageRecord {
 
   if (!absent(raw.minBandwidthMbps)) record.minBandwidthMbps = decimal('minBandwidthMbps', raw.minBandwidthMbps);
   if (!absent(raw.maxBandwidthMbps)) record.maxBandwidthMbps = decimal('maxBandwidthMbps', raw.maxBandwidthMbps);
+  for (const f of ['minBandwidthMbps', 'maxBandwidthMbps'] as const) {
+    if (record[f] !== undefined && new Dec(record[f]!).gt(maxRate)) throw badInput(f, `${f} must be at most ${maxRate} Mbps`);
+  }
   if (record.minBandwidthMbps !== undefined && record.maxBandwidthMbps !== undefined && new Dec(record.minBandwidthMbps).gt(record.maxBandwidthMbps)) {
     throw badInput('minBandwidthMbps', 'minBandwidthMbps must not exceed maxBandwidthMbps');
   }
@@ -200,7 +226,9 @@ function validate(raw: unknown, now: Date): UsageRecord {
         throw badInput(`${f}.at`, `${f}.at must lie within the record's interval`);
       }
       if (absent(s.mbps)) throw badInput(`${f}.mbps`, `${f}.mbps is required`);
-      return { at, mbps: decimal(`${f}.mbps`, s.mbps) };
+      const mbps = decimal(`${f}.mbps`, s.mbps);
+      if (new Dec(mbps).gt(maxRate)) throw badInput(`${f}.mbps`, `${f}.mbps must be at most ${maxRate} Mbps`);
+      return { at, mbps };
     });
   }
   return record;
@@ -212,9 +240,9 @@ function validate(raw: unknown, now: Date): UsageRecord {
  * field and a reason a person can act on, and keeps the good ones.
  * `now` is injectable so the "not in the future" rule is testable.
  */
-export function validateUsageRecord(raw: unknown, index: number, now: Date = new Date()): UsageValidation {
+export function validateUsageRecord(raw: unknown, index: number, now: Date = new Date(), limits: UsageLimits = {}): UsageValidation {
   try {
-    return { ok: true, record: validate(raw, now) };
+    return { ok: true, record: validate(raw, now, limits) };
   } catch (err) {
     if (err instanceof DomainError) return { ok: false, index, field: err.field ?? 'record', reason: err.message };
     throw err;

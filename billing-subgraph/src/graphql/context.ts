@@ -74,9 +74,13 @@ export function createLoaders(models: BillingModels): Loaders {
     deliveries: new DataLoader(async (ids) =>
       grouped(ids, ((await models.Delivery.find({ billId: { $in: [...ids] } }).lean().exec()) as DeliveryDoc[]).sort((a, b) => (a._id < b._id ? -1 : 1)), (d) => d.billId),
     ),
-    ledgerByPayment: new DataLoader(async (ids) =>
-      grouped(ids, ((await models.Ledger.find({ paymentId: { $in: [...ids] } }).lean().exec()) as LedgerDoc[]).sort((a, b) => (a._id < b._id ? -1 : 1)), (d) => d.paymentId!),
-    ),
+    // Keyed by `${billId}|${paymentId}`: every ledger lookup is filtered by the bill as well as the
+    // payment id (a payment id is unique per bill only).
+    ledgerByPayment: new DataLoader(async (keys) => {
+      const pairs = keys.map((k) => [k.slice(0, k.indexOf('|')), k.slice(k.indexOf('|') + 1)] as const);
+      const found = (await models.Ledger.find({ billId: { $in: [...new Set(pairs.map((p) => p[0]))] }, paymentId: { $in: [...new Set(pairs.map((p) => p[1]))] } }).lean().exec()) as LedgerDoc[];
+      return grouped(keys, found.sort((a, b) => (a._id < b._id ? -1 : 1)), (d) => `${d.billId}|${d.paymentId}`);
+    }),
     billsByRequest: new DataLoader(async (ids) =>
       grouped(ids, (await models.Bill.find({ requestId: { $in: [...ids] }, status: { $ne: 'DRAFT' } }).sort({ issuedAt: 1, _id: 1 }).lean().exec()) as BillDoc[], (b) => b.requestId!),
     ),

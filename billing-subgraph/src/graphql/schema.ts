@@ -23,7 +23,7 @@ import { registerWebhook } from '../services/webhooks';
 import { BILL_ISSUED_TOPIC, periodOf, type BillIssuedEvent } from '../services/deps';
 import { segmentsOf, STORED_PERIOD_FIELDS, type StoredBillingRecord } from '../store/billing-record-format';
 import { pollFeed, registerFeed } from '../services/feeds';
-import { recordPayment, settlementStatement } from '../services/payments';
+import { recordPayment, scopedPaymentId, settlementStatement } from '../services/payments';
 import { recordSelection } from '../services/selection';
 import { usageSummary } from '../services/usage-summary';
 import { ingestUsage } from '../services/usage';
@@ -131,7 +131,8 @@ function filteredIterator<T>(source: AsyncIterableIterator<T>, keep: (v: T) => b
 }
 
 const embedToPayment = (b: BillDoc, p: PaymentEmbed): PaymentDoc => ({
-  _id: p.id,
+  _id: scopedPaymentId(b._id, p.id),
+  paymentId: p.id,
   billId: b._id,
   buyerId: b.buyerId!,
   carrierId: b.carrierId!,
@@ -394,12 +395,14 @@ export function buildBillingSchema() {
     Payment: {
       __resolveReference: async (ref: { id: string }, ctx: Ctx) => {
         const who = requireIdentity(ctx.identity);
-        const p = await ctx.loaders.payment.load(ref.id);
-        return p && maySeeParty(who, p.buyerId, p.carrierId) ? p : null;
+        // A payment id is unique per bill only: the caller's own payment with that id.
+        const found = (await ctx.models.Payment.find({ paymentId: ref.id }).limit(50).lean().exec()) as PaymentDoc[];
+        const legacy = found.length ? null : await ctx.loaders.payment.load(ref.id);
+        return [...found, ...(legacy ? [legacy] : [])].find((p) => maySeeParty(who, p.buyerId, p.carrierId)) ?? null;
       },
-      id: (p: PaymentDoc) => p._id,
+      id: (p: PaymentDoc) => p.paymentId ?? p._id,
       amount: (p: PaymentDoc) => money(p.amount, p.currency),
-      ledgerEntries: (p: PaymentDoc, _: Args, ctx: Ctx) => ctx.loaders.ledgerByPayment.load(p._id),
+      ledgerEntries: (p: PaymentDoc, _: Args, ctx: Ctx) => ctx.loaders.ledgerByPayment.load(scopedPaymentId(p.billId, p.paymentId ?? p._id)),
     },
     LedgerEntry: {
       paymentId: (l: LedgerDoc) => l.paymentId ?? null,

@@ -1,13 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import type { Identity } from '@exchange/platform';
-import { applyPayment, hasControlCharacters, postingsForPayment, settlementStatement as domainStatement, type PaymentPath } from '../domain';
+import { applyPayment, Dec, hasControlCharacters, postingsForPayment, settlementStatement as domainStatement, type PaymentPath } from '../domain';
 import type { BillDoc, PaymentDoc, PaymentEmbed, SlotDoc } from '../store/models';
-import { badInput, forbiddenError, notFound } from './access';
+import { badInput, CodedError, forbiddenError, notFound } from './access';
 import type { Deps } from './deps';
 import { insertIgnoringDuplicates } from './rating';
 import { parsePeriod } from './bills';
 import { claimNextSlot } from './slots';
 
+
+function sameAmount(a: unknown, b: unknown): boolean {
+  try {
+    return new Dec(String(a)).eq(new Dec(String(b)));
+  } catch {
+    return false;
+  }
+}
+
+/** The stored id of a payment: the payer's paymentId scoped to its bill. */
+export const scopedPaymentId = (billId: string, paymentId: string) => `${billId}|${paymentId}`;
 
 /** Projects the payment slots onto the bill document (paid amount, status, payment list). Idempotent. */
 export async function syncBillPayments(deps: Deps, billId: string): Promise<void> {
@@ -60,6 +71,14 @@ export async function recordPayment(deps: Deps, id: Identity, input: Record<stri
   // payments computed from the same paid amount only one gets the next slot; the other re-reads
   // and is refused if it would now overpay.
   let embed = (await Slot.findOne({ key, 'payment.id': paymentId }).lean().exec())?.payment ?? undefined;
+  if (embed && (!sameAmount(embed.amount, input.amount) || embed.path !== path)) {
+    // Same id on the same bill, other contents: not a retry of that payment.
+    throw new CodedError(
+      'CONFLICT',
+      `input.paymentId ${paymentId} was already recorded on bill ${bill._id} (${embed.amount} ${bill.currency}, ${embed.path}); a different payment needs a new paymentId`,
+      'input.paymentId',
+    );
+  }
   if (!embed) {
     const { slot } = await claimNextSlot(deps.models, key, (prev) => {
       const applied = applyPayment(bill.total!, prev?.value ?? '0', input.amount, bill.currency);
@@ -69,8 +88,11 @@ export async function recordPayment(deps: Deps, id: Identity, input: Record<stri
     embed = slot.payment!;
   }
   await syncBillPayments(deps, bill._id);
+  // Payment and ledger ids are scoped to the bill (and so to its payer): another buyer reusing
+  // this paymentId on its own bill gets its own payment and postings, never these.
   const doc: PaymentDoc = {
-    _id: embed.id,
+    _id: scopedPaymentId(bill._id, embed.id),
+    paymentId: embed.id,
     billId: bill._id,
     buyerId: bill.buyerId!,
     carrierId: bill.carrierId!,
@@ -86,7 +108,7 @@ export async function recordPayment(deps: Deps, id: Identity, input: Record<stri
   await insertIgnoringDuplicates(
     Ledger,
     sets.flatMap((s, i) =>
-      s.postings.map((p, j) => ({ _id: `${embed!.id}|${i}|${j}`, event: s.event, account: p.account, amount: p.amount, currency: p.currency, billId: bill!._id, paymentId: embed!.id, description: s.description, postedAt: embed!.receivedAt })),
+      s.postings.map((p, j) => ({ _id: `${doc._id}|${i}|${j}`, event: s.event, account: p.account, amount: p.amount, currency: p.currency, billId: bill!._id, paymentId: embed!.id, description: s.description, postedAt: embed!.receivedAt })),
     ),
   );
   return doc;

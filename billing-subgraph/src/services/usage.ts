@@ -59,6 +59,36 @@ const stringField = (raw: unknown, key: string): string | null => {
  * `strictEntitlement`: a record outside the caller's entitlement fails the whole call with
  * FORBIDDEN before anything is written (API callers). Feeds reject such records one by one.
  */
+/**
+ * The idempotency key of a usage record: source and recordId, scoped to the reporting tenant
+ * (a CARRIER, METER or LEC credential) and to the piece of equipment when one is named, so one
+ * tenant's record ids never collide with another's, nor one switch's with another's. The
+ * operator's roles (MODERATOR, BILLING_AGENT, ADMIN, feeds) share one scope: a CDR file
+ * re-imported by another member of the billing agent's staff is a duplicate, not billed twice.
+ */
+export function usageId(r: { source: string; recordId: string; equipmentId?: string }, reporter: { role: string; sub: string }): string {
+  const tenant = ANY_PARTY.includes(reporter.role as Role) ? '' : `|${reporter.role}:${reporter.sub}`;
+  return `${r.source}:${r.recordId}${tenant}${r.equipmentId !== undefined ? `|eq:${r.equipmentId}` : ''}`;
+}
+
+/** What a re-delivery must repeat exactly to count as a duplicate of the stored record. */
+function usageFingerprint(u: UsageDoc): string {
+  const t = (d: Date | string | undefined | null) => (d ? new Date(d).toISOString() : '');
+  return JSON.stringify([
+    u.buyerId,
+    u.carrierId,
+    t(u.intervalStart),
+    t(u.intervalEnd),
+    u.serviceType,
+    u.quantity,
+    u.endUserId ?? '',
+    u.destination ?? '',
+    u.minBandwidthMbps ?? '',
+    u.maxBandwidthMbps ?? '',
+    (u.volumeSamples ?? []).map((v) => `${t(v.at)}=${v.mbps}`),
+  ]);
+}
+
 export async function ingestUsage(
   deps: Deps,
   reporter: Reporter,
@@ -105,7 +135,7 @@ export async function ingestUsage(
 
   const valid: { index: number; record: UsageRecord }[] = [];
   raws.forEach((raw, index) => {
-    const v = validateUsageRecord(raw, index, now);
+    const v = validateUsageRecord(raw, index, now, { maxDataRateMbps: deps.config.USAGE_MAX_DATA_RATE_MBPS });
     if (!v.ok) return reject(index, raw, v.field, v.reason);
     const r = v.record;
     let problem: string | null = null;
@@ -127,7 +157,7 @@ export async function ingestUsage(
   const docs: UsageDoc[] = valid.map(({ record: r }) => {
     const a = associate(r, refs);
     const doc: UsageDoc = {
-      _id: `${r.source}:${r.recordId}`,
+      _id: usageId(r, reporter),
       recordId: r.recordId,
       source: r.source,
       buyerId: r.buyerId,
@@ -169,6 +199,20 @@ export async function ingestUsage(
   }
   const dupIndexes = await insertIgnoringDuplicates(Usage, docs);
   const fresh = docs.filter((_, i) => !dupIndexes.has(i));
+  // A duplicate id with other contents is not a re-delivery: refused as a conflict (kept with its
+  // reason), never counted as a duplicate.
+  if (dupIndexes.size) {
+    const dupDocs = [...dupIndexes].map((i) => docs[i]);
+    const stored = new Map(((await Usage.find({ _id: { $in: dupDocs.map((d) => d._id) } }).lean().exec()) as UsageDoc[]).map((u) => [u._id, u]));
+    for (const i of [...dupIndexes]) {
+      const mine = docs[i];
+      const theirs = stored.get(mine._id);
+      if (!theirs || usageFingerprint(theirs) === usageFingerprint(mine)) continue;
+      dupIndexes.delete(i);
+      const index = valid[i].index;
+      reject(index, raws[index], 'recordId', `recordId ${mine.recordId} was already reported by ${label} with different contents; a correction needs a new recordId`);
+    }
+  }
   if (rejectedDocs.length) await insertIgnoringDuplicates(Rejected, rejectedDocs);
   await rateUsageDocs(deps, fresh.filter((d) => d.status === 'RATED'), selections, { batchId });
   // Finished batches are removed (not marked DONE), so the sweeper's read of this collection stays

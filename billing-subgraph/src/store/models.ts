@@ -25,7 +25,7 @@ export interface SelectionDoc {
 export type UsageStatus = 'UNASSOCIATED' | 'ASSOCIATED' | 'RATED';
 
 export interface UsageDoc {
-  _id: string; // `${source}:${recordId}`
+  _id: string; // `${source}:${recordId}`, scoped to a tenant reporter and the equipment (services/usage.ts usageId)
   recordId: string;
   source: string;
   equipmentId?: string;
@@ -262,7 +262,10 @@ export interface FeedDoc {
 }
 
 export interface PaymentDoc {
+  /** `${billId}|${paymentId}`: a payment id is scoped to its bill (and so to the bill's payer). */
   _id: string;
+  /** The payer's own payment id (unique per bill only); absent on payments stored before scoping (then _id). */
+  paymentId?: string;
   billId: string;
   buyerId: string;
   carrierId: string;
@@ -391,7 +394,7 @@ export function registerModels(conn: Connection): BillingModels {
     },
     opts,
   );
-  // No unique {source, recordId} index: _id is `${source}:${recordId}` (source is an enum without ':'),
+  // No unique {source, recordId} index: _id is `${source}:${recordId}` plus the reporter/equipment scope (usageId),
   // so the _id index already is the idempotency key; a second unique index only cost every insert.
   usage.index({ status: 1, buyerId: 1, carrierId: 1 });
   usage.index({ requestId: 1 });
@@ -628,6 +631,7 @@ export function registerModels(conn: Connection): BillingModels {
   const payment = new Schema<PaymentDoc>(
     {
       _id: { type: String, required: true },
+      paymentId: String,
       billId: String,
       buyerId: String,
       carrierId: String,
@@ -641,6 +645,7 @@ export function registerModels(conn: Connection): BillingModels {
     opts,
   );
   payment.index({ billId: 1 });
+  payment.index({ paymentId: 1 });
   payment.index({ carrierId: 1, receivedAt: 1 });
 
   const ledger = new Schema<LedgerDoc>(

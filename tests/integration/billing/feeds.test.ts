@@ -75,7 +75,8 @@ describe('pull mode: usage feeds polled over HTTP with a cursor', () => {
     expect(requests).toEqual([null, '2', '4', '5']);
     expect(ok).toMatchObject({ cursor: '5', lastError: null, consecutiveFailures: 0, acceptedTotal: 3, duplicatesTotal: 0, rejectedTotal: 2 });
     const recs = await billingRecords(b, 'feed-req');
-    expect(recs.map((r) => r.id).sort()).toEqual(['MEASURING_EQUIPMENT:feed-1', 'MEASURING_EQUIPMENT:feed-2', 'MEASURING_EQUIPMENT:feed-3']);
+    // Ids are scoped to the reporter (the feed) and its equipment.
+    expect(recs.map((r) => r.id.split('|')[0]).sort()).toEqual(['MEASURING_EQUIPMENT:feed-1', 'MEASURING_EQUIPMENT:feed-2', 'MEASURING_EQUIPMENT:feed-3']);
     const rejected = (await gqlOk(b.url, `{ rejectedUsage(first: 10) { nodes { recordId reason reportedBy } } }`, {}, agent)).rejectedUsage.nodes;
     expect(rejected.map((r: any) => r.recordId).sort()).toEqual(['feed-4', 'feed-bad']);
     expect(rejected.find((r: any) => r.recordId === 'feed-4').reason).toBe('this feed is not registered for buyer not-on-this-feed');

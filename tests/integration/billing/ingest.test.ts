@@ -129,7 +129,7 @@ describe('ingestUsage: idempotency, rejections, entitlement, late selections', (
     await b.models.RatingBatch.create({ _id: 'crashed-batch', state: 'OPEN', createdAt: old });
     await b.models.Usage.create({
       _id: 'MODERATOR:crash-1', recordId: 'crash-1', source: 'MODERATOR', buyerId: 'ing-buyer', carrierId: 'ing-carrier', requestId: 'ing-req', selectionId: 'ing-sel',
-      intervalStart: new Date('2026-10-09T00:00:00Z'), intervalEnd: new Date('2026-10-09T00:01:00Z'), serviceType: 'VOICE', quantity: '60', status: 'RATED',
+      intervalStart: new Date('2026-10-05T10:00:00Z'), intervalEnd: new Date('2026-10-05T10:01:00Z'), serviceType: 'VOICE', quantity: '60', status: 'RATED',
       reportedBy: 'BILLING_AGENT:agent-1', batchId: 'crashed-batch', receivedAt: old,
     });
     expect((await billingRecords(b, 'ing-req')).some((r) => r.id === 'MODERATOR:crash-1')).toBe(false);

@@ -79,7 +79,7 @@ describe('validateUsageRecord — accepted records', () => {
   });
 
   it('accepts the voice maximum, zero quantity and an end up to a day ahead', () => {
-    expect(check({ quantity: String(MAX_VOICE_SECONDS) }).ok).toBe(true);
+    expect(check({ quantity: String(MAX_VOICE_SECONDS), intervalStart: '2026-10-09T00:00:00Z', intervalEnd: '2026-11-09T00:00:00Z' }).ok).toBe(true);
     expect(check({ quantity: '0' }).ok).toBe(true);
     expect(check({ intervalStart: '2026-11-10T12:00:00Z', intervalEnd: '2026-11-11T00:00:00Z' }).ok).toBe(true);
   });
@@ -187,5 +187,22 @@ describe('validateUsageRecord — rejections name the field', () => {
     expect(failure({ volumeSamples: many }, d).reason).toMatch(/at most 10000/);
     expect(check({ volumeSamples: many.slice(1) }, d).ok).toBe(true);
     expect(failure({ volumeSamples: d.volumeSamples }).reason).toMatch(/only apply to DATA/);
+  });
+});
+
+describe('validateUsageRecord — usage that cannot be true (issue 12, item 7)', () => {
+  it('refuses a VOICE quantity longer than its interval: 2,678,400 s in 1 s', () => {
+    const r = validateUsageRecord({ ...valid(), intervalStart: '2026-11-03T10:00:00Z', intervalEnd: '2026-11-03T10:00:01Z', quantity: '2678400' }, 0, NOW);
+    expect(r).toMatchObject({ ok: false, field: 'quantity', reason: expect.stringMatching(/must not exceed its interval \(1 s\)/) });
+    expect(validateUsageRecord({ ...valid(), quantity: '66' }, 0, NOW)).toMatchObject({ ok: false, field: 'quantity' });
+    expect(validateUsageRecord({ ...valid(), quantity: '65' }, 0, NOW).ok).toBe(true);
+  });
+
+  it('refuses DATA faster than the configured maximum rate', () => {
+    // 10 minutes: 400,000 Mbps × 600 s / 8 = 30,000,000,000,000 bytes at most.
+    expect(validateUsageRecord({ ...validData(), quantity: '30000000000000' }, 0, NOW).ok).toBe(true);
+    expect(validateUsageRecord({ ...validData(), quantity: '30000000000001' }, 0, NOW)).toMatchObject({ ok: false, field: 'quantity' });
+    expect(validateUsageRecord({ ...validData(), quantity: '1000000000000' }, 0, NOW, { maxDataRateMbps: 10_000 })).toMatchObject({ ok: false, field: 'quantity', reason: expect.stringMatching(/10000 Mbps/) });
+    expect(validateUsageRecord({ ...valid(), maxBandwidthMbps: '500000', minBandwidthMbps: '1' }, 0, NOW)).toMatchObject({ ok: false, field: 'maxBandwidthMbps' });
   });
 });
