@@ -8,10 +8,16 @@ import type { Deps } from '../services/deps';
 import type { BillDoc } from '../store/models';
 
 const esc = (s: unknown) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-const csvCell = (s: unknown) => {
+/** A cell that is nothing but a number (an amount, a quantity): safe to leave as it is. */
+const PLAIN_NUMBER = /^-?\d+(\.\d+)?$/;
+/**
+ * One CSV cell. A cell starting with = + - @, a tab or a carriage return would be read as a
+ * formula by spreadsheets (CSV injection: a carrier's end-user id `-1+1+cmd|' /C calc'!A0`):
+ * it is prefixed with ' and quoted, unless the whole cell is a plain number (-12.50).
+ */
+export const csvCell = (s: unknown) => {
   const v = String(s ?? '');
-  // Leading = + - @ would be read as a formula by spreadsheets (CSV injection); quote and prefix.
-  const safe = /^[=+\-@]/.test(v) && !/^-?\d/.test(v) ? `'${v}` : v;
+  const safe = /^[=+\-@\t\r]/.test(v) && !PLAIN_NUMBER.test(v) ? `'${v}` : v;
   return /[",\n\r]/.test(safe) || safe !== v ? `"${safe.replace(/"/g, '""')}"` : safe;
 };
 

@@ -45,3 +45,19 @@ describe('posted bill documents', () => {
     expect(html).toContain('<span id="outstanding">5.00</span> USD');
   });
 });
+
+describe('CSV formula injection (issue 12, item 6)', () => {
+  it('prefixes any cell that starts with = + - @, tab or CR unless the whole cell is a plain number', async () => {
+    const { csvCell } = await import('../../../billing-subgraph/src/http/site');
+    expect(csvCell("-1+1+cmd|' /C calc'!A0")).toBe(`"'-1+1+cmd|' /C calc'!A0"`);
+    expect(csvCell('=HYPERLINK("x")')).toBe(`"'=HYPERLINK(""x"")"`);
+    expect(csvCell('+44 20')).toBe(`"'+44 20"`);
+    expect(csvCell('@SUM(A1)')).toBe(`"'@SUM(A1)"`);
+    expect(csvCell('\tcmd')).toBe(`"'\tcmd"`);
+    expect(csvCell('\r=1')).toBe(`"'\r=1"`);
+    expect(csvCell('-1e3')).toBe(`"'-1e3"`);
+    expect(csvCell('-5.000000')).toBe('-5.000000');
+    expect(csvCell('12')).toBe('12');
+    expect(csvCell('eu-7')).toBe('eu-7');
+  });
+});
