@@ -30,16 +30,55 @@ export interface NewestFirstOptions {
 export async function newestFirst<T>(model: Findable, filter: Record<string, unknown>, opts: NewestFirstOptions): Promise<T[]> {
   const { field, limit, before } = opts;
   // A range the caller put on the field narrows the bounds (instants are whole milliseconds).
-  const { [field]: range, ...rest } = filter as Record<string, any>;
-  const ms = (v: unknown) => (v === undefined || v === null ? undefined : new Date(v as Date).getTime());
-  const lo = Math.max(DATE_MIN.getTime(), ms(range?.$gte) ?? -Infinity, (ms(range?.$gt) ?? -Infinity) + 1);
-  let hi = Math.min(DATE_MAX.getTime(), ms(range?.$lte) ?? Infinity, (ms(range?.$lt) ?? Infinity) - 1);
-  if (before) hi = Math.min(hi, before.at.getTime());
-  const q: Record<string, unknown> = { ...rest, [field]: { $gte: new Date(lo), $lte: new Date(hi) } };
+  const { rest, range } = bounded(filter, field, before?.at.getTime());
+  const q: Record<string, unknown> = { ...rest, [field]: range };
   if (before) {
     // Ties on the instant continue by _id; evaluated after the index read.
     const tie = { $or: [{ [field]: { $lt: before.at } }, { [field]: before.at, _id: { $lt: before.id } }] };
     q.$and = [...((rest.$and as unknown[]) ?? []), tie];
   }
   return (await model.find(q).sort({ [field]: -1, _id: -1 }).limit(limit).lean().exec()) as T[];
+}
+
+/** Milliseconds of a date-like value. */
+const millis = (v: unknown) => (v === undefined || v === null ? undefined : new Date(v as Date).getTime());
+
+/** The filter with `field` bounded to [DATE_MIN, DATE_MAX] within whatever range it already had. */
+function bounded(filter: Record<string, unknown>, field: string, extraHi?: number): { rest: Record<string, unknown>; range: { $gte: Date; $lte: Date } } {
+  const { [field]: range, ...rest } = filter as Record<string, any>;
+  const lo = Math.max(DATE_MIN.getTime(), millis(range?.$gte) ?? -Infinity, (millis(range?.$gt) ?? -Infinity) + 1);
+  const hi = Math.min(DATE_MAX.getTime(), millis(range?.$lte) ?? Infinity, (millis(range?.$lt) ?? Infinity) - 1, extraHi ?? Infinity);
+  return { rest, range: { $gte: new Date(lo), $lte: new Date(hi) } };
+}
+
+export interface AscendingPagesOptions {
+  /** The indexed date field the documents are read in order of, ties by `_id`. */
+  field: string;
+  pageSize: number;
+  /** Projection; `field` and `_id` are always included. */
+  select?: Record<string, number>;
+}
+
+/**
+ * Every document matching `filter` in (`field`, `_id`) order, read in pages of `pageSize`, each
+ * one short query that resumes after the previous page's last document. Unlike one long
+ * cursor, no read stays open while the caller writes between pages: on SQLite an open read pins
+ * a snapshot and the write-ahead log cannot be checkpointed past it.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a mongoose model or query builder
+export async function* ascendingPages<T extends { _id: unknown }>(model: { find(f: Record<string, unknown>): any }, filter: Record<string, unknown>, opts: AscendingPagesOptions): AsyncGenerator<T> {
+  const { field, pageSize } = opts;
+  const { rest, range } = bounded(filter, field);
+  let after: { at: Date; id: unknown } | null = null;
+  for (;;) {
+    const q: Record<string, unknown> = { ...rest, [field]: after ? { $gte: after.at, $lte: range.$lte } : range };
+    if (after) q.$and = [...((rest.$and as unknown[]) ?? []), { $or: [{ [field]: { $gt: after.at } }, { [field]: after.at, _id: { $gt: after.id } }] }];
+    let query = model.find(q);
+    if (opts.select) query = query.select({ ...opts.select, [field]: 1, _id: 1 });
+    const page = (await query.sort({ [field]: 1, _id: 1 }).limit(pageSize).lean().exec()) as T[];
+    for (const doc of page) yield doc;
+    if (page.length < pageSize) return;
+    const last = page[page.length - 1] as Record<string, any>;
+    after = { at: new Date(last[field]), id: last._id };
+  }
 }

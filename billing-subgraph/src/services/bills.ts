@@ -1,4 +1,4 @@
-import { DATE_MAX } from '@exchange/platform';
+import { ascendingPages, DATE_MAX } from '@exchange/platform';
 import { randomUUID } from 'node:crypto';
 import {
   assembleBill,
@@ -401,10 +401,8 @@ async function billFreshGroups(
     // Observed here too, so a failed write never goes unhandled while the next chunk is read.
     writing.catch(() => undefined);
   };
-  const records = BillingRecord.find({ intervalStart: { $gte: start, $lt: end } })
-    .select(CLAIMABLE_FIELDS)
-    .lean()
-    .cursor({ batchSize: 2000 });
+  // Read in pages (no read stays open while claims are written: see ascendingPages).
+  const records = ascendingPages<StoredBillingRecord>(BillingRecord, { intervalStart: { $gte: start, $lt: end } }, { field: 'intervalStart', pageSize: 2000, select: CLAIMABLE_FIELDS });
   for await (const doc of records) {
     const rec = claimable(doc as Partial<StoredBillingRecord>);
     const group: Group = { buyerId: rec.buyerId, carrierId: rec.carrierId, currency: rec.currency, requestId: groupBy === 'BUYER_REQUEST' ? rec.requestId : null };
@@ -583,20 +581,24 @@ function claimDoc(r: ClaimableRecord, billId: string): BillClaimDoc {
 }
 
 /**
- * Streams the group's billing records in _id order together with the claims on them (same
- * filter, same order: a merge join, constant memory). claimedBy = the bill a record is on.
+ * Streams the group's billing records in (intervalStart, _id) order together with the claims on
+ * them (a claim carries its record's intervalStart: same filter, same order, a merge join in
+ * constant memory, read in pages). claimedBy = the bill a record is on.
  */
 async function* withClaims(deps: Deps, filter: Record<string, unknown>): AsyncGenerator<{ rec: ClaimableRecord; claimedBy: string | null }> {
-  const records = deps.models.BillingRecord.find(filter).select(CLAIMABLE_FIELDS).sort({ _id: 1 }).lean().cursor({ batchSize: 2000 });
-  const claims = deps.models.BillClaim.find(filter).select({ _id: 1, billId: 1 }).sort({ _id: 1 }).lean().cursor({ batchSize: 5000 });
+  const records = ascendingPages<StoredBillingRecord>(deps.models.BillingRecord, filter, { field: 'intervalStart', pageSize: 2000, select: CLAIMABLE_FIELDS });
+  const claims = ascendingPages<BillClaimDoc>(deps.models.BillClaim, filter, { field: 'intervalStart', pageSize: 5000, select: { billId: 1 } });
+  const before = (a: { intervalStart: Date; _id: string }, b: { intervalStart: Date; _id: string }) =>
+    a.intervalStart.getTime() < b.intervalStart.getTime() || (a.intervalStart.getTime() === b.intervalStart.getTime() && a._id < b._id);
   try {
-    let claim = await claims.next();
-    for await (const rec of records) {
-      while (claim && claim._id < rec._id) claim = await claims.next();
-      yield { rec: claimable(rec as Partial<StoredBillingRecord>), claimedBy: claim && claim._id === rec._id ? claim.billId : null };
+    let claim = (await claims.next()).value as BillClaimDoc | undefined;
+    for await (const doc of records) {
+      const rec = claimable(doc as Partial<StoredBillingRecord>);
+      while (claim && before(claim, rec)) claim = (await claims.next()).value as BillClaimDoc | undefined;
+      yield { rec, claimedBy: claim && claim._id === rec._id ? claim.billId : null };
     }
   } finally {
-    await claims.close();
+    await claims.return(undefined);
   }
 }
 
