@@ -17,6 +17,8 @@ const env = { ...process.env };
 /** Children by stopping order: the gateway first (its clients get `complete`), the database last. */
 const children = { gateway: [], subgraphs: [] };
 let db;
+/** The database being started: Ctrl-C meanwhile must still stop it (it is in its own process group). */
+let dbStarting;
 let lock;
 let stopping = false;
 
@@ -85,6 +87,7 @@ async function shutdown(code = 0) {
   stopping = true;
   await Promise.all(children.gateway.map(stopChild));
   await Promise.all(children.subgraphs.map(stopChild));
+  if (!db && dbStarting) db = await dbStarting.catch(() => undefined);
   if (db) await db.stop();
   lock?.release();
   process.exit(code);
@@ -122,7 +125,9 @@ async function main() {
   if (embedded) {
     const sqliteDir = env.DB_DIR || path.join(ROOT, 'data', 'db');
     if (!env.DB_POSTGRESQL_URL) lock = acquireDirLock(sqliteDir, { purpose: 'npm start' });
-    db = await startFerretDB({ port: ports.DB_PORT, sqliteDir, postgresqlUrl: env.DB_POSTGRESQL_URL, stdio: 'inherit', detached: true });
+    dbStarting = startFerretDB({ port: ports.DB_PORT, sqliteDir, postgresqlUrl: env.DB_POSTGRESQL_URL, stdio: 'inherit', detached: true });
+    db = await dbStarting;
+    if (stopping) return;
     env.MONGODB_URI = db.uri;
     db.child.on('exit', () => {
       if (!stopping) {

@@ -84,6 +84,36 @@ describe('npm start refuses what it cannot truly start', () => {
     }
   }, 60_000);
 
+  it('Ctrl-C while it is still starting stops whatever was started, leaving no process and no lock behind', async () => {
+    const [db, gw, mod, bil] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+    const proc = run(process.execPath, [START], cleanEnv({ DB_DIR: dir, DB_PORT: String(db), GATEWAY_PORT: String(gw), MODERATOR_PORT: String(mod), BILLING_PORT: String(bil) }), { detached: true });
+    try {
+      // As soon as the database launcher runs (before it listens, or just after): Ctrl-C.
+      const seen = new Set<number>();
+      const deadline = Date.now() + 30_000;
+      while (descendants(proc.child.pid!).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      for (const p of descendants(proc.child.pid!)) seen.add(p);
+      expect(seen.size).toBeGreaterThan(0);
+      process.kill(-proc.child.pid!, 'SIGINT');
+      const exit = await proc.exited;
+      expect(exit.code).toBe(0);
+      expect(proc.output().stdout).not.toMatch(/is up/);
+      const until = Date.now() + 10_000;
+      while ([...seen].some(alive) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+      expect([...seen].filter(alive)).toEqual([]);
+      // Nothing listens on the database port any more.
+      const probe = createTcpServer();
+      await new Promise<void>((resolve, reject) => {
+        probe.once('error', reject);
+        probe.listen(db, '127.0.0.1', () => resolve());
+      });
+      await close(probe);
+      expect(existsSync(path.join(dir, LOCK_NAME))).toBe(false);
+    } finally {
+      killAll(proc);
+    }
+  }, 60_000);
+
   it.each([
     ['npm start', START],
     ['npm run start:db', START_DB],
