@@ -36,11 +36,17 @@ export function selectionFromInput(input: Record<string, any>, now: Date): Selec
   const selectedAt = parseInstant(input.selectedAt);
   if (!selectedAt) throw badInput(f('selectedAt'), 'input.selectedAt must be an ISO 8601 date-time with a time zone');
   const incentive = normalizeIncentive(input.incentive, 'input.incentive');
+  let endUserIds: string[] | undefined;
+  if (input.endUserIds !== undefined && input.endUserIds !== null) {
+    if (!Array.isArray(input.endUserIds) || input.endUserIds.length > 10_000) throw badInput(f('endUserIds'), 'input.endUserIds must be a list of at most 10000 ids');
+    endUserIds = input.endUserIds.map((e: unknown, i: number) => id(f(`endUserIds[${i}]`), e));
+  }
   return {
     _id: selectionId,
     requestId: id(f('requestId'), input.requestId),
     buyerId: id(f('buyerId'), input.buyerId),
     buyerIsReseller: input.buyerIsReseller === true,
+    ...(endUserIds ? { endUserIds } : {}),
     carrierId: id(f('carrierId'), input.carrierId),
     routes: input.routes.map((r: any) => ({ origin: r.origin, destination: r.destination, network: r.network ?? null })),
     serviceType,

@@ -71,6 +71,19 @@ export function usageId(r: { source: string; recordId: string; equipmentId?: str
   return `${r.source}:${r.recordId}${tenant}${r.equipmentId !== undefined ? `|eq:${r.equipmentId}` : ''}`;
 }
 
+/**
+ * Why a record's end user is not one its buyer registered, or null. Applies when the selection
+ * record carries the buyer's end users (every current Moderator sends the list; empty for a
+ * buyer that does not resell): a carrier cannot put lines for made-up end users on a bill.
+ */
+export function unknownEndUser(r: { endUserId?: string | null; buyerId: string }, sel: SelectionDoc | undefined): string | null {
+  if (!r.endUserId || !sel || !Array.isArray(sel.endUserIds)) return null;
+  if (sel.endUserIds.includes(r.endUserId)) return null;
+  return sel.buyerIsReseller
+    ? `endUserId ${r.endUserId} is not an end user buyer ${r.buyerId} registered`
+    : `endUserId ${r.endUserId}: buyer ${r.buyerId} does not resell to end users`;
+}
+
 /** What a re-delivery must repeat exactly to count as a duplicate of the stored record. */
 function usageFingerprint(u: UsageDoc): string {
   const t = (d: Date | string | undefined | null) => (d ? new Date(d).toISOString() : '');
@@ -154,8 +167,17 @@ export async function ingestUsage(
   // Association needs the selections of the batch's requests and buyer/carrier pairs.
   const selections = await loadSelectionsFor(deps, valid.map((v) => v.record));
   const refs = [...selections.values()].map(toSelectionRef);
-  const docs: UsageDoc[] = valid.map(({ record: r }) => {
+  const docs: UsageDoc[] = [];
+  const kept: typeof valid = [];
+  for (const v of valid) {
+    const r = v.record;
     const a = associate(r, refs);
+    const foreign = a.status === 'ASSOCIATED' ? unknownEndUser(r, selections.get(a.selectionId)) : null;
+    if (foreign) {
+      reject(v.index, raws[v.index], 'endUserId', foreign);
+      continue;
+    }
+    kept.push(v);
     const doc: UsageDoc = {
       _id: usageId(r, reporter),
       recordId: r.recordId,
@@ -186,8 +208,8 @@ export async function ingestUsage(
     if (r.minBandwidthMbps !== undefined) doc.minBandwidthMbps = r.minBandwidthMbps;
     if (r.maxBandwidthMbps !== undefined) doc.maxBandwidthMbps = r.maxBandwidthMbps;
     if (r.volumeSamples !== undefined) doc.volumeSamples = r.volumeSamples;
-    return doc;
-  });
+    docs.push(doc);
+  }
 
   // The unique _id (`${source}:${recordId}`) is the duplicate check, and only records this call
   // inserted go on to rating: the check guards the charge, not just the insert.
@@ -209,7 +231,7 @@ export async function ingestUsage(
       const theirs = stored.get(mine._id);
       if (!theirs || usageFingerprint(theirs) === usageFingerprint(mine)) continue;
       dupIndexes.delete(i);
-      const index = valid[i].index;
+      const index = kept[i].index;
       reject(index, raws[index], 'recordId', `recordId ${mine.recordId} was already reported by ${label} with different contents; a correction needs a new recordId`);
     }
   }
@@ -318,6 +340,12 @@ export async function reassociateWaitingUsage(deps: Deps, selection: SelectionDo
         const a = associate({ ...u, requestId: u.reportedRequestId ?? undefined, destination: u.destination }, refs);
         if (a.status !== 'ASSOCIATED') {
           if (a.reason !== u.unassociatedReason) await Usage.updateOne({ _id: u._id, status: 'UNASSOCIATED' }, { $set: { unassociatedReason: a.reason } }).exec();
+          return;
+        }
+        // Usage for an end user the buyer never registered stays parked with the reason, never billed.
+        const foreign = unknownEndUser(u, byId.get(a.selectionId));
+        if (foreign) {
+          if (foreign !== u.unassociatedReason) await Usage.updateOne({ _id: u._id, status: 'UNASSOCIATED' }, { $set: { unassociatedReason: foreign } }).exec();
           return;
         }
         const res = await Usage.updateOne(

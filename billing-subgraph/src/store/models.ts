@@ -9,6 +9,8 @@ export interface SelectionDoc {
   requestId: string;
   buyerId: string;
   buyerIsReseller: boolean;
+  /** The end users the buyer registered (from the selection record); absent from moderators that do not send them. */
+  endUserIds?: string[];
   carrierId: string;
   routes: { origin: string; destination: string; network?: string | null }[];
   serviceType: 'VOICE' | 'DATA';
@@ -346,6 +348,7 @@ export function registerModels(conn: Connection): BillingModels {
       requestId: { type: String, required: true },
       buyerId: { type: String, required: true },
       buyerIsReseller: { type: Boolean, required: true },
+      endUserIds: { type: [String], default: undefined },
       carrierId: { type: String, required: true },
       routes: [{ _id: false, origin: String, destination: String, network: String }],
       serviceType: { type: String, required: true },

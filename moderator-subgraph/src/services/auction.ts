@@ -417,6 +417,8 @@ export class AuctionService {
       delivery: { state: 'PENDING', attempts: 0, nextAttemptAt: at, lastError: null, deliveredAt: null },
     };
     if (req.endUserId) sel.endUserId = req.endUserId;
+    // Billing accepts end-user ids on usage only from this list (issue 12: no foreign lines on a reseller's bill).
+    if (buyer?.isReseller) sel.endUserIds = (buyer.endUsers ?? []).map((e) => e.id);
     try {
       await this.models.Selection.create(sel);
     } catch (err) {

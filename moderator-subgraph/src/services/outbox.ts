@@ -39,6 +39,9 @@ export function selectionRecordInput(sel: SelectionDoc): Record<string, unknown>
     requestId: sel.requestId,
     buyerId: sel.buyerId,
     buyerIsReseller: sel.buyerIsReseller,
+    // The buyer's registered end users: none for a buyer that does not resell; a reseller's selection
+    // stored before the list existed sends none (billing then does not check).
+    ...(sel.buyerIsReseller ? (sel.endUserIds ? { endUserIds: sel.endUserIds } : {}) : { endUserIds: [] }),
     carrierId: sel.carrierId,
     routes: sel.routes.map((r) => ({ origin: r.origin, destination: r.destination, ...(r.network ? { network: r.network } : {}) })),
     serviceType: sel.serviceType,

@@ -113,6 +113,8 @@ export interface SelectionDoc {
   buyerId: string;
   buyerIsReseller: boolean;
   endUserId?: string;
+  /** The reseller's registered end users at selection time (empty for other buyers): billing refuses usage naming any other. */
+  endUserIds?: string[];
   carrierId: string;
   bidId: string;
   routes: RouteSegment[];
@@ -246,6 +248,7 @@ export function registerModels(conn: Connection): ModeratorModels {
       buyerId: { type: String, required: true },
       buyerIsReseller: { type: Boolean, required: true },
       endUserId: String,
+      endUserIds: { type: [String], default: undefined },
       carrierId: { type: String, required: true },
       bidId: { type: String, required: true },
       routes: { type: Mixed, required: true },

@@ -2,7 +2,7 @@
 // idempotency scoped to the reporter, payment ids to the payer's bill), a same-id record with
 // other contents is a conflict, not a duplicate, and usage that cannot be true is refused.
 import { errorCodes, gql, gqlOk, startBilling, token } from '../../support/harness';
-import { agentToken, billingRecords, ingestOk, recordSelection, voice, type Billing } from './fixtures';
+import { agentToken, billingRecords, ingestOk, moderatorToken, recordSelection, selectionInput, voice, type Billing } from './fixtures';
 
 const PAY = `mutation($i: PaymentInput!) { recordPayment(input: $i) { id billId amount { amount } ledgerEntries { event account amount paymentId billId } } }`;
 const BILL = `query($id: ID!) { bill(id: $id) { paid { amount } payments { id amount { amount } ledgerEntries { account amount billId } } } }`;
@@ -92,5 +92,45 @@ describe('payment ids scoped to the payer and bill', () => {
     const retry = (await gqlOk(b.url, PAY, { i: { billId: billA, amount: '10.0', path: 'DIRECT', paymentId: 'pay-1' } }, a)).recordPayment;
     expect(retry).toMatchObject({ id: 'pay-1', amount: { amount: '10.00' } });
     expect((await gqlOk(b.url, BILL, { id: billA }, a)).bill.paid.amount).toBe('10.00');
+  });
+});
+
+describe("end users on usage must be ones the buyer registered (issue 12, item 6)", () => {
+  let b: Billing;
+  const USAGE = `query($f: UsageRecordFilter) { usageRecords(filter: $f, first: 50) { nodes { recordId status unassociatedReason } } }`;
+  beforeAll(async () => {
+    b = await startBilling({ WORKERS: 'false' });
+  });
+  afterAll(async () => {
+    await b.conn.dropDatabase();
+    await b.stop();
+  });
+
+  const select = async (o: Parameters<typeof selectionInput>[0], endUserIds: string[]) =>
+    gqlOk(b.url, `mutation($input: SelectionRecordInput!) { recordSelection(input: $input) { id } }`, { input: { ...selectionInput(o), endUserIds } }, await moderatorToken());
+
+  it("refuses a carrier's usage for end users the reseller never registered, keeping it as rejected with the reason", async () => {
+    await select({ selectionId: 'eu-sel', requestId: 'eu-req', buyerId: 'eu-reseller', buyerIsReseller: true, carrierId: 'eu-carrier' }, ['eu-alice', 'eu-bob']);
+    const carrier = await token('CARRIER', 'eu-carrier');
+    const rec = (recordId: string, endUserId: string) => voice({ recordId, source: 'CARRIER', buyerId: 'eu-reseller', carrierId: 'eu-carrier', requestId: 'eu-req', seconds: 60, endUserId });
+    const out = await ingestOk(b, [rec('eu-1', 'eu-alice'), rec('eu-2', 'ghost-1'), rec('eu-3', "-1+1+cmd|' /C calc'!A0")], carrier);
+    expect(out.accepted).toBe(1);
+    expect(out.rejected).toEqual([
+      { index: 1, recordId: 'eu-2', field: 'endUserId', reason: 'endUserId ghost-1 is not an end user buyer eu-reseller registered' },
+      { index: 2, recordId: 'eu-3', field: 'endUserId', reason: expect.stringContaining('is not an end user buyer eu-reseller registered') },
+    ]);
+    const kept = (await gqlOk(b.url, REJECTED, {}, await agentToken())).rejectedUsage.nodes;
+    expect(kept).toContainEqual(expect.objectContaining({ recordId: 'eu-2', field: 'endUserId' }));
+    expect(await billingRecords(b, 'eu-req')).toHaveLength(1);
+  });
+
+  it('parks usage that arrived before its selection when its end user is unknown, and never bills it', async () => {
+    const carrier = await token('CARRIER', 'eu-carrier-2');
+    const rec = (recordId: string, endUserId: string) => voice({ recordId, source: 'CARRIER', buyerId: 'eu-plain', carrierId: 'eu-carrier-2', requestId: 'eu-req-2', seconds: 60, endUserId });
+    expect(await ingestOk(b, [rec('early-eu-1', 'someone')], carrier)).toMatchObject({ accepted: 1 });
+    await select({ selectionId: 'eu-sel-2', requestId: 'eu-req-2', buyerId: 'eu-plain', carrierId: 'eu-carrier-2' }, []);
+    expect(await billingRecords(b, 'eu-req-2')).toHaveLength(0);
+    const nodes = (await gqlOk(b.url, USAGE, { f: { buyerId: 'eu-plain' } }, await agentToken())).usageRecords.nodes;
+    expect(nodes).toEqual([{ recordId: 'early-eu-1', status: 'UNASSOCIATED', unassociatedReason: 'endUserId someone: buyer eu-plain does not resell to end users' }]);
   });
 });

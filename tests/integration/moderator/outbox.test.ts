@@ -23,7 +23,7 @@ const CONTRACT = buildSchema(`
     minimumCharge: Decimal setupFee: Decimal
   }
   input SelectionRecordInput {
-    selectionId: ID! requestId: ID! buyerId: ID! buyerIsReseller: Boolean! carrierId: ID!
+    selectionId: ID! requestId: ID! buyerId: ID! buyerIsReseller: Boolean! endUserIds: [ID!] carrierId: ID!
     routes: [RouteSegmentInput!]! serviceType: ServiceType! interval: IntervalInput!
     quantity: Decimal! unit: ServiceUnit! incentive: EconomicIncentiveInput! selectedAt: DateTime!
   }
@@ -150,6 +150,8 @@ describe('moderator: selection records reach billing through the outbox', () => 
         requestId: s.requestId,
         buyerId: s.buyer,
         buyerIsReseller: s.buyer === 'buyer-resell',
+        // The buyer's registered end users (issue 12): billing refuses usage for any other.
+        endUserIds: s.buyer === 'buyer-resell' ? ['eu-9'] : [],
         carrierId: s.carrier,
         routes: [{ origin: '1', destination: '44207', network: 'PSTN' }],
         serviceType: 'VOICE',
