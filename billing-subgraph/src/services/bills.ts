@@ -437,7 +437,7 @@ async function billFreshGroups(
   for (const [, { draft, agg }] of ordered) {
     await renewLease();
     const fields = await assembleDraft(deps, draft, agg, [], selections, async (id) => pools.get(id) ?? formatRecordAmount(0));
-    if (await issueCompleted(deps, draft, fields, Date.now() - renewedAt < DRAFT_LEASE_MS / 2)) issued++;
+    if (await issueCompleted(deps, draft, fields)) issued++;
   }
   if (issued) deps.kickDeliveries();
   return { issued, lost, seen };
@@ -449,23 +449,19 @@ async function billFreshGroups(
  * deterministic ids, so a run that dies before the update leaves a DRAFT that another run
  * completes without posting anything twice; only the run that wins the billIssued claim publishes.
  */
-async function issueCompleted(deps: Deps, draft: BillDoc, fields: Partial<BillDoc>, leaseHeld: boolean): Promise<boolean> {
+async function issueCompleted(deps: Deps, draft: BillDoc, fields: Partial<BillDoc>): Promise<boolean> {
   const { Bill } = deps.models;
   const now = new Date();
   const number = await allocateNumber(deps, now);
   const bill: BillDoc = { ...draft, ...fields, number };
   const status = await postIssue(deps, bill, now);
-  // Still this run's DRAFT? Certainly while the run's lease is fresh (no other run takes a draft
-  // over before its lease is DRAFT_LEASE_MS old); otherwise checked by a read. Written by _id
-  // alone: a filter on _id only is the one FerretDB 1.x/SQLite evaluates inside SQLite; any other
-  // filter decodes every bill of the collection, which made each issue cost O(bills). (A
-  // conditional update is not atomic on FerretDB 1.x either; the billIssued claim below keeps the
-  // announcement single.)
-  if (!leaseHeld) {
-    const current = (await Bill.findById(bill._id).select({ status: 1, runId: 1 }).lean().exec()) as BillDoc | null;
-    if (!current || current.status !== 'DRAFT' || current.runId !== draft.runId) return false;
-  }
-  await Bill.updateOne({ _id: bill._id }, { $set: { ...fields, number, status, issuedAt: now, dueAt: new Date(now.getTime() + PAYMENT_TERMS_DAYS * 86_400_000) } }).exec();
+  // Only if it is still this run's DRAFT: one conditional update, atomic on MongoDB and on the
+  // patched embedded engine (a run that took the draft over after this run's lease expired wins).
+  const issuedNow = await Bill.updateOne(
+    { _id: bill._id, status: 'DRAFT', runId: draft.runId },
+    { $set: { ...fields, number, status, issuedAt: now, dueAt: new Date(now.getTime() + PAYMENT_TERMS_DAYS * 86_400_000) } },
+  ).exec();
+  if (issuedNow.matchedCount === 0) return false;
   // Announce each bill exactly once.
   if (!(await claimOnce(deps.models, `billIssued|${bill._id}`))) return true;
   const event: BillIssuedEvent = { billId: bill._id, buyerId: bill.buyerId!, carrierId: bill.carrierId! };
