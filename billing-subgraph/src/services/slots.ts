@@ -11,8 +11,7 @@ export async function latestSlot(models: BillingModels, key: string): Promise<Sl
  * The last slot this process read or wrote, per key (per models instance). Slots are immutable and
  * dense (seq n+1 is only ever inserted after n), so a cached slot is always a true slot: if another
  * writer has moved past it, inserting seq + 1 fails with a duplicate key and we re-read. In the
- * steady state a claim is then one insert and no read (every read of the slots collection is a
- * full scan on FerretDB 1.x/SQLite, which uses no index for queries, not even _id).
+ * steady state a claim is then one insert and no read.
  */
 const slotCache = new WeakMap<BillingModels, Map<string, SlotDoc | null>>();
 const SLOT_CACHE_MAX = 10_000;

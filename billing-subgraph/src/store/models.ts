@@ -105,9 +105,12 @@ export interface CounterDoc {
 
 /**
  * One step of a sequence (tier cumulative totals, bill numbers): {key, seq} is claimed by an
- * insert with a unique _id. Unique inserts are atomic on MongoDB and FerretDB alike, whereas a
- * conditional update is NOT atomic on FerretDB 1.x (two concurrent updateOne calls with the
- * same filter both "modify"), so every compare-and-set in billing is an insert of the next slot.
+ * insert with a unique _id. Unique inserts are atomic on MongoDB and on every FerretDB, whereas a
+ * conditional update is atomic on MongoDB and on the embedded engine (patched) but NOT on FerretDB
+ * 1.x as released (two concurrent updateOne calls with the same filter both "modify"), which an
+ * operator may run on PostgreSQL; so the sequences billing depends on for money (tier totals,
+ * bill numbers, payments) stay inserts of the next slot. They also keep the history crash
+ * recovery reads (the batch and starting total of each tier step).
  */
 export interface SlotDoc {
   _id: string; // `${key}|${seq}`
