@@ -23,7 +23,7 @@ import { registerWebhook } from '../services/webhooks';
 import { BILL_ISSUED_TOPIC, periodOf, type BillIssuedEvent } from '../services/deps';
 import { segmentsOf, STORED_PERIOD_FIELDS, type StoredBillingRecord } from '../store/billing-record-format';
 import { pollFeed, registerFeed } from '../services/feeds';
-import { recordPayment, scopedPaymentId, settlementStatement } from '../services/payments';
+import { outstandingBetween, recordPayment, scopedPaymentId, settlementStatement } from '../services/payments';
 import { recordSelection } from '../services/selection';
 import { usageSummary } from '../services/usage-summary';
 import { ingestUsage } from '../services/usage';
@@ -281,14 +281,17 @@ export function buildBillingSchema() {
     },
     Buyer: {
       __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
+      // A carrier (its counterparty) sees the bills between the buyer and itself only, and that
+      // balance: the same policy as the moderator's Buyer (issue 12).
       bills: (b: { id: string }, { filter, first, after }: Args, ctx: Ctx) => {
         const who = requireIdentity(ctx.identity);
-        if (!maySeeParty(who, b.id, null)) throw forbiddenError('only the buyer itself, BILLING_AGENT or ADMIN see its bills');
+        if (!maySeeParty(who, b.id, null) && who.role !== 'CARRIER') throw forbiddenError('only the buyer itself, its carriers (their bills with it), BILLING_AGENT or ADMIN see its bills');
         return pageBills(ctx, billQuery(who, filter, { buyerId: b.id }), first, after);
       },
       balance: (b: { id: string }, _: Args, ctx: Ctx) => {
         const who = requireIdentity(ctx.identity);
-        if (!maySeeParty(who, b.id, null)) throw forbiddenError('only the buyer itself, BILLING_AGENT or ADMIN see its balance');
+        if (who.role === 'CARRIER' && who.sub) return outstandingBetween(ctx.deps, b.id, who.sub);
+        if (!maySeeParty(who, b.id, null)) throw forbiddenError('only the buyer itself, its carriers (their bills with it), BILLING_AGENT or ADMIN see its balance');
         return ctx.loaders.outstandingByBuyer.load(b.id);
       },
     },

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Identity } from '@exchange/platform';
-import { applyPayment, Dec, hasControlCharacters, postingsForPayment, settlementStatement as domainStatement, type PaymentPath } from '../domain';
+import { applyPayment, Dec, formatTotal, hasControlCharacters, postingsForPayment, settlementStatement as domainStatement, type PaymentPath } from '../domain';
 import type { BillDoc, PaymentDoc, PaymentEmbed, SlotDoc } from '../store/models';
 import { badInput, CodedError, forbiddenError, notFound } from './access';
 import type { Deps } from './deps';
@@ -128,4 +128,18 @@ export async function settlementStatement(deps: Deps, carrierId: string, periodI
     for (const p of b.payments ?? []) payments.push({ billId: b._id, amount: p.amount, path: p.path, receivedAt: p.receivedAt });
   }
   return domainStatement(carrierId, period, bills, payments);
+}
+
+/** What a buyer owes one carrier (issued totals minus payments of the bills between them), per currency. */
+export async function outstandingBetween(deps: Deps, buyerId: string, carrierId: string): Promise<{ amount: string; currency: string }[]> {
+  const bills = await deps.models.Bill.find({ buyerId, carrierId, status: { $in: ['ISSUED', 'PARTIALLY_PAID'] } })
+    .select({ total: 1, paidAmount: 1, currency: 1 })
+    .lean()
+    .exec();
+  const acc = new Map<string, Dec>();
+  for (const b of bills) {
+    if (!b.total || !b.currency) continue;
+    acc.set(b.currency, (acc.get(b.currency) ?? new Dec(0)).plus(b.total).minus(b.paidAmount ?? '0'));
+  }
+  return [...acc].sort(([a], [c]) => (a < c ? -1 : 1)).map(([currency, amount]) => ({ amount: formatTotal(amount, currency), currency }));
 }

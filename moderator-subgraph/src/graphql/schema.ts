@@ -6,7 +6,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { Identity } from '@exchange/platform';
 import { estimateCost } from '../domain/cost';
 import type { RoutingEntry } from '../domain/routing';
-import type { BidDoc, BillRelayDoc, SelectionDoc, ServiceRequestDoc } from '../store/models';
+import type { BidDoc, BillRelayDoc, BuyerDoc, SelectionDoc, ServiceRequestDoc } from '../store/models';
 import { canSeeBid, canSeeBuyer, canSeeCarrier, canSeeSelection, isOperatorRole, requestView, type RequestView } from '../services/access';
 import type { BidUpdateEvent, RequestDistributedEvent } from '../services/auction';
 import { boardFor, boardForEvent, rankingOf, type BoardModel } from '../services/board';
@@ -96,6 +96,20 @@ function routingRow(e: RoutingEntry) {
   return { ...e };
 }
 
+/**
+ * The buyer as the caller may see it: the buyer itself and operators in full; a carrier selected
+ * for one of the buyer's requests as its counterparty (COUNTERPARTY_BUYER_FIELDS, no end users);
+ * anyone else is refused.
+ */
+async function visibleBuyer(ctx: Ctx, buyerId: string, refusal: string) {
+  if (canSeeBuyer(ctx.identity, buyerId)) return ctx.loaders.buyer.load(buyerId);
+  if (ctx.identity?.role === 'CARRIER' && (await ctx.models.Selection.exists({ buyerId, carrierId: ctx.identity.sub }).exec())) {
+    const doc = await ctx.loaders.buyer.load(buyerId);
+    return doc ? { ...doc, counterpartyView: true } : null;
+  }
+  throw forbidden(refusal);
+}
+
 export function buildModeratorSchema() {
   const resolvers: GraphQLResolverMap<Ctx> = {
     DateTime: DateTimeScalar as never,
@@ -104,8 +118,7 @@ export function buildModeratorSchema() {
     Query: {
       buyer: async (_: unknown, a: Args<{ id: string }>, ctx: Ctx) => {
         requireIdentity(ctx.identity);
-        if (!canSeeBuyer(ctx.identity, a.id)) throw forbidden('You may see only your own buyer record');
-        return ctx.loaders.buyer.load(a.id);
+        return visibleBuyer(ctx, a.id, 'You may see only your own buyer record (or, as its selected carrier, its name)');
       },
       carrier: async (_: unknown, a: Args<{ id: string }>, ctx: Ctx) => {
         const me = requireIdentity(ctx.identity);
@@ -225,10 +238,9 @@ export function buildModeratorSchema() {
 
     Buyer: {
       id,
-      __resolveReference: async (ref: { id: string }, ctx: Ctx) => {
-        if (!canSeeBuyer(ctx.identity, ref.id)) throw forbidden('You may not see this buyer');
-        return ctx.loaders.buyer.load(ref.id);
-      },
+      __resolveReference: async (ref: { id: string }, ctx: Ctx) => visibleBuyer(ctx, ref.id, 'You may not see this buyer'),
+      // A selected carrier's view: never the reseller's end users.
+      endUsers: (b: BuyerDoc & { counterpartyView?: boolean }) => (b.counterpartyView ? [] : b.endUsers ?? []),
     },
     Carrier: {
       id,

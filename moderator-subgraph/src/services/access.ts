@@ -43,7 +43,15 @@ export function canSeeSelection(identity: Identity | null, sel: Pick<SelectionDo
   return false;
 }
 
-/** A buyer's identity is hidden from carriers and partners. */
+/**
+ * What a carrier may see of a buyer (issue 12: one policy, in both subgraphs): the carrier
+ * selected for one of the buyer's requests is its counterparty on the bills it must read, so it
+ * sees the buyer's id, name, reseller flag and registration date, never the reseller's end users;
+ * any other carrier, and partners, see nothing of the buyer.
+ */
+export const COUNTERPARTY_BUYER_FIELDS = ['id', 'name', 'isReseller', 'createdAt'] as const;
+
+/** A buyer's identity is hidden from carriers (except its selected carriers, see COUNTERPARTY_BUYER_FIELDS) and partners. */
 export function canSeeBuyer(identity: Identity | null, buyerId: string): boolean {
   if (!identity) return false;
   if (isOperatorRole(identity)) return true;

@@ -59,7 +59,9 @@ const ACCESS: Record<string, Access> = {
   usageReporters: { allow: ['ADMIN', 'BILLING_AGENT'] },
   settlementStatement: { allow: ['ADMIN', 'BILLING_AGENT', 'CARRIER'] },
   ledgerEntries: { allow: [...OPERATORS, 'BUYER', 'CARRIER'] },
-  buyer: { allow: [...OPERATORS, 'BUYER'] },
+  // The fixture carrier is selected for the fixture buyer's request: it sees the counterparty view
+  // (id, name, no end users); a carrier that was not selected is refused (gateway/carrier-visibility.test.ts).
+  buyer: { allow: [...OPERATORS, 'BUYER', 'CARRIER'] },
   carrier: { allow: [...OPERATORS, 'CARRIER'] },
   buyers: { allow: [...OPERATORS, 'BUYER'] },
   carriers: { allow: [...OPERATORS, 'CARRIER'] },
