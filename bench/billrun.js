@@ -92,6 +92,28 @@ async function seedRecords(coll, sels, perBuyer) {
   return n;
 }
 
+function fileSize(f) {
+  try {
+    return require('node:fs').statSync(f).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** Samples the size of the database's SQLite write-ahead log until stopped; returns the peak (bytes). */
+function walWatcher(dir, dbName) {
+  if (!dir) return { stop: () => null };
+  const file = require('node:path').join(dir, `${dbName}.sqlite-wal`);
+  let peak = fileSize(file);
+  const t = setInterval(() => (peak = Math.max(peak, fileSize(file))), 250);
+  return {
+    stop() {
+      clearInterval(t);
+      return Math.max(peak, fileSize(file));
+    },
+  };
+}
+
 /** Seeds a database with `buyers` selections and `records` billing records, then runs and measures one bill run. */
 async function runOne(ctx, buyers, records) {
   const dbName = uniqueName('bench_billrun');
@@ -109,8 +131,10 @@ async function runOne(ctx, buyers, records) {
     await db.collection('selection_records').insertMany(sels, { ordered: false });
     const perBuyer = Math.round(records / buyers);
     const s0 = nowMs();
+    const seedWal = walWatcher(ctx.db.dir, dbName);
     const seeded = await seedRecords(db.collection('billing_records'), sels, perBuyer);
     const seedMs = nowMs() - s0;
+    const seedWalPeak = seedWal.stop();
 
     // The run's database traffic goes through a counting proxy: round trips by command.
     proxy = await startCountingProxy(ctx.db.uri);
@@ -142,8 +166,10 @@ async function runOne(ctx, buyers, records) {
     proxy.reset();
     const cpu0 = { billing: procCpu(billing.pid), db: ctx.db.pid ? procCpu(ctx.db.pid) : null };
     const t0 = nowMs();
+    const runWal = walWatcher(ctx.db.dir, dbName);
     const out = await gqlLong(billing.url, `mutation($p: IntervalInput!) { generateBills(period: $p, groupBy: BUYER_REQUEST) { issued } }`, { p: PERIOD }, agent);
     const runMs = nowMs() - t0;
+    const runWalPeak = runWal.stop();
     const roundTrips = proxy.snapshot();
     const cpu = { billing: procCpu(billing.pid) - cpu0.billing, db: ctx.db.pid ? procCpu(ctx.db.pid) - cpu0.db : null };
     sampling = false;
@@ -168,6 +194,9 @@ async function runOne(ctx, buyers, records) {
       peakRssMB: round(Math.max(peakRss, hwm ?? 0) / 1048576, 1),
       peakHeapUsedMB: round(peakHeap / 1048576, 1),
       rssHighWaterMB: round((hwm ?? 0) / 1048576, 1),
+      // SQLite's write-ahead log of this database: the largest size seen (sampled every 250 ms).
+      walPeakMB: { seeding: round(seedWalPeak / 1048576, 1), billRun: round(runWalPeak / 1048576, 1) },
+      dbFileMB: ctx.db.dir ? round(fileSize(require('node:path').join(ctx.db.dir, `${dbName}.sqlite`)) / 1048576, 1) : null,
       dbRoundTrips: roundTrips.total,
       dbRoundTripsByCommand: roundTrips.byCommand,
       dbMsByCommand: roundTrips.msByCommand,

@@ -119,7 +119,7 @@ function rows(results) {
       'Bill run',
       `${fmt(x.large.buyers)} PERIODIC bills, peak memory at ${fmt(x.large.records)} vs ${fmt(x.small.records)} billing records`,
       `**${fmt(x.peakRssRatio)}×** peak RSS, ${fmt(x.peakHeapRatio)}× peak heap; ${one(x.large)}`,
-      `${one(x.small)}; every record on exactly one bill: ${x.correct ? 'yes' : 'NO'}`,
+      `${one(x.small)}; every record on exactly one bill: ${x.correct ? 'yes' : 'NO'}${x.large.walPeakMB ? `; SQLite write-ahead log peak at ${fmt(x.large.records)} records: ${fmt(x.large.walPeakMB.billRun)} MB during the run, ${fmt(x.large.walPeakMB.seeding)} MB while seeding (database ${fmt(x.large.dbFileMB)} MB)` : ''}`,
       'memory does not grow (≤ 1.25× at 10× records)',
       x.met === null ? `– (judged at full scale only)${x.correct ? '' : '; **records missing from bills**'}` : yes(x.met),
     ]);

@@ -52,9 +52,12 @@ func run(listen, sqliteDir, pgURL, logLevel string) error {
 			return err
 		}
 		conf.Handler = "sqlite"
-		// journal_size_limit: once a checkpoint has run, the write-ahead log is truncated back to
-		// 64 MiB instead of keeping its largest size on disk.
-		conf.SQLiteURL = "file:" + abs + "/?_pragma=journal_size_limit(67108864)"
+		// _txlock=immediate: a write transaction takes the write lock when it begins. With the
+		// default (deferred), a writer waiting for the lock already holds a read snapshot, and with
+		// two writers taking turns there always is one: the write-ahead log is never reset and
+		// grows with every write (1.35 GB for a 283 MB database in 300,000 inserts).
+		// journal_size_limit: once reset, the log is truncated back to 64 MiB.
+		conf.SQLiteURL = "file:" + abs + "/?_txlock=immediate&_pragma=journal_size_limit(67108864)"
 	}
 
 	f, err := ferretdb.New(conf)
