@@ -65,7 +65,6 @@ export interface AscendingPagesOptions {
  * cursor, no read stays open while the caller writes between pages: on SQLite an open read pins
  * a snapshot and the write-ahead log cannot be checkpointed past it.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a mongoose model or query builder
 export async function* ascendingPages<T extends { _id: unknown }>(model: { find(f: Record<string, unknown>): any }, filter: Record<string, unknown>, opts: AscendingPagesOptions): AsyncGenerator<T> {
   const { field, pageSize } = opts;
   const { rest, range } = bounded(filter, field);
