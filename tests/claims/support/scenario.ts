@@ -436,12 +436,19 @@ export interface Auction {
   routed: Json;
 }
 
-/** A service interval in the near future that does not straddle a month boundary in its first hours. */
+let intervals = 0;
+/**
+ * A service interval in the near future that does not straddle a month boundary in its first
+ * hours. Each call's start is a second later than the previous call's: near a month's end every
+ * auction would otherwise start at the same instant, and routing would choose between
+ * overlapping awards by selection id instead of the later award.
+ */
 function serviceInterval() {
   let start = Date.now() + 10 * MINUTE;
   const d = new Date(start);
   const nextMonth = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
-  if (nextMonth - start < 4 * HOUR) start = nextMonth + MINUTE;
+  if (nextMonth - start < 4 * HOUR) start = nextMonth + MINUTE + intervals * 1000;
+  intervals++;
   return { start: iso(start), end: iso(start + 2 * DAY), closes: iso(start - 5 * MINUTE) };
 }
 
