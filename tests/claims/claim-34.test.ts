@@ -36,8 +36,9 @@ describe('claim 34: CDRs measured by the buyer\'s switch reach the billing compu
     expect(summary).toMatchObject({ accepted: 2, duplicates: 0, rejected: 0, skipped: 1, complete: true });
     const recs = await billingRecords(ex, a.requestId, await agentToken(ex));
     expect(recs.map((r) => [r.id, r.usage.equipmentId, r.billableBaseQuantity, r.amount.amount])).toEqual([
-      ['MEASURING_EQUIPMENT:lhr-1001', 'sw-lhr-1', '240', '2.000000'],
-      ['MEASURING_EQUIPMENT:lhr-1002', 'sw-lhr-1', '180', '1.300000'],
+      // Record ids are scoped to the equipment (issue 12): two switches may number their CDRs alike.
+      ['MEASURING_EQUIPMENT:lhr-1001|eq:sw-lhr-1', 'sw-lhr-1', '240', '2.000000'],
+      ['MEASURING_EQUIPMENT:lhr-1002|eq:sw-lhr-1', 'sw-lhr-1', '180', '1.300000'],
     ]);
     expect((await billsOfPeriod(ex, a, await agentToken(ex)))[0].total.amount).toBe('2.30');
   });

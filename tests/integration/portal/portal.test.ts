@@ -281,7 +281,8 @@ describe('portal in a real browser', () => {
       carrierId: 'carrier-aurora',
       requestId,
       intervalStart: start,
-      intervalEnd: new Date(new Date(start).getTime() + 60_000).toISOString(),
+      // A call lasts as long as its interval (issue 12: longer VOICE quantities are refused).
+      intervalEnd: new Date(new Date(start).getTime() + Math.max(Number(seconds) || 60, 60) * 1000).toISOString(),
       serviceType: 'VOICE',
       quantity: seconds,
     });
