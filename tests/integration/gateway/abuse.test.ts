@@ -4,6 +4,8 @@
 // subgraph's `_service` are for operators only.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { SignJWT } from 'jose';
+import { DEV_JWT_SECRET } from '@exchange/platform';
 import type { GatewayApp } from '../../../gateway/src/app';
 import { gql, token } from '../../support/harness';
 import { composeTestSupergraph, LedgerState, OrdersState, startLedger, startOrders, startTestGateway, type TestSubgraph } from '../../support/gateway-fixtures';
@@ -126,6 +128,21 @@ describe('abuse resistance of the query layer', () => {
       expect(front.state.requests).toBe(1);
     } finally {
       await front.stop();
+    }
+  });
+
+  it('refuses a token without exp over HTTP and on a WebSocket (which would never get the expiry close)', async () => {
+    const forever = await new SignJWT({ role: 'BUYER' }).setProtectedHeader({ alg: 'HS256' }).setSubject('alice').setIssuedAt().sign(new TextEncoder().encode(DEV_JWT_SECRET));
+    const r = await gql(gw.url, '{ whoami }', {}, forever);
+    expect(r.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    const c = wsClient(gw.url, forever);
+    try {
+      const sub = subscribe(c, 'subscription { orderPlaced { id } }');
+      expect((await sub.ended).kind).toBe('error');
+      expect(c.closes.map((x) => x.code)).toEqual([4401]);
+      expect(c.closes[0].reason).toMatch(/exp/);
+    } finally {
+      await c.dispose();
     }
   });
 
