@@ -115,9 +115,22 @@ describe(`listing ${N} bills through the gateway: constant database round trips 
     expect(new Set(nodes.map((b) => b.request.id)).size).toBe(N);
   });
 
+  /**
+   * The fewest round trips of three tries: the moderator's delivery watch reads its pending awards
+   * every 30 s whether or not its outbox runs, and may land inside one measurement on a slow run.
+   */
+  async function quietRoundTrips(first: number) {
+    let best = await roundTrips(first);
+    for (let i = 0; i < 2; i++) {
+      const r = await roundTrips(first);
+      if (r.moderator.length + r.billing.length < best.moderator.length + best.billing.length) best = r;
+    }
+    return best;
+  }
+
   it('costs the same small number of round trips in each subgraph for 10 and for 100 bills', async () => {
-    const ten = await roundTrips(10);
-    const hundred = await roundTrips(N);
+    const ten = await quietRoundTrips(10);
+    const hundred = await quietRoundTrips(N);
     expect(ten.nodes).toHaveLength(10);
     expect(hundred.nodes).toHaveLength(N);
 
