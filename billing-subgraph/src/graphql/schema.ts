@@ -21,7 +21,7 @@ import { generateBills } from '../services/bills';
 import { documentUrls } from '../services/delivery';
 import { registerWebhook } from '../services/webhooks';
 import { BILL_ISSUED_TOPIC, periodOf, type BillIssuedEvent } from '../services/deps';
-import { segmentsOf, STORED_PERIOD_FIELDS, type StoredBillingRecord } from '../store/billing-record-format';
+import { segmentsOf, type StoredBillingRecord } from '../store/billing-record-format';
 import { pollFeed, registerFeed } from '../services/feeds';
 import { outstandingBetween, recordPayment, scopedPaymentId, settlementStatement } from '../services/payments';
 import { recordSelection } from '../services/selection';

@@ -33,7 +33,10 @@ export async function usageSummary(deps: Pick<Deps, 'models'>, requestId: string
     if (!slot) continue; // created, but nothing rated under it yet
     if (slot.records == null) {
       // A chain started before running totals were kept: add its records up once more.
-      for (const r of await legacyTotals(deps, t)) add(r.period, r.serviceType, r.unit, r.currency, r.records, r.qty, r.amount);
+      const cursor = deps.models.BillingRecord.find({ requestId: t.requestId, selectionId: t.selectionId }).lean().cursor({ batchSize: 2000 });
+      for await (const r of cursor) {
+        if ((r.period ?? periodOf(r.intervalStart)) === t.period) add(t.period, r.serviceType, r.unit, r.currency, 1, new Dec(r.billableQuantity), new Dec(r.amount));
+      }
       continue;
     }
     add(t.period, t.serviceType, t.unit, t.currency, slot.records, new Dec(slot.quantity ?? '0'), new Dec(slot.amount ?? '0'));
@@ -66,20 +69,4 @@ async function latestSlots(deps: Pick<Deps, 'models'>, totals: UsageTotalsDoc[])
     probe = next;
   }
   return out;
-}
-
-async function legacyTotals(deps: Pick<Deps, 'models'>, t: UsageTotalsDoc) {
-  const acc = new Map<string, { period: string; serviceType: string; unit: string; currency: string; records: number; qty: Dec; amount: Dec }>();
-  const cursor = deps.models.BillingRecord.find({ requestId: t.requestId, selectionId: t.selectionId }).lean().cursor({ batchSize: 2000 });
-  for await (const rec of cursor) {
-    const period = rec.period ?? periodOf(rec.intervalStart);
-    if (period !== t.period) continue;
-    const k = `${rec.unit}|${rec.currency}`;
-    const cur = acc.get(k) ?? { period, serviceType: rec.serviceType, unit: rec.unit, currency: rec.currency, records: 0, qty: new Dec(0), amount: new Dec(0) };
-    cur.records++;
-    cur.qty = cur.qty.plus(rec.billableQuantity);
-    cur.amount = cur.amount.plus(rec.amount);
-    acc.set(k, cur);
-  }
-  return [...acc.values()];
 }

@@ -62,5 +62,10 @@ describe('usage summary from running totals', () => {
     // A crash after a slot was written but before its pointer advanced: the reader finds later slots.
     await b.models.UsageTotals.updateMany({ requestId: 'us-req' }, { $set: { seq: 0 } }).exec();
     expect(await summary(b, 'us-req', agent)).toEqual(got);
+
+    // Slots written before running totals were kept: the summary adds the records up instead.
+    const legacy = await b.models.Slot.updateMany({ key: { $in: ['tier|us-sel|2026-10', 'tier|us-sel|2026-11'] } }, { $unset: { records: 1, quantity: 1, amount: 1 } }).exec();
+    expect(legacy.modifiedCount).toBeGreaterThanOrEqual(2);
+    expect(await summary(b, 'us-req', agent)).toEqual(got);
   });
 });
