@@ -65,12 +65,27 @@ export async function nextEvent(sub: TestSubscription, what: string, timeoutMs =
 /** A short pause before asserting that something did NOT arrive (events that do arrive are awaited). */
 export const settle = (ms = 200) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * A port for a service that must be known before it starts (the moderator and billing name each
+ * other). Taken below the kernel's ephemeral range (32768+), where port-0 listeners and outgoing
+ * connections get theirs, so nothing else on the machine takes it between this check and the
+ * service's listen; each jest worker draws from its own band.
+ */
 async function freePort(): Promise<number> {
-  const srv = createNetServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise((r) => srv.close(r));
-  return port;
+  const band = 20_000 + ((Number(process.env.JEST_WORKER_ID ?? 1) - 1) % 12) * 1_000;
+  for (let tries = 0; tries < 50; tries++) {
+    const port = band + Math.floor(Math.random() * 1_000);
+    const srv = createNetServer();
+    const bound = await new Promise<boolean>((r) => {
+      srv.once('error', () => r(false));
+      srv.listen(port, '127.0.0.1', () => r(true));
+    });
+    if (bound) {
+      await new Promise((r) => srv.close(r));
+      return port;
+    }
+  }
+  throw new Error('no free port below the ephemeral range');
 }
 
 // ------------------------------------------------------------------------------------------
