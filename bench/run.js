@@ -7,6 +7,7 @@
 //                                            it the bill run's 1,000,000 records (see the README)
 //   BENCH_SCALE=0.1 npm run bench            quick run (~5 min): every size scaled down
 //   BENCH_ONLY=ingest,billrun npm run bench  some benchmarks only
+//   BENCH_ONLY=peers npm run bench           the gateway against Hive Gateway (JS and Rust planner), ~5 min
 //   BENCH_CPU_PROF=/tmp/prof npm run bench   service processes write .cpuprofile files there
 //                                            (summarise one: node bench/lib/cpuprofile.js <file>)
 //   BENCH_BID_RATE=1 npm run bench           bids per second in the fan-out benchmark (default 0.5)
@@ -25,6 +26,7 @@ const BENCHES = [
   ['routing', 'Switch routing', () => require('./routing')],
   ['batching', 'Entity batching', () => require('./batching')],
   ['overhead', 'Gateway overhead', () => require('./overhead')],
+  ['peers', 'Gateway vs Node peers', () => require('./peers')],
   ['fanout', 'Bid fan-out', () => require('./fanout')],
   ['ingest', 'Usage ingestion', () => require('./ingest')],
   ['billrun', 'Bill run', () => require('./billrun')],
@@ -92,6 +94,19 @@ function rows(results) {
       '≤ 1.5× direct latency',
       yes(x.met),
     ]);
+  }
+  if (r.peers && !r.peers.error) {
+    const x = r.peers;
+    for (const f of Object.values(x.figures)) {
+      out.push([
+        'Gateway vs Node peers',
+        `${f.what}: requests/s (closed loop), ratio of medians over ${fmt(x.rounds)} interleaved rounds`,
+        `**${fmt(f.vsHive.rps)}×** Hive, **${fmt(f.vsHiveRust.rps)}×** Hive+Rust (${fmt(f.project.rps)} vs ${fmt(f.hive.rps)} / ${fmt(f.hiveRust.rps)} req/s)`,
+        `p50 ${fmt(f.project.p50Ms)} vs ${fmt(f.hive.p50Ms)} / ${fmt(f.hiveRust.p50Ms)} ms (${fmt(f.vsHive.p50)}× / ${fmt(f.vsHiveRust.p50)}×); gateway CPU ${fmt(f.project.cpuMsPerRequest)} vs ${fmt(f.hive.cpuMsPerRequest)} / ${fmt(f.hiveRust.cpuMsPerRequest)} ms/request; deduplication off: ${fmt(f.projectNoDedupe.rps)} req/s (${fmt(f.noDedupeVsHive.rps)}× / ${fmt(f.noDedupeVsHiveRust.rps)}×), ${fmt(f.projectNoDedupe.cpuMsPerRequest)} ms CPU/request`,
+        '≥ 1.0× both peers\' req/s; portal page: CPU/request ≤ Hive+Rust',
+        f.what.startsWith('portal') ? `${yes(f.rpsMet)} / ${yes(f.cpuMet)}` : yes(f.rpsMet),
+      ]);
+    }
   }
   if (r.routing && !r.routing.error) {
     const x = r.routing;
