@@ -7,6 +7,8 @@
 //                                            it the bill run's 1,000,000 records (see the README)
 //   BENCH_SCALE=0.1 npm run bench            quick run (~5 min): every size scaled down
 //   BENCH_ONLY=ingest,billrun npm run bench  some benchmarks only
+//   BENCH_ONLY=peers npm run bench           the gateway against Hive Gateway (JS and Rust planner), ~8 min
+//   BENCH_OUT=bench/results/peers.json       write the report there instead of latest.json
 //   BENCH_CPU_PROF=/tmp/prof npm run bench   service processes write .cpuprofile files there
 //                                            (summarise one: node bench/lib/cpuprofile.js <file>)
 //   BENCH_BID_RATE=1 npm run bench           bids per second in the fan-out benchmark (default 0.5)
@@ -25,6 +27,7 @@ const BENCHES = [
   ['routing', 'Switch routing', () => require('./routing')],
   ['batching', 'Entity batching', () => require('./batching')],
   ['overhead', 'Gateway overhead', () => require('./overhead')],
+  ['peers', 'Gateway vs Node peers', () => require('./peers')],
   ['fanout', 'Bid fan-out', () => require('./fanout')],
   ['ingest', 'Usage ingestion', () => require('./ingest')],
   ['billrun', 'Bill run', () => require('./billrun')],
@@ -92,6 +95,19 @@ function rows(results) {
       '≤ 1.5× direct latency',
       yes(x.met),
     ]);
+  }
+  if (r.peers && !r.peers.error) {
+    const x = r.peers;
+    for (const f of Object.values(x.figures)) {
+      out.push([
+        'Gateway vs Node peers',
+        `${f.what}: requests/s (closed loop), ratio of medians over ${fmt(x.rounds)} interleaved rounds`,
+        `**${fmt(f.vsHive.rps)}×** Hive, **${fmt(f.vsHiveRust.rps)}×** Hive+Rust (${fmt(f.project.rps)} vs ${fmt(f.hive.rps)} / ${fmt(f.hiveRust.rps)} req/s)`,
+        `p50 ${fmt(f.project.p50Ms)} vs ${fmt(f.hive.p50Ms)} / ${fmt(f.hiveRust.p50Ms)} ms (${fmt(f.vsHive.p50)}× / ${fmt(f.vsHiveRust.p50)}×); gateway CPU ${fmt(f.project.cpuMsPerRequest)} vs ${fmt(f.hive.cpuMsPerRequest)} / ${fmt(f.hiveRust.cpuMsPerRequest)} ms/request; deduplication off: ${fmt(f.projectNoDedupe.rps)} req/s (${fmt(f.noDedupeVsHive.rps)}× / ${fmt(f.noDedupeVsHiveRust.rps)}×), ${fmt(f.projectNoDedupe.cpuMsPerRequest)} ms CPU/request`,
+        '≥ 1.0× both peers\' req/s; portal page: CPU/request ≤ Hive+Rust',
+        f.what.startsWith('portal') ? `${yes(f.rpsMet)} / ${yes(f.cpuMet)}` : yes(f.rpsMet),
+      ]);
+    }
   }
   if (r.routing && !r.routing.error) {
     const x = r.routing;
@@ -201,7 +217,7 @@ async function main() {
     await db.stop();
   }
   const dir = path.join(__dirname, 'results');
-  const file = path.join(dir, 'latest.json');
+  const file = process.env.BENCH_OUT ? path.resolve(process.env.BENCH_OUT) : path.join(dir, 'latest.json');
   if (process.env.BENCH_MERGE === '1' && fs.existsSync(file)) {
     const old = JSON.parse(fs.readFileSync(file, 'utf8'));
     if (old.scale !== SCALE || old.machine?.cpuModel !== machine().cpuModel || old.machine?.cores !== machine().cores) {
@@ -225,12 +241,12 @@ async function main() {
     results,
     table: table(results),
   };
-  fs.mkdirSync(dir, { recursive: true });
+  fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
   const m = report.machine;
   console.log(`\nMachine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGB} GB; ${m.os}; Node ${m.node}; FerretDB ${m.ferretdb} on SQLite; scale ${SCALE}; ${report.durationSeconds} s\n`);
   console.log(report.table);
-  console.log(`\nwritten: ${path.relative(process.cwd(), path.join(dir, 'latest.json'))}`);
+  console.log(`\nwritten: ${path.relative(process.cwd(), file)}`);
   const failed = Object.values(results).some((r) => r.error);
   process.exitCode = failed ? 1 : 0;
 }

@@ -1,31 +1,36 @@
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express, { type NextFunction, type Request, type Response } from 'express';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginLandingPageDisabled,
+  ApolloServerPluginSchemaReportingDisabled,
+  ApolloServerPluginUsageReportingDisabled,
+} from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloGateway, IntrospectAndCompose } from '@apollo/gateway';
-import { expressMiddleware } from '@as-integrations/express5';
 import {
   bearerToken,
   createErrorFormatter,
   createLogger,
   createTokenVerifier,
-  operatorOnly,
+  operatorRefusal,
   REQUEST_ID_HEADER,
   renderMetrics,
   requestIdFrom,
   type Logger,
 } from '@exchange/platform';
 import type { GatewayConfig } from './config';
-import { ForwardingDataSource, type GatewayContext } from './datasource';
+import { ForwardingDataSource, Upstream, type GatewayContext } from './datasource';
+import { BadJson, BodyTooLarge, isJson, parseJsonBody, readBody, sendError, sendJson, sendText } from './http';
+import { InFlight } from './inflight';
+import { inboundKey } from './inbound';
 import { checkOperationLimits, type OperationLimits } from './limits';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics';
 import { notAllowedForPartner, OperationAllowList, persistedHashOf, unknownPersistedOperation } from './persisted';
-import { mountPortal } from './portal';
+import { createPortalHandler } from './portal';
 import { SubscriptionGateway } from './subscriptions';
 import { startGatewayWs } from './ws';
 
@@ -56,8 +61,28 @@ const bytesOf = (limit: string) => {
   return Number(m[1]) * BYTES[m[2]];
 };
 
-function sendError(res: Response, status: number, message: string, code: string, extra: Record<string, unknown> = {}) {
-  res.status(status).json({ errors: [{ message, extensions: { code, ...extra } }] });
+/** A complete HTTP answer of Apollo Server: shared, unchanged, by the callers of one joined operation. */
+interface HttpAnswer {
+  status: number;
+  headers: [string, string][];
+  body: string;
+}
+
+/**
+ * Builds an ApolloGateway without Apollo's anonymous data collection unless asked for: the gateway
+ * reads APOLLO_TELEMETRY_DISABLED in its constructor and otherwise starts an OpenTelemetry exporter
+ * to Apollo's cloud (and cloud metadata probes). A telecom operator's gateway makes no outbound call
+ * it was not configured to make.
+ */
+function newApolloGateway(telemetry: boolean, config: ConstructorParameters<typeof ApolloGateway>[0]): ApolloGateway {
+  const before = process.env.APOLLO_TELEMETRY_DISABLED;
+  process.env.APOLLO_TELEMETRY_DISABLED = telemetry ? 'false' : 'true';
+  try {
+    return new ApolloGateway(config);
+  } finally {
+    if (before === undefined) delete process.env.APOLLO_TELEMETRY_DISABLED;
+    else process.env.APOLLO_TELEMETRY_DISABLED = before;
+  }
 }
 
 export async function createGatewayApp(config: GatewayConfig, opts: GatewayAppOptions = {}): Promise<GatewayApp> {
@@ -79,10 +104,22 @@ export async function createGatewayApp(config: GatewayConfig, opts: GatewayAppOp
     ...(opts.subgraphUrls ?? {}),
   };
   const urlFor = (name: string, supergraphUrl: string) => knownUrls[name] ?? supergraphUrl;
-  const policy = { timeoutMs: config.SUBGRAPH_TIMEOUT_MS, retries: config.SUBGRAPH_RETRIES };
-  const dataSourceFor = (name: string, url: string) => new ForwardingDataSource(name, url, policy, metrics);
+  const policy = {
+    timeoutMs: config.SUBGRAPH_TIMEOUT_MS,
+    retries: config.SUBGRAPH_RETRIES,
+    dedupe: config.DEDUPE_SUBGRAPH_QUERIES,
+    connections: config.SUBGRAPH_CONNECTIONS,
+  };
+  // One connection pool and one set of in-flight queries per subgraph URL, whichever data source asks.
+  const upstreams = new Map<string, Upstream>();
+  const upstreamFor = (url: string) => {
+    let u = upstreams.get(url);
+    if (!u) upstreams.set(url, (u = new Upstream(url, policy.connections)));
+    return u;
+  };
+  const dataSourceFor = (name: string, url: string) => new ForwardingDataSource(name, upstreamFor(url), policy, metrics);
 
-  const gateway = new ApolloGateway({
+  const gateway = newApolloGateway(config.APOLLO_TELEMETRY, {
     ...(opts.supergraphSdl
       ? { supergraphSdl: opts.supergraphSdl }
       : config.INTROSPECT_AND_COMPOSE
@@ -133,9 +170,15 @@ export async function createGatewayApp(config: GatewayConfig, opts: GatewayAppOp
     },
   };
 
-  const app = express();
-  app.disable('x-powered-by');
-  const httpServer = createServer(app);
+  // Set below, once Apollo Server has started (it needs the HTTP server for draining).
+  let handle: (req: IncomingMessage, res: ServerResponse) => Promise<void> = async (_req, res) => sendText(res, 503, 'starting');
+  const httpServer = createServer((req, res) => {
+    handle(req, res).catch((err) => {
+      logger.error({ err }, 'request failed');
+      if (!res.headersSent) sendError(res, 500, 'Internal server error', 'INTERNAL_SERVER_ERROR');
+      else res.destroy();
+    });
+  });
   const server = new ApolloServer<GatewayContext>({
     gateway,
     introspection: config.INTROSPECTION,
@@ -151,6 +194,8 @@ export async function createGatewayApp(config: GatewayConfig, opts: GatewayAppOp
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       config.LANDING_PAGE ? ApolloServerPluginLandingPageLocalDefault({ embed: true }) : ApolloServerPluginLandingPageDisabled(),
+      // Even with APOLLO_KEY in the environment: reporting to Apollo's cloud is not configured here.
+      ...(config.APOLLO_TELEMETRY ? [] : [ApolloServerPluginUsageReportingDisabled(), ApolloServerPluginSchemaReportingDisabled()]),
       guard,
     ],
   });
@@ -172,21 +217,7 @@ export async function createGatewayApp(config: GatewayConfig, opts: GatewayAppOp
     maxOperationsPerConnection: config.MAX_SUBSCRIPTIONS_PER_CONNECTION,
   });
 
-  app.use((req, res, next) => {
-    const started = process.hrtime.bigint();
-    const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
-    req.headers[REQUEST_ID_HEADER] = requestId;
-    res.setHeader(REQUEST_ID_HEADER, requestId);
-    res.on('finish', () => {
-      const route = req.path.split('/').slice(0, 2).join('/') || '/';
-      metrics.httpDuration.observe({ route, method: req.method, status: String(res.statusCode) }, Number(process.hrtime.bigint() - started) / 1e9);
-    });
-    next();
-  });
-  app.get('/health', (_req, res) => {
-    res.json({ status: 'ok', service: 'gateway' });
-  });
-  app.get('/ready', async (_req, res) => {
+  const ready = async (res: ServerResponse) => {
     const targets = Object.entries(subscriptions.subgraphUrls());
     const checks = await Promise.all(
       targets.map(async ([name, url]) => {
@@ -199,39 +230,41 @@ export async function createGatewayApp(config: GatewayConfig, opts: GatewayAppOp
       }),
     );
     const ok = !stopping && checks.every(([, up]) => up);
-    res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'unavailable', subgraphs: Object.fromEntries(checks) });
-  });
-  app.get('/metrics', operatorOnly(verifier, config.METRICS_PUBLIC), async (_req, res) => {
-    res.setHeader('content-type', metrics.registry.contentType);
-    res.send(await renderMetrics(metrics.registry));
-  });
-
-  await mountPortal(app, config, logger);
-
-  /** Verifies the bearer token once here; subgraphs verify the forwarded token again. */
-  const authenticate = async (req: Request, res: Response, next: NextFunction) => {
-    try {
-      const token = bearerToken(req.headers.authorization);
-      const identity = token ? await verifier.verify(token) : null;
-      res.locals.gateway = {
-        authorization: token ? `Bearer ${token}` : undefined,
-        requestId: String(req.headers[REQUEST_ID_HEADER]),
-        identity: identity ? { sub: identity.sub, role: identity.role } : null,
-      } satisfies GatewayContext;
-      next();
-    } catch (err) {
-      sendError(res, 401, (err as Error).message, 'UNAUTHENTICATED');
-    }
+    sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : 'unavailable', subgraphs: Object.fromEntries(checks) });
   };
 
-  /** Resolves persisted-operation hashes from the allow-list; PARTNER tokens may run only listed operations. */
-  const persisted = (req: Request, res: Response, next: NextFunction) => {
-    if (!allowList) return next();
-    const context = res.locals.gateway as GatewayContext;
-    const body = req.body as Record<string, unknown> | undefined;
-    const isPost = req.method === 'POST' && body && typeof body === 'object' && !Array.isArray(body);
-    let query = isPost ? body.query : req.query.query;
-    let extensions: unknown = isPost ? body.extensions : req.query.extensions;
+  const metricsEndpoint = async (req: IncomingMessage, res: ServerResponse) => {
+    const refusal = await operatorRefusal(verifier, config.METRICS_PUBLIC, req.headers.authorization);
+    if (refusal) return sendJson(res, refusal.status, refusal.body, refusal.headers);
+    const text = await renderMetrics(metrics.registry);
+    res.writeHead(200, { 'content-type': metrics.registry.contentType, 'content-length': Buffer.byteLength(text) });
+    res.end(text);
+  };
+
+  const portal = await createPortalHandler(config, logger);
+  const bodyLimit = bytesOf(config.BODY_LIMIT);
+  const inbound = new InFlight<HttpAnswer>();
+
+  /** Verifies the bearer token once here (cached until its exp); subgraphs verify the forwarded token again. */
+  const authenticate = async (req: IncomingMessage, requestId: string): Promise<GatewayContext> => {
+    const token = bearerToken(req.headers.authorization);
+    const identity = token ? await verifier.verify(token) : null;
+    return {
+      authorization: token ? `Bearer ${token}` : undefined,
+      requestId,
+      identity: identity ? { sub: identity.sub, role: identity.role } : null,
+    };
+  };
+
+  /**
+   * Resolves persisted-operation hashes from the allow-list (rewriting a POST body in place);
+   * PARTNER tokens may run only listed operations. Answers and returns false when it refuses.
+   */
+  const persisted = (req: IncomingMessage, res: ServerResponse, context: GatewayContext, body: unknown, search: URLSearchParams): boolean => {
+    if (!allowList) return true;
+    const post = req.method === 'POST' && body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined;
+    let query: unknown = post ? post.query : search.get('query') ?? undefined;
+    let extensions: unknown = post ? post.extensions : search.get('extensions') ?? undefined;
     if (typeof extensions === 'string') {
       try {
         extensions = JSON.parse(extensions);
@@ -240,47 +273,113 @@ export async function createGatewayApp(config: GatewayConfig, opts: GatewayAppOp
       }
     }
     const hash = persistedHashOf(extensions);
-    if (hash && isPost) {
+    if (hash && post) {
       if (typeof query !== 'string') query = allowList.queryFor(hash);
       if (typeof query !== 'string') {
         const e = unknownPersistedOperation();
-        return sendError(res, 400, e.message, 'PERSISTED_QUERY_NOT_FOUND');
+        sendError(res, 400, e.message, 'PERSISTED_QUERY_NOT_FOUND');
+        return false;
       }
       const { persistedQuery: _pq, ...rest } = extensions as Record<string, unknown>;
-      body.query = query;
-      body.extensions = rest;
+      post.query = query;
+      post.extensions = rest;
     }
     if (context.identity?.role === 'PARTNER' && !(typeof query === 'string' && allowList.allows(query))) {
       const e = notAllowedForPartner();
-      return sendError(res, 403, e.message, 'FORBIDDEN', { reason: 'OPERATION_NOT_IN_ALLOW_LIST' });
+      sendError(res, 403, e.message, 'FORBIDDEN', { reason: 'OPERATION_NOT_IN_ALLOW_LIST' });
+      return false;
     }
-    next();
+    return true;
   };
 
-  app.use(
-    '/graphql',
-    express.json({ limit: config.BODY_LIMIT }),
-    (err: unknown, _req: Request, res: Response, next: NextFunction) => {
-      const e = err as { type?: string; status?: number; message?: string };
-      if (e?.type === 'entity.too.large') {
-        return sendError(res, 413, `The request body is larger than the limit of ${config.BODY_LIMIT}`, 'PAYLOAD_TOO_LARGE', {
-          limit: config.BODY_LIMIT,
-        });
+  const execute = async (req: IncomingMessage, search: string, body: unknown, context: GatewayContext): Promise<HttpAnswer> => {
+    const headers = new HeaderMap();
+    for (const [key, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+    }
+    const answer = await server.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search, body },
+      context: async () => context,
+    });
+    let text: string;
+    if (answer.body.kind === 'complete') text = answer.body.string;
+    else {
+      // Incremental delivery does not happen behind @apollo/gateway; joined into one body if it ever does.
+      text = '';
+      for await (const chunk of answer.body.asyncIterator) text += chunk;
+    }
+    return { status: answer.status ?? 200, headers: [...answer.headers], body: text };
+  };
+
+  const graphql = async (req: IncomingMessage, res: ServerResponse, url: string, requestId: string) => {
+    const q = url.indexOf('?');
+    const search = q >= 0 ? url.slice(q) : '';
+    let raw: string | undefined;
+    let body: unknown;
+    if (req.method === 'POST' && isJson(req)) {
+      try {
+        raw = await readBody(req, bodyLimit);
+        body = parseJsonBody(raw);
+      } catch (err) {
+        if (err instanceof BodyTooLarge) {
+          return sendJson(
+            res,
+            413,
+            { errors: [{ message: `The request body is larger than the limit of ${config.BODY_LIMIT}`, extensions: { code: 'PAYLOAD_TOO_LARGE', limit: config.BODY_LIMIT } }] },
+            { connection: 'close' },
+          );
+        }
+        if (err instanceof BadJson) return sendError(res, 400, `The request body is not valid JSON: ${err.message}`, 'BAD_REQUEST');
+        throw err;
       }
-      if (e?.status === 400) return sendError(res, 400, `The request body is not valid JSON: ${e.message}`, 'BAD_REQUEST');
-      next(err);
-    },
-    (req: Request, _res: Response, next: NextFunction) => {
-      // Apollo requires a body even for bodiless requests (GET, or a non-JSON POST that CSRF prevention refuses).
-      if (!('body' in req)) (req as { body?: unknown }).body = undefined;
-      next();
-    },
-    authenticate,
-    persisted,
-    expressMiddleware(server, {
-      context: async ({ res }) => res.locals.gateway as GatewayContext,
-    }),
-  );
+    } else if (req.method === 'POST') {
+      // Not JSON: Apollo refuses it (CSRF prevention) without a body, as it did behind Express.
+      req.resume();
+    }
+    let context: GatewayContext;
+    try {
+      context = await authenticate(req, requestId);
+    } catch (err) {
+      return sendError(res, 401, (err as Error).message, 'UNAUTHENTICATED');
+    }
+    if (!persisted(req, res, context, body, new URLSearchParams(search))) return;
+
+    let answer: HttpAnswer;
+    const key = raw !== undefined && config.DEDUPE_OPERATIONS ? inboundKey(req, raw, body, config.MAX_QUERY_TOKENS) : undefined;
+    if (key !== undefined) {
+      // Identical queries from the same caller while one is running: one execution, the same bytes to each.
+      const run = inbound.run(key, () => execute(req, search, body, context));
+      if (run.joined) metrics.deduplicated.inc({ direction: 'inbound', target: 'gateway' });
+      answer = await run.promise;
+    } else {
+      answer = await execute(req, search, body, context);
+    }
+    for (const [k, v] of answer.headers) res.setHeader(k, v);
+    res.setHeader('content-length', Buffer.byteLength(answer.body));
+    res.writeHead(answer.status);
+    res.end(answer.body);
+  };
+
+  handle = async (req, res) => {
+    const started = process.hrtime.bigint();
+    const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
+    req.headers[REQUEST_ID_HEADER] = requestId;
+    res.setHeader(REQUEST_ID_HEADER, requestId);
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q >= 0 ? url.slice(0, q) : url;
+    res.once('finish', () => {
+      const route = path.split('/').slice(0, 2).join('/') || '/';
+      metrics.httpDuration.observe({ route, method: req.method ?? 'GET', status: String(res.statusCode) }, Number(process.hrtime.bigint() - started) / 1e9);
+    });
+    const read = req.method === 'GET' || req.method === 'HEAD';
+    if (path === '/graphql' || path === '/graphql/') return graphql(req, res, url, requestId);
+    if (path === '/health' && read) return sendJson(res, 200, { status: 'ok', service: 'gateway' });
+    if (path === '/ready' && read) return ready(res);
+    if (path === '/metrics' && read) return metricsEndpoint(req, res);
+    if (path === '/portal' || path.startsWith('/portal/')) return portal(req, res, path);
+    sendText(res, 404, `Cannot ${req.method} ${path}`);
+  };
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
@@ -304,6 +403,7 @@ export async function createGatewayApp(config: GatewayConfig, opts: GatewayAppOp
         await new Promise((r) => setImmediate(r));
         await ws.dispose();
         await server.stop();
+        await Promise.all([...upstreams.values()].map((u) => u.close().catch(() => undefined)));
       })();
       return stopped;
     },

@@ -57,6 +57,14 @@ const schema = z.object({
   SUBGRAPH_TIMEOUT_MS: positiveInt(10000),
   /** Extra attempts for idempotent operations (queries) after a network error or 502/503/504; never after a timeout, never for mutations. */
   SUBGRAPH_RETRIES: nonNegativeInt(2),
+  /** Join identical queries in flight towards a subgraph (same caller token, same body) into one request. */
+  DEDUPE_SUBGRAPH_QUERIES: bool(true),
+  /** Join identical query operations in flight from the same caller (same token, same body) into one execution. */
+  DEDUPE_OPERATIONS: bool(true),
+  /** Most keep-alive connections to one subgraph. */
+  SUBGRAPH_CONNECTIONS: positiveInt(128),
+  /** Apollo's data collection (the gateway's OpenTelemetry export to Apollo, usage and schema reporting); off unless set. */
+  APOLLO_TELEMETRY: bool(false),
   /** JSON file `{ "<sha256 of the query text>": "<query>" }`: when set, PARTNER tokens may only run these operations. */
   PARTNER_OPERATIONS_FILE: z.string().optional(),
   /** Events buffered per subscription while earlier ones are still being completed; beyond it the subscription ends with an error. */

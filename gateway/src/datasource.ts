@@ -1,8 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GraphQLError } from 'graphql';
+import { Pool } from 'undici';
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { REQUEST_ID_HEADER } from '@exchange/platform';
+import { InFlight, upstreamKey } from './inflight';
 import type { GatewayMetrics } from './metrics';
 
 /** What the gateway knows about the caller of one operation (HTTP request or WebSocket subscriber). */
@@ -17,6 +19,10 @@ export interface SubgraphPolicy {
   timeoutMs: number;
   /** Extra attempts for queries; mutations get exactly one. */
   retries: number;
+  /** Join identical concurrent queries into one subgraph request (default true). */
+  dedupe?: boolean;
+  /** Most connections kept open to one subgraph. */
+  connections?: number;
 }
 
 const RETRYABLE_STATUS = new Set([502, 503, 504]);
@@ -24,60 +30,132 @@ const RETRYABLE_STATUS = new Set([502, 503, 504]);
 /** Planner-generated operations start with their keyword; only these are known to be side-effect free. */
 export const isMutationText = (query: string | undefined) => /^\s*mutation\b/.test(query ?? '');
 
+/** What one subgraph request came back with, before anyone parsed it: shareable between waiters. */
+type Outcome =
+  | { kind: 'answer'; status: number; text: string }
+  | { kind: 'timeout' }
+  | { kind: 'unavailable' };
+
+/**
+ * One subgraph's connections (an undici Pool: keep-alive, no web streams or fetch machinery) and
+ * its in-flight queries. Shared by every data source of that subgraph URL in one gateway.
+ */
+export class Upstream {
+  readonly pool: Pool;
+  readonly path: string;
+  readonly inflight = new InFlight<Outcome>();
+
+  constructor(readonly url: string, connections?: number) {
+    const u = new URL(url);
+    this.path = `${u.pathname}${u.search}`;
+    this.pool = new Pool(u.origin, { connections: connections ?? 128, keepAliveTimeout: 30_000 });
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+}
+
 /**
  * Forwards the caller's token and request id so each subgraph verifies and logs the same call;
  * bounds every attempt with a timeout and retries idempotent operations (queries) on network
  * errors and 502/503/504, never after a timeout (the subgraph may still be working on it). Mutations are sent once: a lost answer is reported, never repeated.
+ *
+ * Identical queries in flight at once (same subgraph, same Authorization, same body) are sent once
+ * (see InFlight): every waiter then parses the answer's text itself, because the gateway merges
+ * subgraph results into its response objects in place and must never share them. Mutations are
+ * never joined. The shared request carries the first caller's request id.
  */
 export class ForwardingDataSource implements GraphQLDataSource<GatewayContext> {
+  readonly url: string;
+
   constructor(
     private readonly serviceName: string,
-    readonly url: string,
+    private readonly upstream: Upstream,
     private readonly policy: SubgraphPolicy,
     private readonly metrics?: GatewayMetrics,
-  ) {}
+  ) {
+    this.url = upstream.url;
+  }
 
   async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
     const { query, variables, operationName, extensions } = options.request;
     const context = (options.context ?? {}) as Partial<GatewayContext>;
+    const body = JSON.stringify({ query, variables, operationName, extensions });
+    const mutation = isMutationText(query);
+    let outcome: Outcome;
+    if (mutation || this.policy.dedupe === false) {
+      outcome = await this.send(body, context, mutation);
+    } else {
+      const { promise, joined } = this.upstream.inflight.run(upstreamKey(context.authorization, body), () => this.send(body, context, false));
+      if (joined) this.metrics?.deduplicated.inc({ direction: 'outbound', target: this.serviceName });
+      outcome = await promise;
+    }
+    return this.answer(outcome);
+  }
+
+  /** Parses an outcome into this caller's own response objects (or its own error). */
+  private answer(outcome: Outcome): GatewayGraphQLResponse {
+    const name = this.serviceName;
+    if (outcome.kind === 'timeout') {
+      throw new GraphQLError(`Subgraph "${name}" did not answer within ${this.policy.timeoutMs} ms`, {
+        extensions: { code: 'SUBGRAPH_TIMEOUT', serviceName: name },
+      });
+    }
+    if (outcome.kind === 'unavailable') {
+      throw new GraphQLError(`Subgraph "${name}" is unreachable`, { extensions: { code: 'SUBGRAPH_UNAVAILABLE', serviceName: name } });
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(outcome.text);
+    } catch {
+      parsed = undefined;
+    }
+    if (parsed && typeof parsed === 'object' && ('data' in parsed || 'errors' in parsed)) {
+      // Subgraphs answer coded errors (e.g. 401 UNAUTHENTICATED) with a GraphQL body: pass it on as is.
+      const { data, errors, extensions: ext } = parsed as GatewayGraphQLResponse;
+      return { data, errors, extensions: ext };
+    }
+    const down = RETRYABLE_STATUS.has(outcome.status);
+    throw new GraphQLError(`Subgraph "${name}" answered HTTP ${outcome.status} without a GraphQL response`, {
+      extensions: { code: down ? 'SUBGRAPH_UNAVAILABLE' : 'SUBGRAPH_BAD_RESPONSE', serviceName: name },
+    });
+  }
+
+  /** The HTTP exchange with its timeout and retries; counts one request per exchange. */
+  private async send(body: string, context: Partial<GatewayContext>, mutation: boolean): Promise<Outcome> {
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
     if (context.authorization) headers.authorization = context.authorization;
     if (context.requestId) headers[REQUEST_ID_HEADER] = context.requestId;
-    const body = JSON.stringify({ query, variables, operationName, extensions });
-    const url = this.url;
-    const attempts = isMutationText(query) ? 1 : 1 + this.policy.retries;
+    const attempts = mutation ? 1 : 1 + this.policy.retries;
     const name = this.serviceName;
+    const { pool, path } = this.upstream;
     for (let attempt = 1; ; attempt++) {
       const last = attempt >= attempts;
+      // One timer per attempt bounds the whole exchange (headers and body), as AbortSignal.timeout did.
+      const abort = new AbortController();
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        abort.abort();
+      }, this.policy.timeoutMs);
       try {
-        const res = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(this.policy.timeoutMs) });
-        if (RETRYABLE_STATUS.has(res.status) && !last) {
-          await res.body?.cancel().catch(() => undefined);
+        const res = await pool.request({ path, method: 'POST', headers, body, signal: abort.signal });
+        if (RETRYABLE_STATUS.has(res.statusCode) && !last) {
+          await res.body.dump().catch(() => undefined);
           this.metrics?.subgraphRetries.inc({ subgraph: name });
+          clearTimeout(timer);
           await sleep(50 * 2 ** (attempt - 1));
           continue;
         }
-        const text = await res.text();
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-          parsed = undefined;
-        }
-        if (parsed && typeof parsed === 'object' && ('data' in parsed || 'errors' in parsed)) {
-          this.metrics?.subgraphRequests.inc({ subgraph: name, outcome: 'ok' });
-          // Subgraphs answer coded errors (e.g. 401 UNAUTHENTICATED) with a GraphQL body: pass it on as is.
-          const { data, errors, extensions: ext } = parsed as GatewayGraphQLResponse;
-          return { data, errors, extensions: ext };
-        }
-        const down = RETRYABLE_STATUS.has(res.status);
-        this.metrics?.subgraphRequests.inc({ subgraph: name, outcome: down ? 'unavailable' : 'bad_response' });
-        throw new GraphQLError(`Subgraph "${name}" answered HTTP ${res.status} without a GraphQL response`, {
-          extensions: { code: down ? 'SUBGRAPH_UNAVAILABLE' : 'SUBGRAPH_BAD_RESPONSE', serviceName: name },
-        });
-      } catch (err) {
-        if (err instanceof GraphQLError) throw err;
-        const timedOut = (err as Error).name === 'TimeoutError';
+        const text = await res.body.text();
+        clearTimeout(timer);
+        const graphql = text.startsWith('{') && (text.includes('"data"') || text.includes('"errors"'));
+        const down = RETRYABLE_STATUS.has(res.statusCode);
+        this.metrics?.subgraphRequests.inc({ subgraph: name, outcome: graphql ? 'ok' : down ? 'unavailable' : 'bad_response' });
+        return { kind: 'answer', status: res.statusCode, text };
+      } catch {
+        clearTimeout(timer);
         // A timeout is never retried: the subgraph may still be computing a costly answer, and
         // repeating the call would multiply that cost (a lost connection or 502/503/504 is retried).
         if (!last && !timedOut) {
@@ -86,11 +164,7 @@ export class ForwardingDataSource implements GraphQLDataSource<GatewayContext> {
           continue;
         }
         this.metrics?.subgraphRequests.inc({ subgraph: name, outcome: timedOut ? 'timeout' : 'unavailable' });
-        throw timedOut
-          ? new GraphQLError(`Subgraph "${name}" did not answer within ${this.policy.timeoutMs} ms`, {
-              extensions: { code: 'SUBGRAPH_TIMEOUT', serviceName: name },
-            })
-          : new GraphQLError(`Subgraph "${name}" is unreachable`, { extensions: { code: 'SUBGRAPH_UNAVAILABLE', serviceName: name } });
+        return { kind: timedOut ? 'timeout' : 'unavailable' };
       }
     }
   }

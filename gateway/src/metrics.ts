@@ -14,6 +14,8 @@ export interface GatewayMetrics extends ServiceMetrics {
   subscriptionEvents: Counter<'subgraph'>;
   subgraphRequests: Counter<'subgraph' | 'outcome'>;
   subgraphRetries: Counter<'subgraph'>;
+  /** Operations answered by joining an identical one in flight: inbound (client operations) or outbound (subgraph requests). */
+  deduplicated: Counter<'direction' | 'target'>;
 }
 
 export function createGatewayMetrics(): GatewayMetrics {
@@ -56,6 +58,12 @@ export function createGatewayMetrics(): GatewayMetrics {
       name: 'gateway_subgraph_retries_total',
       help: 'Retried subgraph HTTP requests (queries only)',
       labelNames: ['subgraph'] as const,
+      registers,
+    }),
+    deduplicated: new Counter({
+      name: 'gateway_deduplicated_total',
+      help: 'Requests answered by an identical one already in flight: inbound (client operations, target "gateway") or outbound (subgraph requests, target the subgraph)',
+      labelNames: ['direction', 'target'] as const,
       registers,
     }),
   };

@@ -11,6 +11,7 @@ import {
 } from 'jose';
 import { GraphQLError } from 'graphql';
 import { isRole, type Identity, type Role } from './roles';
+import { TokenCache } from './token-cache';
 
 /**
  * Only for the embedded default. Anyone can read it here, so a deployment that sets
@@ -26,7 +27,12 @@ export interface AuthConfig {
   JWT_AUDIENCE?: string;
   /** Longest a token may still be valid for (exp − now), in seconds; default DEFAULT_MAX_TOKEN_LIFETIME_SECONDS. */
   JWT_MAX_LIFETIME_SECONDS?: number;
+  /** Verified tokens remembered until their exp (0 turns the cache off); default DEFAULT_TOKEN_CACHE_SIZE. */
+  JWT_CACHE_SIZE?: number;
 }
+
+/** Distinct live tokens remembered per process: a few MB at most. */
+export const DEFAULT_TOKEN_CACHE_SIZE = 10_000;
 
 /** 24 h: a working day's session; service-to-service tokens live minutes. */
 export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 86_400;
@@ -67,9 +73,15 @@ export function createTokenVerifier(config: AuthConfig): TokenVerifier {
     const secret = new TextEncoder().encode(config.JWT_SECRET ?? DEV_JWT_SECRET);
     verifyRaw = (token) => jwtVerify(token, secret, { ...options, algorithms: ['HS256'] });
   }
+  // The signature check is the costly part of every request; a token verified once is valid until
+  // its exp (the checks below depend only on the token and the clock), so it is not checked again.
+  const cache = new TokenCache(config.JWT_CACHE_SIZE ?? DEFAULT_TOKEN_CACHE_SIZE);
   return {
     mode,
     async verify(token: string): Promise<Identity> {
+      const cached = cache.get(token);
+      // A copy: callers own the identity they are given.
+      if (cached) return { ...cached };
       let payload: Record<string, unknown>;
       try {
         ({ payload } = await verifyRaw(token));
@@ -88,7 +100,9 @@ export function createTokenVerifier(config: AuthConfig): TokenVerifier {
       }
       if (typeof payload.sub !== 'string' || payload.sub === '') throw unauthenticated('Invalid token: missing sub claim');
       if (!isRole(payload.role)) throw unauthenticated('Invalid token: missing or unknown role claim');
-      return { sub: payload.sub, role: payload.role, token };
+      const identity: Identity = { sub: payload.sub, role: payload.role, token };
+      cache.set(token, identity, payload.exp * 1000);
+      return { ...identity };
     },
   };
 }

@@ -43,6 +43,8 @@ export const authEnv = {
   JWT_AUDIENCE: z.string().optional(),
   /** Longest a token may still be valid for, in seconds (tokens must carry exp); 24 h by default. */
   JWT_MAX_LIFETIME_SECONDS: z.coerce.number().int().min(60).max(31 * 86_400).default(86_400),
+  /** Verified tokens remembered until their exp, so each is checked once (0: verify every request). */
+  JWT_CACHE_SIZE: z.coerce.number().int().min(0).default(10_000),
 };
 
 /** Operation limits a subgraph applies itself (the gateway has the same variables). */

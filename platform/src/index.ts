@@ -1,4 +1,5 @@
 export * from './auth';
+export * from './token-cache';
 export * from './config';
 export * from './db';
 export * from './errors';

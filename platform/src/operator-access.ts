@@ -4,28 +4,43 @@ import { bearerToken, type TokenVerifier } from './auth';
 /** Roles that may read operator endpoints (/metrics) and `_service` when they are not public. */
 export const OPERATOR_ROLES: readonly string[] = ['ADMIN'];
 
+/** Why an operator endpoint refuses a caller: the HTTP status, headers and JSON body to answer with. */
+export interface OperatorRefusal {
+  status: 401 | 403;
+  headers: Record<string, string>;
+  body: { error: string };
+}
+
 /**
- * Express middleware for an operator endpoint (/metrics): open when `isPublic` (development),
- * otherwise an ADMIN bearer token is required (401 without one, 403 for other roles). Production
- * turns it off by default; a scraper inside the private network gets an ADMIN token, or the
- * operator sets METRICS_PUBLIC=true when the port is not reachable from outside.
+ * The rule of an operator endpoint (/metrics): open when `isPublic` (development), otherwise an
+ * ADMIN bearer token is required (401 without one, 403 for other roles). Production turns it off by
+ * default; a scraper inside the private network gets an ADMIN token, or the operator sets
+ * METRICS_PUBLIC=true when the port is not reachable from outside. Null: let the caller in.
  */
+export async function operatorRefusal(verifier: TokenVerifier, isPublic: boolean, authorization: string | string[] | undefined): Promise<OperatorRefusal | null> {
+  if (isPublic) return null;
+  let token: string | undefined;
+  try {
+    token = bearerToken(authorization);
+  } catch {
+    token = undefined;
+  }
+  if (!token) return { status: 401, headers: { 'www-authenticate': 'Bearer' }, body: { error: 'an operator (ADMIN) bearer token is required' } };
+  try {
+    const identity = await verifier.verify(token);
+    if (!OPERATOR_ROLES.includes(identity.role)) return { status: 403, headers: {}, body: { error: 'operators (ADMIN) only' } };
+  } catch {
+    return { status: 401, headers: {}, body: { error: 'invalid token' } };
+  }
+  return null;
+}
+
+/** Express middleware applying operatorRefusal. */
 export function operatorOnly(verifier: TokenVerifier, isPublic: boolean) {
   return async (req: Request, res: Response, next: NextFunction) => {
-    if (isPublic) return next();
-    let token: string | undefined;
-    try {
-      token = bearerToken(req.headers.authorization);
-    } catch {
-      token = undefined;
-    }
-    if (!token) return void res.status(401).setHeader('www-authenticate', 'Bearer').json({ error: 'an operator (ADMIN) bearer token is required' });
-    try {
-      const identity = await verifier.verify(token);
-      if (!OPERATOR_ROLES.includes(identity.role)) return void res.status(403).json({ error: 'operators (ADMIN) only' });
-    } catch {
-      return void res.status(401).json({ error: 'invalid token' });
-    }
-    next();
+    const refusal = await operatorRefusal(verifier, isPublic, req.headers.authorization);
+    if (!refusal) return next();
+    for (const [k, v] of Object.entries(refusal.headers)) res.setHeader(k, v);
+    res.status(refusal.status).json(refusal.body);
   };
 }

@@ -1,0 +1,43 @@
+import type { IncomingMessage } from 'node:http';
+import { getOperationAST, parse } from 'graphql';
+
+/** Bodies larger than this are not joined (big bodies are ingestion mutations, and keys stay small). */
+const MAX_JOINABLE_BODY = 64 * 1024;
+/** Distinct operation texts whose kind is remembered. */
+const KINDS_REMEMBERED = 2_000;
+
+const kinds = new Map<string, boolean>();
+
+/**
+ * True when `query` (with `operationName`) selects a query operation: only those may be joined,
+ * never a mutation (each must run) nor a subscription. Unparseable text is not joined (Apollo will
+ * refuse it). Remembered per text, so each distinct operation is parsed here once.
+ */
+export function isDedupableQuery(query: unknown, operationName: unknown, maxTokens: number): boolean {
+  if (typeof query !== 'string' || (operationName !== undefined && operationName !== null && typeof operationName !== 'string')) return false;
+  const memo = `${operationName ?? ''}\n${query}`;
+  let kind = kinds.get(memo);
+  if (kind === undefined) {
+    try {
+      kind = getOperationAST(parse(query, { maxTokens }), (operationName as string | null | undefined) ?? undefined)?.operation === 'query';
+    } catch {
+      kind = false;
+    }
+    if (kinds.size >= KINDS_REMEMBERED) kinds.delete(kinds.keys().next().value!);
+    kinds.set(memo, kind);
+  }
+  return kind;
+}
+
+/**
+ * The inbound key of a JSON POST: one execution answers everyone sending the very same body with
+ * the same credentials (the Authorization header, i.e. the same identity) and asking for the same
+ * response format (Accept). Undefined when the request must run on its own.
+ */
+export function inboundKey(req: IncomingMessage, raw: string, body: unknown, maxTokens: number): string | undefined {
+  if (raw.length > MAX_JOINABLE_BODY || !body || typeof body !== 'object' || Array.isArray(body)) return undefined;
+  const { query, operationName } = body as { query?: unknown; operationName?: unknown };
+  if (!isDedupableQuery(query, operationName, maxTokens)) return undefined;
+  const preflight = req.headers['apollo-require-preflight'] ?? req.headers['x-apollo-operation-name'] ?? '';
+  return `${req.headers.authorization ?? ''}\n${req.headers.accept ?? ''}\n${preflight}\n${raw}`;
+}
