@@ -14,4 +14,7 @@ export * from './ledger';
 export * from './bill-number';
 export * from './webhook';
 export * from './cdr-csv';
+export * from './cdr-formats';
+export * from './dialling';
+export * from './zoned-time';
 export * from './address';

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { GraphQLScalarType, Kind, parse } from 'graphql';
@@ -27,6 +28,7 @@ import { outstandingBetween, recordPayment, scopedPaymentId, settlementStatement
 import { recordSelection } from '../services/selection';
 import { usageSummary } from '../services/usage-summary';
 import { ingestUsage } from '../services/usage';
+import { importerRejectionDocs, storeImporterRejections } from '../services/importer-rejections';
 import type { BillDoc, BillingRecordDoc, FeedDoc, LedgerDoc, PaymentDoc, PaymentEmbed, RejectedDoc, SelectionDoc, UsageDoc } from '../store/models';
 import type { BillingContext } from './context';
 
@@ -238,9 +240,14 @@ export function buildBillingSchema() {
         requireRole(ctx.identity, ['MODERATOR'], 'recordSelection');
         return recordSelection(ctx.deps, input);
       },
-      ingestUsage: (_: unknown, { records }: Args, ctx: Ctx) => {
+      ingestUsage: async (_: unknown, { records, importerRejections }: Args, ctx: Ctx) => {
         const who = requireIdentity(ctx.identity);
-        return ingestUsage(ctx.deps, who, records, { strictEntitlement: true });
+        const batchId = `batch_${randomUUID()}`;
+        const now = new Date();
+        const refused = importerRejectionDocs(who, batchId, importerRejections, now);
+        const out = await ingestUsage(ctx.deps, who, records, { strictEntitlement: true, batchId, now });
+        await storeImporterRejections(ctx.deps, refused);
+        return out;
       },
       registerUsageReporter: async (_: unknown, { input }: Args, ctx: Ctx) => {
         requireRole(ctx.identity, OPS_ONLY, 'registerUsageReporter');

@@ -21,6 +21,8 @@ export interface IngestOutcome {
   accepted: number;
   duplicates: number;
   rejected: { index: number; recordId: string | null; field: string | null; reason: string }[];
+  /** Stored but parked UNASSOCIATED (billed once a selection matches), each with the reason. */
+  parked: { index: number; recordId: string; reason: string }[];
 }
 
 const SOURCE_FOR_ROLE: Partial<Record<Role, string>> = { CARRIER: 'CARRIER', METER: 'MEASURING_EQUIPMENT', LEC: 'LOCAL_EXCHANGE_CARRIER' };
@@ -221,6 +223,7 @@ export async function ingestUsage(
   }
   const dupIndexes = await insertIgnoringDuplicates(Usage, docs);
   const fresh = docs.filter((_, i) => !dupIndexes.has(i));
+  const conflicts = new Set<number>();
   // A duplicate id with other contents is not a re-delivery: refused as a conflict (kept with its
   // reason), never counted as a duplicate.
   if (dupIndexes.size) {
@@ -231,8 +234,12 @@ export async function ingestUsage(
       const theirs = stored.get(mine._id);
       if (!theirs || usageFingerprint(theirs) === usageFingerprint(mine)) continue;
       dupIndexes.delete(i);
+      conflicts.add(i);
       const index = kept[i].index;
-      reject(index, raws[index], 'recordId', `recordId ${mine.recordId} was already reported by ${label} with different contents; a correction needs a new recordId`);
+      // Not a re-delivery: another call under a used id. Switch ids (Asterisk uniqueid) are unique
+      // on one switch only, so the reason says how to tell two switches apart.
+      const where = mine.equipmentId !== undefined ? ` from equipment ${mine.equipmentId}` : ' (no equipmentId: record ids are unique per switch, so a second switch must be named with equipmentId / --equipment)';
+      reject(index, raws[index], 'recordId', `conflict: recordId ${mine.recordId}${where} was already reported by ${label} with different contents; a correction needs a new recordId`);
     }
   }
   if (rejectedDocs.length) await insertIgnoringDuplicates(Rejected, rejectedDocs);
@@ -240,7 +247,8 @@ export async function ingestUsage(
   // Finished batches are removed (not marked DONE), so the sweeper's read of this collection stays
   // small: every read is a full scan on FerretDB 1.x/SQLite.
   if (toRate) await deps.models.RatingBatch.deleteOne({ _id: batchId }).exec();
-  return { accepted: fresh.length, duplicates: dupIndexes.size, rejected };
+  const parked = docs.flatMap((d, i) => (d.status === 'UNASSOCIATED' && !dupIndexes.has(i) && !conflicts.has(i) ? [{ index: kept[i].index, recordId: d.recordId, reason: d.unassociatedReason ?? 'NO_MATCHING_SELECTION' }] : []));
+  return { accepted: fresh.length, duplicates: dupIndexes.size, rejected, parked };
 }
 
 /**
