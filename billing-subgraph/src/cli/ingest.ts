@@ -151,6 +151,9 @@ export async function runIngest(opts: IngestOptions): Promise<IngestSummary> {
   if (!decision.ok) throw Object.assign(new Error(decision.reason), { usage: true });
   const layout = decision.layout;
   log(`format: ${layout.description}`);
+  if ((layout.format === 'asterisk' || layout.format === 'asterisk-custom') && opts.equipmentId === undefined) {
+    log('note: an Asterisk uniqueid is unique on one switch only; name the switch with --equipment so two PBXs\' calls with the same id are both billed (the same id with other contents is refused as a conflict)');
+  }
 
   const fp = fingerprint(opts.file);
   const fileKey = createHash('sha256').update(fp).digest('hex').slice(0, 16);

@@ -126,4 +126,28 @@ describe('npm run ingest on switch CDR files as written (process)', () => {
     expect(code).toBe(1);
     expect(p.output().stderr).toMatch(/stopped after row 0: .*run the same command again to resume after row 0/);
   }, 30_000);
+
+  it('record ids are unique per switch: two PBXs reusing a uniqueid are both billed; unnamed, the second is a conflict refused with its reason', async () => {
+    await recordSelection(b, { selectionId: 'sel-two', requestId: 'req-two', buyerId: 'fmt-buyer', carrierId: 'fmt-two', routes: [{ origin: 'US', destination: '44' }], start: '2026-11-01T00:00:00Z', end: '2026-12-01T00:00:00Z' });
+    const row = (start: string, answer: string, end: string, billsec: number) =>
+      `"","12125550100","011442079460077","from-internal","""A"" <12125550100>","PJSIP/1-1","PJSIP/t-2","Dial","PJSIP/x","${start}","${answer}","${end}",${billsec + 5},${billsec},"ANSWERED","BILLING","1793700000.1",""\n`;
+    const pbxA = row('2026-11-03 05:00:00', '2026-11-03 05:00:05', '2026-11-03 05:02:05', 120);
+    const pbxB = row('2026-11-04 07:00:00', '2026-11-04 07:00:05', '2026-11-04 07:10:05', 600);
+    const args = ['--buyer', 'fmt-buyer', '--carrier', 'fmt-two', '--timezone', 'America/New_York', '--country-code', '1'];
+    expect((await ingest('pbx-a.csv', [...args, '--equipment', 'pbx-a'], pbxA)).code).toBe(0);
+    const b1 = await ingest('pbx-b.csv', [...args, '--equipment', 'pbx-b'], pbxB);
+    expect(b1.stdout).toMatch(/accepted 1: associated and rated 1/);
+    // The same file again from the same switch: a duplicate, not a conflict.
+    const b2 = await ingest('pbx-b-again.csv', [...args, '--equipment', 'pbx-b'], pbxB);
+    expect(b2.stdout).toMatch(/accepted 0: .*\n {2}duplicates 1/);
+    expect(b2.code).toBe(0);
+    expect((await usage('fmt-two')).map((u) => [u.recordId, u.quantity, u.status])).toEqual([['1793700000.1', '120', 'RATED'], ['1793700000.1', '600', 'RATED']]);
+
+    // Neither switch named: the second call under the same id is refused as a conflict, never dropped as a duplicate.
+    const unnamedA = await ingest('unnamed-a.csv', args, pbxA);
+    expect(unnamedA.stderr).toMatch(/an Asterisk uniqueid is unique on one switch only; name the switch with --equipment/);
+    const unnamedB = await ingest('unnamed-b.csv', args, pbxB);
+    expect(unnamedB.code).toBe(3);
+    expect(unnamedB.stderr).toMatch(/line 1 \(1793700000.1\): conflict: recordId 1793700000.1 \(no equipmentId: record ids are unique per switch.*\) was already reported by BILLING_AGENT:agent-1 with different contents/);
+  });
 });
