@@ -18,3 +18,4 @@ export * from './cdr-formats';
 export * from './dialling';
 export * from './zoned-time';
 export * from './address';
+export * from './mediation';

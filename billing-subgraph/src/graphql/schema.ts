@@ -29,6 +29,7 @@ import { recordSelection } from '../services/selection';
 import { usageSummary } from '../services/usage-summary';
 import { ingestUsage } from '../services/usage';
 import { importerRejectionDocs, storeImporterRejections } from '../services/importer-rejections';
+import { setMediationPolicy } from '../services/mediation';
 import type { BillDoc, BillingRecordDoc, FeedDoc, LedgerDoc, PaymentDoc, PaymentEmbed, RejectedDoc, SelectionDoc, UsageDoc } from '../store/models';
 import type { BillingContext } from './context';
 
@@ -248,6 +249,10 @@ export function buildBillingSchema() {
         const out = await ingestUsage(ctx.deps, who, records, { strictEntitlement: true, batchId, now });
         await storeImporterRejections(ctx.deps, refused);
         return out;
+      },
+      setMediationPolicy: (_: unknown, { input }: Args, ctx: Ctx) => {
+        const who = requireRole(ctx.identity, OPS_ONLY, 'setMediationPolicy');
+        return setMediationPolicy(ctx.deps, who, input);
       },
       registerUsageReporter: async (_: unknown, { input }: Args, ctx: Ctx) => {
         requireRole(ctx.identity, OPS_ONLY, 'registerUsageReporter');

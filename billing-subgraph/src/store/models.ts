@@ -24,7 +24,7 @@ export interface SelectionDoc {
   advanceBillId?: string | null;
 }
 
-export type UsageStatus = 'UNASSOCIATED' | 'ASSOCIATED' | 'RATED';
+export type UsageStatus = 'UNASSOCIATED' | 'ASSOCIATED' | 'RATED' | 'CORROBORATING' | 'EXPIRED';
 
 export interface UsageDoc {
   _id: string; // `${source}:${recordId}`, scoped to a tenant reporter and the equipment (services/usage.ts usageId)
@@ -51,6 +51,23 @@ export interface UsageDoc {
   reportedBy: string;
   batchId: string;
   receivedAt: Date;
+  /** Mediation: the call this record reports (the first record's id); absent = a call of its own. */
+  callId?: string;
+  /** Mediation: the higher-precedence record that replaced this one as the call's billable record. */
+  supersededBy?: string;
+}
+
+/** Mediation policy of one buyer–carrier pair (services/mediation.ts); the configured default otherwise. */
+export interface MediationPolicyDoc {
+  _id: string; // `${buyerId}|${carrierId}`
+  buyerId: string;
+  carrierId: string;
+  precedence: string[];
+  answerToleranceSeconds: number;
+  durationToleranceSeconds: number;
+  durationTolerancePercent: number;
+  updatedBy: string;
+  updatedAt: Date;
 }
 
 export interface RejectedDoc {
@@ -338,6 +355,7 @@ export interface BillingModels {
   Feed: Model<FeedDoc>;
   Payment: Model<PaymentDoc>;
   Ledger: Model<LedgerDoc>;
+  MediationPolicy: Model<MediationPolicyDoc>;
 }
 
 const opts = { versionKey: false as const, strict: true };
@@ -397,9 +415,14 @@ export function registerModels(conn: Connection): BillingModels {
       reportedBy: String,
       batchId: String,
       receivedAt: Date,
+      callId: String,
+      supersededBy: String,
     },
     opts,
   );
+  // Mediation reads the records of one buyer, carrier and called number around an answer time.
+  usage.index({ buyerId: 1, carrierId: 1, destination: 1, intervalStart: 1 });
+  usage.index({ callId: 1 });
   // No unique {source, recordId} index: _id is `${source}:${recordId}` plus the reporter/equipment scope (usageId),
   // so the _id index already is the idempotency key; a second unique index only cost every insert.
   usage.index({ status: 1, buyerId: 1, carrierId: 1 });
@@ -694,5 +717,10 @@ export function registerModels(conn: Connection): BillingModels {
     Feed: conn.model<FeedDoc>('UsageFeed', feed, 'usage_feeds'),
     Payment: conn.model<PaymentDoc>('Payment', payment, 'payments'),
     Ledger: conn.model<LedgerDoc>('LedgerEntry', ledger, 'ledger_entries'),
+    MediationPolicy: conn.model<MediationPolicyDoc>(
+      'MediationPolicy',
+      new Schema<MediationPolicyDoc>({ _id: { type: String, required: true }, buyerId: String, carrierId: String, precedence: [String], answerToleranceSeconds: Number, durationToleranceSeconds: Number, durationTolerancePercent: Number, updatedBy: String, updatedAt: Date }, opts),
+      'mediation_policies',
+    ),
   };
 }

@@ -79,6 +79,7 @@ const ACCESS: Record<string, Access> = {
   recordSelection: { allow: ['MODERATOR'] },
   ingestUsage: { allow: [...OPERATORS, 'CARRIER', 'METER', 'LEC'] },
   registerUsageReporter: { allow: ['ADMIN', 'BILLING_AGENT'] },
+  setMediationPolicy: { allow: ['ADMIN', 'BILLING_AGENT'] },
   registerUsageFeed: { allow: ['ADMIN', 'BILLING_AGENT'] },
   pollUsageFeed: { allow: ['ADMIN', 'BILLING_AGENT'] },
   generateBills: { allow: ['ADMIN', 'BILLING_AGENT'] },
@@ -198,6 +199,7 @@ const OVERRIDES: Record<string, Override> = {
       ],
     };
   },
+  setMediationPolicy: (_w, fx) => ({ input: { buyerId: fx.buyer, carrierId: fx.carrier } }),
   registerUsageReporter: (_w, fx) => ({ input: { id: unique('authz-meter'), kind: 'METER', buyerIds: [fx.buyer] } }),
   registerUsageFeed: (_w, fx) => ({ input: { url: 'http://127.0.0.1:9/feed', equipmentId: unique('authz-eq'), buyerIds: [fx.buyer], intervalSeconds: 3600 } }),
   pollUsageFeed: (_w, fx) => ({ id: fx.feed }),
