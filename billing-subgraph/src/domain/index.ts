@@ -19,3 +19,4 @@ export * from './dialling';
 export * from './zoned-time';
 export * from './address';
 export * from './mediation';
+export * from './reconciliation';

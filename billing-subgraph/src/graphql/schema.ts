@@ -30,6 +30,7 @@ import { usageSummary } from '../services/usage-summary';
 import { ingestUsage } from '../services/usage';
 import { importerRejectionDocs, storeImporterRejections } from '../services/importer-rejections';
 import { setMediationPolicy } from '../services/mediation';
+import { reconciliation } from '../services/reconciliation';
 import type { BillDoc, BillingRecordDoc, FeedDoc, LedgerDoc, PaymentDoc, PaymentEmbed, RejectedDoc, SelectionDoc, UsageDoc } from '../store/models';
 import type { BillingContext } from './context';
 
@@ -178,6 +179,10 @@ export function buildBillingSchema() {
           q[k] = v;
         }
         return pageById<UsageDoc>(ctx.models.Usage, q, first, after, 100, 1000);
+      },
+      reconciliation: async (_: unknown, args: Args, ctx: Ctx) => {
+        const r = await reconciliation(ctx.deps, requireIdentity(ctx.identity), args);
+        return { ...r, period: { start: r.periodStart, end: r.periodEnd } };
       },
       rejectedUsage: async (_: unknown, { filter, first, after }: Args, ctx: Ctx) => {
         const who = requireIdentity(ctx.identity);

@@ -53,8 +53,9 @@ const callRecord = (u: Pick<UsageDoc, '_id' | 'source' | 'buyerId' | 'carrierId'
  * Mediates associated VOICE records (`mode: 'insert'`: about to be inserted as RATED;
  * `'stored'`: stored ASSOCIATED by a re-association). Sets callId and, for evidence, status
  * CORROBORATING on the given documents; demotes stored records a better one replaces. Returns the
- * documents that remain billable. The stored side is read with one index-backed query per
- * buyer–carrier pair: {buyerId, carrierId, destination ∈ batch, intervalStart in the batch's range ± tolerance}.
+ * documents that remain billable. The stored side is read with one index-backed query per batch:
+ * {destination ∈ the batch's called numbers, intervalStart in the batch's range ± tolerance}, the
+ * {destination, intervalStart} index; other pairs' records of the same numbers are dropped after.
  */
 export async function mediateUsage(deps: Deps, docs: UsageDoc[], mode: 'insert' | 'stored', now = new Date()): Promise<UsageDoc[]> {
   if (!deps.config.MEDIATION) return docs;
@@ -71,27 +72,22 @@ export async function mediateUsage(deps: Deps, docs: UsageDoc[], mode: 'insert' 
   const stored: CallRecord[] = [];
   const incomingIds = new Set(candidates.map((d) => d._id));
   const storedIds = new Set<string>();
-  await Promise.all(
-    [...pairs.values()].map(async (group) => {
-      const { buyerId, carrierId } = group[0];
-      const tol = policyOf(buyerId, carrierId).answerToleranceSeconds * 1000;
-      const times = group.map((d) => d.intervalStart.getTime());
-      const found = (await deps.models.Usage.find({
-        buyerId,
-        carrierId,
-        destination: { $in: [...new Set(group.map((d) => d.destination!))] },
-        intervalStart: { $gte: new Date(Math.min(...times) - tol), $lte: new Date(Math.max(...times) + tol) },
-      })
-        .select({ source: 1, buyerId: 1, carrierId: 1, destination: 1, intervalStart: 1, quantity: 1, status: 1, callId: 1 })
-        .lean()
-        .exec()) as UsageDoc[];
-      for (const u of found) {
-        storedIds.add(u._id);
-        if (mode === 'stored' && incomingIds.has(u._id)) continue;
-        if (u.status === 'RATED' || u.status === 'CORROBORATING' || u.status === 'ASSOCIATED') stored.push(callRecord(u));
-      }
-    }),
-  );
+  // One read for the whole batch: its called numbers, its answer times ± the widest tolerance.
+  const tol = Math.max(...[...pairs.values()].map((g) => policyOf(g[0].buyerId, g[0].carrierId).answerToleranceSeconds)) * 1000;
+  const times = candidates.map((d) => d.intervalStart.getTime());
+  const found = (await deps.models.Usage.find({
+    destination: { $in: [...new Set(candidates.map((d) => d.destination!))] },
+    intervalStart: { $gte: new Date(Math.min(...times) - tol), $lte: new Date(Math.max(...times) + tol) },
+  })
+    .select({ source: 1, buyerId: 1, carrierId: 1, destination: 1, intervalStart: 1, quantity: 1, status: 1, callId: 1 })
+    .lean()
+    .exec()) as UsageDoc[];
+  for (const u of found) {
+    if (!pairs.has(policyKey(u.buyerId, u.carrierId))) continue;
+    storedIds.add(u._id);
+    if (mode === 'stored' && incomingIds.has(u._id)) continue;
+    if (u.status === 'RATED' || u.status === 'CORROBORATING' || u.status === 'ASSOCIATED') stored.push(callRecord(u));
+  }
   // A re-delivered record is stored already: it is a duplicate for the insert, not a new report of the call.
   const incoming = mode === 'insert' ? candidates.filter((d) => !storedIds.has(d._id)) : candidates;
   if (stored.length === 0 && incoming.length < 2) return docs;

@@ -420,8 +420,10 @@ export function registerModels(conn: Connection): BillingModels {
     },
     opts,
   );
-  // Mediation reads the records of one buyer, carrier and called number around an answer time.
-  usage.index({ buyerId: 1, carrierId: 1, destination: 1, intervalStart: 1 });
+  // Mediation reads the records of the batch's called numbers around their answer times (buyer and
+  // carrier are filtered after: with them in the filter SQLite picks the {buyerId, _id} index and
+  // reads every record of the buyer).
+  usage.index({ destination: 1, intervalStart: 1 });
   usage.index({ callId: 1 });
   // No unique {source, recordId} index: _id is `${source}:${recordId}` plus the reporter/equipment scope (usageId),
   // so the _id index already is the idempotency key; a second unique index only cost every insert.

@@ -6,6 +6,7 @@ import { gqlOk } from '../../support/harness';
 import { agentToken, GENERATE, ingestOk, recordSelection, type Billing } from './fixtures';
 import { startBilling } from '../../support/harness';
 
+const RECONCILIATION = `query($b: ID!, $c: ID!, $p: IntervalInput!) { reconciliation(buyerId: $b, carrierId: $c, period: $p) { calls currency period { start end } sources { source calls seconds minutes amount } comparisons { a b matched onlyInA onlyInB durationMismatches secondsDifference amountDifference } csv } }`;
 const NOV = { start: '2026-11-01T00:00:00Z', end: '2026-12-01T00:00:00Z' };
 const DESTS = Array.from({ length: 20 }, (_, i) => `4420794600${String(i).padStart(2, '0')}`);
 
@@ -82,7 +83,39 @@ describe('mediation: one call, one charge', () => {
     expect(minutes.toFixed(6)).toBe(meterSeconds.div(60).toFixed(6));
     const amount = usage.reduce((s: Dec, l: any) => s.plus(l.amount), new Dec(0));
     expect(amount.toFixed(6)).toBe(meterSeconds.times('0.01').toFixed(6));
+
+    // The reconciliation both sides compare: every call matched across the three sources.
+    const { token } = await import('../../support/harness');
+    const rec = (await gqlOk(b.url, RECONCILIATION, { b: 'med-buyer', c: 'med-carrier', p: NOV }, await token('BUYER', 'med-buyer'))).reconciliation;
+    expect(rec.calls).toBe(n);
+    expect(rec.sources.map((x: any) => [x.source, x.calls])).toEqual([['MEASURING_EQUIPMENT', n], ['LOCAL_EXCHANGE_CARRIER', n], ['CARRIER', n]]);
+    expect(rec.sources[0].minutes).toBe(meterSeconds.div(60).toFixed(6));
+    expect(rec.comparisons.map((x: any) => [x.a, x.b, x.matched, x.onlyInA, x.onlyInB, x.durationMismatches])).toEqual([
+      ['MEASURING_EQUIPMENT', 'LOCAL_EXCHANGE_CARRIER', n, 0, 0, 0],
+      ['MEASURING_EQUIPMENT', 'CARRIER', n, 0, 0, 0],
+      ['LOCAL_EXCHANGE_CARRIER', 'CARRIER', n, 0, 0, 0],
+    ]);
+    expect(rec.csv.split('\n')[3]).toBe('source,calls,seconds,minutes,amount');
+    expect(rec.csv).toContain(`MEASURING_EQUIPMENT,${n},${meterSeconds.toFixed()},${meterSeconds.div(60).toFixed(6)},${meterSeconds.times('0.01').toFixed(6)}`);
   }, 120_000);
+
+  it('reconciliation: calls only one side reported, durations beyond the tolerance, the money difference; parties see their own pair only', async () => {
+    await recordSelection(b, { selectionId: 'rec-sel', requestId: 'rec-req', buyerId: 'rec-buyer', carrierId: 'rec-carrier', start: NOV.start, end: NOV.end, incentive: { currency: 'USD', ratePerUnit: '0.6', billingIncrement: { initialSeconds: 1, subsequentSeconds: 1 } } });
+    const at = (m: number, s = 0) => new Date(Date.UTC(2026, 10, 5, 10, m, s)).toISOString();
+    const rec = (recordId: string, source: string, start: string, seconds: number) => ({ recordId, source, buyerId: 'rec-buyer', carrierId: 'rec-carrier', intervalStart: start, intervalEnd: new Date(Date.parse(start) + seconds * 1000).toISOString(), serviceType: 'VOICE', quantity: String(seconds), destination: '+442079460000' });
+    await ingestOk(b, [rec('m1', 'MEASURING_EQUIPMENT', at(0), 100), rec('m2', 'MEASURING_EQUIPMENT', at(10), 200), rec('m3', 'MEASURING_EQUIPMENT', at(20), 300)], agent);
+    // The carrier: m1 matched (2 s later, 1 s longer), m2 30 s longer (beyond the tolerance), m3 missing, one call of its own.
+    await ingestOk(b, [rec('c1', 'CARRIER', at(0, 2), 101), rec('c2', 'CARRIER', at(10, 1), 230), rec('c4', 'CARRIER', at(40), 60)], agent);
+    const { token, gql } = await import('../../support/harness');
+    const r = (await gqlOk(b.url, RECONCILIATION, { b: 'rec-buyer', c: 'rec-carrier', p: NOV }, await token('CARRIER', 'rec-carrier'))).reconciliation;
+    expect(r.sources.map((x: any) => [x.source, x.calls, x.seconds, x.amount])).toEqual([['MEASURING_EQUIPMENT', 3, 600, '6.000000'], ['CARRIER', 3, 391, '3.910000']]);
+    expect(r.comparisons).toEqual([{ a: 'MEASURING_EQUIPMENT', b: 'CARRIER', matched: 1, onlyInA: 1, onlyInB: 1, durationMismatches: 1, secondsDifference: -209, amountDifference: '-2.090000' }]);
+    expect(r.calls).toBe(5);
+    const stranger = await gql(b.url, RECONCILIATION, { b: 'rec-buyer', c: 'rec-carrier', p: NOV }, await token('CARRIER', 'med-carrier'));
+    expect(stranger.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const tooLong = await gql(b.url, RECONCILIATION, { b: 'rec-buyer', c: 'rec-carrier', p: { start: '2026-10-01T00:00:00Z', end: '2026-12-01T00:00:00Z' } }, agent);
+    expect(tooLong.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' }, message: expect.stringMatching(/at most 32 days/) });
+  });
 
   it('a better source arriving after the bill was issued goes to an ADJUSTMENT bill with the difference; the issued bill stays', async () => {
     await recordSelection(b, { selectionId: 'late-sel', requestId: 'late-req', buyerId: 'late-buyer', carrierId: 'late-carrier', quantity: '1', start: NOV.start, end: NOV.end, incentive: { currency: 'USD', ratePerUnit: '0.6', billingIncrement: { initialSeconds: 1, subsequentSeconds: 1 } } });

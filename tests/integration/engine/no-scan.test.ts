@@ -8,7 +8,7 @@ import { bid, CLOSE, createRequest, registerParties } from '../moderator/helpers
 import { sweepUnassociatedUsage } from '../../../billing-subgraph/src/services/usage-sweep';
 import { copyIndexes, explainTarget, findScans, QueryRecorder } from './scan-check';
 
-const HOT = ['recordSelection', 'ingest', 'billRun', 'billsPages', 'usageSummary', 'rejectedUsage', 'auction', 'requestsPages', 'routingReload', 'usageSweep'];
+const HOT = ['recordSelection', 'ingest', 'billRun', 'billsPages', 'usageSummary', 'rejectedUsage', 'auction', 'requestsPages', 'routingReload', 'usageSweep', 'reconciliation'];
 
 test('hot paths use indexes only', async () => {
   const rec = new QueryRecorder();
@@ -61,6 +61,7 @@ test('hot paths use indexes only', async () => {
     // The sweep of waiting usage: one waiting record of a pair that has a selection record.
     await ingestOk(stack.billing, [voice({ recordId: 'ns-wait', seconds: 60, buyerId: 'ns-b', carrierId: 'ns-c', start: '2026-11-25T08:00:00Z' })]);
     await rec.during('usageSweep', () => sweepUnassociatedUsage(stack.billing.deps, new Date(Date.now() + 120_000)));
+    await rec.during('reconciliation', () => gqlOk(B, `{ reconciliation(buyerId: "ns-b", carrierId: "ns-c", period: { start: "2026-10-01T00:00:00Z", end: "2026-11-01T00:00:00Z" }) { calls sources { source calls } } }`, {}, agent));
     await rec.during('billRun', () => gqlOk(B, GENERATE, { period: { start: '2026-10-01T00:00:00Z', end: '2026-11-01T00:00:00Z' } }, agent));
     await rec.during('billsPages', async () => {
       const q = `{ bills(first: 20) { nodes { id total { amount } } } }`;

@@ -59,6 +59,7 @@ const ACCESS: Record<string, Access> = {
   usageReporters: { allow: ['ADMIN', 'BILLING_AGENT'] },
   settlementStatement: { allow: ['ADMIN', 'BILLING_AGENT', 'CARRIER'] },
   ledgerEntries: { allow: [...OPERATORS, 'BUYER', 'CARRIER'] },
+  reconciliation: { allow: [...OPERATORS, 'BUYER', 'CARRIER'] },
   // The fixture carrier is selected for the fixture buyer's request: it sees the counterparty view
   // (id, name, no end users); a carrier that was not selected is refused (gateway/carrier-visibility.test.ts).
   buyer: { allow: [...OPERATORS, 'BUYER', 'CARRIER'] },
@@ -173,6 +174,7 @@ const OVERRIDES: Record<string, Override> = {
   usageFeed: (_w, fx) => ({ id: fx.feed }),
   settlementStatement: (_w, fx) => ({ carrierId: fx.carrier, period: { start: '2026-01-01T00:00:00Z', end: '2026-02-01T00:00:00Z' } }),
   ledgerEntries: (_w, fx) => ({ billId: fx.bill }),
+  reconciliation: (_w, fx) => ({ buyerId: fx.buyer, carrierId: fx.carrier, period: { start: '2026-10-01T00:00:00Z', end: '2026-11-01T00:00:00Z' } }),
   buyer: (_w, fx) => ({ id: fx.buyer }),
   carrier: (_w, fx) => ({ id: fx.carrier }),
   serviceRequest: (_w, fx) => ({ id: fx.requestOpen }),
