@@ -20,3 +20,4 @@ export * from './zoned-time';
 export * from './address';
 export * from './mediation';
 export * from './reconciliation';
+export * from './dispute';

@@ -57,6 +57,31 @@ export interface UsageDoc {
   supersededBy?: string;
 }
 
+/** A bill dispute (services/disputes.ts): opened by the buyer or carrier, resolved by the billing agent; history kept. */
+export interface DisputeDoc {
+  _id: string;
+  billId: string;
+  billNumber: string;
+  buyerId: string;
+  carrierId: string;
+  /** A line of the bill (0-based), or null for the bill as a whole. */
+  lineIndex: number | null;
+  reason: string;
+  amount: string;
+  currency: string;
+  status: 'OPEN' | 'ACCEPTED' | 'REJECTED';
+  openedBy: string;
+  openedAt: Date;
+  /** The reconciliation of the bill's pair and period when the dispute was opened (CSV), or why there is none. */
+  evidenceCsv: string;
+  resolutionReason?: string | null;
+  resolvedAmount?: string | null;
+  adjustmentBillId?: string | null;
+  resolvedBy?: string | null;
+  resolvedAt?: Date | null;
+  history: { at: Date; by: string; action: string; reason: string }[];
+}
+
 /** Mediation policy of one buyer–carrier pair (services/mediation.ts); the configured default otherwise. */
 export interface MediationPolicyDoc {
   _id: string; // `${buyerId}|${carrierId}`
@@ -356,6 +381,7 @@ export interface BillingModels {
   Payment: Model<PaymentDoc>;
   Ledger: Model<LedgerDoc>;
   MediationPolicy: Model<MediationPolicyDoc>;
+  Dispute: Model<DisputeDoc>;
 }
 
 const opts = { versionKey: false as const, strict: true };
@@ -724,5 +750,38 @@ export function registerModels(conn: Connection): BillingModels {
       new Schema<MediationPolicyDoc>({ _id: { type: String, required: true }, buyerId: String, carrierId: String, precedence: [String], answerToleranceSeconds: Number, durationToleranceSeconds: Number, durationTolerancePercent: Number, updatedBy: String, updatedAt: Date }, opts),
       'mediation_policies',
     ),
+    Dispute: conn.model<DisputeDoc>('Dispute', disputeSchema(), 'disputes'),
   };
+}
+
+function disputeSchema(): Schema<DisputeDoc> {
+  const s = new Schema<DisputeDoc>(
+    {
+      _id: { type: String, required: true },
+      billId: String,
+      billNumber: String,
+      buyerId: String,
+      carrierId: String,
+      lineIndex: Number,
+      reason: String,
+      amount: String,
+      currency: String,
+      status: String,
+      openedBy: String,
+      openedAt: Date,
+      evidenceCsv: String,
+      resolutionReason: String,
+      resolvedAmount: String,
+      adjustmentBillId: String,
+      resolvedBy: String,
+      resolvedAt: Date,
+      history: [{ _id: false, at: Date, by: String, action: String, reason: String }],
+    },
+    { versionKey: false, strict: true },
+  );
+  s.index({ billId: 1 });
+  s.index({ buyerId: 1 });
+  s.index({ carrierId: 1 });
+  s.index({ status: 1 });
+  return s;
 }

@@ -8,7 +8,7 @@ import { bid, CLOSE, createRequest, registerParties } from '../moderator/helpers
 import { sweepUnassociatedUsage } from '../../../billing-subgraph/src/services/usage-sweep';
 import { copyIndexes, explainTarget, findScans, QueryRecorder } from './scan-check';
 
-const HOT = ['recordSelection', 'ingest', 'billRun', 'billsPages', 'usageSummary', 'rejectedUsage', 'auction', 'requestsPages', 'routingReload', 'usageSweep', 'reconciliation'];
+const HOT = ['recordSelection', 'ingest', 'billRun', 'billsPages', 'usageSummary', 'rejectedUsage', 'auction', 'requestsPages', 'routingReload', 'usageSweep', 'reconciliation', 'disputes'];
 
 test('hot paths use indexes only', async () => {
   const rec = new QueryRecorder();
@@ -63,6 +63,13 @@ test('hot paths use indexes only', async () => {
     await rec.during('usageSweep', () => sweepUnassociatedUsage(stack.billing.deps, new Date(Date.now() + 120_000)));
     await rec.during('reconciliation', () => gqlOk(B, `{ reconciliation(buyerId: "ns-b", carrierId: "ns-c", period: { start: "2026-10-01T00:00:00Z", end: "2026-11-01T00:00:00Z" }) { calls sources { source calls } } }`, {}, agent));
     await rec.during('billRun', () => gqlOk(B, GENERATE, { period: { start: '2026-10-01T00:00:00Z', end: '2026-11-01T00:00:00Z' } }, agent));
+    await rec.during('disputes', async () => {
+      const buyerToken = await token('BUYER', 'ns-b');
+      const periodic = (await gqlOk(B, `{ bills(first: 20, filter: { kind: PERIODIC }) { nodes { id } } }`, {}, buyerToken)).bills.nodes[0];
+      const d = (await gqlOk(B, `mutation($i: OpenDisputeInput!) { openDispute(input: $i) { id } }`, { i: { billId: periodic.id, reason: 'too long', amount: '-0.01' } }, buyerToken)).openDispute;
+      await gqlOk(B, `query($id: ID) { disputes(billId: $id) { id } }`, { id: periodic.id }, agent);
+      await gqlOk(B, `mutation($i: ResolveDisputeInput!) { resolveDispute(input: $i) { status } }`, { i: { disputeId: d.id, accept: true, reason: 'ok' } }, agent);
+    });
     await rec.during('billsPages', async () => {
       const q = `{ bills(first: 20) { nodes { id total { amount } } } }`;
       await gqlOk(B, q, {}, agent);

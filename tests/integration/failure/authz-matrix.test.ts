@@ -60,6 +60,9 @@ const ACCESS: Record<string, Access> = {
   settlementStatement: { allow: ['ADMIN', 'BILLING_AGENT', 'CARRIER'] },
   ledgerEntries: { allow: [...OPERATORS, 'BUYER', 'CARRIER'] },
   reconciliation: { allow: [...OPERATORS, 'BUYER', 'CARRIER'] },
+  disputes: { allow: [...OPERATORS, 'BUYER', 'CARRIER'] },
+  openDispute: { allow: ['BUYER', 'CARRIER'] },
+  resolveDispute: { allow: ['ADMIN', 'BILLING_AGENT'] },
   // The fixture carrier is selected for the fixture buyer's request: it sees the counterparty view
   // (id, name, no end users); a carrier that was not selected is refused (gateway/carrier-visibility.test.ts).
   buyer: { allow: [...OPERATORS, 'BUYER', 'CARRIER'] },
@@ -174,6 +177,9 @@ const OVERRIDES: Record<string, Override> = {
   usageFeed: (_w, fx) => ({ id: fx.feed }),
   settlementStatement: (_w, fx) => ({ carrierId: fx.carrier, period: { start: '2026-01-01T00:00:00Z', end: '2026-02-01T00:00:00Z' } }),
   ledgerEntries: (_w, fx) => ({ billId: fx.bill }),
+  disputes: (_w, fx) => ({ billId: fx.bill }),
+  openDispute: (_w, fx) => ({ input: { billId: fx.bill, reason: 'matrix', amount: '-1' } }),
+  resolveDispute: () => ({ input: { disputeId: 'dsp_none', accept: false, reason: 'matrix' } }),
   reconciliation: (_w, fx) => ({ buyerId: fx.buyer, carrierId: fx.carrier, period: { start: '2026-10-01T00:00:00Z', end: '2026-11-01T00:00:00Z' } }),
   buyer: (_w, fx) => ({ id: fx.buyer }),
   carrier: (_w, fx) => ({ id: fx.carrier }),
