@@ -22,6 +22,7 @@ import type { Deps } from './services/deps';
 import { runDeliveries } from './services/delivery';
 import { runFeedPolls } from './services/feeds';
 import { recoverUnratedUsage } from './services/usage';
+import { sweepUnassociatedUsage } from './services/usage-sweep';
 import { billSiteRoutes } from './http/site';
 
 export interface BillingApp {
@@ -110,6 +111,7 @@ export async function createBillingApp(config: BillingConfig, opts: { logger?: L
     await recoverUnratedUsage(deps);
   }, logger);
   const feeds = worker('usage-feeds', config.WORKER_INTERVAL_MS, () => runFeedPolls(deps), logger);
+  const usageSweep = worker('usage-sweep', config.USAGE_SWEEP_INTERVAL_MS, () => sweepUnassociatedUsage(deps), logger);
 
   const schema = buildBillingSchema();
   const server = await startSubgraphServer<BillingContext>({
@@ -133,6 +135,7 @@ export async function createBillingApp(config: BillingConfig, opts: { logger?: L
   if (config.WORKERS) {
     deliveries.start();
     feeds.start();
+    usageSweep.start();
   }
   return {
     url: server.url,
@@ -149,6 +152,7 @@ export async function createBillingApp(config: BillingConfig, opts: { logger?: L
     async stop() {
       await deliveries.stop();
       await feeds.stop();
+      await usageSweep.stop();
       await server.stop();
       await pubsub.close();
       await conn.close();

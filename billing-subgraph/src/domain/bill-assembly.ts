@@ -142,8 +142,9 @@ export function assembleBill(input: AssembleBillInput): AssembledBill {
     // A record on a bill twice is a double charge; refuse rather than de-duplicate silently.
     if (seen.has(r.billingRecordId)) throw new DomainError('CONFLICT', `${f}.billingRecordId`, `billing record ${r.billingRecordId} appears twice on one bill`);
     seen.add(r.billingRecordId);
-    const amount = amountOf(`${f}.amount`, r.amount);
-    const quantity = amountOf(`${f}.quantity`, r.quantity);
+    // Negative: mediation reverses a record a better source replaced (services/mediation.ts).
+    const amount = amountOf(`${f}.amount`, r.amount, true);
+    const quantity = amountOf(`${f}.quantity`, r.quantity, true);
     const rate = amountOf(`${f}.ratePerUnit`, r.ratePerUnit);
     if (!Number.isInteger(r.tierIndex) || r.tierIndex < 0) throw badInput(`${f}.tierIndex`, `${f}.tierIndex must be a whole number ≥ 0`);
     if (typeof r.unit !== 'string' || r.unit === '') throw badInput(`${f}.unit`, `${f}.unit is required`);

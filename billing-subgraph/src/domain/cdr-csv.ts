@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { UsageSource } from './usage';
 import { parseInstant } from './time';
+import { DEFAULT_DIALLING_PLAN, normalizeDialled, type DiallingPlan } from './dialling';
+import { UNANSWERED_DISPOSITIONS } from './cdr-formats';
+import { zonedWallTimeToInstant } from './zoned-time';
 
 /**
  * Canonical CDR columns and the aliases accepted for each, in precedence order (the first
@@ -10,13 +13,16 @@ import { parseInstant } from './time';
  * `billsec` is the answered time, and only answered time is billable.
  */
 export const CDR_COLUMNS = {
-  record_id: ['record_id', 'cdr_id', 'uniqueid'],
-  calling_number: ['calling_number', 'src', 'caller', 'a_number'],
-  called_number: ['called_number', 'dst', 'callee', 'b_number'],
-  answer_time: ['answer_time', 'answer', 'start'],
-  end_time: ['end_time', 'release_time', 'end'],
+  record_id: ['record_id', 'cdr_id', 'uniqueid', 'uuid'],
+  calling_number: ['calling_number', 'src', 'caller', 'a_number', 'caller_id_number'],
+  called_number: ['called_number', 'dst', 'callee', 'b_number', 'destination_number'],
+  answer_time: ['answer_time', 'answer', 'answer_stamp', 'start'],
+  end_time: ['end_time', 'release_time', 'end', 'end_stamp'],
   duration: ['billsec', 'call_duration', 'duration'],
   equipment_id: ['equipment_id', 'switch', 'recording_entity'],
+  // Asterisk cdr_custom/adaptive_odbc/FreePBX: when the call started (dialling), not answered.
+  call_start: ['calldate'],
+  disposition: ['disposition'],
   buyer_id: ['buyer_id'],
   carrier_id: ['carrier_id'],
   request_id: ['request_id'],
@@ -24,33 +30,55 @@ export const CDR_COLUMNS = {
 } as const;
 export type CdrColumn = keyof typeof CDR_COLUMNS;
 
-export const CDR_CSV_LAYOUT = `CDR CSV layout for \`npm run ingest\` (one answered call per row, header row required)
+export const CDR_CSV_LAYOUT = `CDR files for \`npm run ingest\`: the format is detected from the first row, or given with --format
+
+  asterisk         Asterisk cdr_csv Master.csv as written: no header; accountcode, src, dst, dcontext, clid,
+                   channel, dstchannel, lastapp, lastdata, start, answer, end, duration, billsec, disposition,
+                   amaflags, uniqueid, userfield [, peeraccount, linkedid, sequence]
+  asterisk-custom  Asterisk cdr_custom / cdr_adaptive_odbc / FreePBX export with a header (calldate, src, dst,
+                   duration, billsec, disposition, uniqueid, linkedid, ...); answer = calldate + duration - billsec
+  freeswitch       FreeSWITCH mod_cdr_csv default template without a header: caller_id_name, caller_id_number,
+                   destination_number, context, start_stamp, answer_stamp, end_stamp, duration, billsec,
+                   hangup_cause, uuid, bleg_uuid, accountcode, read_codec, write_codec; or any template with a
+                   header row of its variable names
+  generic          any CSV with a header naming the columns below
 
 Column          Aliases (case-insensitive; _ - and spaces ignored)   Meaning
-record_id       cdr_id, uniqueid                                      unique id of the CDR; optional, see below
-calling_number  src, caller, a_number, callingNumber                  A-number (informational)
-called_number   dst, callee, b_number, calledNumber                   B-number, international format: +44..., 0044... or 44...
-answer_time     answer, start, answerTime                             when the call was answered
-end_time        release_time, end, releaseTime                        when the call was released; optional if duration is given
+record_id       cdr_id, uniqueid, uuid                                unique id of the CDR on its switch; optional, see below
+calling_number  src, caller, a_number, caller_id_number               A-number (informational)
+called_number   dst, callee, b_number, destination_number             B-number as dialled (see dialling below)
+answer_time     answer, answer_stamp, start, answerTime               when the call was answered
+end_time        release_time, end, end_stamp, releaseTime             when the call was released; optional if duration is given
 duration        billsec, call_duration, callDuration                  answered seconds; billsec wins over duration (Asterisk)
+call_start      calldate                                              when dialling began (no answer column): answer = calldate + duration - billsec
+disposition                                                           NO ANSWER, BUSY, FAILED, CONGESTION rows are skipped
 equipment_id    switch, recording_entity, recordingEntity             measuring switch; optional (--equipment default)
 buyer_id                                                              optional if given with --buyer
 carrier_id                                                            optional if given with --carrier
 request_id                                                            optional: associates the call with that request directly
 end_user_id                                                           optional: the reseller's end user
 
-Times: ISO 8601 with a zone (2026-11-03T10:00:05Z), or "YYYY-MM-DD HH:MM:SS" read as UTC,
-or unix epoch seconds. Durations with decimals are rounded up to whole seconds; a missing
-duration is end_time - answer_time, a missing end_time is answer_time + duration.
-Rows with a duration of 0 (unanswered attempts) are skipped, not rejected.
+Times: ISO 8601 with a zone (2026-11-03T10:00:05Z), "YYYY-MM-DD HH:MM:SS" (the switch's local time:
+--timezone America/New_York; UTC without it), or unix epoch seconds. Durations with decimals are
+rounded up to whole seconds; a missing duration is end_time - answer_time, a missing end_time is
+answer_time + duration. Rows with a duration of 0 (unanswered attempts) are skipped, not rejected.
+Dialling: "+" and the international prefix (00; 011 with --country-code 1; --international-prefix P)
+introduce an international number; with --country-code CC a national number (trunk prefix 0, or
+1 / ten digits in North America) gets that country code; other digits are taken as international.
 Without record_id, the id is "cdr-" + sha256(equipment, calling, called, answer time), so
-importing the same file twice never bills a call twice. Other columns are ignored.`;
+importing the same file twice never bills a call twice. Record ids are unique per switch: name
+the switch with --equipment (or an equipment_id column) when several switches' files are imported.
+Other columns are ignored.`;
 
 export interface CdrDefaults {
   source: UsageSource;
   buyerId?: string;
   carrierId?: string;
   equipmentId?: string;
+  /** IANA zone of times written without an offset (switch local time); UTC when absent. */
+  timeZone?: string;
+  /** How the switch's callers dial (international prefix, country code); 00 and '+' when absent. */
+  dialling?: DiallingPlan;
 }
 
 /** A raw usage record, ready for validateUsageRecord. */
@@ -70,7 +98,7 @@ export interface RawVoiceUsage {
 }
 
 export type CdrMapping =
-  | { ok: true; lineNumber: number; record: RawVoiceUsage; derivedId: boolean }
+  | { ok: true; lineNumber: number; record: RawVoiceUsage; derivedId: boolean; zoneless: boolean }
   | { ok: false; lineNumber: number; skipped: boolean; reason: string };
 
 const normalizeHeader = (h: string) => h.toLowerCase().replace(/[\s_-]+/g, '');
@@ -93,22 +121,19 @@ export function resolveColumns(headers: string[]): { columns: Partial<Record<Cdr
   return { columns, ignored: headers.filter((h) => !used.has(h)) };
 }
 
-function parseTime(v: string): Date | null {
+const ZONELESS = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)$/;
+
+/** A CDR time: epoch seconds, ISO 8601 with a zone, or a zoneless wall time in `zone` (UTC by default). */
+function parseTime(v: string, zone: string | undefined): Date | null {
   if (/^\d{9,10}(\.\d+)?$/.test(v)) return new Date(Math.round(Number(v) * 1000));
-  const local = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)$/.exec(v);
-  return parseInstant(local ? `${local[1]}T${local[2]}Z` : v);
+  const local = ZONELESS.exec(v);
+  if (!local) return parseInstant(v);
+  const asUtc = parseInstant(`${local[1]}T${local[2]}Z`);
+  return asUtc && zone ? zonedWallTimeToInstant(asUtc.getTime(), zone) : asUtc;
 }
 
-/** B-number → E.164 digits: strips a sip:/tel: URI wrapper, punctuation, '+' or the 00 prefix. */
-function destinationDigits(v: string): string | null {
-  let s = v.replace(/^(sips?|tel):/i, '');
-  const at = s.indexOf('@');
-  if (at >= 0) s = s.slice(0, at);
-  s = s.replace(/[\s().\-/]/g, '');
-  if (s.startsWith('+')) s = s.slice(1);
-  else if (s.startsWith('00')) s = s.slice(2);
-  return /^[1-9]\d{0,14}$/.test(s) ? s : null;
-}
+const TIME_FORMS = 'ISO 8601, "YYYY-MM-DD HH:MM:SS" in --timezone (UTC by default), or epoch seconds';
+
 
 /**
  * Maps one CSV row (keys = the file's header names) to a raw VOICE usage record, or says why
@@ -130,6 +155,9 @@ export function mapCdrRow(row: Record<string, string>, lineNumber: number, defau
     return undefined;
   };
 
+  const disposition = get('disposition');
+  if (disposition !== undefined && UNANSWERED_DISPOSITIONS.has(disposition.toUpperCase())) return fail(`disposition ${disposition}: not answered, nothing to bill`, true);
+
   const rawDuration = get('duration');
   let seconds: number | undefined;
   if (rawDuration !== undefined) {
@@ -139,16 +167,32 @@ export function mapCdrRow(row: Record<string, string>, lineNumber: number, defau
     if (seconds === 0) return fail('duration is 0 (unanswered attempt): nothing to bill', true);
   }
 
-  const rawAnswer = get('answer_time');
-  if (rawAnswer === undefined) return fail('answer_time (or answer/start) is required');
-  const answer = parseTime(rawAnswer);
-  if (!answer) return fail(`answer_time "${rawAnswer}" is not a date-time (ISO 8601, "YYYY-MM-DD HH:MM:SS" UTC, or epoch seconds)`);
+  const zone = defaults.timeZone;
+  let zoneless = false;
+  const time = (v: string) => {
+    if (ZONELESS.test(v)) zoneless = true;
+    return parseTime(v, zone);
+  };
+  let rawAnswer = get('answer_time');
+  let answerOffset = 0;
+  const callStart = get('call_start');
+  if (rawAnswer === undefined && callStart !== undefined) {
+    // calldate is when dialling began: the answer came (duration - billsec) seconds later.
+    rawAnswer = callStart;
+    const total = norm.get('duration');
+    const billsec = norm.get('billsec');
+    if (total !== undefined && billsec !== undefined && /^\d+$/.test(total) && /^\d+$/.test(billsec)) answerOffset = Math.max(0, Number(total) - Number(billsec)) * 1000;
+  }
+  if (rawAnswer === undefined) return fail('answer_time (or answer/answer_stamp/start/calldate) is required');
+  const parsedAnswer = time(rawAnswer);
+  const answer = parsedAnswer && new Date(parsedAnswer.getTime() + answerOffset);
+  if (!answer) return fail(`answer_time "${rawAnswer}" is not a date-time (${TIME_FORMS})`);
 
   const rawEnd = get('end_time');
   let end: Date | null = null;
   if (rawEnd !== undefined) {
-    end = parseTime(rawEnd);
-    if (!end) return fail(`end_time "${rawEnd}" is not a date-time (ISO 8601, "YYYY-MM-DD HH:MM:SS" UTC, or epoch seconds)`);
+    end = time(rawEnd);
+    if (!end) return fail(`end_time "${rawEnd}" is not a date-time (${TIME_FORMS})`);
   }
   if (seconds === undefined) {
     if (!end) return fail('duration (or billsec/call_duration) is required when end_time is missing');
@@ -159,9 +203,10 @@ export function mapCdrRow(row: Record<string, string>, lineNumber: number, defau
   end ??= new Date(answer.getTime() + seconds * 1000);
 
   const rawCalled = get('called_number');
-  if (rawCalled === undefined) return fail('called_number (or dst/callee/b_number) is required');
-  const destination = destinationDigits(rawCalled);
-  if (!destination) return fail(`called_number "${rawCalled}" is not an international (E.164) number`);
+  if (rawCalled === undefined) return fail('called_number (or dst/callee/b_number/destination_number) is required');
+  const dialled = normalizeDialled(rawCalled, defaults.dialling ?? DEFAULT_DIALLING_PLAN);
+  if (!dialled.ok) return fail(dialled.reason);
+  const destination = dialled.digits;
 
   const buyerId = get('buyer_id') ?? defaults.buyerId;
   if (!buyerId) return fail('buyer_id is required (column or --buyer)');
@@ -195,5 +240,5 @@ export function mapCdrRow(row: Record<string, string>, lineNumber: number, defau
   if (requestId !== undefined) record.requestId = requestId;
   const endUserId = get('end_user_id');
   if (endUserId !== undefined) record.endUserId = endUserId;
-  return { ok: true, lineNumber, record, derivedId };
+  return { ok: true, lineNumber, record, derivedId, zoneless };
 }

@@ -52,8 +52,8 @@ export interface PaymentForLedger {
 }
 
 /** Amount in minor units of the currency: money that moves is never finer than a cent/fils/yen. */
-function money(field: string, v: unknown, currency: string, opts: { positive?: boolean } = {}): Dec {
-  const reason = checkDecimal(v, { maxFractionDigits: minorUnits(currency), positive: opts.positive });
+function money(field: string, v: unknown, currency: string, opts: { positive?: boolean; allowNegative?: boolean } = {}): Dec {
+  const reason = checkDecimal(v, { maxFractionDigits: minorUnits(currency), positive: opts.positive, allowNegative: opts.allowNegative });
   if (reason) throw badInput(field, `${field} ${reason}`);
   return new Dec(v as string);
 }
@@ -65,9 +65,13 @@ function pair(debit: string, credit: string, amount: Dec, currency: string): Pos
   ];
 }
 
-/** Issuing a bill: the buyer now owes the total and the carrier is owed it. A zero bill posts nothing. */
+/**
+ * Issuing a bill: the buyer now owes the total and the carrier is owed it. A zero bill posts
+ * nothing; a negative total (an ADJUSTMENT crediting the buyer, e.g. a better source's shorter
+ * record replacing a billed one) posts the same pair reversed.
+ */
 export function postingsForBillIssued(bill: BillForLedger): PostingSet[] {
-  const total = money('total', bill.total, bill.currency);
+  const total = money('total', bill.total, bill.currency, { allowNegative: true });
   if (total.isZero()) return [];
   return [{
     event: 'BILL_ISSUED',

@@ -1,10 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { GraphQLScalarType, Kind, parse } from 'graphql';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { newestFirst, type Identity } from '@exchange/platform';
-import { Dec, formatTotal, hasControlCharacters, parseInstant } from '../domain';
+import { Dec, disputedAmount, formatTotal, hasControlCharacters, parseInstant } from '../domain';
 import {
   decodeCursor,
   encodeCursor,
@@ -27,6 +28,11 @@ import { outstandingBetween, recordPayment, scopedPaymentId, settlementStatement
 import { recordSelection } from '../services/selection';
 import { usageSummary } from '../services/usage-summary';
 import { ingestUsage } from '../services/usage';
+import { importerRejectionDocs, storeImporterRejections } from '../services/importer-rejections';
+import { setMediationPolicy } from '../services/mediation';
+import { reconciliation } from '../services/reconciliation';
+import { disputesOf, openDispute, resolveDispute } from '../services/disputes';
+import type { DisputeDoc } from '../store/models';
 import type { BillDoc, BillingRecordDoc, FeedDoc, LedgerDoc, PaymentDoc, PaymentEmbed, RejectedDoc, SelectionDoc, UsageDoc } from '../store/models';
 import type { BillingContext } from './context';
 
@@ -176,6 +182,11 @@ export function buildBillingSchema() {
         }
         return pageById<UsageDoc>(ctx.models.Usage, q, first, after, 100, 1000);
       },
+      disputes: (_: unknown, args: Args, ctx: Ctx) => disputesOf(ctx.deps, requireIdentity(ctx.identity), args),
+      reconciliation: async (_: unknown, args: Args, ctx: Ctx) => {
+        const r = await reconciliation(ctx.deps, requireIdentity(ctx.identity), args);
+        return { ...r, period: { start: r.periodStart, end: r.periodEnd } };
+      },
       rejectedUsage: async (_: unknown, { filter, first, after }: Args, ctx: Ctx) => {
         const who = requireIdentity(ctx.identity);
         const q: Record<string, any> = {};
@@ -238,9 +249,18 @@ export function buildBillingSchema() {
         requireRole(ctx.identity, ['MODERATOR'], 'recordSelection');
         return recordSelection(ctx.deps, input);
       },
-      ingestUsage: (_: unknown, { records }: Args, ctx: Ctx) => {
+      ingestUsage: async (_: unknown, { records, importerRejections }: Args, ctx: Ctx) => {
         const who = requireIdentity(ctx.identity);
-        return ingestUsage(ctx.deps, who, records, { strictEntitlement: true });
+        const batchId = `batch_${randomUUID()}`;
+        const now = new Date();
+        const refused = importerRejectionDocs(who, batchId, importerRejections, now);
+        const out = await ingestUsage(ctx.deps, who, records, { strictEntitlement: true, batchId, now });
+        await storeImporterRejections(ctx.deps, refused);
+        return out;
+      },
+      setMediationPolicy: (_: unknown, { input }: Args, ctx: Ctx) => {
+        const who = requireRole(ctx.identity, OPS_ONLY, 'setMediationPolicy');
+        return setMediationPolicy(ctx.deps, who, input);
       },
       registerUsageReporter: async (_: unknown, { input }: Args, ctx: Ctx) => {
         requireRole(ctx.identity, OPS_ONLY, 'registerUsageReporter');
@@ -264,6 +284,8 @@ export function buildBillingSchema() {
         return generateBills(ctx.deps, period, groupBy ?? 'BUYER_REQUEST');
       },
       registerBillingWebhook: (_: unknown, { input }: Args, ctx: Ctx) => registerWebhook(ctx.deps, requireIdentity(ctx.identity), input),
+      openDispute: (_: unknown, { input }: Args, ctx: Ctx) => openDispute(ctx.deps, requireIdentity(ctx.identity), input),
+      resolveDispute: (_: unknown, { input }: Args, ctx: Ctx) => resolveDispute(ctx.deps, requireIdentity(ctx.identity), input),
       recordPayment: (_: unknown, { input }: Args, ctx: Ctx) => recordPayment(ctx.deps, requireIdentity(ctx.identity), input),
     },
     Subscription: {
@@ -384,6 +406,8 @@ export function buildBillingSchema() {
       period: (b: BillDoc) => ({ start: b.periodStart, end: b.periodEnd }),
       sequence: (b: BillDoc) => b.sequence ?? 0,
       lines: (b: BillDoc) => b.lines ?? [],
+      disputes: (b: BillDoc, _: unknown, ctx: Ctx) => disputesOf(ctx.deps, requireIdentity(ctx.identity), { billId: b._id }),
+      disputedAmount: async (b: BillDoc, _: unknown, ctx: Ctx) => money(disputedAmount(await disputesOf(ctx.deps, requireIdentity(ctx.identity), { billId: b._id })), b.currency),
       endUserSubtotals: (b: BillDoc) => b.endUserSubtotals ?? [],
       subtotal: (b: BillDoc) => money(b.subtotal, b.currency),
       total: (b: BillDoc) => money(b.total, b.currency),
@@ -414,6 +438,11 @@ export function buildBillingSchema() {
     UsageReporter: { id: (r: { _id: string }) => r._id },
     BillingWebhook: { partyId: (w: { _id: string }) => w._id },
     RejectedUsage: { id: (r: { _id: string }) => r._id },
+    Dispute: {
+      id: (d: DisputeDoc) => d._id,
+      amount: (d: DisputeDoc) => money(d.amount, d.currency),
+      resolvedAmount: (d: DisputeDoc) => (d.resolvedAmount ? money(d.resolvedAmount, d.currency) : null),
+    },
     BillDelivery: {},
   };
   return buildSubgraphSchema({ typeDefs: parse(readFileSync(SDL_PATH, 'utf8')), resolvers: resolvers as GraphQLResolverMap<unknown> });

@@ -5,6 +5,7 @@ import type { RejectedDoc, SelectionDoc, UsageDoc } from '../store/models';
 import { badInput, forbiddenError, reporterLabel } from './access';
 import type { Deps } from './deps';
 import { insertIgnoringDuplicates, rateUsageDocs } from './rating';
+import { mediateUsage } from './mediation';
 
 export const MAX_BATCH = 10_000;
 /** A duplicate still ASSOCIATED after this long was left unrated by a crash: rate it on re-delivery. */
@@ -21,6 +22,8 @@ export interface IngestOutcome {
   accepted: number;
   duplicates: number;
   rejected: { index: number; recordId: string | null; field: string | null; reason: string }[];
+  /** Stored but parked UNASSOCIATED (billed once a selection matches), each with the reason. */
+  parked: { index: number; recordId: string; reason: string }[];
 }
 
 const SOURCE_FOR_ROLE: Partial<Record<Role, string>> = { CARRIER: 'CARRIER', METER: 'MEASURING_EQUIPMENT', LEC: 'LOCAL_EXCHANGE_CARRIER' };
@@ -211,6 +214,8 @@ export async function ingestUsage(
     docs.push(doc);
   }
 
+  // One call, one charge: records of a call another source already reported become evidence.
+  await mediateUsage(deps, docs, 'insert', now);
   // The unique _id (`${source}:${recordId}`) is the duplicate check, and only records this call
   // inserted go on to rating: the check guards the charge, not just the insert.
   const toRate = docs.some((d) => d.status === 'RATED');
@@ -221,6 +226,7 @@ export async function ingestUsage(
   }
   const dupIndexes = await insertIgnoringDuplicates(Usage, docs);
   const fresh = docs.filter((_, i) => !dupIndexes.has(i));
+  const conflicts = new Set<number>();
   // A duplicate id with other contents is not a re-delivery: refused as a conflict (kept with its
   // reason), never counted as a duplicate.
   if (dupIndexes.size) {
@@ -231,8 +237,12 @@ export async function ingestUsage(
       const theirs = stored.get(mine._id);
       if (!theirs || usageFingerprint(theirs) === usageFingerprint(mine)) continue;
       dupIndexes.delete(i);
+      conflicts.add(i);
       const index = kept[i].index;
-      reject(index, raws[index], 'recordId', `recordId ${mine.recordId} was already reported by ${label} with different contents; a correction needs a new recordId`);
+      // Not a re-delivery: another call under a used id. Switch ids (Asterisk uniqueid) are unique
+      // on one switch only, so the reason says how to tell two switches apart.
+      const where = mine.equipmentId !== undefined ? ` from equipment ${mine.equipmentId}` : ' (no equipmentId: record ids are unique per switch, so a second switch must be named with equipmentId / --equipment)';
+      reject(index, raws[index], 'recordId', `conflict: recordId ${mine.recordId}${where} was already reported by ${label} with different contents; a correction needs a new recordId`);
     }
   }
   if (rejectedDocs.length) await insertIgnoringDuplicates(Rejected, rejectedDocs);
@@ -240,7 +250,8 @@ export async function ingestUsage(
   // Finished batches are removed (not marked DONE), so the sweeper's read of this collection stays
   // small: every read is a full scan on FerretDB 1.x/SQLite.
   if (toRate) await deps.models.RatingBatch.deleteOne({ _id: batchId }).exec();
-  return { accepted: fresh.length, duplicates: dupIndexes.size, rejected };
+  const parked = docs.flatMap((d, i) => (d.status === 'UNASSOCIATED' && !dupIndexes.has(i) && !conflicts.has(i) ? [{ index: kept[i].index, recordId: d.recordId, reason: d.unassociatedReason ?? 'NO_MATCHING_SELECTION' }] : []));
+  return { accepted: fresh.length, duplicates: dupIndexes.size, rejected, parked };
 }
 
 /**
@@ -251,7 +262,7 @@ export async function ingestUsage(
  */
 export async function recoverUnratedUsage(deps: Deps, now = new Date()): Promise<number> {
   const { RatingBatch, Usage, BillingRecord } = deps.models;
-  const before = new Date(now.getTime() - STALE_UNRATED_MS);
+  const before = new Date(now.getTime() - (deps.config.USAGE_RECOVERY_AFTER_MS ?? STALE_UNRATED_MS));
   let recovered = 0;
   const batches = await RatingBatch.find({ state: 'OPEN', createdAt: { $lt: before } }).limit(10).lean().exec();
   // Usage left ASSOCIATED by an interrupted re-association is looked for once per process start
@@ -273,8 +284,9 @@ export async function recoverUnratedUsage(deps: Deps, now = new Date()): Promise
   if (!sweepStuck) return recovered;
   const stuck = (await Usage.find({ status: 'ASSOCIATED', receivedAt: { $lt: before } }).limit(1000).lean().exec()) as UsageDoc[];
   if (stuck.length) {
-    recovered += await rateUsageDocs(deps, stuck, await loadSelectionsFor(deps, stuck));
-    await Usage.updateMany({ _id: { $in: stuck.map((u) => u._id) } }, { $set: { status: 'RATED' } }).exec();
+    const billable = await mediateUsage(deps, stuck, 'stored');
+    recovered += await rateUsageDocs(deps, billable, await loadSelectionsFor(deps, billable));
+    await Usage.updateMany({ _id: { $in: billable.map((u) => u._id) }, status: 'ASSOCIATED' }, { $set: { status: 'RATED' } }).exec();
   }
   // Done when nothing (more) was stuck; otherwise the next pass continues with the next 1,000.
   if (stuck.length < 1000) {
@@ -355,9 +367,10 @@ export async function reassociateWaitingUsage(deps: Deps, selection: SelectionDo
         if (res.modifiedCount === 1) claimed.push({ ...u, status: 'ASSOCIATED', requestId: a.requestId, selectionId: a.selectionId });
       }),
     );
-    moved += await rateUsageDocs(deps, claimed, byId);
+    const billable = await mediateUsage(deps, claimed, 'stored');
+    moved += await rateUsageDocs(deps, billable, byId);
     // Late usage is the exception, so marking it one by one is affordable here.
-    await Promise.all(claimed.map((u) => Usage.updateOne({ _id: u._id }, { $set: { status: 'RATED' } }).exec()));
+    await Promise.all(billable.map((u) => Usage.updateOne({ _id: u._id }, { $set: { status: 'RATED' } }).exec()));
   }
   if (marked) await deps.models.RatingBatch.deleteOne({ _id: marker }).exec();
   return moved;

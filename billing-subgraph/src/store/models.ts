@@ -24,7 +24,7 @@ export interface SelectionDoc {
   advanceBillId?: string | null;
 }
 
-export type UsageStatus = 'UNASSOCIATED' | 'ASSOCIATED' | 'RATED';
+export type UsageStatus = 'UNASSOCIATED' | 'ASSOCIATED' | 'RATED' | 'CORROBORATING' | 'EXPIRED';
 
 export interface UsageDoc {
   _id: string; // `${source}:${recordId}`, scoped to a tenant reporter and the equipment (services/usage.ts usageId)
@@ -51,6 +51,48 @@ export interface UsageDoc {
   reportedBy: string;
   batchId: string;
   receivedAt: Date;
+  /** Mediation: the call this record reports (the first record's id); absent = a call of its own. */
+  callId?: string;
+  /** Mediation: the higher-precedence record that replaced this one as the call's billable record. */
+  supersededBy?: string;
+}
+
+/** A bill dispute (services/disputes.ts): opened by the buyer or carrier, resolved by the billing agent; history kept. */
+export interface DisputeDoc {
+  _id: string;
+  billId: string;
+  billNumber: string;
+  buyerId: string;
+  carrierId: string;
+  /** A line of the bill (0-based), or null for the bill as a whole. */
+  lineIndex: number | null;
+  reason: string;
+  amount: string;
+  currency: string;
+  status: 'OPEN' | 'ACCEPTED' | 'REJECTED';
+  openedBy: string;
+  openedAt: Date;
+  /** The reconciliation of the bill's pair and period when the dispute was opened (CSV), or why there is none. */
+  evidenceCsv: string;
+  resolutionReason?: string | null;
+  resolvedAmount?: string | null;
+  adjustmentBillId?: string | null;
+  resolvedBy?: string | null;
+  resolvedAt?: Date | null;
+  history: { at: Date; by: string; action: string; reason: string }[];
+}
+
+/** Mediation policy of one buyer–carrier pair (services/mediation.ts); the configured default otherwise. */
+export interface MediationPolicyDoc {
+  _id: string; // `${buyerId}|${carrierId}`
+  buyerId: string;
+  carrierId: string;
+  precedence: string[];
+  answerToleranceSeconds: number;
+  durationToleranceSeconds: number;
+  durationTolerancePercent: number;
+  updatedBy: string;
+  updatedAt: Date;
 }
 
 export interface RejectedDoc {
@@ -338,6 +380,8 @@ export interface BillingModels {
   Feed: Model<FeedDoc>;
   Payment: Model<PaymentDoc>;
   Ledger: Model<LedgerDoc>;
+  MediationPolicy: Model<MediationPolicyDoc>;
+  Dispute: Model<DisputeDoc>;
 }
 
 const opts = { versionKey: false as const, strict: true };
@@ -397,9 +441,16 @@ export function registerModels(conn: Connection): BillingModels {
       reportedBy: String,
       batchId: String,
       receivedAt: Date,
+      callId: String,
+      supersededBy: String,
     },
     opts,
   );
+  // Mediation reads the records of the batch's called numbers around their answer times (buyer and
+  // carrier are filtered after: with them in the filter SQLite picks the {buyerId, _id} index and
+  // reads every record of the buyer).
+  usage.index({ destination: 1, intervalStart: 1 });
+  usage.index({ callId: 1 });
   // No unique {source, recordId} index: _id is `${source}:${recordId}` plus the reporter/equipment scope (usageId),
   // so the _id index already is the idempotency key; a second unique index only cost every insert.
   usage.index({ status: 1, buyerId: 1, carrierId: 1 });
@@ -694,5 +745,43 @@ export function registerModels(conn: Connection): BillingModels {
     Feed: conn.model<FeedDoc>('UsageFeed', feed, 'usage_feeds'),
     Payment: conn.model<PaymentDoc>('Payment', payment, 'payments'),
     Ledger: conn.model<LedgerDoc>('LedgerEntry', ledger, 'ledger_entries'),
+    MediationPolicy: conn.model<MediationPolicyDoc>(
+      'MediationPolicy',
+      new Schema<MediationPolicyDoc>({ _id: { type: String, required: true }, buyerId: String, carrierId: String, precedence: [String], answerToleranceSeconds: Number, durationToleranceSeconds: Number, durationTolerancePercent: Number, updatedBy: String, updatedAt: Date }, opts),
+      'mediation_policies',
+    ),
+    Dispute: conn.model<DisputeDoc>('Dispute', disputeSchema(), 'disputes'),
   };
+}
+
+function disputeSchema(): Schema<DisputeDoc> {
+  const s = new Schema<DisputeDoc>(
+    {
+      _id: { type: String, required: true },
+      billId: String,
+      billNumber: String,
+      buyerId: String,
+      carrierId: String,
+      lineIndex: Number,
+      reason: String,
+      amount: String,
+      currency: String,
+      status: String,
+      openedBy: String,
+      openedAt: Date,
+      evidenceCsv: String,
+      resolutionReason: String,
+      resolvedAmount: String,
+      adjustmentBillId: String,
+      resolvedBy: String,
+      resolvedAt: Date,
+      history: [{ _id: false, at: Date, by: String, action: String, reason: String }],
+    },
+    { versionKey: false, strict: true },
+  );
+  s.index({ billId: 1 });
+  s.index({ buyerId: 1 });
+  s.index({ carrierId: 1 });
+  s.index({ status: 1 });
+  return s;
 }

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { gql, subscribe } from '../api';
 import { UsagePerDayChart, type DayBar } from '../charts';
+import { ReconciliationSection } from '../reconciliation';
 import { addDecimal, formatDecimal, formatMoney, formatQuantity } from '../decimal';
 import { href } from '../router';
 import type { Session } from '../session';
@@ -419,6 +420,8 @@ export function BillPage({ session, id }: { session: Session; id: string }) {
           {usage ? <UsagePerDayChart bars={usage.bars} unit={usage.unit} currency={bill.total.currency} /> : !usageError && <Loading what="usage" />}
         </Section>
       )}
+
+      {bill.kind !== 'ADVANCE' && <ReconciliationSection buyerId={bill.buyer.id} carrierId={bill.carrier.id} period={bill.period} requestId={bill.request?.id ?? null} />}
 
       <Section title="Payments">
         {bill.payments.length === 0 ? (

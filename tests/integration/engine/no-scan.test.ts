@@ -5,9 +5,10 @@
 import { gqlOk, mongoUri, startStack, token } from '../../support/harness';
 import { agentToken, GENERATE, ingestOk, recordSelection, voice } from '../billing/fixtures';
 import { bid, CLOSE, createRequest, registerParties } from '../moderator/helpers';
+import { sweepUnassociatedUsage } from '../../../billing-subgraph/src/services/usage-sweep';
 import { copyIndexes, explainTarget, findScans, QueryRecorder } from './scan-check';
 
-const HOT = ['recordSelection', 'ingest', 'billRun', 'billsPages', 'usageSummary', 'rejectedUsage', 'auction', 'requestsPages', 'routingReload'];
+const HOT = ['recordSelection', 'ingest', 'billRun', 'billsPages', 'usageSummary', 'rejectedUsage', 'auction', 'requestsPages', 'routingReload', 'usageSweep', 'reconciliation', 'disputes'];
 
 test('hot paths use indexes only', async () => {
   const rec = new QueryRecorder();
@@ -51,8 +52,24 @@ test('hot paths use indexes only', async () => {
       await ingestOk(stack.billing, recs);
       await ingestOk(stack.billing, recs.slice(0, 2));
       await ingestOk(stack.billing, [{ ...voice({ recordId: 'ns-bad', seconds: 1, buyerId: 'ns-b', carrierId: 'ns-c' }), quantity: '-4' }]);
+      // Mediation: the carrier's record of a call, then the measuring equipment's (which replaces it), then the LEC's.
+      const call = (source: string, recordId: string, at: string) => voice({ recordId, source, seconds: 90, buyerId: 'ns-b', carrierId: 'ns-c', start: at, destination: '+442079460000' });
+      await ingestOk(stack.billing, [call('CARRIER', 'ns-med-c', '2026-10-12T08:00:00Z')]);
+      await ingestOk(stack.billing, [call('MEASURING_EQUIPMENT', 'ns-med-m', '2026-10-12T08:00:02Z')]);
+      await ingestOk(stack.billing, [call('LOCAL_EXCHANGE_CARRIER', 'ns-med-l', '2026-10-12T07:59:59Z')]);
     });
+    // The sweep of waiting usage: one waiting record of a pair that has a selection record.
+    await ingestOk(stack.billing, [voice({ recordId: 'ns-wait', seconds: 60, buyerId: 'ns-b', carrierId: 'ns-c', start: '2026-11-25T08:00:00Z' })]);
+    await rec.during('usageSweep', () => sweepUnassociatedUsage(stack.billing.deps, new Date(Date.now() + 120_000)));
+    await rec.during('reconciliation', () => gqlOk(B, `{ reconciliation(buyerId: "ns-b", carrierId: "ns-c", period: { start: "2026-10-01T00:00:00Z", end: "2026-11-01T00:00:00Z" }) { calls sources { source calls } } }`, {}, agent));
     await rec.during('billRun', () => gqlOk(B, GENERATE, { period: { start: '2026-10-01T00:00:00Z', end: '2026-11-01T00:00:00Z' } }, agent));
+    await rec.during('disputes', async () => {
+      const buyerToken = await token('BUYER', 'ns-b');
+      const periodic = (await gqlOk(B, `{ bills(first: 20, filter: { kind: PERIODIC }) { nodes { id } } }`, {}, buyerToken)).bills.nodes[0];
+      const d = (await gqlOk(B, `mutation($i: OpenDisputeInput!) { openDispute(input: $i) { id } }`, { i: { billId: periodic.id, reason: 'too long', amount: '-0.01' } }, buyerToken)).openDispute;
+      await gqlOk(B, `query($id: ID) { disputes(billId: $id) { id } }`, { id: periodic.id }, agent);
+      await gqlOk(B, `mutation($i: ResolveDisputeInput!) { resolveDispute(input: $i) { status } }`, { i: { disputeId: d.id, accept: true, reason: 'ok' } }, agent);
+    });
     await rec.during('billsPages', async () => {
       const q = `{ bills(first: 20) { nodes { id total { amount } } } }`;
       await gqlOk(B, q, {}, agent);

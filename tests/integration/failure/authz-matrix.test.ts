@@ -59,6 +59,10 @@ const ACCESS: Record<string, Access> = {
   usageReporters: { allow: ['ADMIN', 'BILLING_AGENT'] },
   settlementStatement: { allow: ['ADMIN', 'BILLING_AGENT', 'CARRIER'] },
   ledgerEntries: { allow: [...OPERATORS, 'BUYER', 'CARRIER'] },
+  reconciliation: { allow: [...OPERATORS, 'BUYER', 'CARRIER'] },
+  disputes: { allow: [...OPERATORS, 'BUYER', 'CARRIER'] },
+  openDispute: { allow: ['BUYER', 'CARRIER'] },
+  resolveDispute: { allow: ['ADMIN', 'BILLING_AGENT'] },
   // The fixture carrier is selected for the fixture buyer's request: it sees the counterparty view
   // (id, name, no end users); a carrier that was not selected is refused (gateway/carrier-visibility.test.ts).
   buyer: { allow: [...OPERATORS, 'BUYER', 'CARRIER'] },
@@ -79,6 +83,7 @@ const ACCESS: Record<string, Access> = {
   recordSelection: { allow: ['MODERATOR'] },
   ingestUsage: { allow: [...OPERATORS, 'CARRIER', 'METER', 'LEC'] },
   registerUsageReporter: { allow: ['ADMIN', 'BILLING_AGENT'] },
+  setMediationPolicy: { allow: ['ADMIN', 'BILLING_AGENT'] },
   registerUsageFeed: { allow: ['ADMIN', 'BILLING_AGENT'] },
   pollUsageFeed: { allow: ['ADMIN', 'BILLING_AGENT'] },
   generateBills: { allow: ['ADMIN', 'BILLING_AGENT'] },
@@ -172,6 +177,10 @@ const OVERRIDES: Record<string, Override> = {
   usageFeed: (_w, fx) => ({ id: fx.feed }),
   settlementStatement: (_w, fx) => ({ carrierId: fx.carrier, period: { start: '2026-01-01T00:00:00Z', end: '2026-02-01T00:00:00Z' } }),
   ledgerEntries: (_w, fx) => ({ billId: fx.bill }),
+  disputes: (_w, fx) => ({ billId: fx.bill }),
+  openDispute: (_w, fx) => ({ input: { billId: fx.bill, reason: 'matrix', amount: '-1' } }),
+  resolveDispute: () => ({ input: { disputeId: 'dsp_none', accept: false, reason: 'matrix' } }),
+  reconciliation: (_w, fx) => ({ buyerId: fx.buyer, carrierId: fx.carrier, period: { start: '2026-10-01T00:00:00Z', end: '2026-11-01T00:00:00Z' } }),
   buyer: (_w, fx) => ({ id: fx.buyer }),
   carrier: (_w, fx) => ({ id: fx.carrier }),
   serviceRequest: (_w, fx) => ({ id: fx.requestOpen }),
@@ -198,6 +207,7 @@ const OVERRIDES: Record<string, Override> = {
       ],
     };
   },
+  setMediationPolicy: (_w, fx) => ({ input: { buyerId: fx.buyer, carrierId: fx.carrier } }),
   registerUsageReporter: (_w, fx) => ({ input: { id: unique('authz-meter'), kind: 'METER', buyerIds: [fx.buyer] } }),
   registerUsageFeed: (_w, fx) => ({ input: { url: 'http://127.0.0.1:9/feed', equipmentId: unique('authz-eq'), buyerIds: [fx.buyer], intervalSeconds: 3600 } }),
   pollUsageFeed: (_w, fx) => ({ id: fx.feed }),

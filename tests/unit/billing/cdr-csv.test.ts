@@ -100,8 +100,8 @@ describe('CDR layout', () => {
   });
   it('resolves a header row to columns and reports unused headers', () => {
     expect(resolveColumns(Object.keys(asterisk))).toEqual({
-      columns: { record_id: 'uniqueid', calling_number: 'src', called_number: 'dst', answer_time: 'answer', end_time: 'end', duration: 'billsec' },
-      ignored: ['disposition'],
+      columns: { record_id: 'uniqueid', calling_number: 'src', called_number: 'dst', answer_time: 'answer', end_time: 'end', duration: 'billsec', disposition: 'disposition' },
+      ignored: [],
     });
   });
 });

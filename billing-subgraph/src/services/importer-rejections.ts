@@ -1,0 +1,56 @@
+import { escapeControlCharacters, USAGE_SOURCES } from '../domain';
+import type { RejectedDoc } from '../store/models';
+import { badInput, reporterLabel } from './access';
+import type { Deps } from './deps';
+import { insertIgnoringDuplicates } from './rating';
+
+/** A row a file importer refused before it became a usage record (unreadable time, number, ...). */
+export interface ImporterRejection {
+  key: string;
+  line: number;
+  recordId?: string | null;
+  source?: string | null;
+  reason: string;
+  raw: string;
+}
+
+export const MAX_IMPORTER_REJECTIONS = 10_000;
+
+/**
+ * Keeps the rows an importer (npm run ingest) refused beside the API's own rejections, so
+ * `rejectedUsage` lists every row of a file that was not billed. The importer's key (file
+ * fingerprint + line) makes a resumed import's re-sent rows land once.
+ */
+export function importerRejectionDocs(reporter: { role: string; sub: string }, batchId: string, rows: unknown, now: Date): RejectedDoc[] {
+  if (rows === undefined || rows === null) return [];
+  if (!Array.isArray(rows)) throw badInput('importerRejections', 'importerRejections must be a list');
+  if (rows.length > MAX_IMPORTER_REJECTIONS) throw badInput('importerRejections', `importerRejections must hold at most ${MAX_IMPORTER_REJECTIONS} rows`);
+  const label = reporterLabel(reporter);
+  return rows.map((r: Record<string, unknown>, i) => {
+    const f = (n: string) => `importerRejections[${i}].${n}`;
+    if (typeof r?.key !== 'string' || r.key.length < 1 || r.key.length > 200 || r.key.startsWith('$')) throw badInput(f('key'), `${f('key')} must be 1 to 200 characters`);
+    if (!Number.isInteger(r.line) || (r.line as number) < 1) throw badInput(f('line'), `${f('line')} must be a positive line number`);
+    if (typeof r.reason !== 'string' || r.reason.length < 1) throw badInput(f('reason'), `${f('reason')} is required`);
+    if (typeof r.raw !== 'string') throw badInput(f('raw'), `${f('raw')} is required`);
+    if (r.source !== undefined && r.source !== null && !(USAGE_SOURCES as readonly unknown[]).includes(r.source)) throw badInput(f('source'), `${f('source')} must be one of ${USAGE_SOURCES.join(', ')}`);
+    const text = (v: unknown, max: number) => (typeof v === 'string' ? escapeControlCharacters(v.slice(0, max)) : null);
+    return {
+      _id: `importer|${label}|${escapeControlCharacters(r.key)}`,
+      batchId,
+      index: r.line as number,
+      recordId: text(r.recordId, 200),
+      source: (r.source as string | undefined) ?? null,
+      field: 'line',
+      reason: `line ${r.line as number}: ${text(r.reason, 1000)}`,
+      raw: text(r.raw, 4096)!,
+      reportedBy: label,
+      rejectedAt: now,
+    };
+  });
+}
+
+/** Stores them (validated first by importerRejectionDocs, so a bad row writes nothing); returns how many were new. */
+export async function storeImporterRejections(deps: Deps, docs: RejectedDoc[]): Promise<number> {
+  const dup = await insertIgnoringDuplicates(deps.models.Rejected, docs);
+  return docs.length - dup.size;
+}

@@ -1,0 +1,110 @@
+import { useEffect, useState } from 'preact/hooks';
+import { gql } from './api';
+import { formatDecimal } from './decimal';
+import { ErrorText, Loading, Section, TableWrap } from './ui';
+
+const RECONCILIATION = `query Reconciliation($b: ID!, $c: ID!, $p: IntervalInput!, $r: ID) {
+  reconciliation(buyerId: $b, carrierId: $c, period: $p, requestId: $r) {
+    calls currency answerToleranceSeconds durationToleranceSeconds durationTolerancePercent
+    sources { source calls seconds minutes amount }
+    comparisons { a b matched onlyInA onlyInB durationMismatches secondsDifference amountDifference }
+    csv
+  }
+}`;
+
+interface Report {
+  calls: number;
+  currency: string;
+  answerToleranceSeconds: number;
+  durationToleranceSeconds: number;
+  durationTolerancePercent: number;
+  sources: { source: string; calls: number; seconds: number; minutes: string; amount: string }[];
+  comparisons: { a: string; b: string; matched: number; onlyInA: number; onlyInB: number; durationMismatches: number; secondsDifference: number; amountDifference: string }[];
+  csv: string;
+}
+
+const label = (s: string) => s.toLowerCase().replace(/_/g, ' ');
+
+/** Beside a bill: what each source reported for the bill's period and how the sources compare (issue 13). */
+export function ReconciliationSection({ buyerId, carrierId, period, requestId }: { buyerId: string; carrierId: string; period: { start: string; end: string }; requestId: string | null }) {
+  const [report, setReport] = useState<Report | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    gql<{ reconciliation: Report }>(RECONCILIATION, { b: buyerId, c: carrierId, p: period, r: requestId })
+      .then((d) => setReport(d.reconciliation))
+      .catch((e) => setError(e.message));
+  }, [buyerId, carrierId, period.start, period.end, requestId]);
+  return (
+    <Section title="Reconciliation">
+      <ErrorText error={error} />
+      {!report && !error && <Loading what="the reconciliation" />}
+      {report && (
+        <div data-testid="reconciliation">
+          <p class="muted">
+            {report.calls} calls. Records of one call match when answered within {report.answerToleranceSeconds} s and their durations differ by at most {report.durationToleranceSeconds} s or{' '}
+            {report.durationTolerancePercent} %.{' '}
+            <a download={`reconciliation-${buyerId}-${carrierId}-${period.start.slice(0, 10)}.csv`} href={`data:text/csv;charset=utf-8,${encodeURIComponent(report.csv)}`} data-testid="reconciliation-csv">
+              Download CSV
+            </a>
+          </p>
+          <TableWrap label="Calls per source">
+            <table data-testid="reconciliation-sources">
+              <caption>Calls per source</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Source</th>
+                  <th scope="col" class="num">Calls</th>
+                  <th scope="col" class="num">Minutes</th>
+                  <th scope="col" class="num">Amount ({report.currency})</th>
+                </tr>
+              </thead>
+              <tbody>
+                {report.sources.map((s) => (
+                  <tr key={s.source}>
+                    <th scope="row">{label(s.source)}</th>
+                    <td class="num">{s.calls}</td>
+                    <td class="num">{formatDecimal(s.minutes)}</td>
+                    <td class="num">{formatDecimal(s.amount)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </TableWrap>
+          {report.comparisons.length > 0 && (
+            <TableWrap label="Sources compared">
+              <table data-testid="reconciliation-comparisons">
+                <caption>Sources compared</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Sources</th>
+                    <th scope="col" class="num">Matched</th>
+                    <th scope="col" class="num">Only in first</th>
+                    <th scope="col" class="num">Only in second</th>
+                    <th scope="col" class="num">Duration differs</th>
+                    <th scope="col" class="num">Seconds (second − first)</th>
+                    <th scope="col" class="num">Amount (second − first)</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {report.comparisons.map((c) => (
+                    <tr key={`${c.a}|${c.b}`}>
+                      <th scope="row">
+                        {label(c.a)} / {label(c.b)}
+                      </th>
+                      <td class="num">{c.matched}</td>
+                      <td class="num">{c.onlyInA}</td>
+                      <td class="num">{c.onlyInB}</td>
+                      <td class="num">{c.durationMismatches}</td>
+                      <td class="num">{c.secondsDifference}</td>
+                      <td class="num">{formatDecimal(c.amountDifference)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </TableWrap>
+          )}
+        </div>
+      )}
+    </Section>
+  );
+}

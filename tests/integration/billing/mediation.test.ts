@@ -1,0 +1,168 @@
+// Mediation (issue 13, item 3): the same calls from several sources are billed once, by the
+// elected source's record; the others are kept as evidence linked to the call; a better source
+// arriving after the bill goes to an ADJUSTMENT bill, never silently.
+import { Dec } from '../../../billing-subgraph/src/domain';
+import { gqlOk } from '../../support/harness';
+import { agentToken, GENERATE, ingestOk, recordSelection, type Billing } from './fixtures';
+import { startBilling } from '../../support/harness';
+
+const RECONCILIATION = `query($b: ID!, $c: ID!, $p: IntervalInput!) { reconciliation(buyerId: $b, carrierId: $c, period: $p) { calls currency period { start end } sources { source calls seconds minutes amount } comparisons { a b matched onlyInA onlyInB durationMismatches secondsDifference amountDifference } csv } }`;
+const NOV = { start: '2026-11-01T00:00:00Z', end: '2026-12-01T00:00:00Z' };
+const DESTS = Array.from({ length: 20 }, (_, i) => `4420794600${String(i).padStart(2, '0')}`);
+
+/** Deterministic jitter in [-max, max]. */
+function jitter(seed: number, max: number): number {
+  const x = Math.sin(seed * 12.9898) * 43758.5453;
+  return Math.round((x - Math.floor(x)) * 2 * max - max);
+}
+
+function call(i: number, source: string, buyerId: string, carrierId: string, jitterSeed: number) {
+  // Calls 30 s apart over the day, 20 destinations in turn: a destination's calls are 600 s apart.
+  const answer = Date.UTC(2026, 10, 3, 0, 0, 0) + i * 30_000 + jitter(i * 7 + jitterSeed, 3) * 1000;
+  const seconds = 60 + (i % 240) + jitter(i * 13 + jitterSeed, 2);
+  return {
+    recordId: `${carrierId}-${source.toLowerCase()}-${i}`,
+    source,
+    buyerId,
+    carrierId,
+    intervalStart: new Date(answer).toISOString(),
+    intervalEnd: new Date(answer + seconds * 1000).toISOString(),
+    serviceType: 'VOICE',
+    quantity: String(seconds),
+    destination: `+${DESTS[i % DESTS.length]}`,
+  };
+}
+
+describe('mediation: one call, one charge', () => {
+  let b: Billing;
+  let agent: string;
+  beforeAll(async () => {
+    b = await startBilling({ WORKERS: 'false' });
+    agent = await agentToken();
+  });
+  afterAll(async () => {
+    await b.conn.dropDatabase();
+    await b.stop();
+  });
+
+  async function usageByStatus(carrierId: string) {
+    const out: Record<string, number> = {};
+    for (const status of ['RATED', 'CORROBORATING', 'UNASSOCIATED', 'ASSOCIATED']) out[status] = await b.models.Usage.countDocuments({ carrierId, status });
+    return out;
+  }
+
+  it('1,000 calls from three sources with jittered times and durations: 1,000 billable calls, one bill with the measuring equipment\'s minutes', async () => {
+    await recordSelection(b, { selectionId: 'med-sel', requestId: 'med-req', buyerId: 'med-buyer', carrierId: 'med-carrier', quantity: '1', start: NOV.start, end: NOV.end, incentive: { currency: 'USD', ratePerUnit: '0.6', billingIncrement: { initialSeconds: 1, subsequentSeconds: 1 } } });
+    const n = 1000;
+    const batch = (source: string, seed: number) => Array.from({ length: n }, (_, i) => call(i, source, 'med-buyer', 'med-carrier', seed));
+    // The carrier reports first, the measuring equipment (higher precedence) later, the LEC last.
+    expect(await ingestOk(b, batch('CARRIER', 1), agent)).toMatchObject({ accepted: n, rejected: [] });
+    expect(await ingestOk(b, batch('MEASURING_EQUIPMENT', 2), agent)).toMatchObject({ accepted: n, rejected: [] });
+    expect(await ingestOk(b, batch('LOCAL_EXCHANGE_CARRIER', 3), agent)).toMatchObject({ accepted: n, rejected: [] });
+
+    expect(await usageByStatus('med-carrier')).toEqual({ RATED: n, CORROBORATING: 2 * n, UNASSOCIATED: 0, ASSOCIATED: 0 });
+    const billable = await b.models.Usage.find({ carrierId: 'med-carrier', status: 'RATED' }).lean();
+    expect(new Set(billable.map((u) => u.source))).toEqual(new Set(['MEASURING_EQUIPMENT']));
+    // Every call's three records share one callId; the carrier's records say which record replaced them.
+    const calls = new Map<string, Set<string>>();
+    for (const u of await b.models.Usage.find({ carrierId: 'med-carrier' }).lean()) {
+      const id = u.callId ?? u._id;
+      if (!calls.has(id)) calls.set(id, new Set());
+      calls.get(id)!.add(u.source);
+    }
+    expect(calls.size).toBe(n);
+    expect([...calls.values()].every((s) => s.size === 3)).toBe(true);
+    const carrierRecord = await b.models.Usage.findOne({ carrierId: 'med-carrier', recordId: 'med-carrier-carrier-5' }).lean();
+    expect(carrierRecord).toMatchObject({ status: 'CORROBORATING', supersededBy: 'MEASURING_EQUIPMENT:med-carrier-measuring_equipment-5' });
+
+    const meterSeconds = billable.reduce((s, u) => s.plus(u.quantity), new Dec(0));
+    const bill = (await gqlOk(b.url, GENERATE, { period: NOV }, agent)).generateBills.bills.find((x: any) => x.carrier.id === 'med-carrier');
+    expect(bill.kind).toBe('PERIODIC');
+    const usage = bill.lines.filter((l: any) => l.kind === 'USAGE');
+    const minutes = usage.reduce((s: Dec, l: any) => s.plus(l.quantity), new Dec(0));
+    expect(minutes.toFixed(6)).toBe(meterSeconds.div(60).toFixed(6));
+    const amount = usage.reduce((s: Dec, l: any) => s.plus(l.amount), new Dec(0));
+    expect(amount.toFixed(6)).toBe(meterSeconds.times('0.01').toFixed(6));
+
+    // The reconciliation both sides compare: every call matched across the three sources.
+    const { token } = await import('../../support/harness');
+    const rec = (await gqlOk(b.url, RECONCILIATION, { b: 'med-buyer', c: 'med-carrier', p: NOV }, await token('BUYER', 'med-buyer'))).reconciliation;
+    expect(rec.calls).toBe(n);
+    expect(rec.sources.map((x: any) => [x.source, x.calls])).toEqual([['MEASURING_EQUIPMENT', n], ['LOCAL_EXCHANGE_CARRIER', n], ['CARRIER', n]]);
+    expect(rec.sources[0].minutes).toBe(meterSeconds.div(60).toFixed(6));
+    expect(rec.comparisons.map((x: any) => [x.a, x.b, x.matched, x.onlyInA, x.onlyInB, x.durationMismatches])).toEqual([
+      ['MEASURING_EQUIPMENT', 'LOCAL_EXCHANGE_CARRIER', n, 0, 0, 0],
+      ['MEASURING_EQUIPMENT', 'CARRIER', n, 0, 0, 0],
+      ['LOCAL_EXCHANGE_CARRIER', 'CARRIER', n, 0, 0, 0],
+    ]);
+    expect(rec.csv.split('\n')[3]).toBe('source,calls,seconds,minutes,amount');
+    expect(rec.csv).toContain(`MEASURING_EQUIPMENT,${n},${meterSeconds.toFixed()},${meterSeconds.div(60).toFixed(6)},${meterSeconds.times('0.01').toFixed(6)}`);
+  }, 120_000);
+
+  it('reconciliation: calls only one side reported, durations beyond the tolerance, the money difference; parties see their own pair only', async () => {
+    await recordSelection(b, { selectionId: 'rec-sel', requestId: 'rec-req', buyerId: 'rec-buyer', carrierId: 'rec-carrier', start: NOV.start, end: NOV.end, incentive: { currency: 'USD', ratePerUnit: '0.6', billingIncrement: { initialSeconds: 1, subsequentSeconds: 1 } } });
+    const at = (m: number, s = 0) => new Date(Date.UTC(2026, 10, 5, 10, m, s)).toISOString();
+    const rec = (recordId: string, source: string, start: string, seconds: number) => ({ recordId, source, buyerId: 'rec-buyer', carrierId: 'rec-carrier', intervalStart: start, intervalEnd: new Date(Date.parse(start) + seconds * 1000).toISOString(), serviceType: 'VOICE', quantity: String(seconds), destination: '+442079460000' });
+    await ingestOk(b, [rec('m1', 'MEASURING_EQUIPMENT', at(0), 100), rec('m2', 'MEASURING_EQUIPMENT', at(10), 200), rec('m3', 'MEASURING_EQUIPMENT', at(20), 300)], agent);
+    // The carrier: m1 matched (2 s later, 1 s longer), m2 30 s longer (beyond the tolerance), m3 missing, one call of its own.
+    await ingestOk(b, [rec('c1', 'CARRIER', at(0, 2), 101), rec('c2', 'CARRIER', at(10, 1), 230), rec('c4', 'CARRIER', at(40), 60)], agent);
+    const { token, gql } = await import('../../support/harness');
+    const r = (await gqlOk(b.url, RECONCILIATION, { b: 'rec-buyer', c: 'rec-carrier', p: NOV }, await token('CARRIER', 'rec-carrier'))).reconciliation;
+    expect(r.sources.map((x: any) => [x.source, x.calls, x.seconds, x.amount])).toEqual([['MEASURING_EQUIPMENT', 3, 600, '6.000000'], ['CARRIER', 3, 391, '3.910000']]);
+    expect(r.comparisons).toEqual([{ a: 'MEASURING_EQUIPMENT', b: 'CARRIER', matched: 1, onlyInA: 1, onlyInB: 1, durationMismatches: 1, secondsDifference: -209, amountDifference: '-2.090000' }]);
+    expect(r.calls).toBe(5);
+    const stranger = await gql(b.url, RECONCILIATION, { b: 'rec-buyer', c: 'rec-carrier', p: NOV }, await token('CARRIER', 'med-carrier'));
+    expect(stranger.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const tooLong = await gql(b.url, RECONCILIATION, { b: 'rec-buyer', c: 'rec-carrier', p: { start: '2026-10-01T00:00:00Z', end: '2026-12-01T00:00:00Z' } }, agent);
+    expect(tooLong.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' }, message: expect.stringMatching(/at most 32 days/) });
+  });
+
+  it('a better source arriving after the bill was issued goes to an ADJUSTMENT bill with the difference; the issued bill stays', async () => {
+    await recordSelection(b, { selectionId: 'late-sel', requestId: 'late-req', buyerId: 'late-buyer', carrierId: 'late-carrier', quantity: '1', start: NOV.start, end: NOV.end, incentive: { currency: 'USD', ratePerUnit: '0.6', billingIncrement: { initialSeconds: 1, subsequentSeconds: 1 } } });
+    const carrier = { ...call(1, 'CARRIER', 'late-buyer', 'late-carrier', 0), intervalStart: '2026-11-03T00:00:30Z', quantity: '300', intervalEnd: '2026-11-03T00:05:30Z' };
+    await ingestOk(b, [carrier], agent);
+    const first = (await gqlOk(b.url, GENERATE, { period: NOV }, agent)).generateBills.bills.find((x: any) => x.carrier.id === 'late-carrier');
+    expect(first.lines.filter((l: any) => l.kind === 'USAGE').map((l: any) => [l.quantity, l.amount])).toEqual([['5', '3.000000']]);
+
+    // The Moderator's record of the same call (3 s later, 297 s) outranks the carrier's.
+    const moderator = { ...carrier, recordId: 'mod-1', source: 'MODERATOR', intervalStart: '2026-11-03T00:00:33Z', quantity: '297' };
+    expect(await ingestOk(b, [moderator], agent)).toMatchObject({ accepted: 1 });
+    const run = (await gqlOk(b.url, GENERATE, { period: NOV }, agent)).generateBills;
+    const mine = run.bills.filter((x: any) => x.carrier.id === 'late-carrier');
+    expect(mine.map((x: any) => x.kind)).toEqual(['PERIODIC', 'ADJUSTMENT']);
+    const { documentUrls: _a, ...issued } = mine[0];
+    const { documentUrls: _b, ...before } = first;
+    expect(issued).toEqual(before);
+    const adj = mine[1].lines.filter((l: any) => l.kind === 'USAGE');
+    // 297 s replaces 300 s: -0.03
+    expect(adj.reduce((s: Dec, l: any) => s.plus(l.amount), new Dec(0)).toFixed(6)).toBe('-0.030000');
+    expect(adj.reduce((s: Dec, l: any) => s.plus(l.quantity), new Dec(0)).toFixed(2)).toBe('-0.05');
+
+    // The LEC's record afterwards only corroborates: no third bill.
+    await ingestOk(b, [{ ...carrier, recordId: 'lec-1', source: 'LOCAL_EXCHANGE_CARRIER', quantity: '299' }], agent);
+    expect((await gqlOk(b.url, GENERATE, { period: NOV }, agent)).generateBills.issued).toBe(0);
+    expect(await usageByStatus('late-carrier')).toEqual({ RATED: 1, CORROBORATING: 2, UNASSOCIATED: 0, ASSOCIATED: 0 });
+  });
+
+  it('usage parked before its selection is mediated when it is associated', async () => {
+    const early = [call(1, 'CARRIER', 'park-buyer', 'park-carrier', 0), call(1, 'MEASURING_EQUIPMENT', 'park-buyer', 'park-carrier', 5)];
+    await ingestOk(b, early, agent);
+    await recordSelection(b, { selectionId: 'park-sel', requestId: 'park-req', buyerId: 'park-buyer', carrierId: 'park-carrier', start: NOV.start, end: NOV.end });
+    expect(await usageByStatus('park-carrier')).toEqual({ RATED: 1, CORROBORATING: 1, UNASSOCIATED: 0, ASSOCIATED: 0 });
+    expect((await b.models.Usage.findOne({ carrierId: 'park-carrier', status: 'RATED' }).lean())!.source).toBe('MEASURING_EQUIPMENT');
+    expect(await b.models.BillingRecord.countDocuments({ carrierId: 'park-carrier' })).toBe(1);
+  });
+
+  it('a pair\'s own precedence elects its source (setMediationPolicy), validated field by field', async () => {
+    const set = `mutation($i: MediationPolicyInput!) { setMediationPolicy(input: $i) { buyerId carrierId precedence answerToleranceSeconds durationToleranceSeconds durationTolerancePercent } }`;
+    expect((await gqlOk(b.url, set, { i: { buyerId: 'pol-buyer', carrierId: 'pol-carrier', precedence: ['CARRIER', 'MEASURING_EQUIPMENT'] } }, agent)).setMediationPolicy).toEqual({
+      buyerId: 'pol-buyer', carrierId: 'pol-carrier', precedence: ['CARRIER', 'MEASURING_EQUIPMENT'], answerToleranceSeconds: 10, durationToleranceSeconds: 5, durationTolerancePercent: 2,
+    });
+    await recordSelection(b, { selectionId: 'pol-sel', requestId: 'pol-req', buyerId: 'pol-buyer', carrierId: 'pol-carrier', start: NOV.start, end: NOV.end });
+    await ingestOk(b, [call(2, 'MEASURING_EQUIPMENT', 'pol-buyer', 'pol-carrier', 0), call(2, 'CARRIER', 'pol-buyer', 'pol-carrier', 9)], agent);
+    expect((await b.models.Usage.findOne({ carrierId: 'pol-carrier', status: 'RATED' }).lean())!.source).toBe('CARRIER');
+    const { gql } = await import('../../support/harness');
+    const bad = await gql(b.url, set, { i: { buyerId: 'pol-buyer', carrierId: 'pol-carrier', precedence: ['CARRIER', 'CARRIER'] } }, agent);
+    expect(bad.errors?.[0]).toMatchObject({ message: expect.stringMatching(/input.precedence must not list a source twice/), extensions: { code: 'BAD_USER_INPUT' } });
+  });
+});
