@@ -6,6 +6,7 @@ import { badInput, forbiddenError, reporterLabel } from './access';
 import type { Deps } from './deps';
 import { insertIgnoringDuplicates, rateUsageDocs } from './rating';
 import { mediateUsage } from './mediation';
+import { inCallTurns } from './call-locks';
 
 export const MAX_BATCH = 10_000;
 /** A duplicate still ASSOCIATED after this long was left unrated by a crash: rate it on re-delivery. */
@@ -214,42 +215,46 @@ export async function ingestUsage(
     docs.push(doc);
   }
 
-  // One call, one charge: records of a call another source already reported become evidence.
-  await mediateUsage(deps, docs, 'insert', now);
-  // The unique _id (`${source}:${recordId}`) is the duplicate check, and only records this call
-  // inserted go on to rating: the check guards the charge, not just the insert.
-  const toRate = docs.some((d) => d.status === 'RATED');
-  if (toRate) {
-    // A feed page re-read after a crash reuses its batch id: re-open the batch rather than fail.
-    const dup = await insertIgnoringDuplicates(deps.models.RatingBatch, [{ _id: batchId, state: 'OPEN', createdAt: now }]);
-    if (dup.size) await deps.models.RatingBatch.updateOne({ _id: batchId }, { $set: { state: 'OPEN', createdAt: now } }).exec();
-  }
-  const dupIndexes = await insertIgnoringDuplicates(Usage, docs);
-  const fresh = docs.filter((_, i) => !dupIndexes.has(i));
-  const conflicts = new Set<number>();
-  // A duplicate id with other contents is not a re-delivery: refused as a conflict (kept with its
-  // reason), never counted as a duplicate.
-  if (dupIndexes.size) {
-    const dupDocs = [...dupIndexes].map((i) => docs[i]);
-    const stored = new Map(((await Usage.find({ _id: { $in: dupDocs.map((d) => d._id) } }).lean().exec()) as UsageDoc[]).map((u) => [u._id, u]));
-    for (const i of [...dupIndexes]) {
-      const mine = docs[i];
-      const theirs = stored.get(mine._id);
-      if (!theirs || usageFingerprint(theirs) === usageFingerprint(mine)) continue;
-      dupIndexes.delete(i);
-      conflicts.add(i);
-      const index = kept[i].index;
-      // Not a re-delivery: another call under a used id. Switch ids (Asterisk uniqueid) are unique
-      // on one switch only, so the reason says how to tell two switches apart.
-      const where = mine.equipmentId !== undefined ? ` from equipment ${mine.equipmentId}` : ' (no equipmentId: record ids are unique per switch, so a second switch must be named with equipmentId / --equipment)';
-      reject(index, raws[index], 'recordId', `conflict: recordId ${mine.recordId}${where} was already reported by ${label} with different contents; a correction needs a new recordId`);
+  // From mediation to rating, batches reporting the same called numbers take turns (call-locks.ts).
+  const { fresh, dupIndexes, conflicts } = await inCallTurns(deps, docs, async () => {
+    // One call, one charge: records of a call another source already reported become evidence.
+    await mediateUsage(deps, docs, 'insert', now);
+    // The unique _id (`${source}:${recordId}`) is the duplicate check, and only records this call
+    // inserted go on to rating: the check guards the charge, not just the insert.
+    const toRate = docs.some((d) => d.status === 'RATED');
+    if (toRate) {
+      // A feed page re-read after a crash reuses its batch id: re-open the batch rather than fail.
+      const dup = await insertIgnoringDuplicates(deps.models.RatingBatch, [{ _id: batchId, state: 'OPEN', createdAt: now }]);
+      if (dup.size) await deps.models.RatingBatch.updateOne({ _id: batchId }, { $set: { state: 'OPEN', createdAt: now } }).exec();
     }
-  }
-  if (rejectedDocs.length) await insertIgnoringDuplicates(Rejected, rejectedDocs);
-  await rateUsageDocs(deps, fresh.filter((d) => d.status === 'RATED'), selections, { batchId });
-  // Finished batches are removed (not marked DONE), so the sweeper's read of this collection stays
-  // small: every read is a full scan on FerretDB 1.x/SQLite.
-  if (toRate) await deps.models.RatingBatch.deleteOne({ _id: batchId }).exec();
+    const dupIndexes = await insertIgnoringDuplicates(Usage, docs);
+    const fresh = docs.filter((_, i) => !dupIndexes.has(i));
+    const conflicts = new Set<number>();
+    // A duplicate id with other contents is not a re-delivery: refused as a conflict (kept with its
+    // reason), never counted as a duplicate.
+    if (dupIndexes.size) {
+      const dupDocs = [...dupIndexes].map((i) => docs[i]);
+      const stored = new Map(((await Usage.find({ _id: { $in: dupDocs.map((d) => d._id) } }).lean().exec()) as UsageDoc[]).map((u) => [u._id, u]));
+      for (const i of [...dupIndexes]) {
+        const mine = docs[i];
+        const theirs = stored.get(mine._id);
+        if (!theirs || usageFingerprint(theirs) === usageFingerprint(mine)) continue;
+        dupIndexes.delete(i);
+        conflicts.add(i);
+        const index = kept[i].index;
+        // Not a re-delivery: another call under a used id. Switch ids (Asterisk uniqueid) are unique
+        // on one switch only, so the reason says how to tell two switches apart.
+        const where = mine.equipmentId !== undefined ? ` from equipment ${mine.equipmentId}` : ' (no equipmentId: record ids are unique per switch, so a second switch must be named with equipmentId / --equipment)';
+        reject(index, raws[index], 'recordId', `conflict: recordId ${mine.recordId}${where} was already reported by ${label} with different contents; a correction needs a new recordId`);
+      }
+    }
+    if (rejectedDocs.length) await insertIgnoringDuplicates(Rejected, rejectedDocs);
+    await rateUsageDocs(deps, fresh.filter((d) => d.status === 'RATED'), selections, { batchId });
+    // Finished batches are removed (not marked DONE), so the sweeper's read of this collection stays
+    // small: every read is a full scan on FerretDB 1.x/SQLite.
+    if (toRate) await deps.models.RatingBatch.deleteOne({ _id: batchId }).exec();
+    return { fresh, dupIndexes, conflicts };
+  });
   const parked = docs.flatMap((d, i) => (d.status === 'UNASSOCIATED' && !dupIndexes.has(i) && !conflicts.has(i) ? [{ index: kept[i].index, recordId: d.recordId, reason: d.unassociatedReason ?? 'NO_MATCHING_SELECTION' }] : []));
   return { accepted: fresh.length, duplicates: dupIndexes.size, rejected, parked };
 }
@@ -284,9 +289,12 @@ export async function recoverUnratedUsage(deps: Deps, now = new Date()): Promise
   if (!sweepStuck) return recovered;
   const stuck = (await Usage.find({ status: 'ASSOCIATED', receivedAt: { $lt: before } }).limit(1000).lean().exec()) as UsageDoc[];
   if (stuck.length) {
-    const billable = await mediateUsage(deps, stuck, 'stored');
-    recovered += await rateUsageDocs(deps, billable, await loadSelectionsFor(deps, billable));
-    await Usage.updateMany({ _id: { $in: billable.map((u) => u._id) }, status: 'ASSOCIATED' }, { $set: { status: 'RATED' } }).exec();
+    recovered += await inCallTurns(deps, stuck, async () => {
+      const billable = await mediateUsage(deps, stuck, 'stored');
+      const n = await rateUsageDocs(deps, billable, await loadSelectionsFor(deps, billable));
+      await Usage.updateMany({ _id: { $in: billable.map((u) => u._id) }, status: 'ASSOCIATED' }, { $set: { status: 'RATED' } }).exec();
+      return n;
+    });
   }
   // Done when nothing (more) was stuck; otherwise the next pass continues with the next 1,000.
   if (stuck.length < 1000) {
@@ -367,10 +375,13 @@ export async function reassociateWaitingUsage(deps: Deps, selection: SelectionDo
         if (res.modifiedCount === 1) claimed.push({ ...u, status: 'ASSOCIATED', requestId: a.requestId, selectionId: a.selectionId });
       }),
     );
-    const billable = await mediateUsage(deps, claimed, 'stored');
-    moved += await rateUsageDocs(deps, billable, byId);
-    // Late usage is the exception, so marking it one by one is affordable here.
-    await Promise.all(billable.map((u) => Usage.updateOne({ _id: u._id }, { $set: { status: 'RATED' } }).exec()));
+    moved += await inCallTurns(deps, claimed, async () => {
+      const billable = await mediateUsage(deps, claimed, 'stored');
+      const n = await rateUsageDocs(deps, billable, byId);
+      // Late usage is the exception, so marking it one by one is affordable here.
+      await Promise.all(billable.map((u) => Usage.updateOne({ _id: u._id }, { $set: { status: 'RATED' } }).exec()));
+      return n;
+    });
   }
   if (marked) await deps.models.RatingBatch.deleteOne({ _id: marker }).exec();
   return moved;

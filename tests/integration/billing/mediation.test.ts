@@ -165,4 +165,25 @@ describe('mediation: one call, one charge', () => {
     const bad = await gql(b.url, set, { i: { buyerId: 'pol-buyer', carrierId: 'pol-carrier', precedence: ['CARRIER', 'CARRIER'] } }, agent);
     expect(bad.errors?.[0]).toMatchObject({ message: expect.stringMatching(/input.precedence must not list a source twice/), extensions: { code: 'BAD_USER_INPUT' } });
   });
+
+  it('the same calls reported by two sources at the same moment are charged once (batches sharing called numbers take turns)', async () => {
+    await recordSelection(b, { selectionId: 'race-sel', requestId: 'race-req', buyerId: 'race-buyer', carrierId: 'race-carrier', quantity: '1', start: NOV.start, end: NOV.end, incentive: { currency: 'USD', ratePerUnit: '0.6', billingIncrement: { initialSeconds: 1, subsequentSeconds: 1 } } });
+    const n = 200;
+    const batch = (source: string, seed: number) => Array.from({ length: n }, (_, i) => call(i, source, 'race-buyer', 'race-carrier', seed));
+    // Sent together: without turns both batches read "no other report of this call" and both are rated.
+    const [carrier, meter] = await Promise.all([ingestOk(b, batch('CARRIER', 4), agent), ingestOk(b, batch('MEASURING_EQUIPMENT', 5), agent)]);
+    expect([carrier.accepted, meter.accepted]).toEqual([n, n]);
+    expect(await usageByStatus('race-carrier')).toEqual({ RATED: n, CORROBORATING: n, UNASSOCIATED: 0, ASSOCIATED: 0 });
+    // Whichever came first, the charge that stands is one per call: reversals cancel any replaced one.
+    const records = await b.models.BillingRecord.find({ carrierId: 'race-carrier' }).lean();
+    const net = new Map<string, InstanceType<typeof Dec>>();
+    for (const r of records as any[]) {
+      const id = String(r._id).replace(/\|superseded$/, '');
+      net.set(id, (net.get(id) ?? new Dec(0)).plus(r.billableQuantity));
+    }
+    const charged = [...net.entries()].filter(([, q]) => !q.isZero()).map(([id]) => id);
+    expect(charged).toHaveLength(n);
+    expect(charged.every((id) => id.startsWith('MEASURING_EQUIPMENT:'))).toBe(true);
+  });
+
 });
