@@ -15,3 +15,4 @@ export * from './bill-number';
 export * from './webhook';
 export * from './cdr-csv';
 export * from './address';
+export * from './payment-key';

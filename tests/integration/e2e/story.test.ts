@@ -469,11 +469,11 @@ describe('the exchange story through the gateway, one token per role', () => {
     }
     expect((await gqlOk(G, BILL, { id: advanceA }, t.buyerA)).bill).toMatchObject({ status: 'ISSUED', outstanding: { amount: '10.00' } });
 
-    await gqlOk(G, PAY, { input: { billId: advanceA, amount: '4.00', path: 'DIRECT', reference: 'wire-1' } }, t.buyerA);
+    await gqlOk(G, PAY, { input: { billId: advanceA, amount: '4.00', path: 'DIRECT', paymentId: 'story-wire-1', reference: 'wire-1' } }, t.buyerA);
     expect((await gqlOk(G, BILL, { id: advanceA }, t.buyerA)).bill).toMatchObject({ status: 'PARTIALLY_PAID', paid: { amount: '4.00' }, outstanding: { amount: '6.00' } });
-    const over = await refused(G, PAY, { input: { billId: advanceA, amount: '6.01', path: 'DIRECT' } }, t.buyerA);
+    const over = await refused(G, PAY, { input: { billId: advanceA, amount: '6.01', path: 'DIRECT', paymentId: 'story-over' } }, t.buyerA);
     expect(over.codes).toEqual(['BAD_USER_INPUT']);
-    const paid = (await gqlOk(G, PAY, { input: { billId: advanceA, amount: '6.00', path: 'DIRECT', reference: 'wire-2' } }, t.buyerA)).recordPayment;
+    const paid = (await gqlOk(G, PAY, { input: { billId: advanceA, amount: '6.00', path: 'DIRECT', paymentId: 'story-wire-2', reference: 'wire-2' } }, t.buyerA)).recordPayment;
     expect(paid).toMatchObject({ amount: { amount: '6.00', currency: 'GBP' }, path: 'DIRECT' });
 
     const byBuyer = (await gqlOk(G, BILL, { id: advanceA }, t.buyerA)).bill;
