@@ -23,6 +23,7 @@ import { runDeliveries } from './services/delivery';
 import { runFeedPolls } from './services/feeds';
 import { recoverUnratedUsage } from './services/usage';
 import { billSiteRoutes } from './http/site';
+import { sweepExpiredClaims } from './store/sweep';
 
 export interface BillingApp {
   url: string;
@@ -110,6 +111,8 @@ export async function createBillingApp(config: BillingConfig, opts: { logger?: L
     await recoverUnratedUsage(deps);
   }, logger);
   const feeds = worker('usage-feeds', config.WORKER_INTERVAL_MS, () => runFeedPolls(deps), logger);
+  // Expired once-only claims (delivery attempts, feed polls): the stand-in for a TTL index.
+  const sweep = worker('claim-sweep', Math.max(config.WORKER_INTERVAL_MS, 60_000), () => sweepExpiredClaims(models), logger);
 
   const schema = buildBillingSchema();
   const server = await startSubgraphServer<BillingContext>({
@@ -133,6 +136,7 @@ export async function createBillingApp(config: BillingConfig, opts: { logger?: L
   if (config.WORKERS) {
     deliveries.start();
     feeds.start();
+    sweep.start();
   }
   return {
     url: server.url,
@@ -145,10 +149,12 @@ export async function createBillingApp(config: BillingConfig, opts: { logger?: L
     async runWorkersOnce() {
       await deliveries.run();
       await feeds.run();
+      await sweep.run();
     },
     async stop() {
       await deliveries.stop();
       await feeds.stop();
+      await sweep.stop();
       await server.stop();
       await pubsub.close();
       await conn.close();

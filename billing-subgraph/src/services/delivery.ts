@@ -9,6 +9,8 @@ import { GENERIC_WEBHOOK_ERROR, postWebhook } from './webhooks';
 /** Default lifetime of a signed bill link (BILL_LINK_MAX_TTL_SECONDS overrides it). */
 export const LINK_TTL_SECONDS = 7 * 86_400;
 const LEASE_MS = 30_000;
+/** A delivery claim names one attempt and lease window; kept a few windows past it, then swept. */
+const CLAIM_TTL_MS = 4 * LEASE_MS;
 
 /**
  * Every issued bill goes to the buyer and the carrier: posted on the website and announced on
@@ -159,7 +161,7 @@ export async function runDeliveries(deps: Deps, owner = randomUUID()): Promise<n
   await Promise.all(
     due.map(async (d) => {
       // One sender per attempt and lease window, even with several billing instances.
-      if (!(await claimOnce(deps.models, `delivery|${d._id}|${d.attempts}|${Math.floor(now.getTime() / LEASE_MS)}`))) return;
+      if (!(await claimOnce(deps.models, `delivery|${d._id}|${d.attempts}|${Math.floor(now.getTime() / LEASE_MS)}`, CLAIM_TTL_MS, now))) return;
       const claimed = await Delivery.findOneAndUpdate(
         { _id: d._id, state: 'PENDING', $or: [{ leaseUntil: null }, { leaseUntil: { $lt: now } }] },
         { $set: { leaseUntil: new Date(now.getTime() + LEASE_MS) } },

@@ -132,6 +132,8 @@ export interface SlotDoc {
   quantity?: string | null;
   amount?: string | null;
   createdAt: Date;
+  /** Once-only claims that matter only for a while (a delivery attempt, a feed poll): swept after this (store/sweep.ts). */
+  expiresAt?: Date | null;
 }
 
 /**
@@ -498,10 +500,13 @@ export function registerModels(conn: Connection): BillingModels {
       quantity: String,
       amount: String,
       createdAt: Date,
+      expiresAt: Date,
     },
     opts,
   );
   slot.index({ key: 1, seq: -1 });
+  // No TTL index on the embedded engine: the sweep reads expired claims by this index.
+  slot.index({ expiresAt: 1 });
 
   const usageTotals = new Schema<UsageTotalsDoc>(
     {
