@@ -463,7 +463,7 @@ describe('the exchange story through the gateway, one token per role', () => {
 
   it('a payment settles the ADVANCE bill: PARTIALLY_PAID, then PAID; nobody else may pay or see it', async () => {
     for (const who of ['buyerB', 'c1', 'partner']) {
-      const r = await refused(G, PAY, { input: { billId: advanceA, amount: '1.00', path: 'DIRECT' } }, t[who]);
+      const r = await refused(G, PAY, { input: { billId: advanceA, amount: '1.00', path: 'DIRECT', paymentId: `story-${who}` } }, t[who]);
       // Buyers and carriers are told the bill does not exist for them (billing's rule); others FORBIDDEN.
       expect({ who, codes: r.codes, data: r.data }).toEqual({ who, codes: [who === 'partner' ? 'FORBIDDEN' : 'NOT_FOUND'], data: null });
     }
