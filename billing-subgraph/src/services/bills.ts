@@ -17,10 +17,10 @@ import {
 } from '../domain';
 import type { BillClaimDoc, BillDoc, BillingRecordDoc, BillLineDoc, SelectionDoc } from '../store/models';
 import { badInput, isDuplicateKey } from './access';
-import { BILL_ISSUED_TOPIC, type BillIssuedEvent, type Deps } from './deps';
-import { createDeliveries } from './delivery';
+import type { Deps } from './deps';
+import { createDeliveries, deliverIssuedNow } from './delivery';
 import { insertIgnoringDuplicates } from './rating';
-import { claimNextSlot, claimOnce } from './slots';
+import { claimNextSlot } from './slots';
 import { segmentsOf, STORED_SEGMENT_FIELDS, type StoredBillingRecord } from '../store/billing-record-format';
 
 export const PAYMENT_TERMS_DAYS = 30;
@@ -53,7 +53,7 @@ async function postIssue(deps: Deps, bill: BillDoc, now: Date): Promise<'PAID' |
 /**
  * DRAFT -> ISSUED. Ledger postings and delivery records are written first with deterministic
  * ids (re-running after a crash writes nothing twice), then the status flips conditionally, then
- * the billIssued event goes out. Only the run that flips it publishes.
+ * the bill is posted and announced through its delivery records (the outbox).
  */
 export async function finishIssue(deps: Deps, draft: BillDoc): Promise<BillDoc> {
   const { Bill } = deps.models;
@@ -74,16 +74,14 @@ export async function finishIssue(deps: Deps, draft: BillDoc): Promise<BillDoc> 
 }
 
 /**
- * Publishes billIssued for an issued bill, once: conditional updates are not atomic on FerretDB
- * 1.x, so a unique claim decides. Also called for a bill found already issued (ensureAdvanceBill
- * on a re-delivery), which completes the announcement of a run that died between flipping the
- * bill to ISSUED and claiming it.
+ * Posts and announces an issued bill through its delivery records (the outbox, services/delivery.ts):
+ * each is marked DELIVERED only once it happened, and one not sent now (a crash, a pub/sub
+ * failure) stays PENDING for the worker. Also called for a bill found already issued
+ * (ensureAdvanceBill on a re-delivery), which completes the announcement of a run that died.
  */
 export async function announceIssued(deps: Deps, bill: BillDoc): Promise<void> {
   if (bill.status === 'DRAFT') return;
-  if (!(await claimOnce(deps.models, `billIssued|${bill._id}`))) return;
-  const event: BillIssuedEvent = { billId: bill._id, buyerId: bill.buyerId!, carrierId: bill.carrierId! };
-  await deps.pubsub.publish(BILL_ISSUED_TOPIC, event).catch((err) => deps.logger.warn({ err }, 'billIssued publish failed'));
+  await deliverIssuedNow(deps, bill);
   deps.kickDeliveries();
 }
 
@@ -447,7 +445,7 @@ async function billFreshGroups(
  * Issues a draft whose lines were computed by this run in one update (lines, totals, number and
  * status together), if it is still this run's DRAFT. Ledger postings and delivery records are written first with
  * deterministic ids, so a run that dies before the update leaves a DRAFT that another run
- * completes without posting anything twice; only the run that wins the billIssued claim publishes.
+ * completes without posting anything twice; the announcement goes through the delivery records (the outbox).
  */
 async function issueCompleted(deps: Deps, draft: BillDoc, fields: Partial<BillDoc>): Promise<boolean> {
   const { Bill } = deps.models;
@@ -462,10 +460,7 @@ async function issueCompleted(deps: Deps, draft: BillDoc, fields: Partial<BillDo
     { $set: { ...fields, number, status, issuedAt: now, dueAt: new Date(now.getTime() + PAYMENT_TERMS_DAYS * 86_400_000) } },
   ).exec();
   if (issuedNow.matchedCount === 0) return false;
-  // Announce each bill exactly once.
-  if (!(await claimOnce(deps.models, `billIssued|${bill._id}`))) return true;
-  const event: BillIssuedEvent = { billId: bill._id, buyerId: bill.buyerId!, carrierId: bill.carrierId! };
-  await deps.pubsub.publish(BILL_ISSUED_TOPIC, event).catch((err) => deps.logger.warn({ err }, 'billIssued publish failed'));
+  await deliverIssuedNow(deps, { ...bill, status });
   return true;
 }
 
