@@ -16,3 +16,4 @@ export * from './webhook';
 export * from './cdr-csv';
 export * from './address';
 export * from './payment-key';
+export * from './volume-period';

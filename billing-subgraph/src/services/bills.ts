@@ -14,6 +14,8 @@ import {
   type AssembledBill,
   type BillRecordInput,
   type EconomicIncentive,
+  type PeriodUsage,
+  volumePeriodRecords,
 } from '../domain';
 import type { BillClaimDoc, BillDoc, BillingRecordDoc, BillLineDoc, SelectionDoc } from '../store/models';
 import { badInput, isDuplicateKey } from './access';
@@ -494,7 +496,7 @@ async function billGroup(deps: Deps, groupKey: string, g: Group, groupBy: Groupi
 
 /** Per-line totals of one selection on a bill (one entry per end user / unit / tier / rate). */
 interface SelectionAgg {
-  lines: Map<string, { endUserId: string | null; unit: string; tierIndex: number; ratePerUnit: string; amount: Dec; quantity: Dec }>;
+  lines: Map<string, { endUserId: string | null; unit: string; tierIndex: number; ratePerUnit: string; amount: Dec; quantity: Dec; base: Dec }>;
   count: number;
   samples: string[];
 }
@@ -519,8 +521,9 @@ function addRecord(agg: DraftAgg, r: ClaimableRecord): void {
     if (cur) {
       cur.amount = cur.amount.plus(seg.amount);
       cur.quantity = cur.quantity.plus(seg.quantity);
+      cur.base = cur.base.plus(seg.baseQuantity);
     } else {
-      sa.lines.set(key, { endUserId: r.endUserId ?? null, unit: r.unit, tierIndex: seg.tierIndex, ratePerUnit: seg.ratePerUnit, amount: new Dec(seg.amount), quantity: new Dec(seg.quantity) });
+      sa.lines.set(key, { endUserId: r.endUserId ?? null, unit: r.unit, tierIndex: seg.tierIndex, ratePerUnit: seg.ratePerUnit, amount: new Dec(seg.amount), quantity: new Dec(seg.quantity), base: new Dec(seg.baseQuantity) });
     }
   }
 }
@@ -535,6 +538,18 @@ function recordInputs(sa: SelectionAgg): BillRecordInput[] {
     tierIndex: l.tierIndex,
     ratePerUnit: l.ratePerUnit,
   }));
+}
+
+/** VOLUME: the period's records re-rated at the tier the period's total reached (domain/volume-period.ts). */
+function volumeRerated(incentive: EconomicIncentive, sa: SelectionAgg): BillRecordInput[] | null {
+  const perLine = new Map<string, PeriodUsage>();
+  for (const l of sa.lines.values()) {
+    const key = JSON.stringify([l.endUserId, l.unit]);
+    const cur = perLine.get(key);
+    if (cur) cur.baseQuantity = new Dec(cur.baseQuantity).plus(l.base).toFixed();
+    else perLine.set(key, { endUserId: l.endUserId, unit: l.unit, baseQuantity: l.base.toFixed() });
+  }
+  return volumePeriodRecords(incentive, [...perLine.values()]);
 }
 
 /**
@@ -657,7 +672,7 @@ async function assembleDraft(
       earlier.flatMap((b) => (b.selectionAmounts ?? []).filter((x) => x.startsWith(`${selectionId}|`)).map((x) => x.split('|')[1])),
     );
     const sa = agg.perSelection.get(selectionId)!;
-    const records = recordInputs(sa);
+    const records = (draft.kind === 'PERIODIC' ? volumeRerated(incentive, sa) : null) ?? recordInputs(sa);
     if (s.serviceType === 'DATA' && incentive.dataChargeModel === 'PERCENTILE_95') {
       records.push(...(await percentileRecords(deps, s, sa, draft.kind === 'ADJUSTMENT' ? earlier : [], alreadyBilled)));
     }
