@@ -17,3 +17,4 @@ export * from './cdr-csv';
 export * from './address';
 export * from './payment-key';
 export * from './volume-period';
+export * from './percentile';

@@ -15,6 +15,7 @@ import {
   type BillRecordInput,
   type EconomicIncentive,
   type PeriodUsage,
+  percentileBillRecords,
   volumePeriodRecords,
 } from '../domain';
 import type { BillClaimDoc, BillDoc, BillingRecordDoc, BillLineDoc, SelectionDoc } from '../store/models';
@@ -499,6 +500,8 @@ interface SelectionAgg {
   lines: Map<string, { endUserId: string | null; unit: string; tierIndex: number; ratePerUnit: string; amount: Dec; quantity: Dec; base: Dec }>;
   count: number;
   samples: string[];
+  /** PERCENTILE_95 samples with time and meter (domain/percentile.ts). */
+  slotSamples: string[];
 }
 
 interface DraftAgg {
@@ -506,7 +509,7 @@ interface DraftAgg {
   recordCount: number;
 }
 
-const newSelectionAgg = (): SelectionAgg => ({ lines: new Map(), count: 0, samples: [] });
+const newSelectionAgg = (): SelectionAgg => ({ lines: new Map(), count: 0, samples: [], slotSamples: [] });
 const newAgg = (): DraftAgg => ({ perSelection: new Map(), recordCount: 0 });
 
 function addRecord(agg: DraftAgg, r: ClaimableRecord): void {
@@ -515,6 +518,7 @@ function addRecord(agg: DraftAgg, r: ClaimableRecord): void {
   if (!sa) agg.perSelection.set(r.selectionId, (sa = newSelectionAgg()));
   sa.count++;
   if (r.samplesMbps) for (const m of r.samplesMbps) sa.samples.push(m);
+  if (r.slotSamples) for (const m of r.slotSamples) sa.slotSamples.push(m);
   for (const seg of r.segments) {
     const key = `${r.endUserId === undefined || r.endUserId === null ? '\u0001' : `=${r.endUserId}`}\u0000${r.unit}\u0000${seg.tierIndex}\u0000${seg.ratePerUnit}`;
     const cur = sa.lines.get(key);
@@ -558,13 +562,24 @@ function volumeRerated(incentive: EconomicIncentive, sa: SelectionAgg): BillReco
  * percentile over every sample of the period (earlier bills' and the late ones) and charges the
  * increase over what the earlier bills charged (never a negative line).
  */
-async function percentileRecords(deps: Deps, s: SelectionDoc, agg: SelectionAgg, earlier: BillDoc[], alreadyBilled: Dec): Promise<BillRecordInput[]> {
+async function percentileRecords(deps: Deps, s: SelectionDoc, agg: SelectionAgg, earlier: BillDoc[], alreadyBilled: Dec, period: { start: Date; end: Date }): Promise<BillRecordInput[]> {
   let samples = agg.samples;
+  let slotSamples = agg.slotSamples;
   if (earlier.length) {
     samples = [...samples];
-    const cursor = deps.models.BillClaim.find({ billId: { $in: earlier.map((b) => b._id) }, selectionId: s._id }).select({ samplesMbps: 1 }).lean().cursor({ batchSize: 2000 });
-    for await (const r of cursor) for (const m of r.samplesMbps ?? []) samples.push(m);
+    slotSamples = [...slotSamples];
+    const cursor = deps.models.BillClaim.find({ billId: { $in: earlier.map((b) => b._id) }, selectionId: s._id }).select({ samplesMbps: 1, slotSamples: 1 }).lean().cursor({ batchSize: 2000 });
+    for await (const r of cursor) {
+      for (const m of r.samplesMbps ?? []) samples.push(m);
+      for (const m of r.slotSamples ?? []) slotSamples.push(m);
+    }
   }
+  // Samples with time and meter: 5-minute slots over the part of the period the selection covers.
+  if (slotSamples.length > 0) {
+    const window = { start: new Date(Math.max(period.start.getTime(), s.intervalStart.getTime())), end: new Date(Math.min(period.end.getTime(), s.intervalEnd.getTime())) };
+    return percentileBillRecords(s.incentive as EconomicIncentive, slotSamples, window, earlier.length ? alreadyBilled : null);
+  }
+  // Records rated before samples kept their time (samplesMbps only): the per-sample percentile.
   if (samples.length === 0) return [];
   const r = ratePercentile(s.incentive as EconomicIncentive, samples);
   if (earlier.length === 0) {
@@ -575,14 +590,15 @@ async function percentileRecords(deps: Deps, s: SelectionDoc, agg: SelectionAgg,
   return [{ billingRecordId: 'p95-adjustment', amount: formatRecordAmount(delta), quantity: '0', unit: 'MBPS_P95', tierIndex: last?.tierIndex ?? 0, ratePerUnit: last?.ratePerUnit ?? '0', description: `95th percentile recomputed with late samples: ${r.p95Mbps} Mbps, ${r.amount} for the period, ${alreadyBilled.toFixed(6)} billed before` }];
 }
 
-type ClaimableRecord = Pick<BillingRecordDoc, '_id' | 'selectionId' | 'endUserId' | 'unit' | 'segments' | 'samplesMbps' | 'buyerId' | 'carrierId' | 'requestId' | 'currency' | 'intervalStart'>;
-const CLAIMABLE_FIELDS = { selectionId: 1, endUserId: 1, unit: 1, samplesMbps: 1, buyerId: 1, carrierId: 1, requestId: 1, currency: 1, intervalStart: 1, ...STORED_SEGMENT_FIELDS };
+type ClaimableRecord = Pick<BillingRecordDoc, '_id' | 'selectionId' | 'endUserId' | 'unit' | 'segments' | 'samplesMbps' | 'slotSamples' | 'buyerId' | 'carrierId' | 'requestId' | 'currency' | 'intervalStart'>;
+const CLAIMABLE_FIELDS = { selectionId: 1, endUserId: 1, unit: 1, samplesMbps: 1, slotSamples: 1, buyerId: 1, carrierId: 1, requestId: 1, currency: 1, intervalStart: 1, ...STORED_SEGMENT_FIELDS };
 /** A record as read with CLAIMABLE_FIELDS, its segments rebuilt from the stored form. */
 const claimable = (doc: Partial<StoredBillingRecord>): ClaimableRecord => ({ ...(doc as ClaimableRecord), segments: segmentsOf(doc) });
 
 function claimDoc(r: ClaimableRecord, billId: string): BillClaimDoc {
   const c: BillClaimDoc = { _id: r._id, billId, buyerId: r.buyerId, carrierId: r.carrierId, requestId: r.requestId, currency: r.currency, intervalStart: r.intervalStart, selectionId: r.selectionId };
   if (r.samplesMbps) c.samplesMbps = r.samplesMbps;
+  if (r.slotSamples) c.slotSamples = r.slotSamples;
   return c;
 }
 
@@ -674,7 +690,7 @@ async function assembleDraft(
     const sa = agg.perSelection.get(selectionId)!;
     const records = (draft.kind === 'PERIODIC' ? volumeRerated(incentive, sa) : null) ?? recordInputs(sa);
     if (s.serviceType === 'DATA' && incentive.dataChargeModel === 'PERCENTILE_95') {
-      records.push(...(await percentileRecords(deps, s, sa, draft.kind === 'ADJUSTMENT' ? earlier : [], alreadyBilled)));
+      records.push(...(await percentileRecords(deps, s, sa, draft.kind === 'ADJUSTMENT' ? earlier : [], alreadyBilled, { start: draft.periodStart!, end: draft.periodEnd! })));
     }
     const a = assembleBill({
       kind: draft.kind!,

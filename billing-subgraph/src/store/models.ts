@@ -94,6 +94,8 @@ export interface BillingRecordDoc {
   currency: string;
   /** PERCENTILE_95 data: the record's 5-minute samples (Mbps); the charge is made per period on the bill. */
   samplesMbps?: string[];
+  /** PERCENTILE_95 data: each sample with its time and meter (domain/percentile.ts encoding); replaces samplesMbps. */
+  slotSamples?: string[];
   ratedAt: Date;
 }
 
@@ -313,6 +315,7 @@ export interface BillClaimDoc {
   intervalStart: Date;
   selectionId: string;
   samplesMbps?: string[];
+  slotSamples?: string[];
 }
 
 /** An ingest batch between "usage stored" and "billing records stored"; OPEN ones older than a minute are finished by the sweeper. */
@@ -457,6 +460,7 @@ export function registerModels(conn: Connection): BillingModels {
       amount: String,
       currency: String,
       samplesMbps: { type: [String], default: undefined },
+      slotSamples: { type: [String], default: undefined },
       ratedAt: Date,
     },
     opts,
@@ -476,6 +480,7 @@ export function registerModels(conn: Connection): BillingModels {
       intervalStart: Date,
       selectionId: String,
       samplesMbps: { type: [String], default: undefined },
+      slotSamples: { type: [String], default: undefined },
     },
     opts,
   );
