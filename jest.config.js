@@ -12,7 +12,7 @@ const common = {
   testEnvironment: 'node',
   moduleFileExtensions: ['ts', 'js', 'json'],
   // Workspaces resolve to their TypeScript sources, so tests never run stale dist/ code.
-  moduleNameMapper: { '^@exchange/platform$': '<rootDir>/platform/src/index.ts' },
+  moduleNameMapper: { '^@exchange/platform$': '<rootDir>/platform/src/index.ts', '^@exchange/pricing$': '<rootDir>/pricing/src/index.ts' },
 };
 module.exports = {
   // A global option: inside a project entry jest ignores it (and falls back to 5 s).

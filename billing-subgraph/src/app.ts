@@ -24,6 +24,7 @@ import { runFeedPolls } from './services/feeds';
 import { recoverUnratedUsage } from './services/usage';
 import { sweepUnassociatedUsage } from './services/usage-sweep';
 import { billSiteRoutes } from './http/site';
+import { sweepExpiredClaims } from './store/sweep';
 
 export interface BillingApp {
   url: string;
@@ -112,6 +113,8 @@ export async function createBillingApp(config: BillingConfig, opts: { logger?: L
   }, logger);
   const feeds = worker('usage-feeds', config.WORKER_INTERVAL_MS, () => runFeedPolls(deps), logger);
   const usageSweep = worker('usage-sweep', config.USAGE_SWEEP_INTERVAL_MS, () => sweepUnassociatedUsage(deps), logger);
+  // Expired once-only claims (delivery attempts, feed polls): the stand-in for a TTL index.
+  const sweep = worker('claim-sweep', Math.max(config.WORKER_INTERVAL_MS, 60_000), () => sweepExpiredClaims(models), logger);
 
   const schema = buildBillingSchema();
   const server = await startSubgraphServer<BillingContext>({
@@ -136,6 +139,7 @@ export async function createBillingApp(config: BillingConfig, opts: { logger?: L
     deliveries.start();
     feeds.start();
     usageSweep.start();
+    sweep.start();
   }
   return {
     url: server.url,
@@ -148,11 +152,13 @@ export async function createBillingApp(config: BillingConfig, opts: { logger?: L
     async runWorkersOnce() {
       await deliveries.run();
       await feeds.run();
+      await sweep.run();
     },
     async stop() {
       await deliveries.stop();
       await feeds.stop();
       await usageSweep.stop();
+      await sweep.stop();
       await server.stop();
       await pubsub.close();
       await conn.close();

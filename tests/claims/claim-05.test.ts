@@ -11,7 +11,7 @@ describe('claim 5: the buyer pays the first carrier directly', () => {
   afterAll(() => ex?.stop());
 
   it('records the buyer\'s DIRECT payment as a transfer from the buyer\'s receivable to the carrier\'s payable', async () => {
-    const p = (await callOk(ex.billingApi, PAY, { i: { billId: a.advanceBill.id, amount: '1.00', path: 'DIRECT', reference: 'wire 4711' } }, a.buyer.billToken)).recordPayment;
+    const p = (await callOk(ex.billingApi, PAY, { i: { billId: a.advanceBill.id, amount: '1.00', path: 'DIRECT', paymentId: 'wire-4711', reference: 'wire 4711' } }, a.buyer.billToken)).recordPayment;
     expect(p).toMatchObject({ billId: a.advanceBill.id, amount: { amount: '1.00', currency: 'USD' }, path: 'DIRECT', recordedBy: 'BUYER:buyer-1' });
     expect(p.ledgerEntries).toEqual([
       { event: 'PAYMENT_DIRECT', account: 'carrier:carrier-low:payable', amount: '1.00', currency: 'USD' },

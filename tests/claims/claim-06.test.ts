@@ -13,7 +13,7 @@ describe('claim 6: the buyer pays through the Moderator, which pays the first ca
 
   it('posts buyer → moderator and moderator → carrier as two ledger legs', async () => {
     // the Moderator received the buyer's money and records it (its own credential)
-    const p = (await callOk(ex.billingApi, PAY, { i: { billId: a.advanceBill.id, amount: '1.00', path: 'VIA_MODERATOR' } }, await moderatorCredential(ex))).recordPayment;
+    const p = (await callOk(ex.billingApi, PAY, { i: { billId: a.advanceBill.id, amount: '1.00', path: 'VIA_MODERATOR', paymentId: 'mod-settle-1' } }, await moderatorCredential(ex))).recordPayment;
     expect(p).toMatchObject({ path: 'VIA_MODERATOR', recordedBy: 'MODERATOR:moderator', amount: { amount: '1.00', currency: 'USD' } });
     expect(p.ledgerEntries).toEqual([
       { event: 'PAYMENT_BUYER_TO_MODERATOR', account: 'moderator:clearing', amount: '1.00', currency: 'USD' },

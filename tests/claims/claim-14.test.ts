@@ -15,7 +15,7 @@ describe('claim 14: the buyer pays the first carrier directly for the billing co
   afterAll(() => ex?.stop());
 
   it('takes partial DIRECT payments up to the bill total, never more', async () => {
-    const pay = (amount: string) => call(ex.billingApi, PAY, { i: { billId: periodic.id, amount, path: 'DIRECT' } }, a.buyer.billToken);
+    const pay = (amount: string) => call(ex.billingApi, PAY, { i: { billId: periodic.id, amount, path: 'DIRECT', paymentId: `claim14-${amount}` } }, a.buyer.billToken);
     const status = async () => (await callOk(ex.billingApi, `query($id: ID!) { bill(id: $id) { status outstanding { amount } } }`, { id: periodic.id }, a.winner.billToken)).bill;
     const first = (await pay('1.00')).data!.recordPayment;
     expect(first.ledgerEntries.map((l: any) => [l.account, l.amount])).toEqual([['carrier:carrier-low:payable', '1.00'], ['buyer:buyer-1:receivable', '-1.00']]);
@@ -26,7 +26,7 @@ describe('claim 14: the buyer pays the first carrier directly for the billing co
     expect((await pay('1.30')).errors).toBeUndefined();
     expect(await status()).toEqual({ status: 'PAID', outstanding: { amount: '0.00' } });
     // only the buyer of the bill (or the billing agent) pays it directly
-    expect(codes(await call(ex.billingApi, PAY, { i: { billId: a.advanceBill.id, amount: '0.10', path: 'DIRECT' } }, a.loser.billToken))).toEqual(['NOT_FOUND']);
+    expect(codes(await call(ex.billingApi, PAY, { i: { billId: a.advanceBill.id, amount: '0.10', path: 'DIRECT', paymentId: 'claim14-loser' } }, a.loser.billToken))).toEqual(['NOT_FOUND']);
   });
 
   it('credits the carrier with what the buyer paid directly on its settlement statement', async () => {

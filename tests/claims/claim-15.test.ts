@@ -25,7 +25,7 @@ describe('claim 15: the billing computer\'s bill is paid buyer → Moderator →
       ['PAYMENT_MODERATOR_TO_CARRIER', 'moderator:clearing', '-2.30'],
     ]);
     // a repeated payment id is the same payment, not a second transfer
-    expect((await callOk(ex.billingApi, PAY, { i: { billId: periodic.id, amount: '2.30', path: 'VIA_MODERATOR', paymentId: 'pay-via-1' } }, mod)).recordPayment.id).toBe('pay-via-1');
+    expect((await callOk(ex.billingApi, PAY, { i: { billId: periodic.id, amount: '2.30', path: 'VIA_MODERATOR', paymentId: 'pay-via-1', reference: 'moderator settlement run' } }, mod)).recordPayment.id).toBe('pay-via-1');
     const bill = (await callOk(ex.billingApi, `query($id: ID!) { bill(id: $id) { status payments { id path } } }`, { id: periodic.id }, a.buyer.billToken)).bill;
     expect(bill).toEqual({ status: 'PAID', payments: [{ id: 'pay-via-1', path: 'VIA_MODERATOR' }] });
     const period = { start: new Date(Date.now() - 3_600_000).toISOString(), end: new Date(Date.now() + 3_600_000).toISOString() };

@@ -24,7 +24,7 @@ describe('claim 45: the billing computer adjunct to the moderating computer, one
 
     const periodic = before.bills.nodes.find((b: any) => b.kind === 'PERIODIC');
     const ids = (await callOk(ex.moderatorApi, `{ bills(filter: { kind: PERIODIC }) { nodes { id } } }`, {}, a.buyer.token)).bills.nodes;
-    await callOk(ex.moderatorApi, PAY, { i: { billId: ids[0].id, amount: periodic.total.amount, path: 'DIRECT' } }, a.buyer.token);
+    await callOk(ex.moderatorApi, PAY, { i: { billId: ids[0].id, amount: periodic.total.amount, path: 'DIRECT', paymentId: 'claim45-periodic' } }, a.buyer.token);
     const carrierView = `{ carrier(id: "carrier-low") { id name coverage receivables { amount currency } bills(first: 5) { nodes { kind status buyer { id } } } } }`;
     const carrier = (await callOk(ex.moderatorApi, carrierView, {}, a.winner.token)).carrier;
     expect(carrier).toMatchObject({ id: 'carrier-low', name: 'Carrier carrier-low', coverage: ['33', '44'], receivables: [{ amount: '1.00', currency: 'USD' }] });

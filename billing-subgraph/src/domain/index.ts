@@ -21,3 +21,6 @@ export * from './address';
 export * from './mediation';
 export * from './reconciliation';
 export * from './dispute';
+export * from './payment-key';
+export * from './volume-period';
+export * from './percentile';

@@ -1,19 +1,10 @@
 import Decimal from 'decimal.js';
 import { badInput } from './errors';
 
-/**
- * Every amount and quantity in the billing computer goes through this clone. 60 significant
- * digits leave head-room far beyond 18 integer + 12 fraction digits, so products of a quantity
- * and a rate are exact and rounding happens only where we say so (records: 6 dp, totals: minor
- * unit). The exponent limits keep `toString()` from ever producing "1e-7".
- */
-export const Dec: Decimal.Constructor = Decimal.clone({
-  precision: 60,
-  rounding: Decimal.ROUND_HALF_UP,
-  toExpNeg: -100,
-  toExpPos: 100,
-});
-export type Dec = Decimal;
+// The exact decimal of both subgraphs (pricing package): rounding happens only where we say so
+// (records: 6 dp, totals: minor unit).
+import { Dec } from '@exchange/pricing';
+export { Dec };
 
 /** Decimal places of a billing-record amount (the rule from the rating notes). */
 export const RECORD_DP = 6;

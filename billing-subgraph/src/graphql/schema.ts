@@ -14,6 +14,7 @@ import {
   maySeeParty,
   pageSize,
   partyScope,
+  receivesBillIssued,
   requireIdentity,
   requireRole,
   badInput,
@@ -293,7 +294,7 @@ export function buildBillingSchema() {
         subscribe: (_: unknown, __: Args, ctx: Ctx) => {
           const who = requireIdentity(ctx.identity);
           if (!isOperator(who) && who.role !== 'BUYER' && who.role !== 'CARRIER') throw forbiddenError(`${who.role} does not receive bills`);
-          return filteredIterator(ctx.deps.pubsub.subscribe<BillIssuedEvent>(BILL_ISSUED_TOPIC), (e) => maySeeParty(who, e.buyerId, e.carrierId));
+          return filteredIterator(ctx.deps.pubsub.subscribe<BillIssuedEvent>(BILL_ISSUED_TOPIC), (e) => receivesBillIssued(who, e));
         },
         resolve: async (e: BillIssuedEvent, _: Args, ctx: Ctx) => {
           ctx.loaders.bill.clear(e.billId);

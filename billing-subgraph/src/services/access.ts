@@ -35,6 +35,17 @@ export function maySeeParty(id: Identity, buyerId: string | undefined | null, ca
   return false;
 }
 
+/**
+ * Whether a billIssued event reaches this subscriber: each bill is announced once per recipient
+ * (services/delivery.ts), the buyer's announcement to the buyer and the operators, the carrier's
+ * to the carrier, so nobody gets a bill twice. An event without a recipient goes to everyone concerned.
+ */
+export function receivesBillIssued(id: Identity, e: { buyerId: string; carrierId: string; recipientRole?: 'BUYER' | 'CARRIER' }): boolean {
+  if (!e.recipientRole) return maySeeParty(id, e.buyerId, e.carrierId);
+  if (e.recipientRole === 'CARRIER') return id.role === 'CARRIER' && id.sub === e.carrierId;
+  return isOperator(id) || (id.role === 'BUYER' && id.sub === e.buyerId);
+}
+
 /** Mongo filter restricting a query on {buyerId, carrierId} to what the identity may see; null = nothing. */
 export function partyScope(id: Identity): Record<string, string> | null {
   if (isOperator(id)) return {};

@@ -14,13 +14,16 @@ import {
   type AssembledBill,
   type BillRecordInput,
   type EconomicIncentive,
+  type PeriodUsage,
+  percentileBillRecords,
+  volumePeriodRecords,
 } from '../domain';
 import type { BillClaimDoc, BillDoc, BillingRecordDoc, BillLineDoc, SelectionDoc } from '../store/models';
 import { badInput, isDuplicateKey } from './access';
-import { BILL_ISSUED_TOPIC, type BillIssuedEvent, type Deps } from './deps';
-import { createDeliveries } from './delivery';
+import type { Deps } from './deps';
+import { createDeliveries, deliverIssuedNow } from './delivery';
 import { insertIgnoringDuplicates } from './rating';
-import { claimNextSlot, claimOnce } from './slots';
+import { claimNextSlot } from './slots';
 import { segmentsOf, STORED_SEGMENT_FIELDS, type StoredBillingRecord } from '../store/billing-record-format';
 
 export const PAYMENT_TERMS_DAYS = 30;
@@ -53,7 +56,7 @@ async function postIssue(deps: Deps, bill: BillDoc, now: Date): Promise<'PAID' |
 /**
  * DRAFT -> ISSUED. Ledger postings and delivery records are written first with deterministic
  * ids (re-running after a crash writes nothing twice), then the status flips conditionally, then
- * the billIssued event goes out. Only the run that flips it publishes.
+ * the bill is posted and announced through its delivery records (the outbox).
  */
 export async function finishIssue(deps: Deps, draft: BillDoc): Promise<BillDoc> {
   const { Bill } = deps.models;
@@ -74,16 +77,14 @@ export async function finishIssue(deps: Deps, draft: BillDoc): Promise<BillDoc> 
 }
 
 /**
- * Publishes billIssued for an issued bill, once: conditional updates are not atomic on FerretDB
- * 1.x, so a unique claim decides. Also called for a bill found already issued (ensureAdvanceBill
- * on a re-delivery), which completes the announcement of a run that died between flipping the
- * bill to ISSUED and claiming it.
+ * Posts and announces an issued bill through its delivery records (the outbox, services/delivery.ts):
+ * each is marked DELIVERED only once it happened, and one not sent now (a crash, a pub/sub
+ * failure) stays PENDING for the worker. Also called for a bill found already issued
+ * (ensureAdvanceBill on a re-delivery), which completes the announcement of a run that died.
  */
 export async function announceIssued(deps: Deps, bill: BillDoc): Promise<void> {
   if (bill.status === 'DRAFT') return;
-  if (!(await claimOnce(deps.models, `billIssued|${bill._id}`))) return;
-  const event: BillIssuedEvent = { billId: bill._id, buyerId: bill.buyerId!, carrierId: bill.carrierId! };
-  await deps.pubsub.publish(BILL_ISSUED_TOPIC, event).catch((err) => deps.logger.warn({ err }, 'billIssued publish failed'));
+  await deliverIssuedNow(deps, bill);
   deps.kickDeliveries();
 }
 
@@ -447,7 +448,7 @@ async function billFreshGroups(
  * Issues a draft whose lines were computed by this run in one update (lines, totals, number and
  * status together), if it is still this run's DRAFT. Ledger postings and delivery records are written first with
  * deterministic ids, so a run that dies before the update leaves a DRAFT that another run
- * completes without posting anything twice; only the run that wins the billIssued claim publishes.
+ * completes without posting anything twice; the announcement goes through the delivery records (the outbox).
  */
 async function issueCompleted(deps: Deps, draft: BillDoc, fields: Partial<BillDoc>): Promise<boolean> {
   const { Bill } = deps.models;
@@ -462,10 +463,7 @@ async function issueCompleted(deps: Deps, draft: BillDoc, fields: Partial<BillDo
     { $set: { ...fields, number, status, issuedAt: now, dueAt: new Date(now.getTime() + PAYMENT_TERMS_DAYS * 86_400_000) } },
   ).exec();
   if (issuedNow.matchedCount === 0) return false;
-  // Announce each bill exactly once.
-  if (!(await claimOnce(deps.models, `billIssued|${bill._id}`))) return true;
-  const event: BillIssuedEvent = { billId: bill._id, buyerId: bill.buyerId!, carrierId: bill.carrierId! };
-  await deps.pubsub.publish(BILL_ISSUED_TOPIC, event).catch((err) => deps.logger.warn({ err }, 'billIssued publish failed'));
+  await deliverIssuedNow(deps, { ...bill, status });
   return true;
 }
 
@@ -499,9 +497,11 @@ async function billGroup(deps: Deps, groupKey: string, g: Group, groupBy: Groupi
 
 /** Per-line totals of one selection on a bill (one entry per end user / unit / tier / rate). */
 interface SelectionAgg {
-  lines: Map<string, { endUserId: string | null; unit: string; tierIndex: number; ratePerUnit: string; amount: Dec; quantity: Dec }>;
+  lines: Map<string, { endUserId: string | null; unit: string; tierIndex: number; ratePerUnit: string; amount: Dec; quantity: Dec; base: Dec }>;
   count: number;
   samples: string[];
+  /** PERCENTILE_95 samples with time and meter (domain/percentile.ts). */
+  slotSamples: string[];
 }
 
 interface DraftAgg {
@@ -509,7 +509,7 @@ interface DraftAgg {
   recordCount: number;
 }
 
-const newSelectionAgg = (): SelectionAgg => ({ lines: new Map(), count: 0, samples: [] });
+const newSelectionAgg = (): SelectionAgg => ({ lines: new Map(), count: 0, samples: [], slotSamples: [] });
 const newAgg = (): DraftAgg => ({ perSelection: new Map(), recordCount: 0 });
 
 function addRecord(agg: DraftAgg, r: ClaimableRecord): void {
@@ -518,14 +518,16 @@ function addRecord(agg: DraftAgg, r: ClaimableRecord): void {
   if (!sa) agg.perSelection.set(r.selectionId, (sa = newSelectionAgg()));
   sa.count++;
   if (r.samplesMbps) for (const m of r.samplesMbps) sa.samples.push(m);
+  if (r.slotSamples) for (const m of r.slotSamples) sa.slotSamples.push(m);
   for (const seg of r.segments) {
     const key = `${r.endUserId === undefined || r.endUserId === null ? '\u0001' : `=${r.endUserId}`}\u0000${r.unit}\u0000${seg.tierIndex}\u0000${seg.ratePerUnit}`;
     const cur = sa.lines.get(key);
     if (cur) {
       cur.amount = cur.amount.plus(seg.amount);
       cur.quantity = cur.quantity.plus(seg.quantity);
+      cur.base = cur.base.plus(seg.baseQuantity);
     } else {
-      sa.lines.set(key, { endUserId: r.endUserId ?? null, unit: r.unit, tierIndex: seg.tierIndex, ratePerUnit: seg.ratePerUnit, amount: new Dec(seg.amount), quantity: new Dec(seg.quantity) });
+      sa.lines.set(key, { endUserId: r.endUserId ?? null, unit: r.unit, tierIndex: seg.tierIndex, ratePerUnit: seg.ratePerUnit, amount: new Dec(seg.amount), quantity: new Dec(seg.quantity), base: new Dec(seg.baseQuantity) });
     }
   }
 }
@@ -542,19 +544,42 @@ function recordInputs(sa: SelectionAgg): BillRecordInput[] {
   }));
 }
 
+/** VOLUME: the period's records re-rated at the tier the period's total reached (domain/volume-period.ts). */
+function volumeRerated(incentive: EconomicIncentive, sa: SelectionAgg): BillRecordInput[] | null {
+  const perLine = new Map<string, PeriodUsage>();
+  for (const l of sa.lines.values()) {
+    const key = JSON.stringify([l.endUserId, l.unit]);
+    const cur = perLine.get(key);
+    if (cur) cur.baseQuantity = new Dec(cur.baseQuantity).plus(l.base).toFixed();
+    else perLine.set(key, { endUserId: l.endUserId, unit: l.unit, baseQuantity: l.base.toFixed() });
+  }
+  return volumePeriodRecords(incentive, [...perLine.values()]);
+}
+
 /**
  * PERCENTILE_95 data is charged per billing period on the bill: the 95th percentile of all the
  * period's 5-minute samples of the selection, priced per Mbps. An ADJUSTMENT re-computes the
  * percentile over every sample of the period (earlier bills' and the late ones) and charges the
  * increase over what the earlier bills charged (never a negative line).
  */
-async function percentileRecords(deps: Deps, s: SelectionDoc, agg: SelectionAgg, earlier: BillDoc[], alreadyBilled: Dec): Promise<BillRecordInput[]> {
+async function percentileRecords(deps: Deps, s: SelectionDoc, agg: SelectionAgg, earlier: BillDoc[], alreadyBilled: Dec, period: { start: Date; end: Date }): Promise<BillRecordInput[]> {
   let samples = agg.samples;
+  let slotSamples = agg.slotSamples;
   if (earlier.length) {
     samples = [...samples];
-    const cursor = deps.models.BillClaim.find({ billId: { $in: earlier.map((b) => b._id) }, selectionId: s._id }).select({ samplesMbps: 1 }).lean().cursor({ batchSize: 2000 });
-    for await (const r of cursor) for (const m of r.samplesMbps ?? []) samples.push(m);
+    slotSamples = [...slotSamples];
+    const cursor = deps.models.BillClaim.find({ billId: { $in: earlier.map((b) => b._id) }, selectionId: s._id }).select({ samplesMbps: 1, slotSamples: 1 }).lean().cursor({ batchSize: 2000 });
+    for await (const r of cursor) {
+      for (const m of r.samplesMbps ?? []) samples.push(m);
+      for (const m of r.slotSamples ?? []) slotSamples.push(m);
+    }
   }
+  // Samples with time and meter: 5-minute slots over the part of the period the selection covers.
+  if (slotSamples.length > 0) {
+    const window = { start: new Date(Math.max(period.start.getTime(), s.intervalStart.getTime())), end: new Date(Math.min(period.end.getTime(), s.intervalEnd.getTime())) };
+    return percentileBillRecords(s.incentive as EconomicIncentive, slotSamples, window, earlier.length ? alreadyBilled : null);
+  }
+  // Records rated before samples kept their time (samplesMbps only): the per-sample percentile.
   if (samples.length === 0) return [];
   const r = ratePercentile(s.incentive as EconomicIncentive, samples);
   if (earlier.length === 0) {
@@ -565,14 +590,15 @@ async function percentileRecords(deps: Deps, s: SelectionDoc, agg: SelectionAgg,
   return [{ billingRecordId: 'p95-adjustment', amount: formatRecordAmount(delta), quantity: '0', unit: 'MBPS_P95', tierIndex: last?.tierIndex ?? 0, ratePerUnit: last?.ratePerUnit ?? '0', description: `95th percentile recomputed with late samples: ${r.p95Mbps} Mbps, ${r.amount} for the period, ${alreadyBilled.toFixed(6)} billed before` }];
 }
 
-type ClaimableRecord = Pick<BillingRecordDoc, '_id' | 'selectionId' | 'endUserId' | 'unit' | 'segments' | 'samplesMbps' | 'buyerId' | 'carrierId' | 'requestId' | 'currency' | 'intervalStart'>;
-const CLAIMABLE_FIELDS = { selectionId: 1, endUserId: 1, unit: 1, samplesMbps: 1, buyerId: 1, carrierId: 1, requestId: 1, currency: 1, intervalStart: 1, ...STORED_SEGMENT_FIELDS };
+type ClaimableRecord = Pick<BillingRecordDoc, '_id' | 'selectionId' | 'endUserId' | 'unit' | 'segments' | 'samplesMbps' | 'slotSamples' | 'buyerId' | 'carrierId' | 'requestId' | 'currency' | 'intervalStart'>;
+const CLAIMABLE_FIELDS = { selectionId: 1, endUserId: 1, unit: 1, samplesMbps: 1, slotSamples: 1, buyerId: 1, carrierId: 1, requestId: 1, currency: 1, intervalStart: 1, ...STORED_SEGMENT_FIELDS };
 /** A record as read with CLAIMABLE_FIELDS, its segments rebuilt from the stored form. */
 const claimable = (doc: Partial<StoredBillingRecord>): ClaimableRecord => ({ ...(doc as ClaimableRecord), segments: segmentsOf(doc) });
 
 function claimDoc(r: ClaimableRecord, billId: string): BillClaimDoc {
   const c: BillClaimDoc = { _id: r._id, billId, buyerId: r.buyerId, carrierId: r.carrierId, requestId: r.requestId, currency: r.currency, intervalStart: r.intervalStart, selectionId: r.selectionId };
   if (r.samplesMbps) c.samplesMbps = r.samplesMbps;
+  if (r.slotSamples) c.slotSamples = r.slotSamples;
   return c;
 }
 
@@ -662,9 +688,9 @@ async function assembleDraft(
       earlier.flatMap((b) => (b.selectionAmounts ?? []).filter((x) => x.startsWith(`${selectionId}|`)).map((x) => x.split('|')[1])),
     );
     const sa = agg.perSelection.get(selectionId)!;
-    const records = recordInputs(sa);
+    const records = (draft.kind === 'PERIODIC' ? volumeRerated(incentive, sa) : null) ?? recordInputs(sa);
     if (s.serviceType === 'DATA' && incentive.dataChargeModel === 'PERCENTILE_95') {
-      records.push(...(await percentileRecords(deps, s, sa, draft.kind === 'ADJUSTMENT' ? earlier : [], alreadyBilled)));
+      records.push(...(await percentileRecords(deps, s, sa, draft.kind === 'ADJUSTMENT' ? earlier : [], alreadyBilled, { start: draft.periodStart!, end: draft.periodEnd! })));
     }
     const a = assembleBill({
       kind: draft.kind!,

@@ -1,7 +1,7 @@
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { backoffDelayMs, signWebhook } from '../domain';
 import type { BillDoc, DeliveryDoc } from '../store/models';
-import type { Deps } from './deps';
+import { BILL_ISSUED_TOPIC, type BillIssuedEvent, type Deps } from './deps';
 import { insertIgnoringDuplicates } from './rating';
 import { claimOnce } from './slots';
 import { GENERIC_WEBHOOK_ERROR, postWebhook } from './webhooks';
@@ -9,12 +9,19 @@ import { GENERIC_WEBHOOK_ERROR, postWebhook } from './webhooks';
 /** Default lifetime of a signed bill link (BILL_LINK_MAX_TTL_SECONDS overrides it). */
 export const LINK_TTL_SECONDS = 7 * 86_400;
 const LEASE_MS = 30_000;
+/** A delivery claim names one attempt and lease window; kept a few windows past it, then swept. */
+const CLAIM_TTL_MS = 4 * LEASE_MS;
+/** How long the issuing run alone posts and announces a bill before the worker may. */
+export const ISSUE_GRACE_MS = LEASE_MS;
 
 /**
- * Every issued bill goes to the buyer and the carrier: posted on the website and announced on
- * the billIssued subscription at issue time, and, when the party registered one, a signed
- * webhook (retried with backoff). With BILL_DELIVERY_PATH=VIA_MODERATOR the bill is also handed
- * to the Moderator's relayBill for each recipient.
+ * Every issued bill goes to the buyer and the carrier: posted on the website, announced on the
+ * billIssued subscription and, when the party registered one, a signed webhook (retried with
+ * backoff). With BILL_DELIVERY_PATH=VIA_MODERATOR the bill is also handed to the Moderator's
+ * relayBill for each recipient. The records are written PENDING before the bill flips to ISSUED
+ * and are the outbox: each becomes DELIVERED only once it was observed to happen (the bill seen
+ * ISSUED, so served by the website; the event handed to the pub/sub), so an announcement lost to a
+ * crash is still PENDING and the worker sends it after a restart.
  */
 export async function createDeliveries(deps: Deps, bill: BillDoc, now: Date): Promise<void> {
   const { Delivery, Webhook } = deps.models;
@@ -24,11 +31,14 @@ export async function createDeliveries(deps: Deps, bill: BillDoc, now: Date): Pr
   ];
   const hooks = new Set((await Webhook.find({ _id: { $in: parties.map((p) => p.id) } }).select({ _id: 1 }).lean().exec()).map((w) => w._id));
   const docs: DeliveryDoc[] = [];
+  // The issuing run posts and announces the bill right after the flip (deliverIssuedNow); the
+  // worker takes these over only after a grace, i.e. when that run died.
+  const afterGrace = new Date(now.getTime() + ISSUE_GRACE_MS);
   const base = { billId: bill._id, attempts: 0, lastError: null, leaseUntil: null, createdAt: now };
   for (const p of parties) {
     const id = (channel: string) => `${bill._id}|${p.role}|${channel}`;
-    docs.push({ ...base, _id: id('WEBSITE'), recipientId: p.id, recipientRole: p.role, channel: 'WEBSITE', path: 'DIRECT', state: 'DELIVERED', attempts: 1, deliveredAt: now, nextAttemptAt: null });
-    docs.push({ ...base, _id: id('SUBSCRIPTION'), recipientId: p.id, recipientRole: p.role, channel: 'SUBSCRIPTION', path: 'DIRECT', state: 'DELIVERED', attempts: 1, deliveredAt: now, nextAttemptAt: null });
+    docs.push({ ...base, _id: id('WEBSITE'), recipientId: p.id, recipientRole: p.role, channel: 'WEBSITE', path: 'DIRECT', state: 'PENDING', deliveredAt: null, nextAttemptAt: afterGrace });
+    docs.push({ ...base, _id: id('SUBSCRIPTION'), recipientId: p.id, recipientRole: p.role, channel: 'SUBSCRIPTION', path: 'DIRECT', state: 'PENDING', deliveredAt: null, nextAttemptAt: afterGrace });
     if (hooks.has(p.id)) docs.push({ ...base, _id: id('WEBHOOK'), recipientId: p.id, recipientRole: p.role, channel: 'WEBHOOK', path: 'DIRECT', state: 'PENDING', deliveredAt: null, nextAttemptAt: now });
     if (bill.deliveryPath === 'VIA_MODERATOR') {
       docs.push({ ...base, _id: id('MODERATOR_RELAY'), recipientId: p.id, recipientRole: p.role, channel: 'MODERATOR_RELAY', path: 'VIA_MODERATOR', state: 'PENDING', deliveredAt: null, nextAttemptAt: now });
@@ -123,6 +133,17 @@ async function relayToModerator(deps: Deps, bill: BillDoc): Promise<void> {
   if (!res.ok || !json?.data?.relayBill) throw new Error(`relayBill failed (HTTP ${res.status}): ${json?.errors?.map((e) => e.message).join('; ') ?? 'no data'}`);
 }
 
+/**
+ * The billIssued event for one recipient: the BUYER's event also reaches the operators, the
+ * CARRIER's only the carrier (services/deps.ts receivesBillIssued), so every subscriber gets one
+ * event per bill. Delivery is at least once: a crash after the publish and before the record says
+ * DELIVERED publishes again after the restart (subscribers key on the bill id).
+ */
+async function publishBillIssued(deps: Deps, d: DeliveryDoc, bill: BillDoc): Promise<void> {
+  const event: BillIssuedEvent = { billId: bill._id, buyerId: bill.buyerId!, carrierId: bill.carrierId!, recipientRole: d.recipientRole };
+  await deps.pubsub.publish(BILL_ISSUED_TOPIC, event);
+}
+
 export async function processDelivery(deps: Deps, d: DeliveryDoc): Promise<void> {
   const { Delivery, Bill } = deps.models;
   const bill = (await Bill.findById(d.billId).lean().exec()) as BillDoc | null;
@@ -130,10 +151,18 @@ export async function processDelivery(deps: Deps, d: DeliveryDoc): Promise<void>
     await Delivery.updateOne({ _id: d._id }, { $set: { leaseUntil: null, nextAttemptAt: new Date(Date.now() + 1000) } }).exec();
     return;
   }
+  await attemptDelivery(deps, d, bill);
+}
+
+/** One attempt of a leased delivery of an issued bill; the record says what happened. */
+async function attemptDelivery(deps: Deps, d: DeliveryDoc, bill: BillDoc): Promise<void> {
+  const { Delivery } = deps.models;
   const attempts = d.attempts + 1;
   try {
     if (d.channel === 'WEBHOOK') await sendWebhook(deps, d, bill);
     else if (d.channel === 'MODERATOR_RELAY') await relayToModerator(deps, bill);
+    else if (d.channel === 'SUBSCRIPTION') await publishBillIssued(deps, d, bill);
+    // WEBSITE: the site serves every bill that is not a DRAFT, and this one was just read ISSUED.
     await Delivery.updateOne({ _id: d._id }, { $set: { state: 'DELIVERED', attempts, deliveredAt: new Date(), lastError: null, nextAttemptAt: null, leaseUntil: null } }).exec();
   } catch (err) {
     const detail = (err as Error).message?.slice(0, 500) ?? String(err);
@@ -150,26 +179,46 @@ export async function processDelivery(deps: Deps, d: DeliveryDoc): Promise<void>
   }
 }
 
+/** Leases a due delivery for one attempt: one sender per attempt and lease window, even with several billing instances. */
+async function leaseDelivery(deps: Deps, d: DeliveryDoc, now: Date): Promise<DeliveryDoc | null> {
+  if (!(await claimOnce(deps.models, `delivery|${d._id}|${d.attempts}|${Math.floor(now.getTime() / LEASE_MS)}`, CLAIM_TTL_MS, now))) return null;
+  return (await deps.models.Delivery.findOneAndUpdate(
+    { _id: d._id, state: 'PENDING', $or: [{ leaseUntil: null }, { leaseUntil: { $lt: now } }] },
+    { $set: { leaseUntil: new Date(now.getTime() + LEASE_MS) } },
+    { returnDocument: 'after' },
+  ).lean().exec()) as DeliveryDoc | null;
+}
+
 /** One pass of the delivery worker: claims due deliveries with a lease (safe with several instances). */
 export async function runDeliveries(deps: Deps, owner = randomUUID()): Promise<number> {
   const { Delivery } = deps.models;
   const now = new Date();
-  const due = await Delivery.find({ state: 'PENDING', nextAttemptAt: { $lte: now } }).sort({ nextAttemptAt: 1 }).limit(50).lean().exec();
+  const due = (await Delivery.find({ state: 'PENDING', nextAttemptAt: { $lte: now } }).sort({ nextAttemptAt: 1 }).limit(50).lean().exec()) as DeliveryDoc[];
   let done = 0;
   await Promise.all(
     due.map(async (d) => {
-      // One sender per attempt and lease window, even with several billing instances.
-      if (!(await claimOnce(deps.models, `delivery|${d._id}|${d.attempts}|${Math.floor(now.getTime() / LEASE_MS)}`))) return;
-      const claimed = await Delivery.findOneAndUpdate(
-        { _id: d._id, state: 'PENDING', $or: [{ leaseUntil: null }, { leaseUntil: { $lt: now } }] },
-        { $set: { leaseUntil: new Date(now.getTime() + LEASE_MS) } },
-        { returnDocument: 'after' },
-      ).lean().exec();
+      const claimed = await leaseDelivery(deps, d, now);
       if (!claimed) return;
-      await processDelivery(deps, claimed as DeliveryDoc);
+      await processDelivery(deps, claimed);
       done++;
     }),
   );
   void owner;
   return done;
+}
+
+/**
+ * Right after a bill flipped to ISSUED: posts it (WEBSITE) and announces it (SUBSCRIPTION) now,
+ * through the same leased outbox records the worker reads, so the event goes out at issue time
+ * and one lost to a crash here is sent by the worker after the restart.
+ */
+export async function deliverIssuedNow(deps: Deps, bill: BillDoc): Promise<void> {
+  if (bill.status === 'DRAFT') return;
+  const now = new Date();
+  const pending = (await deps.models.Delivery.find({ billId: bill._id }).lean().exec()) as DeliveryDoc[];
+  for (const d of pending) {
+    if (d.state !== 'PENDING' || (d.channel !== 'WEBSITE' && d.channel !== 'SUBSCRIPTION')) continue;
+    const claimed = await leaseDelivery(deps, d, now);
+    if (claimed) await attemptDelivery(deps, claimed, bill);
+  }
 }

@@ -22,6 +22,8 @@ export interface BillIssuedEvent {
   billId: string;
   buyerId: string;
   carrierId: string;
+  /** Whose delivery this event is (absent on events of older processes: everyone concerned). */
+  recipientRole?: 'BUYER' | 'CARRIER';
 }
 
 /** Billing period convention: the UTC calendar month of the usage's intervalStart. */

@@ -63,7 +63,7 @@ export async function pollFeed(deps: Deps, feedId: string, opts: { force?: boole
     const due = (await Feed.findById(feedId).select({ nextPollAt: 1 }).lean().exec()) as FeedDoc | null;
     if (!due) throw notFound(`usage feed ${feedId} not found`);
     if (due.nextPollAt.getTime() > now.getTime()) return (await Feed.findById(feedId).lean().exec()) as FeedDoc;
-    if (!(await claimOnce(deps.models, `feed|${feedId}|${due.nextPollAt.getTime()}|${Math.floor(now.getTime() / LEASE_MS)}`))) {
+    if (!(await claimOnce(deps.models, `feed|${feedId}|${due.nextPollAt.getTime()}|${Math.floor(now.getTime() / LEASE_MS)}`, 4 * LEASE_MS, now))) {
       return (await Feed.findById(feedId).lean().exec()) as FeedDoc;
     }
   }

@@ -1,19 +1,17 @@
-import { randomUUID } from 'node:crypto';
 import type { Identity } from '@exchange/platform';
-import { applyPayment, Dec, formatTotal, hasControlCharacters, postingsForPayment, settlementStatement as domainStatement, type PaymentPath } from '../domain';
+import { applyPayment, assertRetryOf, Dec, formatTotal, paymentKey, hasControlCharacters, postingsForPayment, settlementStatement as domainStatement, type PaymentPath } from '../domain';
 import type { BillDoc, PaymentDoc, PaymentEmbed, SlotDoc } from '../store/models';
-import { badInput, CodedError, forbiddenError, notFound } from './access';
+import { badInput, forbiddenError, notFound } from './access';
 import type { Deps } from './deps';
 import { insertIgnoringDuplicates } from './rating';
 import { parsePeriod } from './bills';
 import { claimNextSlot } from './slots';
 
 
-function sameAmount(a: unknown, b: unknown): boolean {
-  try {
-    return new Dec(String(a)).eq(new Dec(String(b)));
-  } catch {
-    return false;
+/** Thrown inside a payment claim: the payer's key is already on the bill (a retry, or a clash). */
+class AlreadyRecorded extends Error {
+  constructor(readonly payment: PaymentEmbed) {
+    super('payment key already recorded');
   }
 }
 
@@ -40,7 +38,9 @@ function mayPay(id: Identity, bill: BillDoc, path: PaymentPath): boolean {
 }
 
 /**
- * Records a payment. The bill's paid amount, status and embedded payment list change in ONE
+ * Records a payment under the payer's idempotency key (input.paymentId, required): a retry with
+ * the same key and contents returns the first payment, the same key with other contents is a
+ * CONFLICT naming input.paymentId, and nothing is posted twice. The bill's paid amount, status and embedded payment list change in ONE
  * conditional update guarded by the bill's version, so two concurrent payments can never
  * together exceed the total. Ledger postings (two legs for VIA_MODERATOR) follow with
  * deterministic ids.
@@ -50,16 +50,14 @@ export async function recordPayment(deps: Deps, id: Identity, input: Record<stri
   if (typeof input.billId !== 'string') throw badInput('input.billId', 'input.billId is required');
   const path = input.path as PaymentPath;
   if (path !== 'DIRECT' && path !== 'VIA_MODERATOR') throw badInput('input.path', 'input.path must be DIRECT or VIA_MODERATOR');
-  if (input.paymentId !== undefined && input.paymentId !== null && (typeof input.paymentId !== 'string' || input.paymentId.length < 1 || input.paymentId.length > 200 || input.paymentId.startsWith('$'))) {
-    throw badInput('input.paymentId', 'input.paymentId must be 1 to 200 characters');
-  }
   if (input.reference !== undefined && input.reference !== null && (typeof input.reference !== 'string' || input.reference.length > 500)) {
     throw badInput('input.reference', 'input.reference must be at most 500 characters');
   }
   if (typeof input.reference === 'string' && hasControlCharacters(input.reference)) {
     throw badInput('input.reference', 'input.reference must not contain control characters');
   }
-  const paymentId: string = input.paymentId ?? `pay_${randomUUID().replace(/-/g, '').slice(0, 20)}`;
+  const paymentId = paymentKey(input.paymentId);
+  const asked = { amount: String(input.amount), path, reference: input.reference ?? null };
   const bill = (await Bill.findById(input.billId).lean().exec()) as BillDoc | null;
   if (!bill || bill.status === 'DRAFT' || !bill.total || !bill.currency) throw notFound(`bill ${input.billId} not found`);
   if (!mayPay(id, bill, path)) {
@@ -69,24 +67,26 @@ export async function recordPayment(deps: Deps, id: Identity, input: Record<stri
   const key = `pay|${bill._id}`;
   // The paid amount advances through payment slots claimed by unique inserts: of two concurrent
   // payments computed from the same paid amount only one gets the next slot; the other re-reads
-  // and is refused if it would now overpay.
-  let embed = (await Slot.findOne({ key, 'payment.id': paymentId }).lean().exec())?.payment ?? undefined;
-  if (embed && (!sameAmount(embed.amount, input.amount) || embed.path !== path)) {
-    // Same id on the same bill, other contents: not a retry of that payment.
-    throw new CodedError(
-      'CONFLICT',
-      `input.paymentId ${paymentId} was already recorded on bill ${bill._id} (${embed.amount} ${bill.currency}, ${embed.path}); a different payment needs a new paymentId`,
-      'input.paymentId',
-    );
-  }
-  if (!embed) {
-    const { slot } = await claimNextSlot(deps.models, key, (prev) => {
+  // and is refused if it would now overpay. The key is looked up inside the claim, after the
+  // previous slot was read: a payment under the same key inserted since then holds that slot's
+  // successor (slots are dense), so this insert fails and the retry finds it. One key, one slot.
+  let embed: PaymentEmbed | undefined;
+  const recorded = async () => ((await Slot.findOne({ key, 'payment.id': paymentId }).lean().exec()) as SlotDoc | null)?.payment ?? undefined;
+  try {
+    const { slot } = await claimNextSlot(deps.models, key, async (prev) => {
+      const earlier = await recorded();
+      if (earlier) throw new AlreadyRecorded(earlier);
       const applied = applyPayment(bill.total!, prev?.value ?? '0', input.amount, bill.currency);
       const candidate: PaymentEmbed = { id: paymentId, amount: input.amount, path, reference: input.reference ?? null, recordedBy: `${id.role}:${id.sub}`, receivedAt: new Date() };
       return { slot: { value: applied.paidTotal, status: applied.status, payment: candidate }, extra: null };
     });
     embed = slot.payment!;
+  } catch (err) {
+    if (!(err instanceof AlreadyRecorded)) throw err;
+    embed = err.payment;
   }
+  // A retry (same key) must repeat the first request; it then gets the first payment back.
+  assertRetryOf({ amount: embed.amount, path: embed.path, reference: embed.reference ?? null }, asked, paymentId, bill._id, bill.currency);
   await syncBillPayments(deps, bill._id);
   // Payment and ledger ids are scoped to the bill (and so to its payer): another buyer reusing
   // this paymentId on its own bill gets its own payment and postings, never these.

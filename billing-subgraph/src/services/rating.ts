@@ -1,4 +1,4 @@
-import { Dec, rateUsage, type EconomicIncentive } from '../domain';
+import { Dec, encodeSlotSample, rateUsage, type EconomicIncentive } from '../domain';
 import type { BillingModels, BillingRecordDoc, SelectionDoc, SlotDoc, UsageDoc } from '../store/models';
 import { toStoredBillingRecord } from '../store/billing-record-format';
 import { claimNextSlots } from './slots';
@@ -95,6 +95,9 @@ export async function rateUsageDocs(deps: Deps, usages: UsageDoc[], selections: 
   return records.length;
 }
 
+/** The meter (interface) that took a record's samples: its reporter, source and equipment. */
+const meterOf = (u: UsageDoc) => `${u.reportedBy}/${u.source}/${u.equipmentId ?? ''}`;
+
 /**
  * Rates one group from the previous cumulative total. The cumulative total per (selection, period)
  * advances by claiming the next slot with a unique insert: two concurrent batches can never both
@@ -128,7 +131,8 @@ function rateGroup(group: UsageDoc[], selection: SelectionDoc, prev: Pick<SlotDo
     // Fields are kept to what billing needs (document size dominates insert cost on FerretDB);
     // tier indexes and rates are derived from the segments when read.
     if (u.endUserId !== undefined) doc.endUserId = u.endUserId;
-    if (r.periodLevel) doc.samplesMbps = (u.volumeSamples ?? []).map((x) => x.mbps);
+    // Each sample keeps its time and meter: the bill aligns them to 5-minute slots and sums the meters (domain/percentile.ts).
+    if (r.periodLevel) doc.slotSamples = (u.volumeSamples ?? []).map((x) => encodeSlotSample(new Date(x.at).getTime(), x.mbps, meterOf(u)));
     cumulative = r.cumulativeAfter;
     return doc;
   });

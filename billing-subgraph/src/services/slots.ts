@@ -181,10 +181,13 @@ async function claimNextSlotLocked<T>(
 /**
  * Exactly-once guard: true for the first caller with this key, false for every later one (a
  * unique insert, atomic on MongoDB and FerretDB alike, unlike a conditional update on FerretDB 1.x).
+ * With `ttlMs` the claim guards only that long (a key naming one attempt or lease window) and is
+ * then deleted by the sweep (store/sweep.ts), so claims written per attempt do not pile up.
  */
-export async function claimOnce(models: BillingModels, key: string): Promise<boolean> {
+export async function claimOnce(models: BillingModels, key: string, ttlMs?: number, now = new Date()): Promise<boolean> {
   try {
-    await models.Slot.create({ _id: `once|${key}`, key: `once|${key}`, seq: 0, value: '', createdAt: new Date() });
+    const expiresAt = ttlMs === undefined ? null : new Date(now.getTime() + ttlMs);
+    await models.Slot.create({ _id: `once|${key}`, key: `once|${key}`, seq: 0, value: '', createdAt: now, expiresAt });
     return true;
   } catch (err) {
     if (isDuplicateKey(err)) return false;

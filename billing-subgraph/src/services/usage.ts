@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Role } from '@exchange/platform';
-import { associate, escapeControlCharacters, validateUsageRecord, type SelectionRef, type UsageRecord } from '../domain';
+import { associate, escapeControlCharacters, unsampledPercentile, validateUsageRecord, type SelectionRef, type UsageRecord } from '../domain';
 import type { RejectedDoc, SelectionDoc, UsageDoc } from '../store/models';
 import { badInput, forbiddenError, reporterLabel } from './access';
 import type { Deps } from './deps';
@@ -179,6 +179,11 @@ export async function ingestUsage(
     const foreign = a.status === 'ASSOCIATED' ? unknownEndUser(r, selections.get(a.selectionId)) : null;
     if (foreign) {
       reject(v.index, raws[v.index], 'endUserId', foreign);
+      continue;
+    }
+    const unsampled = a.status === 'ASSOCIATED' ? unsampledPercentile(r, selections.get(a.selectionId)) : null;
+    if (unsampled) {
+      reject(v.index, raws[v.index], 'volumeSamples', unsampled);
       continue;
     }
     kept.push(v);
@@ -363,7 +368,7 @@ export async function reassociateWaitingUsage(deps: Deps, selection: SelectionDo
           return;
         }
         // Usage for an end user the buyer never registered stays parked with the reason, never billed.
-        const foreign = unknownEndUser(u, byId.get(a.selectionId));
+        const foreign = unknownEndUser(u, byId.get(a.selectionId)) ?? unsampledPercentile(u, byId.get(a.selectionId));
         if (foreign) {
           if (foreign !== u.unassociatedReason) await Usage.updateOne({ _id: u._id, status: 'UNASSOCIATED' }, { $set: { unassociatedReason: foreign } }).exec();
           return;

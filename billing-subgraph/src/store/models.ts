@@ -136,6 +136,8 @@ export interface BillingRecordDoc {
   currency: string;
   /** PERCENTILE_95 data: the record's 5-minute samples (Mbps); the charge is made per period on the bill. */
   samplesMbps?: string[];
+  /** PERCENTILE_95 data: each sample with its time and meter (domain/percentile.ts encoding); replaces samplesMbps. */
+  slotSamples?: string[];
   ratedAt: Date;
 }
 
@@ -174,6 +176,8 @@ export interface SlotDoc {
   quantity?: string | null;
   amount?: string | null;
   createdAt: Date;
+  /** Once-only claims that matter only for a while (a delivery attempt, a feed poll): swept after this (store/sweep.ts). */
+  expiresAt?: Date | null;
 }
 
 /**
@@ -353,6 +357,7 @@ export interface BillClaimDoc {
   intervalStart: Date;
   selectionId: string;
   samplesMbps?: string[];
+  slotSamples?: string[];
 }
 
 /** An ingest batch between "usage stored" and "billing records stored"; OPEN ones older than a minute are finished by the sweeper. */
@@ -506,6 +511,7 @@ export function registerModels(conn: Connection): BillingModels {
       amount: String,
       currency: String,
       samplesMbps: { type: [String], default: undefined },
+      slotSamples: { type: [String], default: undefined },
       ratedAt: Date,
     },
     opts,
@@ -525,6 +531,7 @@ export function registerModels(conn: Connection): BillingModels {
       intervalStart: Date,
       selectionId: String,
       samplesMbps: { type: [String], default: undefined },
+      slotSamples: { type: [String], default: undefined },
     },
     opts,
   );
@@ -549,10 +556,13 @@ export function registerModels(conn: Connection): BillingModels {
       quantity: String,
       amount: String,
       createdAt: Date,
+      expiresAt: Date,
     },
     opts,
   );
   slot.index({ key: 1, seq: -1 });
+  // No TTL index on the embedded engine: the sweep reads expired claims by this index.
+  slot.index({ expiresAt: 1 });
 
   const usageTotals = new Schema<UsageTotalsDoc>(
     {

@@ -1,3 +1,4 @@
+import { usageCharge as pricedUsage } from '@exchange/pricing';
 import type { EconomicIncentive } from './incentive';
 import { AMOUNT_SCALE, Dec, parseDecimal, roundCanonical } from './money';
 
@@ -15,27 +16,12 @@ export interface CostEstimate {
 /** A rate keeps the 12 decimals a ratePerUnit may carry; 6 would print tiny rates as 0. */
 export const RATE_SCALE = 12;
 
-/** Exact usage charge for `q` units, before minimum and setup fee. */
+/**
+ * Exact usage charge for `q` units, before minimum and setup fee: the pricing package's, the same
+ * code the billing computer bills a period's usage with (VOLUME: all units at the tier the total reaches).
+ */
 export function usageCharge(incentive: EconomicIncentive, q: Dec): Dec {
-  const { tiers } = incentive;
-  if (incentive.tierModel === 'VOLUME') {
-    let rate = new Dec(incentive.ratePerUnit);
-    for (const t of tiers) if (q.gte(t.fromQuantity)) rate = new Dec(t.ratePerUnit);
-    return q.mul(rate);
-  }
-  // Graduated: band i runs from its lower bound up to the next tier's fromQuantity.
-  let total = new Dec(0);
-  let lower = new Dec(0);
-  let rate = new Dec(incentive.ratePerUnit);
-  for (const t of tiers) {
-    const upper = new Dec(t.fromQuantity);
-    if (q.lte(lower)) return total;
-    total = total.add(Dec.min(q, upper).sub(lower).mul(rate));
-    lower = upper;
-    rate = new Dec(t.ratePerUnit);
-  }
-  if (q.gt(lower)) total = total.add(q.sub(lower).mul(rate));
-  return total;
+  return pricedUsage(incentive, q);
 }
 
 /**

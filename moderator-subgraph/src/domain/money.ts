@@ -1,12 +1,10 @@
 import Decimal from 'decimal.js';
 import { badInput } from './errors';
 
-/**
- * A private clone so that nothing else in the process can change our precision or rounding mode.
- * 50 significant digits covers 18 integer + 12 fraction digits of every operand with room for products.
- */
-export const Dec = Decimal.clone({ precision: 50, rounding: Decimal.ROUND_HALF_UP });
-export type Dec = Decimal;
+// The exact decimal of both subgraphs (pricing package): a private clone nothing else in the
+// process can reconfigure, 60 significant digits.
+import { Dec } from '@exchange/pricing';
+export { Dec };
 
 export const MAX_INTEGER_DIGITS = 18;
 export const MAX_FRACTION_DIGITS = 12;

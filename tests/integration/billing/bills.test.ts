@@ -113,7 +113,8 @@ describe('generateBills, adjustments, bill access and the posted bill website', 
     const aug = { start: '2026-08-01T00:00:00Z', end: '2026-09-01T00:00:00Z' };
     const s = await recordSelection(b, {
       selectionId: 'p95-sel', requestId: 'p95-req', buyerId: 'p95-buyer', carrierId: 'p95-carrier', serviceType: 'DATA', unit: 'MBPS', quantity: '10',
-      start: aug.start, end: aug.end, incentive: { currency: 'USD', ratePerUnit: '2', dataChargeModel: 'PERCENTILE_95' },
+      // 100 minutes of service: twenty 5-minute slots
+      start: '2026-08-03T00:00:00Z', end: '2026-08-03T01:40:00Z', incentive: { currency: 'USD', ratePerUnit: '2', dataChargeModel: 'PERCENTILE_95' },
     });
     expect(s.advanceBill.total.amount).toBe('20.00'); // 10 Mbps x 2
     const sample = (i: number, mbps: string) => {
@@ -124,7 +125,12 @@ describe('generateBills, adjustments, bill access and the posted bill website', 
         volumeSamples: [{ at: start.toISOString(), mbps }],
       };
     };
-    // 20 samples 1..20 Mbps: the top 1 (5 %) is dropped, 19 Mbps billed = 38.00, minus the 20.00 advance
+    // A record without samples cannot be billed at a percentile: refused with the reason, kept as rejected.
+    const { volumeSamples: _none, ...unsampled } = sample(3, '1');
+    const refused = await ingestOk(b, [{ ...unsampled, recordId: 'p95-nosamples' }]);
+    expect(refused).toMatchObject({ accepted: 0, rejected: [{ recordId: 'p95-nosamples', field: 'volumeSamples' }] });
+    expect(refused.rejected[0].reason).toMatch(/volumeSamples are required/);
+    // 20 slots at 1..20 Mbps: the top 1 (5 % of 20 slots) is dropped, 19 Mbps billed = 38.00, minus the 20.00 advance
     await ingestOk(b, Array.from({ length: 20 }, (_, i) => sample(i, String(i + 1))));
     const agent = await agentToken();
     const bill = (await gqlOk(b.url, GENERATE, { period: aug }, agent)).generateBills.bills.find((x: any) => x.buyer.id === 'p95-buyer');
@@ -133,8 +139,10 @@ describe('generateBills, adjustments, bill access and the posted bill website', 
       ['ADVANCE_CREDIT', null, null, '-20.000000'],
     ]);
     expect(bill.total.amount).toBe('18.00');
-    // a late sample of 50 Mbps: 21 samples, 1 dropped, p95 = 20 Mbps = 40.00, i.e. 2.00 more
-    await ingestOk(b, [sample(30, '50')]);
+    expect(bill.lines[0].description).toMatch(/^95th percentile 19 Mbps of 20 five-minute slots \(0 without samples counted as zero, 1 highest dropped; 1 meter summed per slot\)/);
+    // a late sample of 50 Mbps by the same meter for slot 5 (it reported 6 there): the slot counts
+    // once, at 50; 1 of 20 slots dropped, p95 = 20 Mbps = 40.00, i.e. 2.00 more
+    await ingestOk(b, [{ ...sample(5, '50'), recordId: 'p95-late' }]);
     const adj = (await gqlOk(b.url, GENERATE, { period: aug }, agent)).generateBills.bills.filter((x: any) => x.buyer.id === 'p95-buyer');
     expect(adj.map((x: any) => x.kind)).toEqual(['PERIODIC', 'ADJUSTMENT']);
     expect(adj[1].lines.map((l: any) => [l.kind, l.amount])).toEqual([['USAGE', '2.000000']]);

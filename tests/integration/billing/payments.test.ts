@@ -20,7 +20,7 @@ describe('payments: partial, overpayment refused, DIRECT and VIA_MODERATOR legs,
 
   it('records a partial DIRECT payment by the buyer with one balanced ledger leg', async () => {
     const buyer = await token('BUYER', 'pay-buyer');
-    const p = (await gqlOk(b.url, PAY, { i: { billId, amount: '30.00', path: 'DIRECT' } }, buyer)).recordPayment;
+    const p = (await gqlOk(b.url, PAY, { i: { billId, amount: '30.00', path: 'DIRECT', paymentId: 'wire-30' } }, buyer)).recordPayment;
     expect(p).toMatchObject({ billId, amount: { amount: '30.00', currency: 'USD' }, path: 'DIRECT', recordedBy: 'BUYER:pay-buyer' });
     expect(p.ledgerEntries).toEqual([
       { event: 'PAYMENT_DIRECT', account: 'carrier:pay-carrier:payable', amount: '30.00', currency: 'USD' },
@@ -31,17 +31,17 @@ describe('payments: partial, overpayment refused, DIRECT and VIA_MODERATOR legs,
   });
 
   it('refuses an overpayment with BAD_USER_INPUT on input.amount and changes nothing', async () => {
-    const r = await gql(b.url, PAY, { i: { billId, amount: '70.01', path: 'DIRECT' } }, await agentToken());
+    const r = await gql(b.url, PAY, { i: { billId, amount: '70.01', path: 'DIRECT', paymentId: 'over-1' } }, await agentToken());
     expect(errorCodes(r)).toEqual(['BAD_USER_INPUT']);
     expect(r.errors![0].extensions!.field).toBe('input.amount');
-    const finer = await gql(b.url, PAY, { i: { billId, amount: '1.005', path: 'DIRECT' } }, await agentToken());
+    const finer = await gql(b.url, PAY, { i: { billId, amount: '1.005', path: 'DIRECT', paymentId: 'finer-1' } }, await agentToken());
     expect(finer.errors![0].extensions!.field).toBe('input.amount');
     expect((await gqlOk(b.url, BILL, { id: billId }, await agentToken())).bill.paid.amount).toBe('30.00');
   });
 
   it('lets two concurrent payments never overpay together', async () => {
     const agent = await agentToken();
-    const results = await Promise.all([1, 2, 3].map(() => gql(b.url, PAY, { i: { billId, amount: '40.00', path: 'DIRECT' } }, agent)));
+    const results = await Promise.all([1, 2, 3].map((n) => gql(b.url, PAY, { i: { billId, amount: '40.00', path: 'DIRECT', paymentId: `race-${n}` } }, agent)));
     expect(results.filter((r) => !r.errors).length).toBe(1);
     expect(results.filter((r) => errorCodes(r)[0] === 'BAD_USER_INPUT').length).toBe(2);
     expect((await gqlOk(b.url, BILL, { id: billId }, agent)).bill).toMatchObject({ status: 'PARTIALLY_PAID', paid: { amount: '70.00' }, outstanding: { amount: '30.00' } });
@@ -72,11 +72,11 @@ describe('payments: partial, overpayment refused, DIRECT and VIA_MODERATOR legs,
   it('decides who may pay: not another buyer, not the carrier, the MODERATOR only via itself', async () => {
     const s = await recordSelection(b, { selectionId: 'pay-sel2', buyerId: 'pay-buyer', carrierId: 'pay-carrier', quantity: '10', incentive: { currency: 'USD', ratePerUnit: '1' } });
     const id = s.advanceBill.id;
-    expect(errorCodes(await gql(b.url, PAY, { i: { billId: id, amount: '1.00', path: 'DIRECT' } }, await token('BUYER', 'intruder')))).toEqual(['NOT_FOUND']);
-    expect(errorCodes(await gql(b.url, PAY, { i: { billId: id, amount: '1.00', path: 'DIRECT' } }, await token('CARRIER', 'pay-carrier')))).toEqual(['NOT_FOUND']);
-    expect(errorCodes(await gql(b.url, PAY, { i: { billId: id, amount: '1.00', path: 'DIRECT' } }, await token('MODERATOR', 'moderator')))).toEqual(['FORBIDDEN']);
-    expect(errorCodes(await gql(b.url, PAY, { i: { billId: 'nope', amount: '1.00', path: 'DIRECT' } }, await agentToken()))).toEqual(['NOT_FOUND']);
-    await gqlOk(b.url, PAY, { i: { billId: id, amount: '4.00', path: 'DIRECT' } }, await token('BUYER', 'pay-buyer'));
+    expect(errorCodes(await gql(b.url, PAY, { i: { billId: id, amount: '1.00', path: 'DIRECT', paymentId: 'k1' } }, await token('BUYER', 'intruder')))).toEqual(['NOT_FOUND']);
+    expect(errorCodes(await gql(b.url, PAY, { i: { billId: id, amount: '1.00', path: 'DIRECT', paymentId: 'k1' } }, await token('CARRIER', 'pay-carrier')))).toEqual(['NOT_FOUND']);
+    expect(errorCodes(await gql(b.url, PAY, { i: { billId: id, amount: '1.00', path: 'DIRECT', paymentId: 'k1' } }, await token('MODERATOR', 'moderator')))).toEqual(['FORBIDDEN']);
+    expect(errorCodes(await gql(b.url, PAY, { i: { billId: 'nope', amount: '1.00', path: 'DIRECT', paymentId: 'k1' } }, await agentToken()))).toEqual(['NOT_FOUND']);
+    await gqlOk(b.url, PAY, { i: { billId: id, amount: '4.00', path: 'DIRECT', paymentId: 'k1' } }, await token('BUYER', 'pay-buyer'));
   });
 
   it('reports balances, receivables and the carrier settlement statement', async () => {
@@ -95,5 +95,67 @@ describe('payments: partial, overpayment refused, DIRECT and VIA_MODERATOR legs,
     expect(stmt.totals).toEqual([{ currency: 'USD', billed: '110.00', receivedDirect: '74.00', receivedViaModerator: '30.00', outstanding: '6.00' }]);
     expect(stmt.lines).toHaveLength(2);
     expect(errorCodes(await gql(b.url, st, { c: 'pay-carrier', p: period }, await token('CARRIER', 'other-carrier')))).toEqual(['FORBIDDEN']);
+  });
+});
+
+describe('payments are idempotent by the payer\'s key (issue 14, item 5)', () => {
+  let b: Billing;
+  let billId: string;
+  beforeAll(async () => {
+    b = await startBilling({ WORKERS: 'false' });
+    billId = (await recordSelection(b, { selectionId: 'idem-sel', buyerId: 'idem-buyer', carrierId: 'idem-carrier', quantity: '100', incentive: { currency: 'USD', ratePerUnit: '1' } })).advanceBill.id;
+  });
+  afterAll(async () => {
+    await b.conn.dropDatabase();
+    await b.stop();
+  });
+
+  it('requires the key: a payment without input.paymentId is refused and nothing is posted', async () => {
+    const buyer = await token('BUYER', 'idem-buyer');
+    // Without the key the request does not even reach the service (PaymentInput.paymentId is ID!).
+    expect(errorCodes(await gql(b.url, PAY, { i: { billId, amount: '5.00', path: 'DIRECT' } }, buyer))).toEqual(['BAD_USER_INPUT']);
+    const empty = await gql(b.url, PAY, { i: { billId, amount: '5.00', path: 'DIRECT', paymentId: '' } }, buyer);
+    expect(errorCodes(empty)).toEqual(['BAD_USER_INPUT']);
+    expect(empty.errors![0].extensions!.field).toBe('input.paymentId');
+    expect(await b.models.Ledger.countDocuments({ billId })).toBe(2); // the bill's own issue postings only
+  });
+
+  it('posts a retried payment once: concurrent and later retries with the same key and contents return the first payment', async () => {
+    const buyer = await token('BUYER', 'idem-buyer');
+    const i = { billId, amount: '25.00', path: 'DIRECT', paymentId: 'bank-ref-001', reference: 'SEPA 001' };
+    const answers = await Promise.all([1, 2, 3, 4].map(() => gql(b.url, PAY, { i }, buyer)));
+    for (const r of answers) expect(r.errors).toBeUndefined();
+    const ids = new Set(answers.map((r) => JSON.stringify(r.data!.recordPayment)));
+    expect(ids.size).toBe(1);
+    // the buyer's lost answer, retried a minute later by the billing agent on its behalf
+    const later = (await gqlOk(b.url, PAY, { i: { ...i, amount: '25' } }, await agentToken())).recordPayment;
+    expect(later).toEqual(answers[0].data!.recordPayment);
+    expect(later.recordedBy).toBe('BUYER:idem-buyer');
+    const bill = (await gqlOk(b.url, BILL, { id: billId }, buyer)).bill;
+    expect(bill).toMatchObject({ status: 'PARTIALLY_PAID', paid: { amount: '25.00' }, outstanding: { amount: '75.00' } });
+    expect(bill.payments).toEqual([{ id: 'bank-ref-001', amount: { amount: '25.00' }, path: 'DIRECT' }]);
+    expect(await b.models.Payment.countDocuments({ billId })).toBe(1);
+    expect(await b.models.Ledger.countDocuments({ billId, paymentId: 'bank-ref-001' })).toBe(2);
+  });
+
+  it('refuses the same key with other contents (CONFLICT on input.paymentId, naming what differs) and changes nothing', async () => {
+    const buyer = await token('BUYER', 'idem-buyer');
+    const base = { billId, amount: '25.00', path: 'DIRECT', paymentId: 'bank-ref-001', reference: 'SEPA 001' };
+    for (const [change, field] of [[{ amount: '26.00' }, 'input.amount'], [{ path: 'VIA_MODERATOR' }, 'input.path'], [{ reference: 'SEPA 002' }, 'input.reference']] as const) {
+      const r = await gql(b.url, PAY, { i: { ...base, ...change } }, field === 'input.path' ? await agentToken() : buyer);
+      expect(errorCodes(r)).toEqual(['CONFLICT']);
+      expect(r.errors![0].extensions!.field).toBe('input.paymentId');
+      expect(r.errors![0].message).toContain(field);
+    }
+    expect((await gqlOk(b.url, BILL, { id: billId }, buyer)).bill.paid.amount).toBe('25.00');
+    expect(await b.models.Ledger.countDocuments({ billId })).toBe(4);
+  });
+
+  it('answers a retry after the bill was paid in full with the first payment, not an overpayment', async () => {
+    const buyer = await token('BUYER', 'idem-buyer');
+    await gqlOk(b.url, PAY, { i: { billId, amount: '75.00', path: 'DIRECT', paymentId: 'bank-ref-002' } }, buyer);
+    const retry = (await gqlOk(b.url, PAY, { i: { billId, amount: '75.00', path: 'DIRECT', paymentId: 'bank-ref-002' } }, buyer)).recordPayment;
+    expect(retry).toMatchObject({ id: 'bank-ref-002', amount: { amount: '75.00' } });
+    expect((await gqlOk(b.url, BILL, { id: billId }, buyer)).bill).toMatchObject({ status: 'PAID', outstanding: { amount: '0.00' } });
   });
 });

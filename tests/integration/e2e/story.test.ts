@@ -463,17 +463,17 @@ describe('the exchange story through the gateway, one token per role', () => {
 
   it('a payment settles the ADVANCE bill: PARTIALLY_PAID, then PAID; nobody else may pay or see it', async () => {
     for (const who of ['buyerB', 'c1', 'partner']) {
-      const r = await refused(G, PAY, { input: { billId: advanceA, amount: '1.00', path: 'DIRECT' } }, t[who]);
+      const r = await refused(G, PAY, { input: { billId: advanceA, amount: '1.00', path: 'DIRECT', paymentId: `story-${who}` } }, t[who]);
       // Buyers and carriers are told the bill does not exist for them (billing's rule); others FORBIDDEN.
       expect({ who, codes: r.codes, data: r.data }).toEqual({ who, codes: [who === 'partner' ? 'FORBIDDEN' : 'NOT_FOUND'], data: null });
     }
     expect((await gqlOk(G, BILL, { id: advanceA }, t.buyerA)).bill).toMatchObject({ status: 'ISSUED', outstanding: { amount: '10.00' } });
 
-    await gqlOk(G, PAY, { input: { billId: advanceA, amount: '4.00', path: 'DIRECT', reference: 'wire-1' } }, t.buyerA);
+    await gqlOk(G, PAY, { input: { billId: advanceA, amount: '4.00', path: 'DIRECT', paymentId: 'story-wire-1', reference: 'wire-1' } }, t.buyerA);
     expect((await gqlOk(G, BILL, { id: advanceA }, t.buyerA)).bill).toMatchObject({ status: 'PARTIALLY_PAID', paid: { amount: '4.00' }, outstanding: { amount: '6.00' } });
-    const over = await refused(G, PAY, { input: { billId: advanceA, amount: '6.01', path: 'DIRECT' } }, t.buyerA);
+    const over = await refused(G, PAY, { input: { billId: advanceA, amount: '6.01', path: 'DIRECT', paymentId: 'story-over' } }, t.buyerA);
     expect(over.codes).toEqual(['BAD_USER_INPUT']);
-    const paid = (await gqlOk(G, PAY, { input: { billId: advanceA, amount: '6.00', path: 'DIRECT', reference: 'wire-2' } }, t.buyerA)).recordPayment;
+    const paid = (await gqlOk(G, PAY, { input: { billId: advanceA, amount: '6.00', path: 'DIRECT', paymentId: 'story-wire-2', reference: 'wire-2' } }, t.buyerA)).recordPayment;
     expect(paid).toMatchObject({ amount: { amount: '6.00', currency: 'GBP' }, path: 'DIRECT' });
 
     const byBuyer = (await gqlOk(G, BILL, { id: advanceA }, t.buyerA)).bill;

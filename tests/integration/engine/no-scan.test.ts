@@ -7,8 +7,10 @@ import { agentToken, GENERATE, ingestOk, recordSelection, voice } from '../billi
 import { bid, CLOSE, createRequest, registerParties } from '../moderator/helpers';
 import { sweepUnassociatedUsage } from '../../../billing-subgraph/src/services/usage-sweep';
 import { copyIndexes, explainTarget, findScans, QueryRecorder } from './scan-check';
+import { claimOnce } from '../../../billing-subgraph/src/services/slots';
+import { sweepExpiredClaims } from '../../../billing-subgraph/src/store/sweep';
 
-const HOT = ['recordSelection', 'ingest', 'billRun', 'billsPages', 'usageSummary', 'rejectedUsage', 'auction', 'requestsPages', 'routingReload', 'usageSweep', 'reconciliation', 'disputes'];
+const HOT = ['recordSelection', 'ingest', 'billRun', 'billsPages', 'usageSummary', 'rejectedUsage', 'auction', 'requestsPages', 'routingReload', 'usageSweep', 'reconciliation', 'disputes', 'claimSweep'];
 
 test('hot paths use indexes only', async () => {
   const rec = new QueryRecorder();
@@ -82,6 +84,10 @@ test('hot paths use indexes only', async () => {
     await rec.during('rejectedUsage', async () => {
       await gqlOk(B, `{ rejectedUsage(first: 20) { nodes { recordId reason } } }`, {}, agent);
       await gqlOk(B, `{ rejectedUsage(first: 20, filter: { recordId: "ns-bad" }) { nodes { recordId } } }`, {}, agent);
+    });
+    await rec.during('claimSweep', async () => {
+      await claimOnce(stack.billing.models, 'ns-expired', 1, new Date(Date.now() - 60_000));
+      expect(await sweepExpiredClaims(stack.billing.models)).toBe(1);
     });
     rec.stop();
     expect(req.id).toBeTruthy();

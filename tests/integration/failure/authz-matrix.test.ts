@@ -213,7 +213,7 @@ const OVERRIDES: Record<string, Override> = {
   pollUsageFeed: (_w, fx) => ({ id: fx.feed }),
   generateBills: () => ({ period: { start: '2020-01-01T00:00:00Z', end: '2020-02-01T00:00:00Z' } }),
   registerBillingWebhook: (who, fx) => ({ input: { partyId: who === 'CARRIER' ? fx.carrier : fx.buyer, url: 'https://198.51.100.9/hook', secret: 'a-secret-of-at-least-16-chars' } }),
-  recordPayment: (_w, fx) => ({ input: { billId: fx.bill, amount: '0.01', path: 'DIRECT' } }),
+  recordPayment: (_w, fx) => ({ input: { billId: fx.bill, amount: '0.01', path: 'DIRECT', paymentId: unique('authz-pay') } }),
   registerBuyer: () => ({ input: { name: 'Matrix Buyer' } }),
   registerCarrier: () => ({ input: { name: 'Matrix Carrier', coverage: ['33'] } }),
   createServiceRequest: () => ({ input: requestInput() }),
@@ -386,7 +386,7 @@ describe('authorization matrix: every role × every root operation of the superg
         gqlOk(G, `mutation($i: SelectionRecordInput!) { recordSelection(input: $i) { id } }`, { i: selectionInput({ selectionId: unique('authz-sub-sel'), buyerId: fx.buyer, carrierId: fx.carrier }) }, tokens.MODERATOR),
       requestDistributed: () => fx.freshRequest(),
       marketBoardChanges: () => fx.freshRequest(),
-      bidUpdates: () => gqlOk(G, `mutation($i: SubmitBidInput!) { submitBid(input: $i) { id } }`, { i: { requestId: fx.requestOpen, incentive: { currency: 'GBP', ratePerUnit: String(0.01 + (++seq % 50) / 10000) } } }, tokens.CARRIER),
+      bidUpdates: () => gqlOk(G, `mutation($i: SubmitBidInput!) { submitBid(input: $i) { id } }`, { i: { requestId: fx.requestOpen, incentive: { currency: 'GBP', ratePerUnit: (0.01 + (++seq % 50) / 10000).toFixed(4) } } }, tokens.CARRIER),
       billRelayed: () =>
         gqlOk(
           G,

@@ -212,7 +212,7 @@ describe('failure: malformed and hostile input', () => {
         field: 'recordPayment',
         url: () => stack.billing.url,
         query: `mutation($i: PaymentInput!) { recordPayment(input: $i) { id } }`,
-        vars: { i: { billId: bill, amount, path: 'DIRECT' } },
+        vars: { i: { billId: bill, amount, path: 'DIRECT', paymentId: 'fuzz-pay' } },
         bearer: tokens.agent,
       })),
       fc.record({ start: badDate, end: badDate, reversed: fc.boolean() }).map<Case>(({ start, end, reversed }) => ({

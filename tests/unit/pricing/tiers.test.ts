@@ -1,4 +1,4 @@
-import { splitAcrossTiers } from '../../../billing-subgraph/src/domain/tiers';
+import { PricingError, splitAcrossTiers, tierReached, usageCharge } from '../../../pricing/src';
 import { normalizeIncentive, type EconomicIncentive } from '../../../billing-subgraph/src/domain/incentive';
 import { DomainError } from '../../../billing-subgraph/src/domain/errors';
 
@@ -44,8 +44,8 @@ describe('splitAcrossTiers — GRADUATED', () => {
   });
 
   it('refuses negative quantities', () => {
-    expect(() => splitAcrossTiers(tiered, '-1', '5')).toThrow(DomainError);
-    expect(() => splitAcrossTiers(tiered, '0', '-5')).toThrow(DomainError);
+    expect(() => splitAcrossTiers(tiered, '-1', '5')).toThrow(PricingError);
+    expect(() => splitAcrossTiers(tiered, '0', '-5')).toThrow(PricingError);
   });
 });
 
@@ -56,6 +56,36 @@ describe('splitAcrossTiers — VOLUME', () => {
     expect(brief(splitAcrossTiers(volume, '50', '40'))).toEqual([[0, '0.02', '40']]);
     expect(brief(splitAcrossTiers(volume, '90', '10'))).toEqual([[1, '0.015', '10']]);
     expect(brief(splitAcrossTiers(volume, '0', '5000'))).toEqual([[2, '0.01', '5000']]);
+  });
+});
+
+describe('usageCharge: what the Moderator ranks by and a period bills (issue 14, item 1)', () => {
+  const volume: EconomicIncentive = { ...tiered, tierModel: 'VOLUME' };
+  it('GRADUATED sums each band: 100 × 0.02 + 900 × 0.015 + 500 × 0.01', () => {
+    expect(usageCharge(tiered, '1500').toFixed()).toBe('20.5');
+    expect(usageCharge(tiered, '0').toFixed()).toBe('0');
+  });
+  it('VOLUME prices every unit at the tier the total reaches, a boundary included', () => {
+    expect(usageCharge(volume, '1500').toFixed()).toBe('15');
+    expect(usageCharge(volume, '999').toFixed()).toBe('14.985');
+    expect(usageCharge(volume, '1000').toFixed()).toBe('10');
+    expect(usageCharge(volume, '99.5').toFixed()).toBe('1.99');
+  });
+  it('tierReached names the tier of a total in base units (seconds against a per-minute rate)', () => {
+    expect(tierReached(volume, 59_940, 60)).toEqual({ tierIndex: 1, fromQuantity: '100', ratePerUnit: '0.015' });
+    expect(tierReached(volume, 60_000, 60)).toEqual({ tierIndex: 2, fromQuantity: '1000', ratePerUnit: '0.01' });
+    expect(tierReached(volume, 0, 60)).toEqual({ tierIndex: 0, fromQuantity: '0', ratePerUnit: '0.02' });
+    expect(() => tierReached(volume, -1)).toThrow(PricingError);
+  });
+  it('the sum of a period split into records equals the charge of the period total (GRADUATED)', () => {
+    const parts = ['30', '80', '400', '990'];
+    let before = 0;
+    let total = usageCharge(tiered, '0');
+    for (const q of parts) {
+      for (const s of splitAcrossTiers(tiered, String(before), q)) total = total.plus(usageCharge({ ratePerUnit: s.ratePerUnit }, s.quantity));
+      before += Number(q);
+    }
+    expect(total.toFixed()).toBe(usageCharge(tiered, String(before)).toFixed());
   });
 });
 
