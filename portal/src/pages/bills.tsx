@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { gql, subscribe } from '../api';
 import { UsagePerDayChart, type DayBar } from '../charts';
+import { DISPUTE_FIELDS, DisputesSection, type Dispute } from '../disputes';
 import { ReconciliationSection } from '../reconciliation';
 import { addDecimal, formatDecimal, formatMoney, formatQuantity } from '../decimal';
 import { href } from '../router';
@@ -176,6 +177,8 @@ const BILL = `query Bill($id: ID!) {
     documentUrls { html pdf csv expiresAt }
     payments { id amount { amount currency } path reference recordedBy receivedAt }
     deliveries { recipientRole channel path state attempts deliveredAt }
+    disputedAmount { amount currency }
+    disputes { ${DISPUTE_FIELDS} }
   }
 }`;
 
@@ -206,6 +209,8 @@ interface FullBill extends BillRow {
   documentUrls: { html: string; pdf: string; csv: string; expiresAt: string };
   payments: { id: string; amount: Money; path: string; reference: string | null; recordedBy: string; receivedAt: string }[];
   deliveries: { recipientRole: string; channel: string; path: string; state: string; attempts: number; deliveredAt: string | null }[];
+  disputedAmount: Money;
+  disputes: Dispute[];
 }
 
 /** Usage per UTC day of the records on this bill (read from the requests' billing records). */
@@ -320,6 +325,12 @@ export function BillPage({ session, id }: { session: Session; id: string }) {
             <dt>Outstanding</dt>
             <dd data-testid="bill-outstanding">{formatMoney(bill.outstanding)}</dd>
           </div>
+          {bill.disputes.length > 0 && (
+            <div>
+              <dt>Disputed (open)</dt>
+              <dd data-testid="bill-disputed">{formatMoney(bill.disputedAmount)}</dd>
+            </div>
+          )}
           <div>
             <dt>Issued / due</dt>
             <dd>
@@ -422,6 +433,10 @@ export function BillPage({ session, id }: { session: Session; id: string }) {
       )}
 
       {bill.kind !== 'ADVANCE' && <ReconciliationSection buyerId={bill.buyer.id} carrierId={bill.carrier.id} period={bill.period} requestId={bill.request?.id ?? null} />}
+
+      {(bill.kind !== 'ADVANCE' || bill.disputes.length > 0) && (
+        <DisputesSection bill={{ id: bill.id, kind: bill.kind, currency: bill.total.currency, lines: bill.lines }} disputes={bill.disputes} role={session.role} onOpened={load} />
+      )}
 
       <Section title="Payments">
         {bill.payments.length === 0 ? (

@@ -331,4 +331,129 @@ describe('portal in a real browser', () => {
     await shot(agent, '10-agent-periodic-bill');
     expect(problems).toEqual([]);
   }, 120_000);
+  it('buyer reads the reconciliation beside its periodic bill, disputes it, and finds the accepted correction on an adjustment bill', async () => {
+    // Two months back, so the bill run above (last month) is untouched.
+    const now = new Date();
+    const month = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 2, 1));
+    const nextMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1));
+    const at = (d: number, shiftSeconds = 0) => new Date(Date.UTC(month.getUTCFullYear(), month.getUTCMonth(), d, 10) + shiftSeconds * 1000);
+    const gw = stack.gateway.url;
+    const agent = await token('BILLING_AGENT', 'portal-recon-agent');
+    await gqlOk(
+      gw,
+      `mutation($input: SelectionRecordInput!) { recordSelection(input: $input) { id } }`,
+      {
+        input: {
+          selectionId: 'sel-portal-recon',
+          requestId: 'req-portal-recon',
+          buyerId: 'buyer-portal',
+          buyerIsReseller: false,
+          carrierId: 'carrier-aurora',
+          routes: [{ origin: '1', destination: '4420' }],
+          serviceType: 'VOICE',
+          interval: { start: month.toISOString(), end: nextMonth.toISOString() },
+          quantity: '10',
+          unit: 'MINUTE',
+          incentive: { currency: 'USD', ratePerUnit: '0.01' },
+          selectedAt: new Date(month.getTime() - 86400e3).toISOString(),
+        },
+      },
+      await token('MODERATOR', 'moderator'),
+    );
+    const call = (source: string, n: number, start: Date, seconds: number) => ({
+      recordId: `recon-${source.toLowerCase()}-${n}`,
+      source,
+      buyerId: 'buyer-portal',
+      carrierId: 'carrier-aurora',
+      requestId: 'req-portal-recon',
+      intervalStart: start.toISOString(),
+      intervalEnd: new Date(start.getTime() + seconds * 1000).toISOString(),
+      serviceType: 'VOICE',
+      quantity: String(seconds),
+      destination: `+44207946000${n}`,
+    });
+    const INGEST = `mutation($records: [UsageRecordInput!]!) { ingestUsage(records: $records) { accepted duplicates rejected { recordId reason } } }`;
+    // The Moderator and the carrier report the same three calls (answer times and durations
+    // jittered within the tolerances); the carrier reports a fourth, 2-minute call of its own.
+    const moderator = [call('MODERATOR', 1, at(3), 600), call('MODERATOR', 2, at(4), 1200), call('MODERATOR', 3, at(5), 300)];
+    const carrierSide = [call('CARRIER', 1, at(3, 4), 602), call('CARRIER', 2, at(4, 2), 1200), call('CARRIER', 3, at(5, -3), 300), call('CARRIER', 4, at(6), 120)];
+    expect((await gqlOk(gw, INGEST, { records: moderator }, agent)).ingestUsage).toEqual({ accepted: 3, duplicates: 0, rejected: [] });
+    expect((await gqlOk(gw, INGEST, { records: carrierSide }, agent)).ingestUsage).toEqual({ accepted: 4, duplicates: 0, rejected: [] });
+    const run = await gqlOk(gw, `mutation($p: IntervalInput!) { generateBills(period: $p) { bills { id number kind request { id } } } }`, { p: { start: month.toISOString(), end: nextMonth.toISOString() } }, agent);
+    const periodic = run.generateBills.bills.find((b: any) => b.kind === 'PERIODIC' && b.request?.id === 'req-portal-recon');
+    expect(periodic).toBeDefined();
+
+    const buyer = await newPage('recon-buyer');
+    await buyer.goto(`${base}/portal/`);
+    await buyer.locator('button[data-party="buyer-portal"]').click();
+    await buyer.getByRole('heading', { name: 'Service requests' }).waitFor();
+    await buyer.goto(`${base}/portal/#/bills/${encodeURIComponent(periodic.id)}`);
+    await waitForText(buyer, 'bill-number', (t) => t === periodic.number, 'the periodic bill');
+    await buyer.getByTestId('reconciliation').waitFor();
+    const cells = (sel: string) => buyer.locator(sel).evaluateAll((trs) => trs.map((tr: any) => Array.from(tr.cells as ArrayLike<{ textContent: string | null }>, (c) => (c.textContent ?? '').trim())));
+    // Per source, most trusted first: calls, minutes (exact), amount at the incentive.
+    const sources = await cells('[data-testid="reconciliation-sources"] tbody tr');
+    expect(sources.map((r) => r.slice(0, 3))).toEqual([
+      ['moderator', '3', '35.000000'],
+      ['carrier', '4', '37.033333'],
+    ]);
+    // Three calls matched, one only the carrier's, no duration beyond the tolerance, 122 s more on the carrier's side.
+    const comparisons = await cells('[data-testid="reconciliation-comparisons"] tbody tr');
+    expect(comparisons.map((r) => r.slice(0, 6))).toEqual([['moderator / carrier', '3', '0', '1', '0', '122']]);
+    expect(await text(buyer, 'reconciliation')).toMatch(/^4 calls\./);
+    // The CSV download holds the same figures.
+    const csvHref = (await buyer.getByTestId('reconciliation-csv').getAttribute('href'))!;
+    expect(csvHref.startsWith('data:text/csv;charset=utf-8,')).toBe(true);
+    const csv = decodeURIComponent(csvHref.slice('data:text/csv;charset=utf-8,'.length)).trim().split('\n');
+    expect(csv[1]).toMatch(/^buyer-portal,carrier-aurora,req-portal-recon,.*,USD,4$/);
+    expect(csv).toContain(`MODERATOR,3,2100,35.000000,${sources[0][3]}`);
+    expect(csv).toContain(`CARRIER,4,2222,37.033333,${sources[1][3]}`);
+    expect(csv).toContain(`MODERATOR,CARRIER,3,0,1,0,122,${comparisons[0][6]}`);
+    await shot(buyer, '11-buyer-reconciliation');
+
+    // The buyer disputes the carrier-only call: 2 minutes at 0.01.
+    expect(await buyer.getByText('No disputes on this bill.').count()).toBe(1);
+    await buyer.getByLabel('Correction (USD)').fill('-0.02');
+    await buyer.getByLabel('Reason').fill('the 2-minute call on the 6th is only in the carrier’s records');
+    await buyer.getByRole('button', { name: 'Open dispute' }).click();
+    const row = buyer.locator('[data-testid="disputes"] tbody tr');
+    await row.first().waitFor();
+    expect(await row.count()).toBe(1);
+    expect(await row.getAttribute('data-dispute-status')).toBe('OPEN');
+    expect(await text(buyer, 'dispute-amount')).toBe('-0.02');
+    expect(await row.innerText()).toContain('only in the carrier’s records');
+    expect(await text(buyer, 'bill-disputed')).toBe('-0.02 USD');
+    const disputeId = (await row.getAttribute('data-dispute-id'))!;
+    await shot(buyer, '12-buyer-dispute-open');
+
+    // The carrier sees it on the same bill.
+    const carrier = await newPage('recon-carrier');
+    await carrier.goto(`${base}/portal/`);
+    await carrier.getByLabel('Bearer token').fill(await token('CARRIER', 'carrier-aurora'));
+    await carrier.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await carrier.getByRole('heading', { name: 'Open requests' }).waitFor();
+    await carrier.goto(`${base}/portal/#/bills/${encodeURIComponent(periodic.id)}`);
+    await carrier.locator(`[data-dispute-id="${disputeId}"]`).waitFor();
+    expect(await text(carrier, 'bill-disputed')).toBe('-0.02 USD');
+
+    // The billing agent accepts it through the API; the buyer's page shows the decision and the adjustment bill.
+    const resolved = await gqlOk(gw, `mutation($i: ResolveDisputeInput!) { resolveDispute(input: $i) { status adjustmentBillId } }`, { i: { disputeId, accept: true, reason: 'the Moderator has no record of that call' } }, agent);
+    expect(resolved.resolveDispute.status).toBe('ACCEPTED');
+    await buyer.reload();
+    await waitForText(buyer, 'dispute-decision', (t) => t.includes('the Moderator has no record of that call'), 'the decision on the buyer page');
+    expect(await row.getAttribute('data-dispute-status')).toBe('ACCEPTED');
+    expect(await text(buyer, 'bill-disputed')).toBe('0 USD');
+    const history = await buyer.locator('[data-testid="dispute-history"] li').allTextContents();
+    expect(history.map((h) => h.replace(/^.*?(opened|accepted)/, '$1'))).toEqual([
+      'opened by BUYER:buyer-portal: the 2-minute call on the 6th is only in the carrier’s records',
+      'accepted by BILLING_AGENT:portal-recon-agent: the Moderator has no record of that call',
+    ]);
+    await shot(buyer, '13-buyer-dispute-accepted');
+    await buyer.getByTestId('dispute-adjustment').click();
+    await waitForText(buyer, 'bill-number', (t) => t !== periodic.number && /^B-/.test(t), 'the adjustment bill');
+    expect(decodeURIComponent(new URL(buyer.url()).hash.split('/').pop()!)).toBe(resolved.resolveDispute.adjustmentBillId);
+    expect(await text(buyer, 'bill-total')).toBe('-0.02 USD');
+    await shot(buyer, '14-buyer-adjustment-bill');
+    expect(problems).toEqual([]);
+  }, 120_000);
 });

@@ -1,0 +1,189 @@
+import { useState } from 'preact/hooks';
+import { gql } from './api';
+import { formatDecimal, formatMoney } from './decimal';
+import { href } from './router';
+import { Badge, Field, FormAlert, focusField, formErrorOf, Section, TableWrap, When, type FormError } from './ui';
+
+/** Dispute fields the bill page shows (issue 13, item 5). */
+export const DISPUTE_FIELDS = `id lineIndex reason amount { amount currency } status openedBy openedAt evidenceCsv
+  resolutionReason resolvedAmount { amount currency } adjustmentBillId history { at by action reason }`;
+
+export interface Dispute {
+  id: string;
+  lineIndex: number | null;
+  reason: string;
+  amount: { amount: string; currency: string };
+  status: 'OPEN' | 'ACCEPTED' | 'REJECTED';
+  openedBy: string;
+  openedAt: string;
+  evidenceCsv: string;
+  resolutionReason: string | null;
+  resolvedAmount: { amount: string; currency: string } | null;
+  adjustmentBillId: string | null;
+  history: { at: string; by: string; action: string; reason: string }[];
+}
+
+const OPEN_DISPUTE = `mutation OpenDispute($input: OpenDisputeInput!) { openDispute(input: $input) { id } }`;
+
+const STATUS_TONE = { OPEN: 'warn', ACCEPTED: 'good', REJECTED: 'bad' } as const;
+
+/**
+ * A bill's disputes, and for its buyer or carrier the form to open one. The decision is the
+ * billing agent's (resolveDispute in the API); an accepted correction lands on an ADJUSTMENT bill.
+ */
+export function DisputesSection({
+  bill,
+  disputes,
+  role,
+  onOpened,
+}: {
+  bill: { id: string; kind: string; currency: string; lines: { description: string }[] };
+  disputes: Dispute[];
+  role: string;
+  onOpened: () => void;
+}) {
+  const mayOpen = (role === 'BUYER' || role === 'CARRIER') && bill.kind !== 'ADVANCE';
+  return (
+    <Section title="Disputes">
+      {disputes.length === 0 ? (
+        <p class="muted">No disputes on this bill.</p>
+      ) : (
+        <TableWrap label="Disputes">
+          <table data-testid="disputes">
+            <caption>Disputes of this bill, oldest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">Opened</th>
+                <th scope="col">Disputed</th>
+                <th scope="col">Reason</th>
+                <th scope="col" class="num">
+                  Correction asked ({bill.currency})
+                </th>
+                <th scope="col">State</th>
+                <th scope="col">Decision</th>
+              </tr>
+            </thead>
+            <tbody>
+              {disputes.map((d) => (
+                <tr key={d.id} data-dispute-id={d.id} data-dispute-status={d.status}>
+                  <td>
+                    <When at={d.openedAt} />
+                    <br />
+                    <small class="muted">{d.openedBy}</small>
+                  </td>
+                  <td>{d.lineIndex === null ? 'whole bill' : `line ${d.lineIndex + 1}: ${bill.lines[d.lineIndex]?.description ?? ''}`}</td>
+                  <td class="prose">{d.reason}</td>
+                  <td class="num" data-testid="dispute-amount">
+                    {formatDecimal(d.amount.amount)}
+                  </td>
+                  <td>
+                    <Badge value={d.status} tone={STATUS_TONE[d.status]} />
+                  </td>
+                  <td class="prose" data-testid="dispute-decision">
+                    {d.status === 'OPEN' ? (
+                      <span class="muted">waiting for the billing agent</span>
+                    ) : (
+                      <>
+                        {d.resolutionReason}
+                        {d.resolvedAmount && <> · {formatMoney(d.resolvedAmount)} accepted</>}
+                        {d.adjustmentBillId && (
+                          <>
+                            {' '}
+                            · <a href={href('bills', d.adjustmentBillId)} data-testid="dispute-adjustment">
+                              adjustment bill
+                            </a>
+                          </>
+                        )}
+                      </>
+                    )}
+                    <details>
+                      <summary>History and evidence</summary>
+                      <ol class="plain" data-testid="dispute-history">
+                        {d.history.map((h, i) => (
+                          <li key={i}>
+                            <When at={h.at} /> {h.action.toLowerCase()} by {h.by}: {h.reason}
+                          </li>
+                        ))}
+                      </ol>
+                      <a download={`dispute-${d.id}-evidence.csv`} href={`data:text/csv;charset=utf-8,${encodeURIComponent(d.evidenceCsv)}`}>
+                        Reconciliation at opening (CSV)
+                      </a>
+                    </details>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableWrap>
+      )}
+      {mayOpen && <OpenDisputeForm bill={bill} onOpened={onOpened} />}
+    </Section>
+  );
+}
+
+function OpenDisputeForm({ bill, onOpened }: { bill: { id: string; currency: string; lines: { description: string }[] }; onOpened: () => void }) {
+  const [line, setLine] = useState('');
+  const [reason, setReason] = useState('');
+  const [amount, setAmount] = useState('');
+  const [error, setError] = useState<FormError | null>(null);
+  const [done, setDone] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  return (
+    <form
+      class="form"
+      noValidate
+      aria-label="Open a dispute"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        setBusy(true);
+        setError(null);
+        setDone(null);
+        try {
+          await gql(OPEN_DISPUTE, { input: { billId: bill.id, reason: reason.trim(), amount: amount.trim(), ...(line !== '' ? { lineIndex: Number(line) } : {}) } });
+          setDone('Dispute opened; the other party and the billing agent see it.');
+          setReason('');
+          setAmount('');
+          onOpened();
+        } catch (err) {
+          const fe = formErrorOf(err);
+          setError(fe);
+          focusField(fe.field);
+        } finally {
+          setBusy(false);
+        }
+      }}
+    >
+      <h3>Open a dispute</h3>
+      <p class="hint">The reconciliation of the bill's period is attached as evidence.</p>
+      <FormAlert error={error} />
+      {done && (
+        <p class="alert alert-info" role="status">
+          {done}
+        </p>
+      )}
+      <div class="row">
+        <Field name="input.lineIndex" label="Disputed" error={error}>
+          {(a) => (
+            <select {...a} value={line} onChange={(e) => setLine((e.target as HTMLSelectElement).value)}>
+              <option value="">The whole bill</option>
+              {bill.lines.map((l, i) => (
+                <option key={i} value={String(i)}>
+                  Line {i + 1}: {l.description}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field name="input.amount" label={`Correction (${bill.currency})`} hint="Negative credits the buyer, positive charges it" error={error}>
+          {(a) => <input {...a} inputMode="decimal" required value={amount} onInput={(e) => setAmount((e.target as HTMLInputElement).value)} />}
+        </Field>
+      </div>
+      <Field name="input.reason" label="Reason" error={error}>
+        {(a) => <textarea {...a} required maxLength={2000} rows={3} value={reason} onInput={(e) => setReason((e.target as HTMLTextAreaElement).value)} />}
+      </Field>
+      <button type="submit" disabled={busy}>
+        {busy ? 'Opening…' : 'Open dispute'}
+      </button>
+    </form>
+  );
+}
