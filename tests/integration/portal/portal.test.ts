@@ -413,8 +413,14 @@ describe('portal in a real browser', () => {
 
     // The buyer disputes the carrier-only call: 2 minutes at 0.01.
     expect(await buyer.getByText('No disputes on this bill.').count()).toBe(1);
+    await buyer.getByLabel('Reason', { exact: true }).fill('the 2-minute call on the 6th is only in the carrier’s records');
+    // A correction of nothing is refused by the API, at the field it names; nothing is opened.
+    await buyer.getByLabel('Correction (USD)').fill('0');
+    await buyer.getByRole('button', { name: 'Open dispute' }).click();
+    await buyer.locator('[data-field-error="input.amount"]').waitFor();
+    expect(await buyer.getByLabel('Correction (USD)').getAttribute('aria-invalid')).toBe('true');
+    expect(await buyer.locator('[data-testid="disputes"]').count()).toBe(0);
     await buyer.getByLabel('Correction (USD)').fill('-0.02');
-    await buyer.getByLabel('Reason').fill('the 2-minute call on the 6th is only in the carrier’s records');
     await buyer.getByRole('button', { name: 'Open dispute' }).click();
     const row = buyer.locator('[data-testid="disputes"] tbody tr');
     await row.first().waitFor();
