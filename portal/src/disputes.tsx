@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { gql } from './api';
 import { formatDecimal, formatMoney } from './decimal';
 import { href } from './router';
-import { Badge, Field, FormAlert, focusField, formErrorOf, Section, TableWrap, When, type FormError } from './ui';
+import { Badge, ErrorText, Field, FormAlert, focusField, formErrorOf, Loading, PageTitle, Section, TableWrap, useQuery, When, type FormError } from './ui';
 
 /** Dispute fields the bill page shows (issue 13, item 5). */
 export const DISPUTE_FIELDS = `id lineIndex reason amount { amount currency } status openedBy openedAt evidenceCsv
@@ -185,5 +185,71 @@ function OpenDisputeForm({ bill, onOpened }: { bill: { id: string; currency: str
         {busy ? 'Opening…' : 'Open dispute'}
       </button>
     </form>
+  );
+}
+
+const MY_DISPUTES = `query Disputes { disputes { id billId billNumber buyerId carrierId lineIndex reason amount { amount currency } status openedBy openedAt } }`;
+
+type DisputeRow = Pick<Dispute, 'id' | 'lineIndex' | 'reason' | 'amount' | 'status' | 'openedBy' | 'openedAt'> & { billId: string; billNumber: string; buyerId: string; carrierId: string };
+
+/** The signed-in party's disputes (operators: the open ones, to decide), each linking to its bill. */
+export function DisputesPage({ role }: { role: string }) {
+  const { data, error } = useQuery<{ disputes: DisputeRow[] }>(MY_DISPUTES, {}, role);
+  const operator = role !== 'BUYER' && role !== 'CARRIER';
+  const list = data ? [...data.disputes].sort((a, b) => b.openedAt.localeCompare(a.openedAt)) : null;
+  return (
+    <>
+      <PageTitle>Disputes</PageTitle>
+      <p class="muted">
+        {operator
+          ? 'Open disputes waiting for a decision (resolveDispute in the API), newest first.'
+          : 'Disputes of your bills, opened by you or the other party, newest first. Open one from the bill page.'}
+      </p>
+      <ErrorText error={error} />
+      {!list && !error && <Loading what="disputes" />}
+      {list && list.length === 0 && <p class="muted">No disputes.</p>}
+      {list && list.length > 0 && (
+        <TableWrap label="Disputes">
+          <table data-testid="dispute-list">
+            <caption>{list.length} dispute{list.length === 1 ? '' : 's'}</caption>
+            <thead>
+              <tr>
+                <th scope="col">Bill</th>
+                {role !== 'BUYER' && <th scope="col">Buyer</th>}
+                {role !== 'CARRIER' && <th scope="col">Carrier</th>}
+                <th scope="col">Opened</th>
+                <th scope="col">Reason</th>
+                <th scope="col" class="num">
+                  Correction asked
+                </th>
+                <th scope="col">State</th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.map((d) => (
+                <tr key={d.id} data-dispute-id={d.id}>
+                  <td>
+                    <a href={href('bills', d.billId)}>{d.billNumber}</a>
+                    {d.lineIndex !== null && <span class="muted"> · line {d.lineIndex + 1}</span>}
+                  </td>
+                  {role !== 'BUYER' && <td>{d.buyerId}</td>}
+                  {role !== 'CARRIER' && <td>{d.carrierId}</td>}
+                  <td>
+                    <When at={d.openedAt} />
+                    <br />
+                    <small class="muted">{d.openedBy}</small>
+                  </td>
+                  <td class="prose">{d.reason}</td>
+                  <td class="num">{formatMoney(d.amount)}</td>
+                  <td>
+                    <Badge value={d.status} tone={STATUS_TONE[d.status]} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableWrap>
+      )}
+    </>
   );
 }

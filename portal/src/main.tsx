@@ -9,6 +9,7 @@ import { BuyerRequests, BuyerRequest, NewRequest, RoutingTablePage } from './pag
 import { CarrierRequests, CarrierRequest, Settlement } from './pages/carrier';
 import { BillPage, BillsPage } from './pages/bills';
 import { BillRuns, Ingestion, Unassociated } from './pages/agent';
+import { DisputesPage } from './disputes';
 import './styles.css';
 
 interface NavItem {
@@ -23,11 +24,13 @@ function navFor(role: string): NavItem[] {
         { path: 'requests', label: 'Requests' },
         { path: 'routing', label: 'Routing table' },
         { path: 'bills', label: 'Bills' },
+        { path: 'disputes', label: 'Disputes' },
       ];
     case 'CARRIER':
       return [
         { path: 'requests', label: 'Open requests' },
         { path: 'bills', label: 'Bills' },
+        { path: 'disputes', label: 'Disputes' },
         { path: 'settlement', label: 'Receivables & settlement' },
       ];
     case 'BILLING_AGENT':
@@ -38,6 +41,7 @@ function navFor(role: string): NavItem[] {
         { path: 'unassociated', label: 'Unassociated usage' },
         { path: 'bill-runs', label: 'Bill runs' },
         { path: 'bills', label: 'Bills' },
+        { path: 'disputes', label: 'Disputes' },
       ];
     default:
       return [];
@@ -49,6 +53,7 @@ function Page({ session, route }: { session: Session; route: string[] }) {
   const role = session.role;
   if (top === 'bills' && id) return <BillPage session={session} id={id} />;
   if (top === 'bills') return <BillsPage session={session} />;
+  if (top === 'disputes') return <DisputesPage role={role} />;
   if (role === 'BUYER') {
     if (top === 'requests' && id === 'new') return <NewRequest session={session} />;
     if (top === 'requests' && id) return <BuyerRequest session={session} id={id} />;

@@ -438,9 +438,22 @@ describe('portal in a real browser', () => {
     await carrier.getByLabel('Bearer token').fill(await token('CARRIER', 'carrier-aurora'));
     await carrier.getByRole('button', { name: 'Sign in', exact: true }).click();
     await carrier.getByRole('heading', { name: 'Open requests' }).waitFor();
-    await carrier.goto(`${base}/portal/#/bills/${encodeURIComponent(periodic.id)}`);
-    await carrier.locator(`[data-dispute-id="${disputeId}"]`).waitFor();
+    await carrier.getByRole('link', { name: 'Disputes', exact: true }).click();
+    const listed = carrier.locator(`[data-testid="dispute-list"] tr[data-dispute-id="${disputeId}"]`);
+    await listed.waitFor();
+    expect(await listed.innerText()).toMatch(/buyer-portal[\s\S]*BUYER:buyer-portal[\s\S]*-0\.02 USD[\s\S]*open/);
+    await listed.getByRole('link', { name: periodic.number }).click();
+    await carrier.locator(`[data-testid="disputes"] tr[data-dispute-id="${disputeId}"]`).waitFor();
     expect(await text(carrier, 'bill-disputed')).toBe('-0.02 USD');
+    // The billing agent finds it among the open disputes.
+    const agentPage = await newPage('recon-agent');
+    await agentPage.goto(`${base}/portal/`);
+    await agentPage.locator('button[data-party="billing-agent-demo"]').click();
+    await agentPage.getByRole('heading', { name: 'Usage ingestion' }).waitFor();
+    await agentPage.getByRole('link', { name: 'Disputes', exact: true }).click();
+    const open = agentPage.locator(`[data-testid="dispute-list"] tr[data-dispute-id="${disputeId}"]`);
+    await open.waitFor();
+    expect(await open.innerText()).toContain(periodic.number);
 
     // The billing agent accepts it through the API; the buyer's page shows the decision and the adjustment bill.
     const resolved = await gqlOk(gw, `mutation($i: ResolveDisputeInput!) { resolveDispute(input: $i) { status adjustmentBillId } }`, { i: { disputeId, accept: true, reason: 'the Moderator has no record of that call' } }, agent);
