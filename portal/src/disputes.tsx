@@ -24,6 +24,7 @@ export interface Dispute {
 }
 
 const OPEN_DISPUTE = `mutation OpenDispute($input: OpenDisputeInput!) { openDispute(input: $input) { id } }`;
+const RESOLVE_DISPUTE = `mutation ResolveDispute($input: ResolveDisputeInput!) { resolveDispute(input: $input) { id status } }`;
 
 const STATUS_TONE = { OPEN: 'warn', ACCEPTED: 'good', REJECTED: 'bad' } as const;
 
@@ -43,6 +44,9 @@ export function DisputesSection({
   onOpened: () => void;
 }) {
   const mayOpen = (role === 'BUYER' || role === 'CARRIER') && bill.kind !== 'ADVANCE';
+  const mayDecide = role === 'BILLING_AGENT' || role === 'ADMIN';
+  const [deciding, setDeciding] = useState<string | null>(null);
+  const decidingDispute = disputes.find((d) => d.id === deciding && d.status === 'OPEN');
   return (
     <Section title="Disputes">
       {disputes.length === 0 ? (
@@ -81,7 +85,13 @@ export function DisputesSection({
                   </td>
                   <td class="prose" data-testid="dispute-decision">
                     {d.status === 'OPEN' ? (
-                      <span class="muted">waiting for the billing agent</span>
+                      mayDecide ? (
+                        <button type="button" class="secondary" aria-expanded={deciding === d.id} onClick={() => setDeciding(deciding === d.id ? null : d.id)}>
+                          Decide
+                        </button>
+                      ) : (
+                        <span class="muted">waiting for the billing agent</span>
+                      )
                     ) : (
                       <>
                         {d.resolutionReason}
@@ -116,8 +126,60 @@ export function DisputesSection({
           </table>
         </TableWrap>
       )}
+      {decidingDispute && (
+        <DecideDisputeForm
+          key={decidingDispute.id}
+          dispute={decidingDispute}
+          onDecided={() => {
+            setDeciding(null);
+            onOpened();
+          }}
+        />
+      )}
       {mayOpen && <OpenDisputeForm bill={bill} onOpened={onOpened} />}
     </Section>
+  );
+}
+
+/** The billing agent's decision: accepted, the correction (as asked, or the one given) goes to an ADJUSTMENT bill at once. */
+function DecideDisputeForm({ dispute, onDecided }: { dispute: Dispute; onDecided: () => void }) {
+  const [reason, setReason] = useState('');
+  const [amount, setAmount] = useState('');
+  const [error, setError] = useState<FormError | null>(null);
+  const [busy, setBusy] = useState(false);
+  const decide = async (accept: boolean) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await gql(RESOLVE_DISPUTE, { input: { disputeId: dispute.id, accept, reason: reason.trim(), ...(accept && amount.trim() ? { amount: amount.trim() } : {}) } });
+      onDecided();
+    } catch (err) {
+      const fe = formErrorOf(err);
+      setError(fe);
+      focusField(fe.field);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form class="form" noValidate aria-label="Decide the dispute" onSubmit={(e) => e.preventDefault()}>
+      <h3>
+        Decide the dispute opened by {dispute.openedBy} (correction asked: {formatMoney(dispute.amount)})
+      </h3>
+      <FormAlert error={error} />
+      <Field name="input.reason" label="Reason of the decision" error={error}>
+        {(a) => <textarea {...a} required maxLength={2000} rows={2} value={reason} onInput={(e) => setReason((e.target as HTMLTextAreaElement).value)} />}
+      </Field>
+      <Field name="input.amount" label={`Accepted correction (${dispute.amount.currency})`} hint="Empty: the correction asked for" error={error}>
+        {(a) => <input {...a} inputMode="decimal" value={amount} onInput={(e) => setAmount((e.target as HTMLInputElement).value)} />}
+      </Field>
+      <button type="button" disabled={busy} onClick={() => void decide(true)}>
+        Accept: issue an adjustment bill
+      </button>{' '}
+      <button type="button" class="secondary" disabled={busy} onClick={() => void decide(false)}>
+        Reject
+      </button>
+    </form>
   );
 }
 

@@ -473,6 +473,32 @@ describe('portal in a real browser', () => {
     expect(decodeURIComponent(new URL(buyer.url()).hash.split('/').pop()!)).toBe(resolved.resolveDispute.adjustmentBillId);
     expect(await text(buyer, 'bill-total')).toBe('-0.02 USD');
     await shot(buyer, '14-buyer-adjustment-bill');
+
+    // The carrier disputes the usage line too; the billing agent rejects it from the bill page, with a reason.
+    await carrier.getByLabel('Disputed', { exact: true }).selectOption('0');
+    await carrier.getByLabel('Correction (USD)').fill('0.05');
+    await carrier.getByLabel('Reason', { exact: true }).fill('the call on the 3rd lasted 602 s by our switch');
+    await carrier.getByRole('button', { name: 'Open dispute' }).click();
+    // (The carrier's page still shows the buyer's dispute as it was when loaded; opening reloads it.)
+    const carrierOpen = carrier.locator(`[data-testid="disputes"] tbody tr[data-dispute-status="OPEN"]:not([data-dispute-id="${disputeId}"])`);
+    await carrierOpen.waitFor();
+    expect(await carrierOpen.innerText()).toMatch(/line 1: Usage/);
+    const secondId = (await carrierOpen.getAttribute('data-dispute-id'))!;
+    await agentPage.goto(`${base}/portal/#/bills/${encodeURIComponent(periodic.id)}`);
+    const toDecide = agentPage.locator(`[data-testid="disputes"] tr[data-dispute-id="${secondId}"]`);
+    await toDecide.getByRole('button', { name: 'Decide' }).click();
+    await agentPage.getByRole('button', { name: 'Reject' }).click();
+    await agentPage.locator('[data-field-error="input.reason"]').waitFor();
+    await agentPage.getByLabel('Reason of the decision').fill('billed per started minute, as awarded');
+    await agentPage.getByRole('button', { name: 'Reject' }).click();
+    await agentPage.locator(`[data-testid="disputes"] tr[data-dispute-id="${secondId}"][data-dispute-status="REJECTED"]`).waitFor();
+    expect(await toDecide.innerText()).toContain('billed per started minute, as awarded');
+    await shot(agentPage, '15-agent-dispute-rejected');
+    const decided = await gqlOk(gw, `query($id: ID) { disputes(billId: $id) { id status resolutionReason } }`, { id: periodic.id }, agent);
+    expect(decided.disputes).toEqual([
+      { id: disputeId, status: 'ACCEPTED', resolutionReason: 'the Moderator has no record of that call' },
+      { id: secondId, status: 'REJECTED', resolutionReason: 'billed per started minute, as awarded' },
+    ]);
     expect(problems).toEqual([]);
   }, 120_000);
 });
