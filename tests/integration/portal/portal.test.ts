@@ -401,6 +401,8 @@ describe('portal in a real browser', () => {
     const comparisons = await cells('[data-testid="reconciliation-comparisons"] tbody tr');
     expect(comparisons.map((r) => r.slice(0, 6))).toEqual([['moderator / carrier', '3', '0', '1', '0', '122']]);
     expect(await text(buyer, 'reconciliation')).toMatch(/^4 calls\./);
+    // Priced per started minute at 0.01 (the default increment): the carrier's 602 s call is 11 minutes.
+    expect([sources[0][3], sources[1][3], comparisons[0][6]]).toEqual(['0.350000', '0.380000', '0.030000']);
     // The CSV download holds the same figures.
     const csvHref = (await buyer.getByTestId('reconciliation-csv').getAttribute('href'))!;
     expect(csvHref.startsWith('data:text/csv;charset=utf-8,')).toBe(true);
