@@ -19,7 +19,7 @@ import {
   requireRole,
   badInput,
 } from '../services/access';
-import { generateBills } from '../services/bills';
+import { generateBills } from '../services/bill-run';
 import { documentUrls } from '../services/delivery';
 import { registerWebhook } from '../services/webhooks';
 import { BILL_ISSUED_TOPIC, periodOf, type BillIssuedEvent } from '../services/deps';
