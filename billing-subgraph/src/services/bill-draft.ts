@@ -1,6 +1,7 @@
 import { assembleBill, Dec, formatRecordAmount, formatTotal, sum, type EconomicIncentive } from '../domain';
 import { claimDoc, withClaims, type ClaimableRecord } from '../store/bill-claims';
 import type { BillDoc, BillLineDoc, SelectionDoc } from '../store/models';
+import { encodeSelectionAmount, selectionAmountsOf } from '../store/selection-amounts';
 import { advancePool } from './advance-credit';
 import { addRecord, newAgg, newSelectionAgg, recordInputs, volumeRerated, type DraftAgg } from './bill-aggregate';
 import { finishIssue, linesOf } from './bill-issue';
@@ -64,7 +65,7 @@ export async function assembleDraft(
     const incentive = s.incentive as EconomicIncentive;
     const pool = await poolOf(selectionId);
     const alreadyBilled = sum(
-      earlier.flatMap((b) => (b.selectionAmounts ?? []).filter((x) => x.startsWith(`${selectionId}|`)).map((x) => x.split('|')[1])),
+      earlier.flatMap((b) => selectionAmountsOf(b).filter((x) => x.selectionId === selectionId).map((x) => x.usage)),
     );
     const sa = agg.perSelection.get(selectionId)!;
     const records = (draft.kind === 'PERIODIC' ? volumeRerated(incentive, sa) : null) ?? recordInputs(sa);
@@ -87,7 +88,7 @@ export async function assembleDraft(
       cur.amount = cur.amount.plus(st.amount);
       subtotals.set(st.endUserId, cur);
     }
-    selectionAmounts.push(`${selectionId}|${a.usageAmount}|${a.advanceCreditApplied}`);
+    selectionAmounts.push(encodeSelectionAmount({ selectionId, usage: a.usageAmount, credit: a.advanceCreditApplied }));
     totals.usage.push(a.usageAmount);
     totals.topUp.push(a.minimumTopUp);
     totals.credit.push(a.advanceCreditApplied);
