@@ -4,22 +4,19 @@ import path from 'node:path';
 import { GraphQLScalarType, Kind, parse } from 'graphql';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
-import { newestFirst, type Identity } from '@exchange/platform';
-import { Dec, disputedAmount, formatTotal, hasControlCharacters, parseInstant } from '../domain';
+import type { Identity } from '@exchange/platform';
+import { Dec, disputedAmount, formatTotal } from '../domain';
 import {
-  decodeCursor,
-  encodeCursor,
   forbiddenError,
   isOperator,
   maySeeParty,
-  pageSize,
-  partyScope,
   receivesBillIssued,
   requireIdentity,
   requireRole,
-  badInput,
 } from '../services/access';
-import { generateBills } from '../services/bills';
+import { generateBills } from '../services/bill-run';
+import { billQuery, listBills, listRejectedUsage, listUsageRecords, pageById, requestRecordsScope } from '../services/listings';
+import { registerUsageReporter } from '../services/reporters';
 import { documentUrls } from '../services/delivery';
 import { registerWebhook } from '../services/webhooks';
 import { BILL_ISSUED_TOPIC, periodOf, type BillIssuedEvent } from '../services/deps';
@@ -34,7 +31,7 @@ import { setMediationPolicy } from '../services/mediation';
 import { reconciliation } from '../services/reconciliation';
 import { disputesOf, openDispute, resolveDispute } from '../services/disputes';
 import type { DisputeDoc } from '../store/models';
-import type { BillDoc, BillingRecordDoc, FeedDoc, LedgerDoc, PaymentDoc, PaymentEmbed, RejectedDoc, SelectionDoc, UsageDoc } from '../store/models';
+import type { BillDoc, BillingRecordDoc, FeedDoc, LedgerDoc, PaymentDoc, PaymentEmbed, SelectionDoc, UsageDoc } from '../store/models';
 import type { BillingContext } from './context';
 
 /** The SDL users read lives in schema/billing.graphql; resolvers here only translate. */
@@ -69,57 +66,19 @@ function billVisible(id: Identity, b: BillDoc | null): b is BillDoc {
   return !!b && b.status !== 'DRAFT' && maySeeParty(id, b.buyerId, b.carrierId);
 }
 
-/** Mongo filter of a bills query for this caller, or FORBIDDEN when it asks for another party's bills. */
-function billQuery(id: Identity, filter: Args | null | undefined, fixed: Record<string, unknown> = {}) {
-  const scope = partyScope(id);
-  if (!scope) throw forbiddenError(`${id.role} may not list bills`);
-  const f = filter ?? {};
-  const q: Record<string, any> = { status: { $ne: 'DRAFT' }, ...fixed };
-  if (f.kind) q.kind = f.kind;
-  if (f.status) q.status = f.status;
-  for (const k of ['buyerId', 'carrierId', 'requestId'] as const) if (typeof f[k] === 'string') q[k] = f[k];
-  for (const [k, v] of Object.entries(scope)) {
-    if (q[k] !== undefined && q[k] !== v) throw forbiddenError(`a ${id.role} only sees its own bills`);
-    q[k] = v;
-  }
-  if (f.issuedFrom || f.issuedTo) {
-    q.issuedAt = {};
-    if (f.issuedFrom) q.issuedAt.$gte = new Date(f.issuedFrom);
-    if (f.issuedTo) q.issuedAt.$lt = new Date(f.issuedTo);
-    for (const [k, v] of Object.entries(q.issuedAt)) if (Number.isNaN((v as Date).getTime())) throw badInput(`filter.${k === '$gte' ? 'issuedFrom' : 'issuedTo'}`, 'must be an ISO 8601 date-time');
-  }
-  return q;
-}
 
-async function pageBills(ctx: Ctx, q: Record<string, any>, first: number | undefined, after: string | undefined) {
-  const n = pageSize(first, 50, 500);
-  const c = decodeCursor(after);
-  const before = c ? { at: new Date(String(c[0])), id: String(c[1]) } : undefined;
-  const docs = await newestFirst<BillDoc>(ctx.models.Bill, q, { field: 'issuedAt', limit: n + 1, before });
-  const nodes = docs.slice(0, n);
-  for (const b of nodes) ctx.loaders.bill.prime(b._id, b);
-  const last = nodes[nodes.length - 1];
-  return { nodes, endCursor: docs.length > n && last ? encodeCursor([last.issuedAt.toISOString(), last._id]) : null };
-}
 
-async function pageById<T extends { _id: string }>(query: { find(q: any): any }, q: Record<string, any>, first: number | undefined, after: string | undefined, dflt: number, max: number) {
-  const n = pageSize(first, dflt, max);
-  const c = decodeCursor(after);
-  if (c) q._id = { $gt: String(c[0]) };
-  const docs = (await query.find(q).sort({ _id: 1 }).limit(n + 1).lean().exec()) as T[];
-  const nodes = docs.slice(0, n);
-  return { nodes, endCursor: docs.length > n ? encodeCursor([nodes[nodes.length - 1]._id]) : null };
+
+/** Bills just listed are primed in the request's loader (their fields resolve without another read). */
+function primed(ctx: Ctx, page: { nodes: BillDoc[]; endCursor: string | null }) {
+  for (const b of page.nodes) ctx.loaders.bill.prime(b._id, b);
+  return page;
 }
 
 function selectionVisible(id: Identity, s: SelectionDoc | null): s is SelectionDoc {
   return !!s && maySeeParty(id, s.buyerId, s.carrierId);
 }
 
-async function requestRecordsAllowed(ctx: Ctx, id: Identity, requestId: string): Promise<Record<string, unknown>> {
-  const scope = partyScope(id);
-  if (!scope) throw forbiddenError(`${id.role} may not read billing records`);
-  return { requestId, ...scope };
-}
 
 function filteredIterator<T>(source: AsyncIterableIterator<T>, keep: (v: T) => boolean): AsyncIterableIterator<T> {
   return {
@@ -169,54 +128,20 @@ export function buildBillingSchema() {
         if (!billVisible(who, b)) throw forbiddenError('this bill belongs to other parties');
         return b;
       },
-      bills: (_: unknown, { filter, first, after }: Args, ctx: Ctx) => pageBills(ctx, billQuery(requireIdentity(ctx.identity), filter), first, after),
+      bills: async (_: unknown, { filter, first, after }: Args, ctx: Ctx) => primed(ctx, await listBills(ctx.deps, billQuery(requireIdentity(ctx.identity), filter), first, after)),
       usageRecords: async (_: unknown, { filter, first, after }: Args, ctx: Ctx) => {
         const who = requireIdentity(ctx.identity);
-        const scope = partyScope(who);
-        if (!scope) throw forbiddenError(`${who.role} may not list usage records`);
-        const f = filter ?? {};
-        const q: Record<string, any> = {};
-        for (const k of ['status', 'buyerId', 'carrierId', 'requestId', 'source', 'recordId']) if (typeof f[k] === 'string') q[k] = f[k];
-        for (const [k, v] of Object.entries(scope)) {
-          if (q[k] !== undefined && q[k] !== v) throw forbiddenError(`a ${who.role} only sees its own usage`);
-          q[k] = v;
-        }
-        return pageById<UsageDoc>(ctx.models.Usage, q, first, after, 100, 1000);
+        return listUsageRecords(ctx.deps, who, filter, first, after);
       },
       disputes: (_: unknown, args: Args, ctx: Ctx) => disputesOf(ctx.deps, requireIdentity(ctx.identity), args),
       reconciliation: async (_: unknown, args: Args, ctx: Ctx) => {
         const r = await reconciliation(ctx.deps, requireIdentity(ctx.identity), args);
         return { ...r, period: { start: r.periodStart, end: r.periodEnd } };
       },
-      rejectedUsage: async (_: unknown, { filter, first, after }: Args, ctx: Ctx) => {
-        const who = requireIdentity(ctx.identity);
-        const q: Record<string, any> = {};
-        if (!isOperator(who)) {
-          if (!['CARRIER', 'METER', 'LEC'].includes(who.role)) throw forbiddenError(`${who.role} does not report usage`);
-          q.reportedBy = `${who.role}:${who.sub}`;
-        }
-        const f = filter ?? {};
-        for (const k of ['recordId', 'batchId', 'source']) if (typeof f[k] === 'string') q[k] = f[k];
-        if ((f.from ?? null) !== null || (f.to ?? null) !== null) {
-          q.rejectedAt = {};
-          for (const [k, op] of [['from', '$gte'], ['to', '$lt']] as const) {
-            if (f[k] === undefined || f[k] === null) continue;
-            const at = parseInstant(f[k]);
-            if (!at) throw badInput(`filter.${k}`, `filter.${k} must be an ISO 8601 date-time with a time zone`);
-            q.rejectedAt[op] = at;
-          }
-        }
-        const n = pageSize(first, 100, 1000);
-        const c = decodeCursor(after);
-        const before = c ? { at: new Date(String(c[0])), id: String(c[1]) } : undefined;
-        const docs = await newestFirst<RejectedDoc>(ctx.models.Rejected, q, { field: 'rejectedAt', limit: n + 1, before });
-        const nodes = docs.slice(0, n);
-        const last = nodes[nodes.length - 1];
-        return { nodes, endCursor: docs.length > n && last ? encodeCursor([last.rejectedAt.toISOString(), last._id]) : null };
-      },
+      rejectedUsage: (_: unknown, { filter, first, after }: Args, ctx: Ctx) => listRejectedUsage(ctx.deps, requireIdentity(ctx.identity), filter, first, after),
       billingRecords: async (_: unknown, { requestId, first, after }: Args, ctx: Ctx) => {
         const who = requireIdentity(ctx.identity);
-        return pageById<BillingRecordDoc>(ctx.models.BillingRecord, await requestRecordsAllowed(ctx, who, requestId), first, after, 100, 1000);
+        return pageById<BillingRecordDoc>(ctx.models.BillingRecord, requestRecordsScope(who, requestId), first, after, 100, 1000);
       },
       usageFeed: (_: unknown, { id }: Args, ctx: Ctx) => {
         requireRole(ctx.identity, OPS_ONLY, 'usageFeed');
@@ -263,14 +188,9 @@ export function buildBillingSchema() {
         const who = requireRole(ctx.identity, OPS_ONLY, 'setMediationPolicy');
         return setMediationPolicy(ctx.deps, who, input);
       },
-      registerUsageReporter: async (_: unknown, { input }: Args, ctx: Ctx) => {
+      registerUsageReporter: (_: unknown, { input }: Args, ctx: Ctx) => {
         requireRole(ctx.identity, OPS_ONLY, 'registerUsageReporter');
-        if (typeof input.id !== 'string' || input.id === '' || input.id.length > 200) throw badInput('input.id', 'input.id is required');
-        if (input.kind !== 'METER' && input.kind !== 'LEC') throw badInput('input.kind', 'input.kind must be METER or LEC');
-        if (!Array.isArray(input.buyerIds) || input.buyerIds.some((b: unknown) => typeof b !== 'string' || b === '')) throw badInput('input.buyerIds', 'input.buyerIds must list buyer ids');
-        const doc = { _id: input.id, kind: input.kind, buyerIds: [...new Set<string>(input.buyerIds)], updatedAt: new Date() };
-        await ctx.models.Reporter.replaceOne({ _id: doc._id }, doc, { upsert: true }).exec();
-        return doc;
+        return registerUsageReporter(ctx.deps, input);
       },
       registerUsageFeed: (_: unknown, { input }: Args, ctx: Ctx) => {
         const who = requireRole(ctx.identity, OPS_ONLY, 'registerUsageFeed');
@@ -306,10 +226,10 @@ export function buildBillingSchema() {
       __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
       // A carrier (its counterparty) sees the bills between the buyer and itself only, and that
       // balance: the same policy as the moderator's Buyer (issue 12).
-      bills: (b: { id: string }, { filter, first, after }: Args, ctx: Ctx) => {
+      bills: async (b: { id: string }, { filter, first, after }: Args, ctx: Ctx) => {
         const who = requireIdentity(ctx.identity);
         if (!maySeeParty(who, b.id, null) && who.role !== 'CARRIER') throw forbiddenError('only the buyer itself, its carriers (their bills with it), BILLING_AGENT or ADMIN see its bills');
-        return pageBills(ctx, billQuery(who, filter, { buyerId: b.id }), first, after);
+        return primed(ctx, await listBills(ctx.deps, billQuery(who, filter, { buyerId: b.id }), first, after));
       },
       balance: (b: { id: string }, _: Args, ctx: Ctx) => {
         const who = requireIdentity(ctx.identity);
@@ -320,10 +240,10 @@ export function buildBillingSchema() {
     },
     Carrier: {
       __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
-      bills: (c: { id: string }, { filter, first, after }: Args, ctx: Ctx) => {
+      bills: async (c: { id: string }, { filter, first, after }: Args, ctx: Ctx) => {
         const who = requireIdentity(ctx.identity);
         if (!maySeeParty(who, null, c.id)) throw forbiddenError('only the carrier itself, BILLING_AGENT or ADMIN see its bills');
-        return pageBills(ctx, billQuery(who, filter, { carrierId: c.id }), first, after);
+        return primed(ctx, await listBills(ctx.deps, billQuery(who, filter, { carrierId: c.id }), first, after));
       },
       receivables: (c: { id: string }, _: Args, ctx: Ctx) => {
         const who = requireIdentity(ctx.identity);
@@ -348,11 +268,11 @@ export function buildBillingSchema() {
       },
       billingRecords: async (r: { id: string }, { first, after }: Args, ctx: Ctx) => {
         const who = requireIdentity(ctx.identity);
-        return pageById<BillingRecordDoc>(ctx.models.BillingRecord, await requestRecordsAllowed(ctx, who, r.id), first, after, 100, 1000);
+        return pageById<BillingRecordDoc>(ctx.models.BillingRecord, requestRecordsScope(who, r.id), first, after, 100, 1000);
       },
       usageSummary: async (r: { id: string }, _: Args, ctx: Ctx) => {
         const who = requireIdentity(ctx.identity);
-        const { requestId, ...scope } = await requestRecordsAllowed(ctx, who, r.id);
+        const { requestId, ...scope } = requestRecordsScope(who, r.id);
         return usageSummary(ctx, requestId as string, scope);
       },
     },

@@ -56,9 +56,7 @@ export function partyScope(id: Identity): Record<string, string> | null {
 
 export const reporterLabel = (id: { role: string; sub: string }) => `${id.role}:${id.sub}`;
 
-export function isDuplicateKey(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000;
-}
+export { isDuplicateKey } from '../store/errors';
 
 /** Opaque page cursor: base64url of a JSON array of sort values. */
 export function encodeCursor(values: unknown[]): string {

@@ -3,7 +3,7 @@ import { backoffDelayMs, signWebhook } from '../domain';
 import type { BillDoc, DeliveryDoc } from '../store/models';
 import { BILL_ISSUED_TOPIC, type BillIssuedEvent, type Deps } from './deps';
 import { insertIgnoringDuplicates } from './rating';
-import { claimOnce } from './slots';
+import { claimOnce } from '../store/slots';
 import { GENERIC_WEBHOOK_ERROR, postWebhook } from './webhooks';
 
 /** Default lifetime of a signed bill link (BILL_LINK_MAX_TTL_SECONDS overrides it). */

@@ -4,7 +4,7 @@ import { checkCorrection, checkReason } from '../domain';
 import type { BillDoc, DisputeDoc, SelectionDoc } from '../store/models';
 import { toStoredBillingRecord } from '../store/billing-record-format';
 import { badInput, forbiddenError, isOperator, maySeeParty, notFound } from './access';
-import { generateBills } from './bills';
+import { generateBills } from './bill-run';
 import type { Deps } from './deps';
 import { insertIgnoringDuplicates } from './rating';
 import { reconciliation } from './reconciliation';

@@ -4,7 +4,7 @@ import type { FeedDoc } from '../store/models';
 import { badInput, notFound } from './access';
 import type { Deps } from './deps';
 import { ingestUsage, MAX_BATCH } from './usage';
-import { claimOnce } from './slots';
+import { claimOnce } from '../store/slots';
 
 const LEASE_MS = 60_000;
 const MAX_PAGES_PER_POLL = 20;

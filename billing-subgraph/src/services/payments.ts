@@ -4,8 +4,8 @@ import type { BillDoc, PaymentDoc, PaymentEmbed, SlotDoc } from '../store/models
 import { badInput, forbiddenError, notFound } from './access';
 import type { Deps } from './deps';
 import { insertIgnoringDuplicates } from './rating';
-import { parsePeriod } from './bills';
-import { claimNextSlot } from './slots';
+import { parsePeriod } from './period';
+import { claimNextSlot } from '../store/slots';
 
 
 /** Thrown inside a payment claim: the payer's key is already on the bill (a retry, or a clash). */

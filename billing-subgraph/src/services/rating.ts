@@ -1,7 +1,7 @@
 import { Dec, encodeSlotSample, rateUsage, type EconomicIncentive } from '../domain';
 import type { BillingModels, BillingRecordDoc, SelectionDoc, SlotDoc, UsageDoc } from '../store/models';
 import { toStoredBillingRecord } from '../store/billing-record-format';
-import { claimNextSlots } from './slots';
+import { claimNextSlots } from '../store/slots';
 import { periodOf, type Deps } from './deps';
 
 

@@ -2,7 +2,7 @@ import type { Identity } from '@exchange/platform';
 import { rateUsage, reconcileRecords, reconciliationCsv, type EconomicIncentive, type ReconciliationResult, type ReconRecord } from '../domain';
 import type { SelectionDoc, UsageDoc } from '../store/models';
 import { badInput, forbiddenError, maySeeParty } from './access';
-import { parsePeriod } from './bills';
+import { parsePeriod } from './period';
 import type { Deps } from './deps';
 import { policiesFor } from './mediation';
 

@@ -1,7 +1,7 @@
 import { checkDecimal, normalizeIncentive, parseInstant } from '../domain';
 import type { SelectionDoc } from '../store/models';
 import { badInput, isDuplicateKey } from './access';
-import { ensureAdvanceBill } from './bills';
+import { ensureAdvanceBill } from './advance-credit';
 import type { Deps } from './deps';
 import { reassociateWaitingUsage } from './usage';
 

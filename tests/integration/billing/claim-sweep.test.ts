@@ -3,7 +3,7 @@
 // traffic; the history money depends on (tier totals, bill numbers, payments) is never swept.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { claimOnce } from '../../../billing-subgraph/src/services/slots';
+import { claimOnce } from '../../../billing-subgraph/src/store/slots';
 import { runDeliveries } from '../../../billing-subgraph/src/services/delivery';
 import { sweepExpiredClaims, SWEEP_BATCH } from '../../../billing-subgraph/src/store/sweep';
 import { gqlOk, startBilling, token } from '../../support/harness';

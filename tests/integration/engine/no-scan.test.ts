@@ -7,7 +7,7 @@ import { agentToken, GENERATE, ingestOk, recordSelection, voice } from '../billi
 import { bid, CLOSE, createRequest, registerParties } from '../moderator/helpers';
 import { sweepUnassociatedUsage } from '../../../billing-subgraph/src/services/usage-sweep';
 import { copyIndexes, explainTarget, findScans, QueryRecorder } from './scan-check';
-import { claimOnce } from '../../../billing-subgraph/src/services/slots';
+import { claimOnce } from '../../../billing-subgraph/src/store/slots';
 import { sweepExpiredClaims } from '../../../billing-subgraph/src/store/sweep';
 
 const HOT = ['recordSelection', 'ingest', 'billRun', 'billsPages', 'usageSummary', 'rejectedUsage', 'auction', 'requestsPages', 'routingReload', 'usageSweep', 'reconciliation', 'disputes', 'claimSweep'];

@@ -1,5 +1,5 @@
-import type { BillingModels, SlotDoc } from '../store/models';
-import { isDuplicateKey } from './access';
+import type { BillingModels, SlotDoc } from './models';
+import { isDuplicateKey } from './errors';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
