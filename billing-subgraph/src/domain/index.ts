@@ -24,3 +24,4 @@ export * from './dispute';
 export * from './payment-key';
 export * from './volume-period';
 export * from './percentile';
+export * from './billing-profile';

@@ -47,3 +47,10 @@ export function zonedWallTimeToInstant(wallAsUtcMs: number, zone: string): Date 
   // the offset in force before the gap.
   return new Date(valid.length ? Math.min(...valid) : before);
 }
+
+/** The wall-clock date and time of an instant in `zone` (month 1-12). */
+export function wallParts(instant: Date, zone: string): { year: number; month: number; day: number; hour: number; minute: number; second: number } {
+  const parts: Record<string, number> = {};
+  for (const p of formatter(zone).formatToParts(instant)) if (p.type !== 'literal') parts[p.type] = Number(p.value);
+  return { year: parts.year, month: parts.month, day: parts.day, hour: parts.hour, minute: parts.minute, second: parts.second };
+}

@@ -1,5 +1,6 @@
 import type { StoredBillingRecord } from './billing-record-format';
 import { Schema, type Connection, type Model } from 'mongoose';
+import { billingProfileModel, type BillingProfileDoc } from './profiles';
 
 // Money and quantities are exact decimal strings everywhere (no Decimal128 on FerretDB 1.x).
 // Idempotency keys are unique indexes; state changes are single-document conditional updates.
@@ -387,6 +388,7 @@ export interface BillingModels {
   Ledger: Model<LedgerDoc>;
   MediationPolicy: Model<MediationPolicyDoc>;
   Dispute: Model<DisputeDoc>;
+  BillingProfile: Model<BillingProfileDoc>;
 }
 
 const opts = { versionKey: false as const, strict: true };
@@ -761,6 +763,7 @@ export function registerModels(conn: Connection): BillingModels {
       'mediation_policies',
     ),
     Dispute: conn.model<DisputeDoc>('Dispute', disputeSchema(), 'disputes'),
+    BillingProfile: billingProfileModel(conn),
   };
 }
 
