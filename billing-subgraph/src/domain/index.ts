@@ -25,3 +25,4 @@ export * from './payment-key';
 export * from './volume-period';
 export * from './percentile';
 export * from './billing-profile';
+export * from './billing-profile-input';

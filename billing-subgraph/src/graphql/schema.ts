@@ -15,6 +15,8 @@ import {
   requireRole,
 } from '../services/access';
 import { generateBills } from '../services/bill-run';
+import { runBillingCycle } from '../services/bill-cycle';
+import { readBillingProfile, setBillingProfile, zoneOf } from '../services/profiles';
 import { billQuery, listBills, listRejectedUsage, listUsageRecords, pageById, requestRecordsScope } from '../services/listings';
 import { registerUsageReporter } from '../services/reporters';
 import { documentUrls } from '../services/delivery';
@@ -116,6 +118,7 @@ export function buildBillingSchema() {
     Decimal,
     Query: {
       billingVersion: () => '1.0.0',
+      billingProfile: (_: unknown, args: Args, ctx: Ctx) => readBillingProfile(ctx.deps, requireIdentity(ctx.identity), args),
       selectionRecord: async (_: unknown, { id }: Args, ctx: Ctx) => {
         const who = requireIdentity(ctx.identity);
         const s = await ctx.loaders.selection.load(id);
@@ -199,6 +202,11 @@ export function buildBillingSchema() {
       pollUsageFeed: (_: unknown, { id }: Args, ctx: Ctx) => {
         requireRole(ctx.identity, OPS_ONLY, 'pollUsageFeed');
         return pollFeed(ctx.deps, id, { force: true });
+      },
+      setBillingProfile: (_: unknown, args: Args, ctx: Ctx) => setBillingProfile(ctx.deps, requireRole(ctx.identity, OPS_ONLY, 'setBillingProfile'), args),
+      runBillingCycle: (_: unknown, { period, groupBy }: Args, ctx: Ctx) => {
+        requireRole(ctx.identity, OPS_ONLY, 'runBillingCycle');
+        return runBillingCycle(ctx.deps, period, groupBy ?? 'BUYER_REQUEST');
       },
       generateBills: async (_: unknown, { period, groupBy }: Args, ctx: Ctx) => {
         requireRole(ctx.identity, OPS_ONLY, 'generateBills');
@@ -335,6 +343,9 @@ export function buildBillingSchema() {
       paid: (b: BillDoc) => money(b.currency ? formatTotal(b.paidAmount ?? '0', b.currency) : b.paidAmount, b.currency),
       outstanding: (b: BillDoc) => money(b.currency ? formatTotal(new Dec(b.total ?? '0').minus(b.paidAmount ?? '0'), b.currency) : '0', b.currency),
       dueAt: (b: BillDoc) => b.dueAt ?? b.issuedAt,
+      // Bills drafted before profiles existed (and ADVANCE bills) are read in the buyer's zone.
+      timeZone: (b: BillDoc, _: Args, ctx: Ctx) => b.timeZone ?? zoneOf(ctx.deps, b.buyerId!, 'BUYER'),
+      periodLabel: (b: BillDoc) => b.periodLabel ?? null,
       recordCount: (b: BillDoc) => b.recordCount ?? 0,
       deliveries: (b: BillDoc, _: Args, ctx: Ctx) => ctx.loaders.deliveries.load(b._id),
       documentUrls: (b: BillDoc, _: Args, ctx: Ctx) => documentUrls(ctx.deps, b._id),
@@ -351,6 +362,9 @@ export function buildBillingSchema() {
       id: (p: PaymentDoc) => p.paymentId ?? p._id,
       amount: (p: PaymentDoc) => money(p.amount, p.currency),
       ledgerEntries: (p: PaymentDoc, _: Args, ctx: Ctx) => ctx.loaders.ledgerByPayment.load(scopedPaymentId(p.billId, p.paymentId ?? p._id)),
+    },
+    SettlementStatement: {
+      timeZone: (st: { carrierId: string }, _: Args, ctx: Ctx) => zoneOf(ctx.deps, st.carrierId, 'CARRIER'),
     },
     LedgerEntry: {
       paymentId: (l: LedgerDoc) => l.paymentId ?? null,

@@ -13,6 +13,7 @@ import { issueCompleted, newBillId } from './bill-issue';
 import type { Deps } from './deps';
 import { parsePeriod } from './period';
 import { insertIgnoringDuplicates } from './rating';
+import { profilesOf } from '../store/profiles';
 
 export type Grouping = 'BUYER_REQUEST' | 'BUYER_CARRIER';
 
@@ -27,6 +28,35 @@ const groupKeyOf = (g: Group, groupBy: Grouping, start: Date, end: Date) =>
   [groupBy, start.toISOString(), end.toISOString(), g.buyerId, g.requestId ?? '-', g.carrierId, g.currency].join('|');
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Which buyers a run bills: a billing cycle bills each group of buyers sharing period bounds on its own. */
+export interface BillRunScope {
+  /** Only these buyers. */
+  buyers?: ReadonlySet<string>;
+  /** Every buyer but these (billed by the cycle on other bounds). */
+  exceptBuyers?: ReadonlySet<string>;
+  /** The cycle's label, stored on the bills. */
+  periodLabel?: string;
+}
+
+interface RunContext {
+  scope: BillRunScope;
+  inScope: (buyerId: string) => boolean;
+  /** The zone of each buyer seen, from its profile (read once per buyer per run). */
+  zones: Map<string, string>;
+}
+
+function runContext(scope: BillRunScope): RunContext {
+  return { scope, zones: new Map(), inScope: (b) => (!scope.buyers || scope.buyers.has(b)) && !scope.exceptBuyers?.has(b) };
+}
+
+/** Reads the profiles of the buyers not yet known to the run (one query). */
+async function loadZones(deps: Deps, run: RunContext, buyerIds: string[]): Promise<void> {
+  const missing = [...new Set(buyerIds)].filter((b) => !run.zones.has(b));
+  if (missing.length === 0) return;
+  const profiles = await profilesOf(deps.models.BillingProfile, missing.map((id) => ({ id, role: 'BUYER' as const })));
+  for (const [id, p] of profiles) run.zones.set(id, p.timeZone);
+}
 
 /**
  * generateBills: one bill per group (buyer + request + carrier, or buyer + carrier; per currency)
@@ -43,8 +73,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * still have unclaimed records (ADJUSTMENTs for late usage), and DRAFTs left by a crashed or
  * concurrent run, go through the per-group path (billGroup).
  */
-export async function generateBills(deps: Deps, periodInput: { start?: unknown; end?: unknown }, groupBy: Grouping): Promise<{ bills: BillDoc[]; issued: number }> {
+export async function generateBills(deps: Deps, periodInput: { start?: unknown; end?: unknown }, groupBy: Grouping, scope: BillRunScope = {}): Promise<{ bills: BillDoc[]; issued: number }> {
   const { start, end } = parsePeriod(periodInput);
+  const run = runContext(scope);
   const { Bill, BillClaim } = deps.models;
   const runId = randomUUID();
   const match = { intervalStart: { $gte: start, $lt: end } };
@@ -59,11 +90,12 @@ export async function generateBills(deps: Deps, periodInput: { start?: unknown; 
   // Claimed records per group (one aggregation) and the period's bills for this grouping (one read).
   const claimedRows = await BillClaim.aggregate<{ _id: Group; n: number }>([{ $match: match }, { $group: { _id: idSpec, n: { $sum: 1 } } }]).exec();
   const claimedCounts = new Map<string, number>();
-  for (const r of claimedRows) claimedCounts.set(groupKeyOf(groupOf(r._id), groupBy, start, end), r.n);
+  for (const r of claimedRows) if (run.inScope(r._id.buyerId)) claimedCounts.set(groupKeyOf(groupOf(r._id), groupBy, start, end), r.n);
   const periodBills = (await Bill.find({ groupBy, periodStart: start, periodEnd: end }).select({ groupKey: 1, status: 1, buyerId: 1, carrierId: 1, requestId: 1, currency: 1 }).lean().exec()) as BillDoc[];
   const billed = new Set<string>();
   const other = new Map<string, Group>();
   for (const d of periodBills) {
+    if (!run.inScope(d.buyerId!)) continue;
     billed.add(d.groupKey!);
     // Drafts left by a crashed or concurrent run for this period are groups too.
     if (d.status === 'DRAFT') other.set(d.groupKey!, { buyerId: d.buyerId!, carrierId: d.carrierId!, requestId: d.requestId ?? null, currency: d.currency! });
@@ -75,7 +107,7 @@ export async function generateBills(deps: Deps, periodInput: { start?: unknown; 
   // Both bounds on intervalEnd keep the read on its index (FerretDB/SQLite serves date ranges only).
   const active = (await deps.models.Selection.find({ intervalEnd: { $gt: start, $lte: DATE_MAX }, intervalStart: { $lt: end }, 'incentive.minimumCharge': { $exists: true } }).lean().exec()) as SelectionDoc[];
   for (const s of active) {
-    if (s.incentive.minimumCharge === undefined || s.incentive.minimumCharge === null) continue;
+    if (s.incentive.minimumCharge === undefined || s.incentive.minimumCharge === null || !run.inScope(s.buyerId)) continue;
     const g: Group = { buyerId: s.buyerId, carrierId: s.carrierId, currency: s.incentive.currency, requestId: groupBy === 'BUYER_REQUEST' ? s.requestId : null };
     const key = groupKeyOf(g, groupBy, start, end);
     minimumGroups.set(key, g);
@@ -83,7 +115,7 @@ export async function generateBills(deps: Deps, periodInput: { start?: unknown; 
   }
 
   const isFresh = (key: string) => !billed.has(key) && !claimedCounts.has(key);
-  const pass = await billFreshGroups(deps, { groupBy, start, end, runId, isFresh, minimumSelections, minimumGroups });
+  const pass = await billFreshGroups(deps, { groupBy, start, end, runId, isFresh, minimumSelections, minimumGroups, run });
   let issued = pass.issued;
   for (const [key, g] of pass.lost) other.set(key, g);
   // Groups billed before that have records nobody claimed yet (late usage): ADJUSTMENT bills.
@@ -91,16 +123,16 @@ export async function generateBills(deps: Deps, periodInput: { start?: unknown; 
     if (!isFresh(key) && records > (claimedCounts.get(key) ?? 0)) other.set(key, group);
   }
   const ordered = [...other].sort(([a, ga], [b, gb]) => (ga.buyerId < gb.buyerId ? -1 : ga.buyerId > gb.buyerId ? 1 : a < b ? -1 : a > b ? 1 : 0));
-  for (const [groupKey, g] of ordered) issued += await billGroup(deps, groupKey, g, groupBy, start, end, runId, minimumSelections.get(groupKey) ?? []);
+  for (const [groupKey, g] of ordered) issued += await billGroup(deps, groupKey, g, groupBy, start, end, runId, minimumSelections.get(groupKey) ?? [], run);
 
   await endRun(deps.models, runId);
 
-  const bills = (await Bill.find({ groupBy, periodStart: start, periodEnd: end, status: { $ne: 'DRAFT' } }).lean().exec()) as BillDoc[];
+  const bills = ((await Bill.find({ groupBy, periodStart: start, periodEnd: end, status: { $ne: 'DRAFT' } }).lean().exec()) as BillDoc[]).filter((b) => run.inScope(b.buyerId!));
   bills.sort((a, b) => (a.buyerId! < b.buyerId! ? -1 : a.buyerId! > b.buyerId! ? 1 : a.groupKey! < b.groupKey! ? -1 : a.groupKey! > b.groupKey! ? 1 : a.sequence! - b.sequence!));
   return { bills, issued };
 }
 
-function newDraft(deps: Deps, groupKey: string, g: Group, groupBy: Grouping, start: Date, end: Date, runId: string, sequence: number): BillDoc {
+function newDraft(deps: Deps, groupKey: string, g: Group, groupBy: Grouping, start: Date, end: Date, runId: string, sequence: number, run: RunContext): BillDoc {
   const now = new Date();
   return {
     _id: newBillId(),
@@ -128,6 +160,8 @@ function newDraft(deps: Deps, groupKey: string, g: Group, groupBy: Grouping, sta
     draftAt: now,
     runId,
     deliveryPath: deps.config.BILL_DELIVERY_PATH,
+    timeZone: run.zones.get(g.buyerId) ?? 'UTC',
+    periodLabel: run.scope.periodLabel ?? null,
   };
 }
 
@@ -149,6 +183,7 @@ async function billFreshGroups(
     isFresh: (groupKey: string) => boolean;
     minimumSelections: Map<string, string[]>;
     minimumGroups: Map<string, Group>;
+    run: RunContext;
   },
 ): Promise<{ issued: number; lost: Map<string, Group>; seen: Map<string, { group: Group; records: number }> }> {
   const { BillClaim, BillingRecord, Selection } = deps.models;
@@ -163,7 +198,8 @@ async function billFreshGroups(
     if (pendingDrafts.size === 0) return;
     const entries = [...pendingDrafts];
     pendingDrafts.clear();
-    const drafts = entries.map(([key, g]) => newDraft(deps, key, g, groupBy, start, end, runId, 0));
+    await loadZones(deps, o.run, entries.map(([, g]) => g.buyerId));
+    const drafts = entries.map(([key, g]) => newDraft(deps, key, g, groupBy, start, end, runId, 0, o.run));
     const dup = await insertIgnoringDuplicates(deps.models.Bill, drafts);
     entries.forEach(([key, group], i) => {
       if (dup.has(i)) lost.set(key, group);
@@ -207,6 +243,7 @@ async function billFreshGroups(
   const records = ascendingPages<StoredBillingRecord>(BillingRecord, { intervalStart: { $gte: start, $lt: end } }, { field: 'intervalStart', pageSize: 2000, select: CLAIMABLE_FIELDS });
   for await (const doc of records) {
     const rec = claimable(doc as Partial<StoredBillingRecord>);
+    if (!o.run.inScope(rec.buyerId)) continue;
     const group: Group = { buyerId: rec.buyerId, carrierId: rec.carrierId, currency: rec.currency, requestId: groupBy === 'BUYER_REQUEST' ? rec.requestId : null };
     const key = groupKeyOf(group, groupBy, start, end);
     const s = seen.get(key);
@@ -245,7 +282,7 @@ async function billFreshGroups(
   return { issued, lost, seen };
 }
 
-async function billGroup(deps: Deps, groupKey: string, g: Group, groupBy: Grouping, start: Date, end: Date, runId: string, minimumSelections: string[]): Promise<number> {
+async function billGroup(deps: Deps, groupKey: string, g: Group, groupBy: Grouping, start: Date, end: Date, runId: string, minimumSelections: string[], run: RunContext): Promise<number> {
   const { Bill } = deps.models;
   const recordFilter: Record<string, unknown> = { intervalStart: { $gte: start, $lt: end }, buyerId: g.buyerId, carrierId: g.carrierId, currency: g.currency };
   if (groupBy === 'BUYER_REQUEST') recordFilter.requestId = g.requestId;
@@ -262,7 +299,8 @@ async function billGroup(deps: Deps, groupKey: string, g: Group, groupBy: Groupi
     }
     const minimumOnly = existing.length === 0 && minimumSelections.length > 0;
     if (!minimumOnly && !(await hasUnclaimed(deps.models, recordFilter))) return issued;
-    const draft = newDraft(deps, groupKey, g, groupBy, start, end, runId, existing.length);
+    await loadZones(deps, run, [g.buyerId]);
+    const draft = newDraft(deps, groupKey, g, groupBy, start, end, runId, existing.length, run);
     try {
       await Bill.create(draft);
     } catch (err) {

@@ -26,7 +26,11 @@ export interface BillIssuedEvent {
   recipientRole?: 'BUYER' | 'CARRIER';
 }
 
-/** Billing period convention: the UTC calendar month of the usage's intervalStart. */
+/**
+ * The UTC calendar month of an instant: the billing period of a buyer without a billing profile,
+ * and the period a stored billing record omits (store/billing-record-format.ts). Buyers with a
+ * profile have their own periods (rating.ts, domain/billing-profile.ts).
+ */
 export function periodOf(d: Date): string {
   return d.toISOString().slice(0, 7);
 }

@@ -1,7 +1,8 @@
-import { Dec, encodeSlotSample, rateUsage, type EconomicIncentive } from '../domain';
+import { Dec, encodeSlotSample, periodContaining, rateUsage, type BillingProfile, type EconomicIncentive } from '../domain';
 import type { BillingModels, BillingRecordDoc, SelectionDoc, SlotDoc, UsageDoc } from '../store/models';
 import { toStoredBillingRecord } from '../store/billing-record-format';
 import { claimNextSlots } from '../store/slots';
+import { profilesOf } from '../store/profiles';
 import { periodOf, type Deps } from './deps';
 
 
@@ -42,11 +43,38 @@ export interface RatingOptions {
 
 const byStartThenId = (a: UsageDoc, b: UsageDoc) => a.intervalStart.getTime() - b.intervalStart.getTime() || (a._id < b._id ? -1 : a._id > b._id ? 1 : 0);
 
+/**
+ * The billing period label of each usage record: its buyer's period (profile zone and cycle day)
+ * containing intervalStart. The batch's buyers' profiles are read once (one $in query); buyers
+ * without a profile keep UTC calendar months without any date arithmetic.
+ */
+async function periodsFor(deps: Deps, usages: UsageDoc[]): Promise<(u: UsageDoc) => string> {
+  const buyers = [...new Set(usages.map((u) => u.buyerId))];
+  const stored = await profilesOf(deps.models.BillingProfile, buyers.map((id) => ({ id, role: 'BUYER' as const })));
+  const zoned = new Map<string, BillingProfile>();
+  for (const [id, p] of stored) if (p.role === 'BUYER' && (p.timeZone !== 'UTC' || p.cycleDay !== 1)) zoned.set(id, p);
+  if (zoned.size === 0) return (u) => periodOf(u.intervalStart);
+  // A batch's records mostly share a period: the last one found per buyer answers without Intl.
+  const last = new Map<string, { start: number; end: number; label: string }>();
+  return (u) => {
+    const p = zoned.get(u.buyerId);
+    if (!p) return periodOf(u.intervalStart);
+    const t = u.intervalStart.getTime();
+    const hit = last.get(u.buyerId);
+    if (hit && t >= hit.start && t < hit.end) return hit.label;
+    const found = periodContaining(p, u.intervalStart);
+    last.set(u.buyerId, { start: found.start.getTime(), end: found.end.getTime(), label: found.label });
+    return found.label;
+  };
+}
+
 export async function rateUsageDocs(deps: Deps, usages: UsageDoc[], selections: Map<string, SelectionDoc>, opts: RatingOptions = {}): Promise<number> {
   const groups = new Map<string, UsageDoc[]>();
-  for (const u of usages) {
-    if (!u.selectionId) continue;
-    const key = `${u.selectionId}|${periodOf(u.intervalStart)}`;
+  const billable = usages.filter((u) => u.selectionId);
+  if (billable.length === 0) return 0;
+  const periodOfUsage = await periodsFor(deps, opts.batchUsage ? [...billable, ...opts.batchUsage] : billable);
+  for (const u of billable) {
+    const key = `${u.selectionId}|${periodOfUsage(u)}`;
     let g = groups.get(key);
     if (!g) groups.set(key, (g = []));
     g.push(u);
@@ -74,15 +102,15 @@ export async function rateUsageDocs(deps: Deps, usages: UsageDoc[], selections: 
     group.sort(byStartThenId);
     const before = claimedBefore.get(`tier|${key}`);
     if (before && typeof before.from === 'string') {
-      const whole = opts.batchUsage!.filter((u) => u.selectionId && `${u.selectionId}|${periodOf(u.intervalStart)}` === key).sort(byStartThenId);
+      const whole = opts.batchUsage!.filter((u) => u.selectionId && `${u.selectionId}|${periodOfUsage(u)}` === key).sort(byStartThenId);
       const wanted = new Set(group.map((u) => u._id));
-      rerated.push(...rateGroup(whole, selection, { value: before.from }).extra.filter((r) => wanted.has(r._id)));
+      rerated.push(...rateGroup(whole, selection, { value: before.from }, periodOfUsage).extra.filter((r) => wanted.has(r._id)));
       continue;
     }
     claims.push({
       key: `tier|${key}`,
       next: (prev) => {
-        const rated = rateGroup(group, selection, prev, opts.batchId);
+        const rated = rateGroup(group, selection, prev, periodOfUsage, opts.batchId);
         claimedSeq.set(`tier|${key}`, { seq: (prev?.seq ?? 0) + 1, unit: rated.extra[0]?.unit, currency: rated.extra[0]?.currency });
         return rated;
       },
@@ -103,7 +131,7 @@ const meterOf = (u: UsageDoc) => `${u.reportedBy}/${u.source}/${u.equipmentId ??
  * advances by claiming the next slot with a unique insert: two concurrent batches can never both
  * rate from the same total.
  */
-function rateGroup(group: UsageDoc[], selection: SelectionDoc, prev: Pick<SlotDoc, 'value' | 'records' | 'quantity' | 'amount'> | null, batchId?: string): { slot: { value: string; batchId?: string; from?: string }; extra: BillingRecordDoc[] } {
+function rateGroup(group: UsageDoc[], selection: SelectionDoc, prev: Pick<SlotDoc, 'value' | 'records' | 'quantity' | 'amount'> | null, periodOfUsage: (u: UsageDoc) => string, batchId?: string): { slot: { value: string; batchId?: string; from?: string }; extra: BillingRecordDoc[] } {
   const incentive = selection.incentive as EconomicIncentive;
   const from = prev?.value ?? '0';
   let cumulative = from;
@@ -116,7 +144,7 @@ function rateGroup(group: UsageDoc[], selection: SelectionDoc, prev: Pick<SlotDo
       selectionId: selection._id,
       buyerId: u.buyerId,
       carrierId: u.carrierId,
-      period: periodOf(u.intervalStart),
+      period: periodOfUsage(u),
       intervalStart: u.intervalStart,
       serviceType: u.serviceType,
       unit: r.appliedIncentive.unit,

@@ -260,6 +260,10 @@ export interface BillDoc {
   draftAt?: Date;
   runId?: string;
   deliveryPath?: 'DIRECT' | 'VIA_MODERATOR';
+  /** The buyer's profile zone when drafted: the zone its period and dates are read in. */
+  timeZone?: string;
+  /** Label (YYYY-MM) of the buyer's billing period, on bills of a billing cycle run. */
+  periodLabel?: string | null;
 }
 
 export interface DeliveryDoc {
@@ -635,6 +639,8 @@ export function registerModels(conn: Connection): BillingModels {
       draftAt: Date,
       runId: String,
       deliveryPath: String,
+      timeZone: String,
+      periodLabel: String,
     },
     opts,
   );

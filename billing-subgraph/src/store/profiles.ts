@@ -29,6 +29,8 @@ export function billingProfileModel(conn: Connection): Model<BillingProfileDoc> 
     },
     { versionKey: false, strict: true },
   );
+  // A billing cycle groups the buyers' profiles by zone and cycle day.
+  s.index({ role: 1, timeZone: 1, cycleDay: 1 });
   return conn.model<BillingProfileDoc>('BillingProfile', s, 'billing_profiles');
 }
 
@@ -49,4 +51,23 @@ export async function profilesOf(model: Model<BillingProfileDoc>, ids: { id: str
 
 export async function profileOf(model: Model<BillingProfileDoc>, id: string, role: 'BUYER' | 'CARRIER'): Promise<BillingProfile> {
   return (await profilesOf(model, [{ id, role }])).get(id)!;
+}
+
+/** Stores the whole profile (replacing the previous one); returns it as stored. */
+export async function saveProfile(model: Model<BillingProfileDoc>, p: BillingProfile, updatedBy: string, now = new Date()): Promise<BillingProfileDoc> {
+  const { partyId, ...rest } = p;
+  const doc: BillingProfileDoc = { _id: partyId, ...rest, updatedBy, updatedAt: now };
+  await model.replaceOne({ _id: partyId }, doc, { upsert: true }).exec();
+  return doc;
+}
+
+/** The stored profile document of a party (with updatedBy/updatedAt), or null. */
+export async function storedProfile(model: Model<BillingProfileDoc>, id: string): Promise<BillingProfileDoc | null> {
+  return (await model.findById(id).lean().exec()) as BillingProfileDoc | null;
+}
+
+/** Every stored profile of a role, only its party, zone and cycle day (a billing cycle's grouping). */
+export async function cyclesOf(model: Model<BillingProfileDoc>, role: 'BUYER' | 'CARRIER'): Promise<{ partyId: string; timeZone: string; cycleDay: number }[]> {
+  const docs = (await model.find({ role }).select({ _id: 1, timeZone: 1, cycleDay: 1 }).lean().exec()) as Pick<BillingProfileDoc, '_id' | 'timeZone' | 'cycleDay'>[];
+  return docs.map((d) => ({ partyId: d._id, timeZone: d.timeZone, cycleDay: d.cycleDay }));
 }
