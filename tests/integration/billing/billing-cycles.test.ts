@@ -216,13 +216,16 @@ describe('billing profiles: periods, tiers and minimum charges in the buyer\'s z
   });
 
   it('dates a carrier\'s settlement statement in the carrier\'s zone', async () => {
-    await gqlOk(b.url, SET, { partyId: 'ny-carrier', role: 'CARRIER', profile: { timeZone: 'America/Chicago', paymentInstructions: 'ACH 123' } }, await agentToken());
+    // A carrier already billed keeps its zone, like a buyer.
+    const billed = await setProfile(b, 'ny-carrier', { timeZone: 'America/Chicago' }, 'CARRIER');
+    expect([errorCodes(billed), billed.errors?.[0].extensions?.field]).toEqual([['CONFLICT'], 'profile.timeZone']);
+    await gqlOk(b.url, SET, { partyId: 'chi-carrier', role: 'CARRIER', profile: { timeZone: 'America/Chicago', paymentInstructions: 'ACH 123' } }, await agentToken());
     const st = await gqlOk(
       b.url,
       `query($c: ID!, $p: IntervalInput!) { settlementStatement(carrierId: $c, period: $p) { carrierId timeZone } }`,
-      { c: 'ny-carrier', p: { start: '2026-11-01T05:00:00Z', end: '2026-12-01T06:00:00Z' } },
-      await token('CARRIER', 'ny-carrier'),
+      { c: 'chi-carrier', p: { start: '2026-11-01T05:00:00Z', end: '2026-12-01T06:00:00Z' } },
+      await token('CARRIER', 'chi-carrier'),
     );
-    expect(st.settlementStatement).toEqual({ carrierId: 'ny-carrier', timeZone: 'America/Chicago' });
+    expect(st.settlementStatement).toEqual({ carrierId: 'chi-carrier', timeZone: 'America/Chicago' });
   });
 });
