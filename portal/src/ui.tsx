@@ -160,15 +160,48 @@ export function Announce({ text }: { text: string }) {
 
 const DATE_FMT: Intl.DateTimeFormatOptions = { dateStyle: 'medium', timeStyle: 'short' };
 
-export function When({ at, dateOnly }: { at: string | null | undefined; dateOnly?: boolean }) {
+/**
+ * An instant as the reader expects it. `zone` (IANA) dates it where the document says it is dated
+ * (a bill in its buyer's zone, a statement in its carrier's), else in the browser's zone; a time
+ * is then shown with its zone's name so nobody mistakes it for local.
+ */
+export function When({ at, dateOnly, zone }: { at: string | null | undefined; dateOnly?: boolean; zone?: string | null }) {
   if (!at) return <>—</>;
   const d = new Date(at);
-  const text = dateOnly ? d.toLocaleDateString(undefined, { dateStyle: 'medium' }) : d.toLocaleString(undefined, DATE_FMT);
+  const tz = zone ? { timeZone: zone } : {};
+  const text = dateOnly ? d.toLocaleDateString(undefined, { dateStyle: 'medium', ...tz }) : zone ? d.toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZoneName: 'short', timeZone: zone }) : d.toLocaleString(undefined, DATE_FMT);
   return (
     <time dateTime={at} title={at}>
       {text}
     </time>
   );
+}
+
+/**
+ * A billing period [start, end) as its days in `zone`: "Nov 1, 2026 – Nov 30, 2026" for a New
+ * York buyer's November (the end is exclusive: the last day is the one before it).
+ */
+export function PeriodDays({ start, end, zone }: { start: string; end: string; zone?: string | null }) {
+  const last = new Date(new Date(end).getTime() - 1).toISOString();
+  return (
+    <span data-testid="period-days" title={zone ? `${zone}: ${start} – ${end}` : `${start} – ${end}`}>
+      <When at={start} dateOnly zone={zone} /> – <When at={last} dateOnly zone={zone} />
+    </span>
+  );
+}
+
+/** Midnight starting `month` ("2026-11") on day 1 in `zone`, as an ISO instant (month may be "2026-13" = next January). */
+export function zonedMonthStart(year: number, month: number, zone: string): string {
+  const wall = Date.UTC(year, month - 1, 1);
+  const offsetAt = (ms: number) => {
+    const p: Record<string, number> = {};
+    for (const x of new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' }).formatToParts(new Date(ms))) if (x.type !== 'literal') p[x.type] = Number(x.value);
+    return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - Math.floor(ms / 1000) * 1000;
+  };
+  // The offset half a day before the wall time is the one in force at midnight (no zone changes its clocks at midnight on the 1st twice).
+  let t = wall - offsetAt(wall - 43_200_000);
+  if (t + offsetAt(t) !== wall) t = wall - offsetAt(t);
+  return new Date(t).toISOString();
 }
 
 export function Badge({ value, tone }: { value: string; tone?: 'good' | 'warn' | 'bad' | 'info' }) {

@@ -6,10 +6,10 @@ import { ReconciliationSection } from '../reconciliation';
 import { addDecimal, formatDecimal, formatMoney, formatQuantity } from '../decimal';
 import { href } from '../router';
 import type { Session } from '../session';
-import { Announce, Badge, ErrorText, Field, FormAlert, focusField, formErrorOf, Loading, PageTitle, randomKey, Section, TableWrap, When, type FormError } from '../ui';
+import { Announce, Badge, ErrorText, Field, FormAlert, focusField, formErrorOf, Loading, PageTitle, randomKey, PeriodDays, Section, TableWrap, When, type FormError } from '../ui';
 
 /** Bill fields every viewer may read (a carrier never resolves the buyer's name). */
-export const BILL_ROW = `id number kind groupBy status sequence issuedAt dueAt
+export const BILL_ROW = `id number kind groupBy status sequence issuedAt dueAt timeZone periodLabel
   total { amount currency } outstanding { amount currency }
   period { start end } request { id } buyer { id } carrier { id name }`;
 
@@ -30,6 +30,9 @@ export interface BillRow {
   total: Money;
   outstanding: Money;
   period: { start: string; end: string };
+  /** The zone the bill is dated in: its buyer's billing profile zone. */
+  timeZone: string;
+  periodLabel: string | null;
   request: { id: string } | null;
   buyer: { id: string };
   carrier: { id: string; name: string };
@@ -83,7 +86,7 @@ export function BillsTable({ bills, role, caption }: { bills: BillRow[]; role: s
                 {b.kind === 'ADJUSTMENT' ? ` #${b.sequence}` : ''}
               </td>
               <td>
-                <When at={b.period.start} dateOnly /> – <When at={b.period.end} dateOnly />
+                <PeriodDays start={b.period.start} end={b.period.end} zone={b.timeZone} />
               </td>
               {role !== 'BUYER' && <td>{b.buyer.id}</td>}
               {role !== 'CARRIER' && <td>{b.carrier.name}</td>}
@@ -96,7 +99,7 @@ export function BillsTable({ bills, role, caption }: { bills: BillRow[]; role: s
                 <Badge value={b.status} />
               </td>
               <td>
-                <When at={b.issuedAt} />
+                <When at={b.issuedAt} zone={b.timeZone} />
               </td>
             </tr>
           ))}
@@ -294,7 +297,8 @@ export function BillPage({ session, id }: { session: Session; id: string }) {
           <div>
             <dt>Period</dt>
             <dd>
-              <When at={bill.period.start} /> – <When at={bill.period.end} />
+              <PeriodDays start={bill.period.start} end={bill.period.end} zone={bill.timeZone} />
+              {bill.timeZone !== 'UTC' && <span class="muted"> ({bill.timeZone.replace(/_/g, ' ')} time)</span>}
             </dd>
           </div>
           <div>
@@ -334,7 +338,7 @@ export function BillPage({ session, id }: { session: Session; id: string }) {
           <div>
             <dt>Issued / due</dt>
             <dd>
-              <When at={bill.issuedAt} dateOnly /> / <When at={bill.dueAt} dateOnly />
+              <When at={bill.issuedAt} dateOnly zone={bill.timeZone} /> / <When at={bill.dueAt} dateOnly zone={bill.timeZone} />
             </dd>
           </div>
         </dl>

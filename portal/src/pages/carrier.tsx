@@ -6,7 +6,7 @@ import { formatDecimal, formatMoney, formatQuantity, perUnit } from '../decimal'
 import { href } from '../router';
 import { RequestFacts } from '../request-facts';
 import type { Session } from '../session';
-import { Announce, Badge, ErrorText, Field, FormAlert, focusField, formErrorOf, fromLocalInput, Loading, PageTitle, Section, TableWrap, When, type FormError } from '../ui';
+import { Announce, Badge, ErrorText, Field, FormAlert, focusField, formErrorOf, fromLocalInput, Loading, PageTitle, PeriodDays, Section, TableWrap, When, zonedMonthStart, type FormError } from '../ui';
 import { useBillIssued } from './bills';
 
 // ------------------------------------------------------------------------------------------
@@ -507,7 +507,7 @@ const SETTLEMENT = `query Settlement($id: ID!, $period: IntervalInput!) {
     id name
     receivables { amount currency }
     settlementStatement(period: $period) {
-      period { start end }
+      period { start end } timeZone
       lines { billId billNumber buyerId currency billed receivedDirect receivedViaModerator outstanding }
       totals { currency billed receivedDirect receivedViaModerator outstanding }
     }
@@ -516,20 +516,29 @@ const SETTLEMENT = `query Settlement($id: ID!, $period: IntervalInput!) {
 
 const monthNow = () => new Date().toISOString().slice(0, 7);
 
+/** The carrier's billing profile zone: its statement months run midnight to midnight there. */
+const ZONE = `query CarrierZone($id: ID!) { billingProfile(partyId: $id, role: CARRIER) { timeZone } }`;
+
 export function Settlement({ session, month: initialMonth }: { session: Session; month?: string }) {
   const [month, setMonth] = useState(initialMonth && /^\d{4}-\d{2}$/.test(initialMonth) ? initialMonth : monthNow());
   const [data, setData] = useState<any>(null);
   const [error, setError] = useState<string | null>(null);
-  const load = (m: string) => {
+  const [zone, setZone] = useState<string | null>(null);
+  const load = async (m: string) => {
     const [y, mo] = m.split('-').map(Number);
     if (!y || !mo) return setError('Choose a month.');
-    const start = new Date(Date.UTC(y, mo - 1, 1)).toISOString();
-    const end = new Date(Date.UTC(y, mo, 1)).toISOString();
+    let tz = zone;
+    if (!tz) {
+      tz = await gql<{ billingProfile: { timeZone: string } }>(ZONE, { id: session.sub }).then((d) => d.billingProfile.timeZone, () => 'UTC');
+      setZone(tz);
+    }
+    const start = zonedMonthStart(y, mo, tz);
+    const end = zonedMonthStart(y, mo + 1, tz);
     gql(SETTLEMENT, { id: session.sub, period: { start, end } })
       .then((d) => (setData(d.carrier), setError(null)))
       .catch((e) => setError(e.message));
   };
-  useEffect(() => load(month), [session.token]);
+  useEffect(() => void load(month), [session.token]);
   useBillIssued(() => load(month));
   const st = data?.settlementStatement;
   return (
@@ -557,7 +566,7 @@ export function Settlement({ session, month: initialMonth }: { session: Session;
             load(month);
           }}
         >
-          <Field name="period" label="Month (UTC)">
+          <Field name="period" label={`Month (${(zone ?? 'UTC').replace(/_/g, ' ')})`}>
             {(a) => <input {...a} type="month" value={month} onInput={(e) => setMonth((e.target as HTMLInputElement).value)} />}
           </Field>
           <button type="submit">Show statement</button>
@@ -569,7 +578,7 @@ export function Settlement({ session, month: initialMonth }: { session: Session;
             <TableWrap label="Settlement statement">
               <table data-testid="statement">
                 <caption>
-                  Bills issued <When at={st.period.start} dateOnly /> – <When at={st.period.end} dateOnly />, payments received by the end
+                  Bills issued <PeriodDays start={st.period.start} end={st.period.end} zone={st.timeZone} />, payments received by the end
                 </caption>
                 <thead>
                   <tr>
