@@ -573,7 +573,9 @@ export function Settlement({ session, month: initialMonth }: { session: Session;
         </form>
         {st &&
           (st.lines.length === 0 ? (
-            <p class="muted">No bills were issued to your buyers in this period.</p>
+            <p class="muted">
+              No bills were issued to your buyers in <PeriodDays start={st.period.start} end={st.period.end} zone={st.timeZone} />.
+            </p>
           ) : (
             <TableWrap label="Settlement statement">
               <table data-testid="statement">
