@@ -304,8 +304,9 @@ export function Unassociated() {
 // Bill runs
 // ------------------------------------------------------------------------------------------
 
-const GENERATE = `mutation BillRun($period: IntervalInput!, $groupBy: BillGrouping) {
-  generateBills(period: $period, groupBy: $groupBy) { issued bills { ${BILL_ROW} } }
+// A cycle bills each buyer's period with that label in the buyer's own zone and cycle day.
+const RUN_CYCLE = `mutation BillRun($period: String!, $groupBy: BillGrouping) {
+  runBillingCycle(period: $period, groupBy: $groupBy) { issued bills { ${BILL_ROW} } }
 }`;
 
 const lastMonth = () => {
@@ -323,7 +324,8 @@ export function BillRuns({ month: m0, grouping }: { month?: string; grouping?: s
     <>
       <PageTitle>Bill runs</PageTitle>
       <p class="muted">
-        A run issues the bills of a period from the unbilled rated usage. It is safe to repeat: the same bills come back, and usage that arrived since becomes adjustment bills.
+        A run issues the bills of a billing month from the unbilled rated usage, each buyer's month in its own time zone from its cycle day (UTC calendar months for buyers without a
+        billing profile). It is safe to repeat: the same bills come back, and usage that arrived since becomes adjustment bills.
       </p>
       <form
         class="card form"
@@ -338,9 +340,8 @@ export function BillRuns({ month: m0, grouping }: { month?: string; grouping?: s
           }
           setBusy(true);
           try {
-            const period = { start: new Date(Date.UTC(y, mo - 1, 1)).toISOString(), end: new Date(Date.UTC(y, mo, 1)).toISOString() };
-            const d = await gql<{ generateBills: { issued: number; bills: BillRow[] } }>(GENERATE, { period, groupBy });
-            setRun({ ...d.generateBills, month });
+            const d = await gql<{ runBillingCycle: { issued: number; bills: BillRow[] } }>(RUN_CYCLE, { period: month, groupBy });
+            setRun({ ...d.runBillingCycle, month });
           } catch (err) {
             const fe = formErrorOf(err);
             const field = fe.field?.startsWith('period') ? 'period' : fe.field;
@@ -353,7 +354,7 @@ export function BillRuns({ month: m0, grouping }: { month?: string; grouping?: s
       >
         <FormAlert error={error} />
         <div class="row">
-          <Field name="period" label="Billing period (UTC month)" error={error}>
+          <Field name="period" label="Billing month" error={error}>
             {(a) => <input {...a} type="month" required value={month} onInput={(e) => setMonth((e.target as HTMLInputElement).value)} />}
           </Field>
           <Field name="groupBy" label="One bill per" error={error}>

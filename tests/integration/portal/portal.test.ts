@@ -309,7 +309,7 @@ describe('portal in a real browser', () => {
     expect(await agent.locator('[data-testid="unassociated"] tbody tr').count()).toBe(1);
 
     await agent.getByRole('link', { name: 'Bill runs' }).click();
-    await agent.getByLabel('Billing period (UTC month)').fill(month.toISOString().slice(0, 7));
+    await agent.getByLabel('Billing month').fill(month.toISOString().slice(0, 7));
     await agent.getByRole('button', { name: 'Run billing' }).click();
     await waitForText(agent, 'bill-run-result', (t) => t.startsWith('1 new bill issued; 1 bill in the period'), 'bill run');
     await shot(agent, '09-agent-bill-run');
