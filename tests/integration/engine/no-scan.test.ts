@@ -10,7 +10,7 @@ import { copyIndexes, explainTarget, findScans, QueryRecorder } from './scan-che
 import { claimOnce } from '../../../billing-subgraph/src/store/slots';
 import { sweepExpiredClaims } from '../../../billing-subgraph/src/store/sweep';
 
-const HOT = ['recordSelection', 'ingest', 'billRun', 'billsPages', 'usageSummary', 'rejectedUsage', 'auction', 'requestsPages', 'routingReload', 'usageSweep', 'reconciliation', 'disputes', 'claimSweep'];
+const HOT = ['recordSelection', 'ingest', 'billRun', 'billsPages', 'usageSummary', 'rejectedUsage', 'auction', 'requestsPages', 'routingReload', 'usageSweep', 'reconciliation', 'disputes', 'claimSweep', 'billingCycle'];
 
 test('hot paths use indexes only', async () => {
   const rec = new QueryRecorder();
@@ -65,6 +65,14 @@ test('hot paths use indexes only', async () => {
     await rec.during('usageSweep', () => sweepUnassociatedUsage(stack.billing.deps, new Date(Date.now() + 120_000)));
     await rec.during('reconciliation', () => gqlOk(B, `{ reconciliation(buyerId: "ns-b", carrierId: "ns-c", period: { start: "2026-10-01T00:00:00Z", end: "2026-11-01T00:00:00Z" }) { calls sources { source calls } } }`, {}, agent));
     await rec.during('billRun', () => gqlOk(B, GENERATE, { period: { start: '2026-10-01T00:00:00Z', end: '2026-11-01T00:00:00Z' } }, agent));
+    // Billing profiles and a billing cycle run (buyers grouped by zone and cycle day).
+    await rec.during('billingCycle', async () => {
+      const SET = `mutation($id: ID!, $p: BillingProfileInput!) { setBillingProfile(partyId: $id, role: BUYER, profile: $p) { timeZone } }`;
+      await gqlOk(B, SET, { id: 'ns-ny', p: { timeZone: 'America/New_York', cycleDay: 1 } }, agent);
+      await gqlOk(B, SET, { id: 'ns-b', p: { legalName: 'NS Buyer' } }, agent);
+      await gqlOk(B, `{ billingProfile(partyId: "ns-b") { timeZone isDefault } }`, {}, await token('BUYER', 'ns-b'));
+      await gqlOk(B, `mutation { runBillingCycle(period: "2026-10") { issued } }`, {}, agent);
+    });
     await rec.during('disputes', async () => {
       const buyerToken = await token('BUYER', 'ns-b');
       const periodic = (await gqlOk(B, `{ bills(first: 20, filter: { kind: PERIODIC }) { nodes { id } } }`, {}, buyerToken)).bills.nodes[0];

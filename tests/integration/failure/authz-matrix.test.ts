@@ -58,6 +58,7 @@ const ACCESS: Record<string, Access> = {
   usageFeeds: { allow: ['ADMIN', 'BILLING_AGENT'] },
   usageReporters: { allow: ['ADMIN', 'BILLING_AGENT'] },
   settlementStatement: { allow: ['ADMIN', 'BILLING_AGENT', 'CARRIER'] },
+  billingProfile: { allow: ['ADMIN', 'BILLING_AGENT', 'BUYER', 'CARRIER'] },
   ledgerEntries: { allow: [...OPERATORS, 'BUYER', 'CARRIER'] },
   reconciliation: { allow: [...OPERATORS, 'BUYER', 'CARRIER'] },
   disputes: { allow: [...OPERATORS, 'BUYER', 'CARRIER'] },
@@ -87,6 +88,8 @@ const ACCESS: Record<string, Access> = {
   registerUsageFeed: { allow: ['ADMIN', 'BILLING_AGENT'] },
   pollUsageFeed: { allow: ['ADMIN', 'BILLING_AGENT'] },
   generateBills: { allow: ['ADMIN', 'BILLING_AGENT'] },
+  runBillingCycle: { allow: ['ADMIN', 'BILLING_AGENT'] },
+  setBillingProfile: { allow: ['ADMIN', 'BILLING_AGENT'] },
   registerBillingWebhook: { allow: ['ADMIN', 'BILLING_AGENT', 'BUYER', 'CARRIER'] },
   // A carrier is told NOT_FOUND, as a stranger would be (tests/integration/billing/payments.test.ts).
   recordPayment: { allow: ['ADMIN', 'BILLING_AGENT', 'BUYER'], hidden: ['CARRIER'] },
@@ -212,6 +215,10 @@ const OVERRIDES: Record<string, Override> = {
   registerUsageFeed: (_w, fx) => ({ input: { url: 'http://127.0.0.1:9/feed', equipmentId: unique('authz-eq'), buyerIds: [fx.buyer], intervalSeconds: 3600 } }),
   pollUsageFeed: (_w, fx) => ({ id: fx.feed }),
   generateBills: () => ({ period: { start: '2020-01-01T00:00:00Z', end: '2020-02-01T00:00:00Z' } }),
+  runBillingCycle: () => ({ period: '2020-01' }),
+  // The party itself (a buyer or carrier reads its own profile).
+  billingProfile: (who, fx) => ({ partyId: who === 'CARRIER' ? fx.carrier : fx.buyer }),
+  setBillingProfile: () => ({ partyId: unique('authz-party'), role: 'BUYER', profile: { legalName: 'Matrix Ltd' } }),
   registerBillingWebhook: (who, fx) => ({ input: { partyId: who === 'CARRIER' ? fx.carrier : fx.buyer, url: 'https://198.51.100.9/hook', secret: 'a-secret-of-at-least-16-chars' } }),
   recordPayment: (_w, fx) => ({ input: { billId: fx.bill, amount: '0.01', path: 'DIRECT', paymentId: unique('authz-pay') } }),
   registerBuyer: () => ({ input: { name: 'Matrix Buyer' } }),
