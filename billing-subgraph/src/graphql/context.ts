@@ -3,6 +3,7 @@ import type { BaseContext } from '@exchange/platform';
 import { Dec, formatTotal } from '../domain';
 import type { Deps } from '../services/deps';
 import { fromStoredBillingRecord, type StoredBillingRecord } from '../store/billing-record-format';
+import { profilesOf } from '../store/profiles';
 import type { BillClaimDoc, BillDoc, BillingModels, BillingRecordDoc, DeliveryDoc, LedgerDoc, PaymentDoc, SelectionDoc, UsageDoc } from '../store/models';
 
 export interface Loaders {
@@ -17,6 +18,8 @@ export interface Loaders {
   billsByRequest: DataLoader<string, BillDoc[]>;
   outstandingByBuyer: DataLoader<string, { amount: string; currency: string }[]>;
   outstandingByCarrier: DataLoader<string, { amount: string; currency: string }[]>;
+  /** A buyer's profile zone (UTC without a profile): the zone of its bills drafted without one. */
+  buyerZone: DataLoader<string, string>;
 }
 
 export interface BillingContext extends BaseContext {
@@ -86,5 +89,9 @@ export function createLoaders(models: BillingModels): Loaders {
     ),
     outstandingByBuyer: new DataLoader((ids) => outstanding(models, 'buyerId', ids)),
     outstandingByCarrier: new DataLoader((ids) => outstanding(models, 'carrierId', ids)),
+    buyerZone: new DataLoader(async (ids) => {
+      const profiles = await profilesOf(models.BillingProfile, ids.map((id) => ({ id, role: 'BUYER' as const })));
+      return ids.map((id) => profiles.get(id)!.timeZone);
+    }),
   };
 }

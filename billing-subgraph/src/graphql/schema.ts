@@ -344,7 +344,7 @@ export function buildBillingSchema() {
       outstanding: (b: BillDoc) => money(b.currency ? formatTotal(new Dec(b.total ?? '0').minus(b.paidAmount ?? '0'), b.currency) : '0', b.currency),
       dueAt: (b: BillDoc) => b.dueAt ?? b.issuedAt,
       // Bills drafted before profiles existed (and ADVANCE bills) are read in the buyer's zone.
-      timeZone: (b: BillDoc, _: Args, ctx: Ctx) => b.timeZone ?? zoneOf(ctx.deps, b.buyerId!, 'BUYER'),
+      timeZone: (b: BillDoc, _: Args, ctx: Ctx) => b.timeZone ?? ctx.loaders.buyerZone.load(b.buyerId!),
       periodLabel: (b: BillDoc) => b.periodLabel ?? null,
       recordCount: (b: BillDoc) => b.recordCount ?? 0,
       deliveries: (b: BillDoc, _: Args, ctx: Ctx) => ctx.loaders.deliveries.load(b._id),
