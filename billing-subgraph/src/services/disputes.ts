@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Identity } from '@exchange/platform';
-import { checkCorrection, checkReason } from '../domain';
+import { checkCorrection, checkReason, localDate } from '../domain';
 import type { BillDoc, DisputeDoc, SelectionDoc } from '../store/models';
 import { toStoredBillingRecord } from '../store/billing-record-format';
 import { badInput, forbiddenError, isOperator, maySeeParty, notFound } from './access';
@@ -97,7 +97,8 @@ export async function resolveDispute(deps: Deps, who: Identity, input: Record<st
       selectionId: selection._id,
       buyerId: bill.buyerId!,
       carrierId: bill.carrierId!,
-      period: bill.periodStart!.toISOString().slice(0, 7),
+      // The bill's period label (its first day in the buyer's zone), as rating labels its records.
+      period: bill.periodLabel ?? localDate(bill.periodStart!, bill.timeZone ?? 'UTC').slice(0, 7),
       intervalStart: bill.periodStart!,
       serviceType: selection.serviceType,
       unit,
@@ -110,7 +111,11 @@ export async function resolveDispute(deps: Deps, who: Identity, input: Record<st
       ratedAt: now,
     }),
   ]);
-  const run = await generateBills(deps, { start: bill.periodStart!.toISOString(), end: bill.periodEnd!.toISOString() }, bill.groupBy ?? 'BUYER_REQUEST');
+  // Only this buyer: the bounds are its period, not other buyers' (a zoned buyer's differ from theirs).
+  const run = await generateBills(deps, { start: bill.periodStart!.toISOString(), end: bill.periodEnd!.toISOString() }, bill.groupBy ?? 'BUYER_REQUEST', {
+    buyers: new Set([bill.buyerId!]),
+    periodLabel: bill.periodLabel ?? undefined,
+  });
   const adjustment = run.bills.find((b) => b.kind === 'ADJUSTMENT' && b.groupKey === bill.groupKey && (b.sequence ?? 0) > (bill.sequence ?? 0));
   if (adjustment) await deps.models.Dispute.updateOne({ _id: d._id }, { $set: { adjustmentBillId: adjustment._id } }).exec();
   return (await deps.models.Dispute.findById(d._id).lean().exec()) as DisputeDoc;

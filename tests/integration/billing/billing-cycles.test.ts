@@ -185,6 +185,23 @@ describe('billing profiles: periods, tiers and minimum charges in the buyer\'s z
     expect([errorCodes(late), late.errors?.[0].extensions?.field]).toEqual([['CONFLICT'], 'profile.timeZone']);
   });
 
+  it('issues the adjustment of an accepted dispute on a New York bill for that buyer and period only', async () => {
+    const agent = await agentToken();
+    const nyBuyer = await token('BUYER', 'ny-buyer');
+    const bill = (await gqlOk(b.url, `{ bills(first: 50, filter: { kind: PERIODIC }) { nodes { id period { start } request { id } } } }`, {}, nyBuyer)).bills.nodes.find(
+      (x: any) => x.period.start === '2026-11-01T04:00:00.000Z' && x.request.id === 'ny-vol-req',
+    );
+    // A call of the other buyer arrives late, inside New York's November: it waits for its own (UTC) month's adjustment.
+    expect(await ingestOk(b, [voice({ recordId: 'utc-late', seconds: 60, buyerId: 'utc-buyer', carrierId: 'ny-carrier', requestId: 'utc-req', start: '2026-11-20T12:00:00Z' })])).toMatchObject({ accepted: 1 });
+    const d = (await gqlOk(b.url, `mutation($i: OpenDisputeInput!) { openDispute(input: $i) { id } }`, { i: { billId: bill.id, reason: 'rate', amount: '-0.01' } }, nyBuyer)).openDispute;
+    const resolved = (await gqlOk(b.url, `mutation($i: ResolveDisputeInput!) { resolveDispute(input: $i) { status adjustmentBillId } }`, { i: { disputeId: d.id, accept: true, reason: 'ok' } }, agent)).resolveDispute;
+    expect(resolved.status).toBe('ACCEPTED');
+    const adj = (await gqlOk(b.url, `query($id: ID!) { bill(id: $id) { kind timeZone periodLabel period { start end } buyer { id } } }`, { id: resolved.adjustmentBillId }, agent)).bill;
+    expect(adj).toEqual({ kind: 'ADJUSTMENT', timeZone: 'America/New_York', periodLabel: '2026-11', period: { start: '2026-11-01T04:00:00.000Z', end: '2026-12-01T05:00:00.000Z' }, buyer: { id: 'ny-buyer' } });
+    const late = (await gqlOk(b.url, `{ billingRecords(requestId: "utc-req", first: 10) { nodes { id billId } } }`, {}, agent)).billingRecords.nodes.find((r: any) => r.id.endsWith('utc-late'));
+    expect(late.billId).toBeNull();
+  });
+
   it('charges the minimum of a selection in the New York month it was active in', async () => {
     const agent = await agentToken();
     await gqlOk(b.url, SET, { partyId: 'ny-min-buyer', role: 'BUYER', profile: NY }, agent);
