@@ -72,6 +72,9 @@ async function loadZones(deps: Deps, run: RunContext, buyerIds: string[]): Promi
  * number of groups. The same pass counts each group's records; groups with earlier bills that
  * still have unclaimed records (ADJUSTMENTs for late usage), and DRAFTs left by a crashed or
  * concurrent run, go through the per-group path (billGroup).
+ *
+ * `scope` restricts the run to some buyers (a billing cycle's group sharing these bounds, or
+ * everyone else); the pass still reads the period's records by time and skips the others.
  */
 export async function generateBills(deps: Deps, periodInput: { start?: unknown; end?: unknown }, groupBy: Grouping, scope: BillRunScope = {}): Promise<{ bills: BillDoc[]; issued: number }> {
   const { start, end } = parsePeriod(periodInput);
