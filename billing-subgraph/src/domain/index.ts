@@ -25,3 +25,5 @@ export * from './payment-key';
 export * from './volume-period';
 export * from './percentile';
 export * from './billing-profile';
+export * from './tax';
+export * from './destination';
