@@ -4,6 +4,7 @@ import type { BillDoc, DeliveryDoc } from '../store/models';
 import { BILL_ISSUED_TOPIC, type BillIssuedEvent, type Deps } from './deps';
 import { insertIgnoringDuplicates } from './rating';
 import { claimOnce } from '../store/slots';
+import { recoverBillNumber } from '../store/bill-numbers';
 import { GENERIC_WEBHOOK_ERROR, postWebhook } from './webhooks';
 
 /** Default lifetime of a signed bill link (BILL_LINK_MAX_TTL_SECONDS overrides it). */
@@ -146,8 +147,11 @@ async function publishBillIssued(deps: Deps, d: DeliveryDoc, bill: BillDoc): Pro
 
 export async function processDelivery(deps: Deps, d: DeliveryDoc): Promise<void> {
   const { Delivery, Bill } = deps.models;
-  const bill = (await Bill.findById(d.billId).lean().exec()) as BillDoc | null;
-  if (!bill || bill.status === 'DRAFT') {
+  let bill = (await Bill.findById(d.billId).lean().exec()) as BillDoc | null;
+  // Crash recovery: an issued bill whose issuer died before numbering it is numbered here; it is
+  // not delivered before it has its number.
+  if (bill && bill.status !== 'DRAFT' && !bill.number) bill = await recoverBillNumber(deps.models, bill);
+  if (!bill || bill.status === 'DRAFT' || !bill.number) {
     await Delivery.updateOne({ _id: d._id }, { $set: { leaseUntil: null, nextAttemptAt: new Date(Date.now() + 1000) } }).exec();
     return;
   }
@@ -213,7 +217,7 @@ export async function runDeliveries(deps: Deps, owner = randomUUID()): Promise<n
  * and one lost to a crash here is sent by the worker after the restart.
  */
 export async function deliverIssuedNow(deps: Deps, bill: BillDoc): Promise<void> {
-  if (bill.status === 'DRAFT') return;
+  if (bill.status === 'DRAFT' || !bill.number) return;
   const now = new Date();
   const pending = (await deps.models.Delivery.find({ billId: bill._id }).lean().exec()) as DeliveryDoc[];
   for (const d of pending) {

@@ -6,8 +6,8 @@ import { segmentsOf, STORED_SEGMENT_FIELDS, type StoredBillingRecord } from './b
 // record's id): the claim is the once-only lock, and it carries the record's grouping fields so the
 // same filter and order read records and claims alike.
 
-export type ClaimableRecord = Pick<BillingRecordDoc, '_id' | 'selectionId' | 'endUserId' | 'unit' | 'segments' | 'samplesMbps' | 'slotSamples' | 'buyerId' | 'carrierId' | 'requestId' | 'currency' | 'intervalStart'>;
-export const CLAIMABLE_FIELDS = { selectionId: 1, endUserId: 1, unit: 1, samplesMbps: 1, slotSamples: 1, buyerId: 1, carrierId: 1, requestId: 1, currency: 1, intervalStart: 1, ...STORED_SEGMENT_FIELDS };
+export type ClaimableRecord = Pick<BillingRecordDoc, '_id' | 'selectionId' | 'endUserId' | 'unit' | 'segments' | 'samplesMbps' | 'slotSamples' | 'buyerId' | 'carrierId' | 'requestId' | 'currency' | 'intervalStart' | 'destination'>;
+export const CLAIMABLE_FIELDS = { selectionId: 1, endUserId: 1, unit: 1, samplesMbps: 1, slotSamples: 1, buyerId: 1, carrierId: 1, requestId: 1, currency: 1, intervalStart: 1, destination: 1, ...STORED_SEGMENT_FIELDS };
 /** A record as read with CLAIMABLE_FIELDS, its segments rebuilt from the stored form. */
 export const claimable = (doc: Partial<StoredBillingRecord>): ClaimableRecord => ({ ...(doc as ClaimableRecord), segments: segmentsOf(doc) });
 

@@ -139,6 +139,8 @@ export interface BillingRecordDoc {
   samplesMbps?: string[];
   /** PERCENTILE_95 data: each sample with its time and meter (domain/percentile.ts encoding); replaces samplesMbps. */
   slotSamples?: string[];
+  /** The called number (E.164 digits) of a voice record that had one: the bill's destination summary and call detail. */
+  destination?: string;
   ratedAt: Date;
 }
 
@@ -223,6 +225,32 @@ export interface PaymentEmbed {
 
 export type BillState = 'DRAFT' | 'ISSUED' | 'PARTIALLY_PAID' | 'PAID';
 
+/** A party as its bill names it, copied from its billing profile when the bill is issued. */
+export interface InvoicePartyDoc {
+  partyId: string;
+  legalName: string | null;
+  address: { lines: string[]; city: string; region?: string | null; postalCode?: string | null; country: string } | null;
+  taxRegistration: string | null;
+}
+
+export interface TaxLineDoc {
+  name: string;
+  ratePercent: string;
+  base: string;
+  amount: string;
+  reverseCharge: boolean;
+  note: string | null;
+}
+
+export interface DestinationRowDoc {
+  prefix: string | null;
+  country: string | null;
+  countryName: string;
+  calls: number;
+  minutes: string;
+  amount: string;
+}
+
 export interface BillDoc {
   _id: string;
   /** Natural key (unique): ADVANCE|<selection> or <kind>|<groupBy>|<start>|<end>|<buyer>|<request>|<carrier>|<currency>|<seq>. */
@@ -260,6 +288,21 @@ export interface BillDoc {
   draftAt?: Date;
   runId?: string;
   deliveryPath?: 'DIRECT' | 'VIA_MODERATOR';
+  // Snapshot taken when the bill is issued (services/bill-invoice.ts): an issued bill never changes.
+  buyerParty?: InvoicePartyDoc;
+  sellerParty?: InvoicePartyDoc;
+  /** The buyer's IANA zone: the bill's dates are printed in it. */
+  timeZone?: string;
+  /** Before tax; total = netAmount + the tax lines. Absent on bills issued before taxes (then = total). */
+  netAmount?: string;
+  taxLines?: TaxLineDoc[];
+  /** How to pay: the carrier's instructions (the reference to quote is the bill number). */
+  paymentInstructions?: string | null;
+  destinationSummary?: DestinationRowDoc[];
+  /** VOLUME selections re-rated at period close: `${selectionId}|${unit}|${rate}` (call detail re-prices each record at it). */
+  periodRates?: string[];
+  /** Gapless numbering: the series' last slot seen before this bill claimed its number (store/bill-numbers.ts). */
+  numberFloor?: number;
 }
 
 export interface DeliveryDoc {
@@ -514,6 +557,7 @@ export function registerModels(conn: Connection): BillingModels {
       currency: String,
       samplesMbps: { type: [String], default: undefined },
       slotSamples: { type: [String], default: undefined },
+      destination: String,
       ratedAt: Date,
     },
     opts,
@@ -635,6 +679,15 @@ export function registerModels(conn: Connection): BillingModels {
       draftAt: Date,
       runId: String,
       deliveryPath: String,
+      buyerParty: { type: invoicePartySchema(), default: undefined },
+      sellerParty: { type: invoicePartySchema(), default: undefined },
+      timeZone: String,
+      netAmount: String,
+      taxLines: { type: [{ _id: false, name: String, ratePercent: String, base: String, amount: String, reverseCharge: Boolean, note: String }], default: undefined },
+      paymentInstructions: String,
+      destinationSummary: { type: [{ _id: false, prefix: String, country: String, countryName: String, calls: Number, minutes: String, amount: String }], default: undefined },
+      periodRates: { type: [String], default: undefined },
+      numberFloor: Number,
     },
     opts,
   );
@@ -765,6 +818,11 @@ export function registerModels(conn: Connection): BillingModels {
     Dispute: conn.model<DisputeDoc>('Dispute', disputeSchema(), 'disputes'),
     BillingProfile: billingProfileModel(conn),
   };
+}
+
+function invoicePartySchema(): Schema<InvoicePartyDoc> {
+  const address = new Schema({ lines: [String], city: String, region: String, postalCode: String, country: String }, { _id: false });
+  return new Schema<InvoicePartyDoc>({ partyId: String, legalName: String, address: { type: address, default: null }, taxRegistration: String }, { _id: false });
 }
 
 function disputeSchema(): Schema<DisputeDoc> {
