@@ -27,3 +27,4 @@ export * from './percentile';
 export * from './billing-profile';
 export * from './tax';
 export * from './destination';
+export * from './call-detail';

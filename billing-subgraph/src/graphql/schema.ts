@@ -5,7 +5,7 @@ import { GraphQLScalarType, Kind, parse } from 'graphql';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { Identity } from '@exchange/platform';
-import { Dec, disputedAmount, formatTotal } from '../domain';
+import { Dec, disputedAmount, formatTotal, localDate } from '../domain';
 import {
   forbiddenError,
   isOperator,
@@ -321,6 +321,8 @@ export function buildBillingSchema() {
         return billVisible(who, b) ? b : null;
       },
       id: (b: BillDoc) => b._id,
+      // Numbered right after the issue flip; a bill seen in between (or whose issuer died there, until recovery) has none yet.
+      number: (b: BillDoc) => b.number ?? '(being numbered)',
       buyer: (b: BillDoc) => ({ __typename: 'Buyer', id: b.buyerId }),
       carrier: (b: BillDoc) => ({ __typename: 'Carrier', id: b.carrierId }),
       request: (b: BillDoc) => (b.requestId ? { __typename: 'ServiceRequest', id: b.requestId } : null),
@@ -335,6 +337,14 @@ export function buildBillingSchema() {
       paid: (b: BillDoc) => money(b.currency ? formatTotal(b.paidAmount ?? '0', b.currency) : b.paidAmount, b.currency),
       outstanding: (b: BillDoc) => money(b.currency ? formatTotal(new Dec(b.total ?? '0').minus(b.paidAmount ?? '0'), b.currency) : '0', b.currency),
       dueAt: (b: BillDoc) => b.dueAt ?? b.issuedAt,
+      dueDate: (b: BillDoc) => localDate(b.dueAt ?? b.issuedAt, b.timeZone ?? 'UTC'),
+      timeZone: (b: BillDoc) => b.timeZone ?? 'UTC',
+      buyerParty: (b: BillDoc) => b.buyerParty ?? { partyId: b.buyerId, legalName: null, address: null, taxRegistration: null },
+      sellerParty: (b: BillDoc) => b.sellerParty ?? { partyId: b.carrierId, legalName: null, address: null, taxRegistration: null },
+      netAmount: (b: BillDoc) => money(b.netAmount ?? b.total, b.currency),
+      taxLines: (b: BillDoc) => (b.taxLines ?? []).map((t) => ({ ...t, base: money(t.base, b.currency), amount: money(t.amount, b.currency) })),
+      destinationSummary: (b: BillDoc) => (b.destinationSummary ?? []).map((r) => ({ ...r, amount: money(r.amount, b.currency) })),
+      paymentInstructions: (b: BillDoc) => ({ text: b.paymentInstructions ?? null, reference: b.number ?? '' }),
       recordCount: (b: BillDoc) => b.recordCount ?? 0,
       deliveries: (b: BillDoc, _: Args, ctx: Ctx) => ctx.loaders.deliveries.load(b._id),
       documentUrls: (b: BillDoc, _: Args, ctx: Ctx) => documentUrls(ctx.deps, b._id),

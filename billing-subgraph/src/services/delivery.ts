@@ -52,7 +52,8 @@ export async function createDeliveries(deps: Deps, bill: BillDoc, now: Date): Pr
 // Signed links to the posted bill
 // ------------------------------------------------------------------------------------------
 
-export type DocFormat = 'html' | 'pdf' | 'csv';
+/** The posted bill's documents: page, PDF, lines CSV and the call-detail annex CSV (`/bills/<id>.calls.csv`). */
+export type DocFormat = 'html' | 'pdf' | 'csv' | 'calls.csv';
 
 function linkSignature(deps: Deps, billId: string, format: DocFormat, expires: number): string {
   return createHmac('sha256', deps.config.linkSecret).update(`${billId}|${format}|${expires}`).digest('base64url');
@@ -64,7 +65,7 @@ export function documentUrls(deps: Deps, billId: string, now = Date.now()) {
     const path = format === 'html' ? `/bills/${encodeURIComponent(billId)}` : `/bills/${encodeURIComponent(billId)}.${format}`;
     return `${deps.publicBase()}${path}?expires=${expires}&sig=${linkSignature(deps, billId, format, expires)}`;
   };
-  return { html: url('html'), pdf: url('pdf'), csv: url('csv'), expiresAt: new Date(expires * 1000) };
+  return { html: url('html'), pdf: url('pdf'), csv: url('csv'), callsCsv: url('calls.csv'), expiresAt: new Date(expires * 1000) };
 }
 
 export function verifyLink(deps: Deps, billId: string, format: DocFormat, expires: unknown, sig: unknown): boolean {

@@ -582,6 +582,8 @@ export function registerModels(conn: Connection): BillingModels {
     opts,
   );
   claim.index({ billId: 1, selectionId: 1 });
+  // A bill's call-detail annex reads its claims in time order, in pages.
+  claim.index({ billId: 1, intervalStart: 1 });
   claim.index({ buyerId: 1, carrierId: 1, _id: 1 });
   // The bill run reads the period's claims by the records' time.
   claim.index({ intervalStart: 1 });
