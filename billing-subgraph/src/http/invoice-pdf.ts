@@ -23,7 +23,7 @@ function row(doc: Doc, cols: Col[], cells: string[], opts: { bold?: boolean; siz
   const y = doc.y;
   let x = LEFT;
   cols.forEach((c, i) => {
-    doc.text(cells[i] ?? '', x, y, { width: c.width - 4, align: c.right ? 'right' : 'left', lineBreak: false, ellipsis: true });
+    doc.text(cells[i] ?? '', x, y, { width: c.width - 4, height: h, align: c.right ? 'right' : 'left', lineBreak: false, ellipsis: true });
     x += c.width;
   });
   doc.x = LEFT;
@@ -120,8 +120,8 @@ export function billPdf(b: BillDoc, annex?: PdfAnnex): Promise<Buffer> {
     const count = b.recordCount ?? 0;
     doc.font('Helvetica').fontSize(9);
     if (annex?.rows) {
-      doc.text(`${count} billed record${count === 1 ? '' : 's'}; times in ${zoneOf(b)} and UTC.`, LEFT, doc.y, { width: WIDTH }).moveDown(0.3);
-      const callCols: Col[] = [{ title: `Start (${zoneOf(b)})`, width: 82 }, { title: 'Start (UTC)', width: 92 }, { title: 'Called number', width: 72 }, { title: 'End user', width: 55 }, { title: 'Quantity', width: 48, right: true }, { title: 'Unit', width: 38 }, { title: 'Rate', width: 44, right: true }, { title: 'Amount', width: 64, right: true }];
+      doc.text(`${count} billed record${count === 1 ? '' : 's'}; start times local to the buyer (${zoneOf(b)}) and in UTC.`, LEFT, doc.y, { width: WIDTH }).moveDown(0.3);
+      const callCols: Col[] = [{ title: 'Start (local)', width: 82 }, { title: 'Start (UTC)', width: 92 }, { title: 'Called number', width: 72 }, { title: 'End user', width: 55 }, { title: 'Quantity', width: 48, right: true }, { title: 'Unit', width: 38 }, { title: 'Rate', width: 44, right: true }, { title: 'Amount', width: 64, right: true }];
       table(doc, callCols, annex.rows.map((r) => [r.startLocal, r.startUtc.replace('.000Z', 'Z'), r.calledNumber, r.endUser, r.quantity, r.unit, r.rate, r.amount]), 7);
     } else {
       doc.text(`${count} calls are billed on this invoice; their call detail is in the CSV annex: ${annex?.csvUrl ?? `/bills/${b._id}.calls.csv`}`, LEFT, doc.y, { width: WIDTH });
