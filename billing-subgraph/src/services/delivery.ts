@@ -146,12 +146,21 @@ async function publishBillIssued(deps: Deps, d: DeliveryDoc, bill: BillDoc): Pro
   await deps.pubsub.publish(BILL_ISSUED_TOPIC, event);
 }
 
+const NUMBER_WAIT_TRIES = 40;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 export async function processDelivery(deps: Deps, d: DeliveryDoc): Promise<void> {
   const { Delivery, Bill } = deps.models;
   let bill = (await Bill.findById(d.billId).lean().exec()) as BillDoc | null;
-  // Crash recovery: an issued bill whose issuer died before numbering it is numbered here; it is
-  // not delivered before it has its number.
-  if (bill && bill.status !== 'DRAFT' && !bill.number) bill = await recoverBillNumber(deps.models, bill);
+  // A bill is not delivered before it has its number. Its issuer numbers it right after the flip:
+  // a moment's wait keeps this attempt (postponing it would hold the attempt's claim for the rest
+  // of the lease window). One whose issuer died before numbering it is numbered here.
+  for (let i = 0; bill && bill.status !== 'DRAFT' && !bill.number && i < NUMBER_WAIT_TRIES; i++) {
+    bill = await recoverBillNumber(deps.models, bill);
+    if (bill.number || i === NUMBER_WAIT_TRIES - 1) break;
+    await sleep(50);
+    bill = (await Bill.findById(d.billId).lean().exec()) as BillDoc | null;
+  }
   if (!bill || bill.status === 'DRAFT' || !bill.number) {
     await Delivery.updateOne({ _id: d._id }, { $set: { leaseUntil: null, nextAttemptAt: new Date(Date.now() + 1000) } }).exec();
     return;

@@ -205,4 +205,25 @@ describe('invoices a finance team accepts (issue 14 item 4)', () => {
     const ledger = await b.models.Ledger.find({ billId: bill.id }).lean();
     expect(ledger.map((l) => l.account).sort()).toEqual(['buyer:rc-buyer:receivable', 'carrier:rc-carrier:payable']);
   });
+
+  it('VOLUME tiers re-rated at period close: the destination rows and the call detail carry the reached rate and add up to the usage amount', async () => {
+    await recordSelection(b, {
+      selectionId: 'vd-sel', requestId: 'vd-req', buyerId: 'vd-buyer', carrierId: 'vd-carrier', quantity: '1',
+      routes: [{ origin: 'US', destination: '1' }, { origin: 'US', destination: '33' }, { origin: 'US', destination: '49' }],
+      incentive: { currency: 'USD', ratePerUnit: '0.10', tierModel: 'VOLUME', tiers: [{ fromQuantity: '10', ratePerUnit: '0.05' }] },
+    });
+    await ingestOk(b, [
+      voice({ recordId: 'vd-1', destination: '+12125551234', seconds: 360, buyerId: 'vd-buyer', carrierId: 'vd-carrier', start: '2026-10-05T10:00:00Z' }),
+      voice({ recordId: 'vd-2', destination: '+33123456789', seconds: 240, buyerId: 'vd-buyer', carrierId: 'vd-carrier', start: '2026-10-06T10:00:00Z' }),
+      voice({ recordId: 'vd-3', destination: '+4915112345678', seconds: 180, buyerId: 'vd-buyer', carrierId: 'vd-carrier', start: '2026-10-07T10:00:00Z' }),
+    ]);
+    const run = (await gqlOk(b.url, GENERATE, { period: OCT }, await agentToken())).generateBills;
+    const { id } = run.bills.find((x: any) => x.buyer.id === 'vd-buyer');
+    const bill = (await gqlOk(b.url, `query($id: ID!) { bill(id: $id) { ${INVOICE_FIELDS} } }`, { id }, await agentToken())).bill;
+    // 13 minutes reach the 0.05 tier for all of them: 0.65, spread by billable seconds 360/240/180
+    expect((await b.models.Bill.findById(id).lean())!.usageAmount).toBe('0.650000');
+    expect(bill.destinationSummary.map((r: any) => [r.country, r.calls, r.minutes, r.amount.amount])).toEqual([['US', 1, '6', '0.300000'], ['FR', 1, '4', '0.200000'], ['DE', 1, '3', '0.150000']]);
+    const csv = (await (await fetch(bill.documentUrls.callsCsv)).text()).trim().split('\r\n').slice(1);
+    expect(csv.map((l) => l.split(',').slice(-4).join(','))).toEqual(['6,MINUTE,0.05,0.300000', '4,MINUTE,0.05,0.200000', '3,MINUTE,0.05,0.150000']);
+  });
 });
