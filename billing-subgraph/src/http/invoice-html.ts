@@ -44,15 +44,17 @@ export function billHtml(b: BillDoc, annex?: AnnexView): string {
     .map((t) => `<p class="tax">${esc(taxLabel(t))} on ${esc(t.base)}: <span class="tax-amount">${esc(t.amount)}</span> ${cur}${t.note ? `<br><em>${esc(t.note)}</em>` : ''}</p>`)
     .join('\n');
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Invoice ${esc(b.number)}</title>
+<html lang="en"><head><meta charset="utf-8"><title>Bill ${esc(b.number)}</title>
 <style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin-bottom:1em}td,th{border:1px solid #ccc;padding:4px 8px}.n{text-align:right}.party{display:inline-block;vertical-align:top;width:45%}</style></head>
 <body>
-<h1>Invoice ${esc(b.number)}</h1>
+<h1>Bill ${esc(b.number)}</h1>
 ${partyHtml('seller', 'From', partyLines(b.sellerParty, b.carrierId))}
 ${partyHtml('buyer', 'Bill to', partyLines(b.buyerParty, b.buyerId))}
 <dl>
 <dt>Bill number</dt><dd id="number">${esc(b.number)}</dd>
 <dt>Kind</dt><dd id="kind">${esc(b.kind)}</dd>
+<dt>Buyer account</dt><dd id="buyer">${esc(b.buyerId)}</dd>
+<dt>Carrier account</dt><dd id="carrier">${esc(b.carrierId)}</dd>
 <dt>Request</dt><dd id="request">${esc(b.requestId ?? '')}</dd>
 <dt>Period</dt><dd id="period">${esc(periodText(b))}</dd>
 <dt>Issue date</dt><dd id="issued">${esc(issueDate(b))}</dd>

@@ -67,14 +67,14 @@ export interface PdfAnnex {
 /** The invoice PDF: the same content as the page, with the call-detail table for small bills. */
 export function billPdf(b: BillDoc, annex?: PdfAnnex): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const doc = new PDFDocument({ size: 'A4', margin: 50, info: { Title: `Invoice ${b.number}` } });
+    const doc = new PDFDocument({ size: 'A4', margin: 50, info: { Title: `Bill ${b.number}` } });
     const chunks: Buffer[] = [];
     doc.on('data', (c: Buffer) => chunks.push(c));
     doc.on('end', () => resolve(Buffer.concat(chunks)));
     doc.on('error', reject);
     const cur = b.currency ?? '';
 
-    doc.font('Helvetica-Bold').fontSize(18).text(`Invoice ${b.number}`);
+    doc.font('Helvetica-Bold').fontSize(18).text(`Bill ${b.number}`);
     doc.moveDown(0.5);
     parties(doc, b);
     const facts: [string, string][] = [
@@ -82,6 +82,7 @@ export function billPdf(b: BillDoc, annex?: PdfAnnex): Promise<Buffer> {
       ['Issue date', issueDate(b)],
       ['Due date', dueDateText(b)],
       ['Period', periodText(b)],
+      ['Accounts', `buyer ${b.buyerId}, carrier ${b.carrierId}`],
       ['Kind', `${b.kind ?? ''}${b.requestId ? `, request ${b.requestId}` : ''}`],
       ['Status', b.status ?? ''],
     ];
