@@ -3,6 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
+import { Dec } from '../../../billing-subgraph/src/domain';
+import { documentUrls } from '../../../billing-subgraph/src/services/delivery';
 import { gqlOk, startBilling, token } from '../../support/harness';
 import { agentToken, GENERATE, ingestOk, OCT, recordSelection, voice, type Billing } from './fixtures';
 
@@ -225,5 +227,32 @@ describe('invoices a finance team accepts (issue 14 item 4)', () => {
     expect(bill.destinationSummary.map((r: any) => [r.country, r.calls, r.minutes, r.amount.amount])).toEqual([['US', 1, '6', '0.300000'], ['FR', 1, '4', '0.200000'], ['DE', 1, '3', '0.150000']]);
     const csv = (await (await fetch(bill.documentUrls.callsCsv)).text()).trim().split('\r\n').slice(1);
     expect(csv.map((l) => l.split(',').slice(-4).join(','))).toEqual(['6,MINUTE,0.05,0.300000', '4,MINUTE,0.05,0.200000', '3,MINUTE,0.05,0.150000']);
+  });
+
+  it('streams the call detail of a bill with more records than a page: every billed record once, in time order, adding up to the usage', async () => {
+    const N = 2345;
+    await recordSelection(b, { selectionId: 'st-sel', requestId: 'st-req', buyerId: 'st-buyer', carrierId: 'st-carrier', quantity: '1', routes: [{ origin: 'US', destination: '44' }], incentive: { currency: 'GBP', ratePerUnit: '0.01' } });
+    const t0 = Date.parse('2026-10-02T00:00:00Z');
+    // newest first, so the annex's time order is not the ingestion order
+    const records = Array.from({ length: N }, (_, i) => voice({ recordId: `st-${i}`, destination: `+4420712${String(i).padStart(5, '0')}`, seconds: 60 + (i % 7), buyerId: 'st-buyer', carrierId: 'st-carrier', start: new Date(t0 + (N - i) * 60_000).toISOString() }));
+    expect((await ingestOk(b, records)).accepted).toBe(N);
+    const run = (await gqlOk(b.url, GENERATE, { period: OCT }, await agentToken())).generateBills;
+    const { id } = run.bills.find((x: any) => x.buyer.id === 'st-buyer');
+    const stored = (await b.models.Bill.findById(id).lean())!;
+    expect(stored.recordCount).toBe(N);
+    const res = await fetch(documentUrls(b.deps, id).callsCsv);
+    expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    const rows = (await res.text()).trim().split('\r\n').slice(1).map((l) => l.split(','));
+    expect(rows).toHaveLength(N);
+    const starts = rows.map((r) => r[1]);
+    expect([...starts].sort()).toEqual(starts);
+    expect(new Set(rows.map((r) => r[2])).size).toBe(N);
+    const total = rows.reduce((a, r) => a.plus(r[7]), new Dec(0));
+    expect(total.toFixed(6)).toBe(stored.usageAmount);
+    expect(stored.destinationSummary).toEqual([{ prefix: '+44', country: 'GB', countryName: 'United Kingdom', calls: N, minutes: rows.reduce((a, r) => a.plus(r[4]), new Dec(0)).toFixed(), amount: stored.usageAmount }]);
+    // too many for the PDF's table (500 by default): the PDF says how many and where the CSV is
+    const pdfFile = join(dir, 'stream.pdf');
+    writeFileSync(pdfFile, Buffer.from(await (await fetch(documentUrls(b.deps, id).pdf)).arrayBuffer()));
+    expect(execFileSync('pdftotext', ['-layout', pdfFile, '-']).toString()).toContain(`${N} calls are billed on this invoice`);
   });
 });
