@@ -1,6 +1,8 @@
 import type { StoredBillingRecord } from './billing-record-format';
 import { Schema, type Connection, type Model } from 'mongoose';
 import { billingProfileModel, type BillingProfileDoc } from './profiles';
+import { invoicePartySchema, type DestinationRowDoc, type InvoicePartyDoc, type TaxLineDoc } from './invoice-docs';
+export type { DestinationRowDoc, InvoicePartyDoc, TaxLineDoc } from './invoice-docs';
 
 // Money and quantities are exact decimal strings everywhere (no Decimal128 on FerretDB 1.x).
 // Idempotency keys are unique indexes; state changes are single-document conditional updates.
@@ -224,32 +226,6 @@ export interface PaymentEmbed {
 }
 
 export type BillState = 'DRAFT' | 'ISSUED' | 'PARTIALLY_PAID' | 'PAID';
-
-/** A party as its bill names it, copied from its billing profile when the bill is issued. */
-export interface InvoicePartyDoc {
-  partyId: string;
-  legalName: string | null;
-  address: { lines: string[]; city: string; region?: string | null; postalCode?: string | null; country: string } | null;
-  taxRegistration: string | null;
-}
-
-export interface TaxLineDoc {
-  name: string;
-  ratePercent: string;
-  base: string;
-  amount: string;
-  reverseCharge: boolean;
-  note: string | null;
-}
-
-export interface DestinationRowDoc {
-  prefix: string | null;
-  country: string | null;
-  countryName: string;
-  calls: number;
-  minutes: string;
-  amount: string;
-}
 
 export interface BillDoc {
   _id: string;
@@ -820,11 +796,6 @@ export function registerModels(conn: Connection): BillingModels {
     Dispute: conn.model<DisputeDoc>('Dispute', disputeSchema(), 'disputes'),
     BillingProfile: billingProfileModel(conn),
   };
-}
-
-function invoicePartySchema(): Schema<InvoicePartyDoc> {
-  const address = new Schema({ lines: [String], city: String, region: String, postalCode: String, country: String }, { _id: false });
-  return new Schema<InvoicePartyDoc>({ partyId: String, legalName: String, address: { type: address, default: null }, taxRegistration: String }, { _id: false });
 }
 
 function disputeSchema(): Schema<DisputeDoc> {
