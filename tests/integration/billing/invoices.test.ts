@@ -206,6 +206,11 @@ describe('invoices a finance team accepts (issue 14 item 4)', () => {
     expect(page).toContain('the customer accounts for the tax');
     const ledger = await b.models.Ledger.find({ billId: bill.id }).lean();
     expect(ledger.map((l) => l.account).sort()).toEqual(['buyer:rc-buyer:receivable', 'carrier:rc-carrier:payable']);
+    // an issued bill never changes: a later profile edit reaches only later bills
+    await b.models.BillingProfile.updateOne({ _id: 'rc-buyer' }, { $set: { legalName: 'Renamed AG', tax: { name: 'VAT', ratePercent: '19', reverseCharge: false } } });
+    const after = (await gqlOk(b.url, `query($id: ID!) { bill(id: $id) { ${INVOICE_FIELDS} } }`, { id: bill.id }, await agentToken())).bill;
+    expect({ ...after, documentUrls: null }).toEqual({ ...bill, documentUrls: null });
+    expect(after.buyerParty.legalName).toBe('Käufer AG');
   });
 
   it('VOLUME tiers re-rated at period close: the destination rows and the call detail carry the reached rate and add up to the usage amount', async () => {
