@@ -49,6 +49,8 @@ const schema = z.object({
   USAGE_RECOVERY_AFTER_MS: z.coerce.number().int().min(0).max(86_400_000).default(60_000),
   /** Usage still UNASSOCIATED this long after it arrived is expired with the reason (kept, never billed). */
   USAGE_UNASSOCIATED_EXPIRY_DAYS: z.coerce.number().min(1).max(3650).default(90),
+  /** Bills with at most this many billed records carry the call-detail table in their PDF; larger ones point to the CSV annex. */
+  BILL_PDF_CALL_DETAIL_MAX: z.coerce.number().int().min(0).max(10_000).default(500),
   DELIVERY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(12),
   LOG_LEVEL: logLevel,
   ...queryLimitEnv,

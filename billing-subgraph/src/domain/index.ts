@@ -26,3 +26,6 @@ export * from './volume-period';
 export * from './percentile';
 export * from './billing-profile';
 export * from './billing-profile-input';
+export * from './tax';
+export * from './destination';
+export * from './call-detail';

@@ -9,6 +9,11 @@ import { parseInstant } from './time';
  *   carrier:<id>:payable    what the carrier is owed      (credit when a bill is issued)
  *   moderator:clearing      money held by the moderator between the two legs of a
  *                           VIA_MODERATOR payment (claims 6/15); zero once both legs post.
+ *   carrier:<id>:tax        tax the carrier charged on its bills and owes the tax authority
+ *                           (credit when a taxed bill is issued). A payment settles the whole
+ *                           total against carrier:<id>:payable, which then holds the tax the
+ *                           carrier collected (debit) until it remits it: the two carrier
+ *                           accounts together net to zero once the bill is paid.
  * Both payment paths end with the same receivable/payable balances, so a statement can mix them.
  */
 
@@ -32,6 +37,7 @@ export const accounts = {
   buyerReceivable: (buyerId: string) => `buyer:${buyerId}:receivable`,
   carrierPayable: (carrierId: string) => `carrier:${carrierId}:payable`,
   moderatorClearing: 'moderator:clearing',
+  carrierTax: (carrierId: string) => `carrier:${carrierId}:tax`,
 } as const;
 
 export interface BillForLedger {
@@ -40,6 +46,8 @@ export interface BillForLedger {
   carrierId: string;
   currency: string;
   total: string;
+  /** The tax included in total (domain/tax.ts); absent or zero: the whole total is the carrier's. */
+  tax?: string;
 }
 
 export interface PaymentForLedger {
@@ -73,12 +81,14 @@ function pair(debit: string, credit: string, amount: Dec, currency: string): Pos
 export function postingsForBillIssued(bill: BillForLedger): PostingSet[] {
   const total = money('total', bill.total, bill.currency, { allowNegative: true });
   if (total.isZero()) return [];
-  return [{
-    event: 'BILL_ISSUED',
-    billId: bill.billId,
-    description: `Bill ${bill.billId} issued`,
-    postings: pair(accounts.buyerReceivable(bill.buyerId), accounts.carrierPayable(bill.carrierId), total, bill.currency),
-  }];
+  const tax = money('tax', bill.tax ?? '0', bill.currency, { allowNegative: true });
+  const postings = pair(accounts.buyerReceivable(bill.buyerId), accounts.carrierPayable(bill.carrierId), total, bill.currency);
+  if (!tax.isZero()) {
+    // The carrier is owed the net; the tax goes to its own account, so the set still balances.
+    postings[1] = { account: accounts.carrierPayable(bill.carrierId), currency: bill.currency, amount: formatTotal(total.minus(tax).negated(), bill.currency) };
+    postings.push({ account: accounts.carrierTax(bill.carrierId), currency: bill.currency, amount: formatTotal(tax.negated(), bill.currency) });
+  }
+  return [{ event: 'BILL_ISSUED', billId: bill.billId, description: `Bill ${bill.billId} issued`, postings }];
 }
 
 /** DIRECT: one leg buyer → carrier. VIA_MODERATOR: buyer → moderator clearing, clearing → carrier. */

@@ -5,7 +5,7 @@ import { GraphQLScalarType, Kind, parse } from 'graphql';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { Identity } from '@exchange/platform';
-import { Dec, disputedAmount, formatTotal } from '../domain';
+import { Dec, disputedAmount, formatTotal, localDate } from '../domain';
 import {
   forbiddenError,
   isOperator,
@@ -329,6 +329,8 @@ export function buildBillingSchema() {
         return billVisible(who, b) ? b : null;
       },
       id: (b: BillDoc) => b._id,
+      // Numbered right after the issue flip; a bill seen in between (or whose issuer died there, until recovery) has none yet.
+      number: (b: BillDoc) => b.number ?? '(being numbered)',
       buyer: (b: BillDoc) => ({ __typename: 'Buyer', id: b.buyerId }),
       carrier: (b: BillDoc) => ({ __typename: 'Carrier', id: b.carrierId }),
       request: (b: BillDoc) => (b.requestId ? { __typename: 'ServiceRequest', id: b.requestId } : null),
@@ -346,6 +348,13 @@ export function buildBillingSchema() {
       // Bills drafted before profiles existed (and ADVANCE bills) are read in the buyer's zone.
       timeZone: (b: BillDoc, _: Args, ctx: Ctx) => b.timeZone ?? ctx.loaders.buyerZone.load(b.buyerId!),
       periodLabel: (b: BillDoc) => b.periodLabel ?? null,
+      dueDate: async (b: BillDoc, _: Args, ctx: Ctx) => localDate(b.dueAt ?? b.issuedAt, b.timeZone ?? (await ctx.loaders.buyerZone.load(b.buyerId!))),
+      buyerParty: (b: BillDoc) => b.buyerParty ?? { partyId: b.buyerId, legalName: null, address: null, taxRegistration: null },
+      sellerParty: (b: BillDoc) => b.sellerParty ?? { partyId: b.carrierId, legalName: null, address: null, taxRegistration: null },
+      netAmount: (b: BillDoc) => money(b.netAmount ?? b.total, b.currency),
+      taxLines: (b: BillDoc) => (b.taxLines ?? []).map((t) => ({ ...t, base: money(t.base, b.currency), amount: money(t.amount, b.currency) })),
+      destinationSummary: (b: BillDoc) => (b.destinationSummary ?? []).map((r) => ({ ...r, amount: money(r.amount, b.currency) })),
+      paymentInstructions: (b: BillDoc) => ({ text: b.paymentInstructions ?? null, reference: b.number ?? '' }),
       recordCount: (b: BillDoc) => b.recordCount ?? 0,
       deliveries: (b: BillDoc, _: Args, ctx: Ctx) => ctx.loaders.deliveries.load(b._id),
       documentUrls: (b: BillDoc, _: Args, ctx: Ctx) => documentUrls(ctx.deps, b._id),

@@ -1,4 +1,4 @@
-import { Dec, volumePeriodRecords, type BillRecordInput, type EconomicIncentive, type PeriodUsage } from '../domain';
+import { Dec, destinationOf, volumePeriodRecords, type BillRecordInput, type DestinationPart, type EconomicIncentive, type PeriodUsage } from '../domain';
 import type { ClaimableRecord } from '../store/bill-claims';
 
 /** Per-line totals of one selection on a bill (one entry per end user / unit / tier / rate). */
@@ -8,6 +8,8 @@ export interface SelectionAgg {
   samples: string[];
   /** PERCENTILE_95 samples with time and meter (domain/percentile.ts). */
   slotSamples: string[];
+  /** Per destination country of the called number (domain/destination.ts): calls, minutes, base quantity, rated amount. */
+  destinations: Map<string, DestinationPart>;
 }
 
 export interface DraftAgg {
@@ -15,7 +17,7 @@ export interface DraftAgg {
   recordCount: number;
 }
 
-export const newSelectionAgg = (): SelectionAgg => ({ lines: new Map(), count: 0, samples: [], slotSamples: [] });
+export const newSelectionAgg = (): SelectionAgg => ({ lines: new Map(), count: 0, samples: [], slotSamples: [], destinations: new Map() });
 export const newAgg = (): DraftAgg => ({ perSelection: new Map(), recordCount: 0 });
 
 export function addRecord(agg: DraftAgg, r: ClaimableRecord): void {
@@ -25,7 +27,14 @@ export function addRecord(agg: DraftAgg, r: ClaimableRecord): void {
   sa.count++;
   if (r.samplesMbps) for (const m of r.samplesMbps) sa.samples.push(m);
   if (r.slotSamples) for (const m of r.slotSamples) sa.slotSamples.push(m);
+  const destination = destinationOf(r.destination);
+  let dest = sa.destinations.get(destination.key);
+  if (!dest) sa.destinations.set(destination.key, (dest = { destination, calls: 0, minutes: new Dec(0), base: new Dec(0), rated: new Dec(0) }));
+  dest.calls++;
   for (const seg of r.segments) {
+    if (r.unit === 'MINUTE') dest.minutes = dest.minutes.plus(seg.quantity);
+    dest.base = dest.base.plus(seg.baseQuantity);
+    dest.rated = dest.rated.plus(seg.amount);
     const key = `${r.endUserId === undefined || r.endUserId === null ? '\u0001' : `=${r.endUserId}`}\u0000${r.unit}\u0000${seg.tierIndex}\u0000${seg.ratePerUnit}`;
     const cur = sa.lines.get(key);
     if (cur) {

@@ -1,4 +1,4 @@
-import { assembleBill, Dec, formatRecordAmount, formatTotal, sum, type EconomicIncentive } from '../domain';
+import { assembleBill, Dec, destinationRows, formatRecordAmount, formatTotal, sum, type DestinationPart, type EconomicIncentive } from '../domain';
 import { claimDoc, withClaims, type ClaimableRecord } from '../store/bill-claims';
 import type { BillDoc, BillLineDoc, SelectionDoc } from '../store/models';
 import { encodeSelectionAmount, selectionAmountsOf } from '../store/selection-amounts';
@@ -57,6 +57,8 @@ export async function assembleDraft(
   const lines: BillLineDoc[] = [];
   const subtotals = new Map<string | null, { label: string; amount: Dec }>();
   const selectionAmounts: string[] = [];
+  const destinations: { parts: DestinationPart[]; usageAmount: string }[] = [];
+  const periodRates: string[] = [];
   const totals = { usage: [] as string[], topUp: [] as string[], credit: [] as string[], subtotal: [] as string[] };
   const selectionIds = [...agg.perSelection.keys()].sort();
   for (const selectionId of selectionIds) {
@@ -68,7 +70,9 @@ export async function assembleDraft(
       earlier.flatMap((b) => selectionAmountsOf(b).filter((x) => x.selectionId === selectionId).map((x) => x.usage)),
     );
     const sa = agg.perSelection.get(selectionId)!;
-    const records = (draft.kind === 'PERIODIC' ? volumeRerated(incentive, sa) : null) ?? recordInputs(sa);
+    const rerated = draft.kind === 'PERIODIC' ? volumeRerated(incentive, sa) : null;
+    if (rerated?.length) periodRates.push(`${selectionId}|${rerated[0].unit}|${rerated[0].ratePerUnit}`);
+    const records = rerated ?? recordInputs(sa);
     if (s.serviceType === 'DATA' && incentive.dataChargeModel === 'PERCENTILE_95') {
       records.push(...(await percentileRecords(deps, s, sa, draft.kind === 'ADJUSTMENT' ? earlier : [], alreadyBilled, { start: draft.periodStart!, end: draft.periodEnd! })));
     }
@@ -88,6 +92,7 @@ export async function assembleDraft(
       cur.amount = cur.amount.plus(st.amount);
       subtotals.set(st.endUserId, cur);
     }
+    destinations.push({ parts: [...sa.destinations.values()], usageAmount: a.usageAmount });
     selectionAmounts.push(encodeSelectionAmount({ selectionId, usage: a.usageAmount, credit: a.advanceCreditApplied }));
     totals.usage.push(a.usageAmount);
     totals.topUp.push(a.minimumTopUp);
@@ -108,5 +113,7 @@ export async function assembleDraft(
     subtotal: formatRecordAmount(subtotal),
     total: formatTotal(subtotal, draft.currency!),
     recordCount: agg.recordCount,
+    destinationSummary: destinationRows(destinations),
+    ...(periodRates.length ? { periodRates } : {}),
   };
 }

@@ -1,20 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { Dec, formatBillNumber, postingsForBillIssued, type AssembledBill } from '../domain';
+import { Dec, postingsForBillIssued, type AssembledBill } from '../domain';
 import type { BillDoc, BillLineDoc } from '../store/models';
+import { assignBillNumber, recoverBillNumber } from '../store/bill-numbers';
 import type { Deps } from './deps';
 import { createDeliveries, deliverIssuedNow } from './delivery';
 import { insertIgnoringDuplicates } from './rating';
-import { claimNextSlot } from '../store/slots';
-
-export const PAYMENT_TERMS_DAYS = 30;
+import { dueAtFor, invoiceSnapshot, taxOf } from './bill-invoice';
 
 export const newBillId = () => `bill_${randomUUID().replace(/-/g, '').slice(0, 20)}`;
-
-async function allocateNumber(deps: Deps, at: Date): Promise<string> {
-  const month = at.toISOString().slice(0, 7);
-  const { slot } = await claimNextSlot(deps.models, `billno|${month}`, (prev) => ({ slot: { value: formatBillNumber((prev?.seq ?? 0) + 1, at) }, extra: null }));
-  return slot.value;
-}
 
 /**
  * What issuing a bill posts before its status flips: the ledger entries and the deliveries, both
@@ -22,7 +15,7 @@ async function allocateNumber(deps: Deps, at: Date): Promise<string> {
  * bill is issued with.
  */
 async function postIssue(deps: Deps, bill: BillDoc, now: Date): Promise<'PAID' | 'ISSUED'> {
-  const sets = postingsForBillIssued({ billId: bill._id, buyerId: bill.buyerId!, carrierId: bill.carrierId!, currency: bill.currency!, total: bill.total! });
+  const sets = postingsForBillIssued({ billId: bill._id, buyerId: bill.buyerId!, carrierId: bill.carrierId!, currency: bill.currency!, total: bill.total!, tax: taxOf(bill) });
   const ledger = sets.flatMap((s, i) =>
     s.postings.map((p, j) => ({ _id: `${bill._id}|issued|${i}|${j}`, event: s.event, account: p.account, amount: p.amount, currency: p.currency, billId: bill._id, paymentId: null, description: s.description, postedAt: now })),
   );
@@ -32,37 +25,43 @@ async function postIssue(deps: Deps, bill: BillDoc, now: Date): Promise<'PAID' |
 }
 
 /**
- * DRAFT -> ISSUED. Ledger postings and delivery records are written first with deterministic
- * ids (re-running after a crash writes nothing twice), then the status flips conditionally, then
- * the bill is posted and announced through its delivery records (the outbox).
+ * DRAFT -> ISSUED. The invoice snapshot (parties, taxes, taxed total) is written onto the draft
+ * first, then ledger postings and delivery records with deterministic ids (re-running after a
+ * crash writes nothing twice), then the status flips conditionally, and only then does the bill
+ * take its number (gapless: a draft that is never issued takes none) and get announced through
+ * its delivery records (the outbox).
  */
 export async function finishIssue(deps: Deps, draft: BillDoc): Promise<BillDoc> {
   const { Bill } = deps.models;
-  const now = new Date();
-  const number = draft.number ?? (await allocateNumber(deps, now));
-  if (!draft.number) await Bill.updateOne({ _id: draft._id, status: 'DRAFT', number: { $exists: false } }, { $set: { number } }).exec();
+  if (draft.status === 'DRAFT' && draft.netAmount === undefined) {
+    const { fields } = await invoiceSnapshot(deps, draft);
+    await Bill.updateOne({ _id: draft._id, status: 'DRAFT', netAmount: { $exists: false } }, { $set: fields }).exec();
+  }
   const bill = (await Bill.findById(draft._id).lean().exec()) as BillDoc;
   if (bill.status !== 'DRAFT') return bill;
+  const now = new Date();
+  const { buyer } = await invoiceSnapshot(deps, bill);
   const status = await postIssue(deps, bill, now);
-  const issued = await Bill.findOneAndUpdate(
-    { _id: bill._id, status: 'DRAFT' },
-    { $set: { status, issuedAt: now, dueAt: new Date(now.getTime() + PAYMENT_TERMS_DAYS * 86_400_000), number: bill.number ?? number } },
-    { returnDocument: 'after' },
-  ).lean().exec();
+  const issued = (await Bill.findOneAndUpdate({ _id: bill._id, status: 'DRAFT' }, { $set: { status, issuedAt: now, dueAt: dueAtFor(buyer, now) } }, { returnDocument: 'after' }).lean().exec()) as BillDoc | null;
+  // Another issuer flipped it: that one numbers and announces it.
   if (!issued) return (await Bill.findById(bill._id).lean().exec()) as BillDoc;
-  await announceIssued(deps, issued as BillDoc);
-  return issued as BillDoc;
+  const numbered = await assignBillNumber(deps.models, issued);
+  await announceIssued(deps, numbered);
+  return numbered;
 }
 
 /**
  * Posts and announces an issued bill through its delivery records (the outbox, services/delivery.ts):
  * each is marked DELIVERED only once it happened, and one not sent now (a crash, a pub/sub
  * failure) stays PENDING for the worker. Also called for a bill found already issued
- * (ensureAdvanceBill on a re-delivery), which completes the announcement of a run that died.
+ * (ensureAdvanceBill on a re-delivery), which completes the announcement of a run that died,
+ * numbering it first if that run died before it had its number. A bill is never announced
+ * without its number.
  */
 export async function announceIssued(deps: Deps, bill: BillDoc): Promise<void> {
   if (bill.status === 'DRAFT') return;
-  await deliverIssuedNow(deps, bill);
+  const numbered = await recoverBillNumber(deps.models, bill);
+  if (numbered.number) await deliverIssuedNow(deps, numbered);
   deps.kickDeliveries();
 }
 
@@ -82,24 +81,24 @@ export function linesOf(a: AssembledBill, s: { requestId: string; _id: string })
 }
 
 /**
- * Issues a draft whose lines were computed by this run in one update (lines, totals, number and
- * status together), if it is still this run's DRAFT. Ledger postings and delivery records are written first with
- * deterministic ids, so a run that dies before the update leaves a DRAFT that another run
- * completes without posting anything twice; the announcement goes through the delivery records (the outbox).
+ * Issues a draft whose lines were computed by this run in one update (lines, totals, invoice
+ * snapshot and status together), if it is still this run's DRAFT. Ledger postings and delivery
+ * records are written first with deterministic ids, so a run that dies before the update leaves a
+ * DRAFT that another run completes without posting anything twice. The number is claimed only
+ * after the conditional update matched: a run that lost the draft takes no number (no gap).
  */
 export async function issueCompleted(deps: Deps, draft: BillDoc, fields: Partial<BillDoc>): Promise<boolean> {
   const { Bill } = deps.models;
   const now = new Date();
-  const number = await allocateNumber(deps, now);
-  const bill: BillDoc = { ...draft, ...fields, number };
+  const { fields: invoice, buyer } = await invoiceSnapshot(deps, { ...draft, ...fields });
+  const bill: BillDoc = { ...draft, ...fields, ...invoice };
   const status = await postIssue(deps, bill, now);
+  const dueAt = dueAtFor(buyer, now);
   // Only if it is still this run's DRAFT: one conditional update, atomic on MongoDB and on the
   // patched embedded engine (a run that took the draft over after this run's lease expired wins).
-  const issuedNow = await Bill.updateOne(
-    { _id: bill._id, status: 'DRAFT', runId: draft.runId },
-    { $set: { ...fields, number, status, issuedAt: now, dueAt: new Date(now.getTime() + PAYMENT_TERMS_DAYS * 86_400_000) } },
-  ).exec();
+  const issuedNow = await Bill.updateOne({ _id: bill._id, status: 'DRAFT', runId: draft.runId }, { $set: { ...fields, ...invoice, status, issuedAt: now, dueAt } }).exec();
   if (issuedNow.matchedCount === 0) return false;
-  await deliverIssuedNow(deps, { ...bill, status });
+  const numbered = await assignBillNumber(deps.models, { ...bill, status, issuedAt: now, dueAt });
+  await deliverIssuedNow(deps, numbered);
   return true;
 }

@@ -4,6 +4,7 @@ import type { BillDoc, DeliveryDoc } from '../store/models';
 import { BILL_ISSUED_TOPIC, type BillIssuedEvent, type Deps } from './deps';
 import { insertIgnoringDuplicates } from './rating';
 import { claimOnce } from '../store/slots';
+import { recoverBillNumber } from '../store/bill-numbers';
 import { GENERIC_WEBHOOK_ERROR, postWebhook } from './webhooks';
 
 /** Default lifetime of a signed bill link (BILL_LINK_MAX_TTL_SECONDS overrides it). */
@@ -51,7 +52,8 @@ export async function createDeliveries(deps: Deps, bill: BillDoc, now: Date): Pr
 // Signed links to the posted bill
 // ------------------------------------------------------------------------------------------
 
-export type DocFormat = 'html' | 'pdf' | 'csv';
+/** The posted bill's documents: page, PDF, lines CSV and the call-detail annex CSV (`/bills/<id>.calls.csv`). */
+export type DocFormat = 'html' | 'pdf' | 'csv' | 'calls.csv';
 
 function linkSignature(deps: Deps, billId: string, format: DocFormat, expires: number): string {
   return createHmac('sha256', deps.config.linkSecret).update(`${billId}|${format}|${expires}`).digest('base64url');
@@ -63,7 +65,7 @@ export function documentUrls(deps: Deps, billId: string, now = Date.now()) {
     const path = format === 'html' ? `/bills/${encodeURIComponent(billId)}` : `/bills/${encodeURIComponent(billId)}.${format}`;
     return `${deps.publicBase()}${path}?expires=${expires}&sig=${linkSignature(deps, billId, format, expires)}`;
   };
-  return { html: url('html'), pdf: url('pdf'), csv: url('csv'), expiresAt: new Date(expires * 1000) };
+  return { html: url('html'), pdf: url('pdf'), csv: url('csv'), callsCsv: url('calls.csv'), expiresAt: new Date(expires * 1000) };
 }
 
 export function verifyLink(deps: Deps, billId: string, format: DocFormat, expires: unknown, sig: unknown): boolean {
@@ -144,10 +146,22 @@ async function publishBillIssued(deps: Deps, d: DeliveryDoc, bill: BillDoc): Pro
   await deps.pubsub.publish(BILL_ISSUED_TOPIC, event);
 }
 
+const NUMBER_WAIT_TRIES = 40;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 export async function processDelivery(deps: Deps, d: DeliveryDoc): Promise<void> {
   const { Delivery, Bill } = deps.models;
-  const bill = (await Bill.findById(d.billId).lean().exec()) as BillDoc | null;
-  if (!bill || bill.status === 'DRAFT') {
+  let bill = (await Bill.findById(d.billId).lean().exec()) as BillDoc | null;
+  // A bill is not delivered before it has its number. Its issuer numbers it right after the flip:
+  // a moment's wait keeps this attempt (postponing it would hold the attempt's claim for the rest
+  // of the lease window). One whose issuer died before numbering it is numbered here.
+  for (let i = 0; bill && bill.status !== 'DRAFT' && !bill.number && i < NUMBER_WAIT_TRIES; i++) {
+    bill = await recoverBillNumber(deps.models, bill);
+    if (bill.number || i === NUMBER_WAIT_TRIES - 1) break;
+    await sleep(50);
+    bill = (await Bill.findById(d.billId).lean().exec()) as BillDoc | null;
+  }
+  if (!bill || bill.status === 'DRAFT' || !bill.number) {
     await Delivery.updateOne({ _id: d._id }, { $set: { leaseUntil: null, nextAttemptAt: new Date(Date.now() + 1000) } }).exec();
     return;
   }
@@ -213,7 +227,7 @@ export async function runDeliveries(deps: Deps, owner = randomUUID()): Promise<n
  * and one lost to a crash here is sent by the worker after the restart.
  */
 export async function deliverIssuedNow(deps: Deps, bill: BillDoc): Promise<void> {
-  if (bill.status === 'DRAFT') return;
+  if (bill.status === 'DRAFT' || !bill.number) return;
   const now = new Date();
   const pending = (await deps.models.Delivery.find({ billId: bill._id }).lean().exec()) as DeliveryDoc[];
   for (const d of pending) {

@@ -159,6 +159,7 @@ function rateGroup(group: UsageDoc[], selection: SelectionDoc, prev: Pick<SlotDo
     // Fields are kept to what billing needs (document size dominates insert cost on FerretDB);
     // tier indexes and rates are derived from the segments when read.
     if (u.endUserId !== undefined) doc.endUserId = u.endUserId;
+    if (u.destination) doc.destination = u.destination;
     // Each sample keeps its time and meter: the bill aligns them to 5-minute slots and sums the meters (domain/percentile.ts).
     if (r.periodLevel) doc.slotSamples = (u.volumeSamples ?? []).map((x) => encodeSlotSample(new Date(x.at).getTime(), x.mbps, meterOf(u)));
     cumulative = r.cumulativeAfter;

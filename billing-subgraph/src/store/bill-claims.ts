@@ -1,13 +1,13 @@
 import { ascendingPages } from '@exchange/platform';
 import type { BillClaimDoc, BillingModels, BillingRecordDoc } from './models';
-import { segmentsOf, STORED_SEGMENT_FIELDS, type StoredBillingRecord } from './billing-record-format';
+import { fromStoredBillingRecord, segmentsOf, STORED_SEGMENT_FIELDS, type StoredBillingRecord } from './billing-record-format';
 
 // A bill claims each billing record it charges with one unique BillClaim document (_id = the
 // record's id): the claim is the once-only lock, and it carries the record's grouping fields so the
 // same filter and order read records and claims alike.
 
-export type ClaimableRecord = Pick<BillingRecordDoc, '_id' | 'selectionId' | 'endUserId' | 'unit' | 'segments' | 'samplesMbps' | 'slotSamples' | 'buyerId' | 'carrierId' | 'requestId' | 'currency' | 'intervalStart'>;
-export const CLAIMABLE_FIELDS = { selectionId: 1, endUserId: 1, unit: 1, samplesMbps: 1, slotSamples: 1, buyerId: 1, carrierId: 1, requestId: 1, currency: 1, intervalStart: 1, ...STORED_SEGMENT_FIELDS };
+export type ClaimableRecord = Pick<BillingRecordDoc, '_id' | 'selectionId' | 'endUserId' | 'unit' | 'segments' | 'samplesMbps' | 'slotSamples' | 'buyerId' | 'carrierId' | 'requestId' | 'currency' | 'intervalStart' | 'destination'>;
+export const CLAIMABLE_FIELDS = { selectionId: 1, endUserId: 1, unit: 1, samplesMbps: 1, slotSamples: 1, buyerId: 1, carrierId: 1, requestId: 1, currency: 1, intervalStart: 1, destination: 1, ...STORED_SEGMENT_FIELDS };
 /** A record as read with CLAIMABLE_FIELDS, its segments rebuilt from the stored form. */
 export const claimable = (doc: Partial<StoredBillingRecord>): ClaimableRecord => ({ ...(doc as ClaimableRecord), segments: segmentsOf(doc) });
 
@@ -43,4 +43,27 @@ export async function* withClaims(models: BillingModels, filter: Record<string, 
 export async function hasUnclaimed(models: BillingModels, filter: Record<string, unknown>): Promise<boolean> {
   for await (const { claimedBy } of withClaims(models, filter)) if (claimedBy === null) return true;
   return false;
+}
+
+/**
+ * The billing records a bill charged, in (start time, id) order, as pages of at most `pageSize`:
+ * the claims are read in pages by the {billId, intervalStart} index and each page's records by id,
+ * so a bill of millions of records is streamed in constant memory.
+ */
+export async function* billedRecordPages(models: BillingModels, billId: string, pageSize = 1000): AsyncGenerator<BillingRecordDoc[]> {
+  const claims = ascendingPages<BillClaimDoc>(models.BillClaim, { billId }, { field: 'intervalStart', pageSize, select: { _id: 1 } });
+  let ids: string[] = [];
+  const load = async (page: string[]) => {
+    const docs = (await models.BillingRecord.find({ _id: { $in: page } }).lean().exec()) as StoredBillingRecord[];
+    const byId = new Map(docs.map((d) => [d._id, fromStoredBillingRecord(d)]));
+    return page.map((id) => byId.get(id)).filter((r): r is BillingRecordDoc => r !== undefined);
+  };
+  for await (const c of claims) {
+    ids.push(c._id);
+    if (ids.length >= pageSize) {
+      yield await load(ids);
+      ids = [];
+    }
+  }
+  if (ids.length) yield await load(ids);
 }

@@ -1,6 +1,8 @@
 import type { StoredBillingRecord } from './billing-record-format';
 import { Schema, type Connection, type Model } from 'mongoose';
 import { billingProfileModel, type BillingProfileDoc } from './profiles';
+import { invoicePartySchema, type DestinationRowDoc, type InvoicePartyDoc, type TaxLineDoc } from './invoice-docs';
+export type { DestinationRowDoc, InvoicePartyDoc, TaxLineDoc } from './invoice-docs';
 
 // Money and quantities are exact decimal strings everywhere (no Decimal128 on FerretDB 1.x).
 // Idempotency keys are unique indexes; state changes are single-document conditional updates.
@@ -139,6 +141,8 @@ export interface BillingRecordDoc {
   samplesMbps?: string[];
   /** PERCENTILE_95 data: each sample with its time and meter (domain/percentile.ts encoding); replaces samplesMbps. */
   slotSamples?: string[];
+  /** The called number (E.164 digits) of a voice record that had one: the bill's destination summary and call detail. */
+  destination?: string;
   ratedAt: Date;
 }
 
@@ -264,6 +268,19 @@ export interface BillDoc {
   timeZone?: string;
   /** Label (YYYY-MM) of the buyer's billing period, on bills of a billing cycle run. */
   periodLabel?: string | null;
+  // Snapshot taken when the bill is issued (services/bill-invoice.ts): an issued bill never changes.
+  buyerParty?: InvoicePartyDoc;
+  sellerParty?: InvoicePartyDoc;
+  /** Before tax; total = netAmount + the tax lines. Absent on bills issued before taxes (then = total). */
+  netAmount?: string;
+  taxLines?: TaxLineDoc[];
+  /** How to pay: the carrier's instructions (the reference to quote is the bill number). */
+  paymentInstructions?: string | null;
+  destinationSummary?: DestinationRowDoc[];
+  /** VOLUME selections re-rated at period close: `${selectionId}|${unit}|${rate}` (call detail re-prices each record at it). */
+  periodRates?: string[];
+  /** Gapless numbering: the series' last slot seen before this bill claimed its number (store/bill-numbers.ts). */
+  numberFloor?: number;
 }
 
 export interface DeliveryDoc {
@@ -518,6 +535,7 @@ export function registerModels(conn: Connection): BillingModels {
       currency: String,
       samplesMbps: { type: [String], default: undefined },
       slotSamples: { type: [String], default: undefined },
+      destination: String,
       ratedAt: Date,
     },
     opts,
@@ -542,6 +560,8 @@ export function registerModels(conn: Connection): BillingModels {
     opts,
   );
   claim.index({ billId: 1, selectionId: 1 });
+  // A bill's call-detail annex reads its claims in time order, in pages.
+  claim.index({ billId: 1, intervalStart: 1 });
   claim.index({ buyerId: 1, carrierId: 1, _id: 1 });
   // The bill run reads the period's claims by the records' time.
   claim.index({ intervalStart: 1 });
@@ -641,6 +661,14 @@ export function registerModels(conn: Connection): BillingModels {
       deliveryPath: String,
       timeZone: String,
       periodLabel: String,
+      buyerParty: { type: invoicePartySchema(), default: undefined },
+      sellerParty: { type: invoicePartySchema(), default: undefined },
+      netAmount: String,
+      taxLines: { type: [{ _id: false, name: String, ratePercent: String, base: String, amount: String, reverseCharge: Boolean, note: String }], default: undefined },
+      paymentInstructions: String,
+      destinationSummary: { type: [{ _id: false, prefix: String, country: String, countryName: String, calls: Number, minutes: String, amount: String }], default: undefined },
+      periodRates: { type: [String], default: undefined },
+      numberFloor: Number,
     },
     opts,
   );

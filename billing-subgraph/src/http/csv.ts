@@ -1,0 +1,27 @@
+import type { BillDoc } from '../store/models';
+
+/** A cell that is nothing but a number (an amount, a quantity): safe to leave as it is. */
+const PLAIN_NUMBER = /^-?\d+(\.\d+)?$/;
+/**
+ * One CSV cell. A cell starting with = + - @, a tab or a carriage return would be read as a
+ * formula by spreadsheets (CSV injection: a carrier's end-user id `-1+1+cmd|' /C calc'!A0`):
+ * it is prefixed with ' and quoted, unless the whole cell is a plain number (-12.50).
+ */
+export const csvCell = (s: unknown) => {
+  const v = String(s ?? '');
+  const safe = /^[=+\-@\t\r]/.test(v) && !PLAIN_NUMBER.test(v) ? `'${v}` : v;
+  return /[",\n\r]/.test(safe) || safe !== v ? `"${safe.replace(/"/g, '""')}"` : safe;
+};
+
+/** The bill's lines as CSV; taxed bills end with NET, one TAX row per tax line, then TOTAL. */
+export function billCsv(b: BillDoc): string {
+  const head = ['bill_number', 'bill_id', 'kind', 'buyer_id', 'carrier_id', 'request_id', 'period_start', 'period_end', 'line_kind', 'description', 'end_user_id', 'quantity', 'unit', 'rate_per_unit', 'tier_index', 'amount', 'currency'];
+  const lead = (requestId: unknown) => [b.number, b._id, b.kind, b.buyerId, b.carrierId, requestId ?? '', b.periodStart?.toISOString(), b.periodEnd?.toISOString()];
+  const rows = (b.lines ?? []).map((l) => [...lead(l.requestId ?? b.requestId), l.kind, l.description, l.endUserId ?? '', l.quantity ?? '', l.unit ?? '', l.ratePerUnit ?? '', l.tierIndex ?? '', l.amount, b.currency]);
+  if (b.taxLines?.length) {
+    rows.push([...lead(b.requestId), 'NET', 'Net amount (before tax)', '', '', '', '', '', b.netAmount, b.currency]);
+    for (const t of b.taxLines) rows.push([...lead(b.requestId), 'TAX', `${t.name}${t.reverseCharge ? ' (reverse charge)' : ''}${t.note ? ` — ${t.note}` : ''}`, '', t.base, '', t.ratePercent, '', t.amount, b.currency]);
+  }
+  rows.push([...lead(b.requestId), 'TOTAL', 'Total (rounded to the minor unit)', '', '', '', '', '', b.total, b.currency]);
+  return [head, ...rows].map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
+}
