@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Identity } from '@exchange/platform';
-import { checkCorrection, checkReason } from '../domain';
+import { checkCorrection, checkReason, disputedAmount } from '../domain';
 import type { BillDoc, DisputeDoc, SelectionDoc } from '../store/models';
 import { toStoredBillingRecord } from '../store/billing-record-format';
 import { badInput, forbiddenError, isOperator, maySeeParty, notFound } from './access';
@@ -126,4 +126,9 @@ export async function disputesOf(deps: Deps, who: Identity, args: { billId?: unk
   if (who.role === 'BUYER') return (await deps.models.Dispute.find({ buyerId: who.sub }).limit(500).lean().exec()) as DisputeDoc[];
   if (who.role === 'CARRIER') return (await deps.models.Dispute.find({ carrierId: who.sub }).limit(500).lean().exec()) as DisputeDoc[];
   throw forbiddenError(`${who.role} has no disputes`);
+}
+
+/** The amount still disputed on a bill, over the disputes this caller may see. */
+export async function disputedAmountOf(deps: Deps, who: Identity, billId: string): Promise<string> {
+  return disputedAmount(await disputesOf(deps, who, { billId }));
 }

@@ -1,6 +1,6 @@
 import { newestFirst, type Identity } from '@exchange/platform';
 import { parseInstant } from '../domain';
-import type { BillDoc, RejectedDoc, UsageDoc } from '../store/models';
+import type { BillDoc, BillingRecordDoc, RejectedDoc, UsageDoc } from '../store/models';
 import { badInput, decodeCursor, encodeCursor, forbiddenError, isOperator, pageSize, partyScope } from './access';
 import type { Deps } from './deps';
 
@@ -93,4 +93,9 @@ export async function listRejectedUsage(deps: Deps, who: Identity, filter: Recor
   const nodes = docs.slice(0, n);
   const last = nodes[nodes.length - 1];
   return { nodes, endCursor: docs.length > n && last ? encodeCursor([last.rejectedAt.toISOString(), last._id]) : null };
+}
+
+/** A page of a request's billing records this caller may see (stored form: see billing-record-format.ts), in _id order. */
+export function listRequestBillingRecords(deps: Deps, who: Identity, requestId: string, first: number | undefined, after: string | undefined) {
+  return pageById<BillingRecordDoc>(deps.models.BillingRecord, requestRecordsScope(who, requestId), first, after, 100, 1000);
 }
