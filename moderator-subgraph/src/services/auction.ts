@@ -16,7 +16,7 @@ import {
 import { requestView } from './access';
 import { foldLog, logEntryId, type AuctionLogEntry, type AuctionState } from './auction-log';
 import { rankingOf } from './board';
-import { AppError, badInput, conflict, forbidden, notFound, requireIdentity, requireRole } from './errors';
+import { badInput, conflict, forbidden, notFound, requireIdentity, requireRole } from './errors';
 import { newId, selectionIdFor } from './ids';
 import { marketBoardAt, type MarketBoardEvent } from './market';
 import { TOPIC_MARKET_BOARDS, TOPIC_REQUEST_DISTRIBUTED, topicBidUpdates } from './topics';
@@ -56,7 +56,9 @@ const MAX_WRITE_ATTEMPTS = 200;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Requests, bids and the close. Bids, withdrawals, the close and cancellation are entries of the
+ * Requests, bids and the close (over 400 lines on purpose: one class keeps every writer of the
+ * auction log, its retry and its publishing together, so the ordering invariant below is read in
+ * one place). Bids, withdrawals, the close and cancellation are entries of the
  * request's append-only auction log (see auction-log.ts): a bid counts exactly when its entry comes
  * before the first CLOSE/CANCEL, so a bid racing the close either counts or is refused, and the
  * winner is ranked from the bids before the close, whoever completes it.
@@ -230,7 +232,7 @@ export class AuctionService {
       }
       await sleep(Math.random() * 20);
     }
-    throw new AppError('CONFLICT', 'The request is too busy; try again');
+    throw conflict('The request is too busy; try again');
   }
 
   /** Current auction state of a request (from its log). */
