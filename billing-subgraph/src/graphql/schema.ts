@@ -4,7 +4,7 @@ import { GraphQLScalarType, Kind, parse } from 'graphql';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { Identity } from '@exchange/platform';
-import { forbiddenError, maySeeParty, requireIdentity, requireRole } from '../services/access';
+import { forbidden, maySeeParty, requireIdentity, requireRole } from '../services/access';
 import { generateBills } from '../services/bill-run';
 import { billQuery, listBills, listRejectedUsage, listRequestBillingRecords, listUsageRecords } from '../services/listings';
 import { registerUsageReporter, usageReporters } from '../services/reporters';
@@ -82,7 +82,7 @@ export function buildBillingSchema() {
         const who = requireIdentity(ctx.identity);
         const b = await ctx.loaders.bill.load(id);
         if (!b || b.status === 'DRAFT') return null;
-        if (!billVisible(who, b)) throw forbiddenError('this bill belongs to other parties');
+        if (!billVisible(who, b)) throw forbidden('this bill belongs to other parties');
         return b;
       },
       bills: async (_: unknown, { filter, first, after }: Args, ctx: Ctx) => primed(ctx, await listBills(ctx.deps, billQuery(requireIdentity(ctx.identity), filter), first, after)),
@@ -158,7 +158,7 @@ export function buildBillingSchema() {
       // balance: the same policy as the moderator's Buyer (issue 12).
       bills: async (b: { id: string }, { filter, first, after }: Args, ctx: Ctx) => {
         const who = requireIdentity(ctx.identity);
-        if (!maySeeParty(who, b.id, null) && who.role !== 'CARRIER') throw forbiddenError('only the buyer itself, its carriers (their bills with it), BILLING_AGENT or ADMIN see its bills');
+        if (!maySeeParty(who, b.id, null) && who.role !== 'CARRIER') throw forbidden('only the buyer itself, its carriers (their bills with it), BILLING_AGENT or ADMIN see its bills');
         return primed(ctx, await listBills(ctx.deps, billQuery(who, filter, { buyerId: b.id }), first, after));
       },
       balance: (b: { id: string }, _: Args, ctx: Ctx) => buyerBalance(ctx.deps, requireIdentity(ctx.identity), b.id, (id) => ctx.loaders.outstandingByBuyer.load(id)),
@@ -167,12 +167,12 @@ export function buildBillingSchema() {
       __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
       bills: async (c: { id: string }, { filter, first, after }: Args, ctx: Ctx) => {
         const who = requireIdentity(ctx.identity);
-        if (!maySeeParty(who, null, c.id)) throw forbiddenError('only the carrier itself, BILLING_AGENT or ADMIN see its bills');
+        if (!maySeeParty(who, null, c.id)) throw forbidden('only the carrier itself, BILLING_AGENT or ADMIN see its bills');
         return primed(ctx, await listBills(ctx.deps, billQuery(who, filter, { carrierId: c.id }), first, after));
       },
       receivables: (c: { id: string }, _: Args, ctx: Ctx) => {
         const who = requireIdentity(ctx.identity);
-        if (!maySeeParty(who, null, c.id)) throw forbiddenError('only the carrier itself, BILLING_AGENT or ADMIN see its receivables');
+        if (!maySeeParty(who, null, c.id)) throw forbidden('only the carrier itself, BILLING_AGENT or ADMIN see its receivables');
         return ctx.loaders.outstandingByCarrier.load(c.id);
       },
       settlementStatement: (c: { id: string }, { period }: Args, ctx: Ctx) => settlementStatementFor(ctx.deps, requireIdentity(ctx.identity), c.id, period),

@@ -2,7 +2,8 @@ import type { Identity, Role } from '@exchange/platform';
 import { badInput, forbidden, unauthenticated } from '../domain/errors';
 
 // The exchange's one error type and its helpers (pricing/src/app-error.ts), the same in both
-// subgraphs. `forbiddenError` is the older name of `forbidden`, kept for its call sites.
+// subgraphs. `forbiddenError` is the older name of `forbidden`, kept so call sites written
+// against it (on other branches) still compile.
 export { AppError, badInput, conflict, forbidden, notFound, unauthenticated, type AppErrorCode } from '../domain/errors';
 export { forbidden as forbiddenError } from '../domain/errors';
 

@@ -1,6 +1,6 @@
 import type { Identity } from '@exchange/platform';
 import type { BillDoc, LedgerDoc } from '../store/models';
-import { forbiddenError, maySeeParty } from './access';
+import { forbidden, maySeeParty } from './access';
 import type { Deps } from './deps';
 
 /**
@@ -10,6 +10,6 @@ import type { Deps } from './deps';
 export async function billLedgerEntries(deps: Deps, who: Identity, billId: string, loadBill: (id: string) => Promise<BillDoc | null>): Promise<LedgerDoc[]> {
   const b = await loadBill(billId);
   if (!b || b.status === 'DRAFT') return [];
-  if (!(who.role === 'ADMIN' || who.role === 'BILLING_AGENT' || maySeeParty(who, b.buyerId, b.carrierId))) throw forbiddenError('this bill belongs to other parties');
+  if (!(who.role === 'ADMIN' || who.role === 'BILLING_AGENT' || maySeeParty(who, b.buyerId, b.carrierId))) throw forbidden('this bill belongs to other parties');
   return (await deps.models.Ledger.find({ billId }).sort({ postedAt: 1, _id: 1 }).lean().exec()) as LedgerDoc[];
 }

@@ -1,7 +1,7 @@
 import type { Identity } from '@exchange/platform';
 import { applyPayment, assertRetryOf, Dec, formatTotal, paymentKey, hasControlCharacters, postingsForPayment, settlementStatement as domainStatement, type PaymentPath } from '../domain';
 import type { BillDoc, PaymentDoc, PaymentEmbed, SlotDoc } from '../store/models';
-import { badInput, forbiddenError, maySeeParty, notFound } from './access';
+import { badInput, forbidden, maySeeParty, notFound } from './access';
 import type { Deps } from './deps';
 import { insertIgnoringDuplicates } from './rating';
 import { parsePeriod } from './period';
@@ -62,7 +62,7 @@ export async function recordPayment(deps: Deps, id: Identity, input: Record<stri
   if (!bill || bill.status === 'DRAFT' || !bill.total || !bill.currency) throw notFound(`bill ${input.billId} not found`);
   if (!mayPay(id, bill, path)) {
     if (id.role === 'BUYER' || id.role === 'CARRIER') throw notFound(`bill ${input.billId} not found`);
-    throw forbiddenError(`${id.role} may not record a ${path} payment`);
+    throw forbidden(`${id.role} may not record a ${path} payment`);
   }
   const key = `pay|${bill._id}`;
   // The paid amount advances through payment slots claimed by unique inserts: of two concurrent
@@ -147,7 +147,7 @@ export async function outstandingBetween(deps: Deps, buyerId: string, carrierId:
 /** A carrier's settlement statement, for the carrier itself, BILLING_AGENT or ADMIN. */
 export async function settlementStatementFor(deps: Deps, who: Identity, carrierId: string, periodInput: { start?: unknown; end?: unknown }) {
   if (!(who.role === 'ADMIN' || who.role === 'BILLING_AGENT' || (who.role === 'CARRIER' && who.sub === carrierId))) {
-    throw forbiddenError('a settlement statement is for the carrier itself, BILLING_AGENT or ADMIN');
+    throw forbidden('a settlement statement is for the carrier itself, BILLING_AGENT or ADMIN');
   }
   return settlementStatement(deps, carrierId, periodInput);
 }
@@ -161,7 +161,7 @@ type Outstanding = { amount: string; currency: string }[];
  */
 export async function buyerBalance(deps: Deps, who: Identity, buyerId: string, outstandingOfBuyer: (buyerId: string) => Promise<Outstanding>): Promise<Outstanding> {
   if (who.role === 'CARRIER' && who.sub) return outstandingBetween(deps, buyerId, who.sub);
-  if (!maySeeParty(who, buyerId, null)) throw forbiddenError('only the buyer itself, its carriers (their bills with it), BILLING_AGENT or ADMIN see its balance');
+  if (!maySeeParty(who, buyerId, null)) throw forbidden('only the buyer itself, its carriers (their bills with it), BILLING_AGENT or ADMIN see its balance');
   return outstandingOfBuyer(buyerId);
 }
 
