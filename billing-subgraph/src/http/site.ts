@@ -3,7 +3,7 @@ import PDFDocument from 'pdfkit';
 import { bearerToken, type TokenVerifier } from '@exchange/platform';
 import { Dec, formatTotal } from '../domain';
 import { maySeeParty } from '../services/access';
-import { verifyLink, type DocFormat } from '../services/delivery';
+import { documentBill, verifyLink, type DocFormat } from '../services/delivery';
 import type { Deps } from '../services/deps';
 import type { BillDoc } from '../store/models';
 
@@ -124,8 +124,8 @@ export function billSiteRoutes(deps: Deps, verifier: TokenVerifier) {
           }
           allowedBy = 'token';
         }
-        const bill = (await deps.models.Bill.findById(billId).lean().exec()) as BillDoc | null;
-        if (!bill || bill.status === 'DRAFT' || !bill.currency) return void res.status(404).json({ error: 'bill not found' });
+        const bill = await documentBill(deps, billId);
+        if (!bill) return void res.status(404).json({ error: 'bill not found' });
         if (allowedBy === 'token' && !maySeeParty(identity!, bill.buyerId, bill.carrierId)) return void res.status(403).json({ error: 'this bill belongs to other parties' });
         res.setHeader('cache-control', 'private, no-store');
         if (format === 'csv') {
