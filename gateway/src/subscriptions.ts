@@ -5,6 +5,8 @@
 // subscriber's own token), and `rest` is an ordinary query plan (entity fetches on the other
 // subgraphs) that runs once per event, with the event as the initial result. So a subscription's
 // selection set completes exactly like a query's, under the subscriber's identity.
+// (One file over 400 lines: planning, the upstream connection and per-event execution share the
+// plan and the subscriber's state; apart they would only pass them around.)
 import { getOperationAST, Kind, parse, print, GraphQLError, type DocumentNode, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { Supergraph, operationFromDocument, type Schema } from '@apollo/federation-internals';
 import { QueryPlanner, type FetchNode, type PlanNode, type QueryPlan } from '@apollo/query-planner';

@@ -1,5 +1,5 @@
 import { Dec, type DecValue } from './decimal';
-import { PricingError } from './errors';
+import { badInput } from './app-error';
 
 /** How tiers price a quantity. */
 export type TierModel = 'GRADUATED' | 'VOLUME';
@@ -45,7 +45,7 @@ function bandAt(all: Band[], at: Dec): Band {
 }
 
 function check(field: string, v: Dec, positive = false): Dec {
-  if (!v.isFinite() || v.isNegative() || (positive && !v.gt(0))) throw new PricingError(field, `${field} must be ${positive ? '> 0' : '≥ 0'}`);
+  if (!v.isFinite() || v.isNegative() || (positive && !v.gt(0))) throw badInput(field, `${field} must be ${positive ? '> 0' : '≥ 0'}`);
   return v;
 }
 

@@ -1,4 +1,4 @@
-import { DomainError, badInput } from './errors';
+import { badInput, conflict } from './errors';
 import { checkDecimal, Dec, formatQuantity, formatRecordAmount, formatTotal, minorUnits, roundRecord, sum } from './money';
 
 /*
@@ -140,7 +140,7 @@ export function assembleBill(input: AssembleBillInput): AssembledBill {
     const f = `records[${i}]`;
     if (typeof r.billingRecordId !== 'string' || r.billingRecordId === '') throw badInput(`${f}.billingRecordId`, `${f}.billingRecordId is required`);
     // A record on a bill twice is a double charge; refuse rather than de-duplicate silently.
-    if (seen.has(r.billingRecordId)) throw new DomainError('CONFLICT', `${f}.billingRecordId`, `billing record ${r.billingRecordId} appears twice on one bill`);
+    if (seen.has(r.billingRecordId)) throw conflict(`billing record ${r.billingRecordId} appears twice on one bill`, `${f}.billingRecordId`);
     seen.add(r.billingRecordId);
     // Negative: mediation reverses a record a better source replaced (services/mediation.ts).
     const amount = amountOf(`${f}.amount`, r.amount, true);

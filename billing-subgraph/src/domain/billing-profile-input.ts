@@ -1,5 +1,5 @@
 import { checkCycleDay, checkTimeZone, type BillingProfile, type PostalAddress, type TaxRule } from './billing-profile';
-import { badInput, DomainError } from './errors';
+import { badInput, conflict } from './errors';
 import { checkDecimal, Dec, isCurrency } from './money';
 import { hasControlCharacters } from './text';
 
@@ -105,6 +105,6 @@ export function applyProfileChange(current: BillingProfile, change: ProfileChang
 export function assertLockedUnchanged(current: BillingProfile, next: BillingProfile, billed: boolean, prefix = 'profile'): void {
   if (!billed) return;
   for (const k of LOCKED_PROFILE_FIELDS) {
-    if (current[k] !== next[k]) throw new DomainError('CONFLICT', `${prefix}.${k}`, `${prefix}.${k} cannot change: the party already has billing records or bills under ${JSON.stringify(current[k])}`);
+    if (current[k] !== next[k]) throw conflict(`${prefix}.${k} cannot change: the party already has billing records or bills under ${JSON.stringify(current[k])}`, `${prefix}.${k}`);
   }
 }

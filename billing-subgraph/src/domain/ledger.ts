@@ -1,4 +1,4 @@
-import { DomainError, badInput } from './errors';
+import { badInput, conflict } from './errors';
 import { checkDecimal, Dec, formatTotal, minorUnits, sum } from './money';
 import { parseInstant } from './time';
 
@@ -146,7 +146,7 @@ export function applyPayment(billTotal: string, paidSoFar: string, amount: strin
   };
   const total = parse('billTotal', billTotal);
   const paid = parse('paidSoFar', paidSoFar);
-  if (paid.gt(total)) throw new DomainError('CONFLICT', undefined, 'the bill is already paid beyond its total');
+  if (paid.gt(total)) throw conflict('the bill is already paid beyond its total');
   const value = parse('input.amount', amount, true);
   const outstanding = total.minus(paid);
   if (value.gt(outstanding)) {

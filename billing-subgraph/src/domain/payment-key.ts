@@ -1,4 +1,4 @@
-import { DomainError, badInput } from './errors';
+import { badInput, conflict } from './errors';
 import { Dec } from './money';
 import type { PaymentPath } from './ledger';
 
@@ -49,9 +49,8 @@ export function assertRetryOf(recorded: PaymentContents, asked: PaymentContents,
   const field = differingField(recorded, asked);
   if (!field) return;
   const shown = (c: PaymentContents) => (field === 'amount' ? `${c.amount} ${currency}` : field === 'path' ? c.path : JSON.stringify(c.reference ?? null));
-  throw new DomainError(
-    'CONFLICT',
-    'input.paymentId',
+  throw conflict(
     `input.paymentId ${key} was already used on bill ${billId} for another payment (input.${field} ${shown(recorded)}, now ${shown(asked)}); a retry repeats the first request exactly, a new payment needs a new paymentId`,
+    'input.paymentId',
   );
 }

@@ -1,4 +1,4 @@
-import { DomainError, badInput } from './errors';
+import { AppError, badInput } from './errors';
 import { SERVICE_TYPES, type ServiceType } from './incentive';
 import { checkDecimal, Dec } from './money';
 import { parseInstant } from './time';
@@ -244,7 +244,7 @@ export function validateUsageRecord(raw: unknown, index: number, now: Date = new
   try {
     return { ok: true, record: validate(raw, now, limits) };
   } catch (err) {
-    if (err instanceof DomainError) return { ok: false, index, field: err.field ?? 'record', reason: err.message };
+    if (err instanceof AppError) return { ok: false, index, field: err.field ?? 'record', reason: err.message };
     throw err;
   }
 }

@@ -1,39 +1,31 @@
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { GraphQLScalarType, Kind, parse } from 'graphql';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { Identity } from '@exchange/platform';
-import { Dec, disputedAmount, formatTotal, localDate } from '../domain';
-import {
-  forbiddenError,
-  isOperator,
-  maySeeParty,
-  receivesBillIssued,
-  requireIdentity,
-  requireRole,
-} from '../services/access';
+import { localDate } from '../domain';
+import { forbidden, maySeeParty, requireIdentity, requireRole } from '../services/access';
 import { generateBills } from '../services/bill-run';
 import { runBillingCycle } from '../services/bill-cycle';
 import { readBillingProfile, setBillingProfile, zoneOf } from '../services/profiles';
-import { billQuery, listBills, listRejectedUsage, listUsageRecords, pageById, requestRecordsScope } from '../services/listings';
-import { registerUsageReporter } from '../services/reporters';
+import { billQuery, listBills, listRejectedUsage, listRequestBillingRecords, listUsageRecords } from '../services/listings';
+import { registerUsageReporter, usageReporters } from '../services/reporters';
 import { documentUrls } from '../services/delivery';
 import { registerWebhook } from '../services/webhooks';
-import { BILL_ISSUED_TOPIC, periodOf, type BillIssuedEvent } from '../services/deps';
+import { periodOf, type BillIssuedEvent } from '../services/deps';
+import { subscribeBillIssued } from '../services/bill-events';
+import { billLedgerEntries } from '../services/ledger';
 import { segmentsOf, type StoredBillingRecord } from '../store/billing-record-format';
-import { pollFeed, registerFeed } from '../services/feeds';
-import { outstandingBetween, recordPayment, scopedPaymentId, settlementStatement } from '../services/payments';
+import { pollFeed, registerFeed, usageFeed, usageFeeds } from '../services/feeds';
+import { buyerBalance, outstandingOf, paidOf, paymentByReference, paymentsOfBill, recordPayment, scopedPaymentId, settlementStatementFor } from '../services/payments';
 import { recordSelection } from '../services/selection';
-import { usageSummary } from '../services/usage-summary';
-import { ingestUsage } from '../services/usage';
-import { importerRejectionDocs, storeImporterRejections } from '../services/importer-rejections';
+import { requestUsageSummary } from '../services/usage-summary';
+import { ingestUsageWithRejections } from '../services/importer-rejections';
 import { setMediationPolicy } from '../services/mediation';
 import { reconciliation } from '../services/reconciliation';
-import { disputesOf, openDispute, resolveDispute } from '../services/disputes';
-import type { DisputeDoc } from '../store/models';
-import type { BillDoc, BillingRecordDoc, FeedDoc, LedgerDoc, PaymentDoc, PaymentEmbed, SelectionDoc, UsageDoc } from '../store/models';
+import { disputedAmountOf, disputesOf, openDispute, resolveDispute } from '../services/disputes';
+import type { BillDoc, BillingRecordDoc, DisputeDoc, FeedDoc, LedgerDoc, PaymentDoc, SelectionDoc, UsageDoc } from '../store/models';
 import type { BillingContext } from './context';
 
 /** The SDL users read lives in schema/billing.graphql; resolvers here only translate. */
@@ -68,9 +60,6 @@ function billVisible(id: Identity, b: BillDoc | null): b is BillDoc {
   return !!b && b.status !== 'DRAFT' && maySeeParty(id, b.buyerId, b.carrierId);
 }
 
-
-
-
 /** Bills just listed are primed in the request's loader (their fields resolve without another read). */
 function primed(ctx: Ctx, page: { nodes: BillDoc[]; endCursor: string | null }) {
   for (const b of page.nodes) ctx.loaders.bill.prime(b._id, b);
@@ -80,37 +69,6 @@ function primed(ctx: Ctx, page: { nodes: BillDoc[]; endCursor: string | null }) 
 function selectionVisible(id: Identity, s: SelectionDoc | null): s is SelectionDoc {
   return !!s && maySeeParty(id, s.buyerId, s.carrierId);
 }
-
-
-function filteredIterator<T>(source: AsyncIterableIterator<T>, keep: (v: T) => boolean): AsyncIterableIterator<T> {
-  return {
-    async next() {
-      for (;;) {
-        const r = await source.next();
-        if (r.done || keep(r.value)) return r;
-      }
-    },
-    return: () => source.return!(),
-    throw: (e) => source.throw!(e),
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-  };
-}
-
-const embedToPayment = (b: BillDoc, p: PaymentEmbed): PaymentDoc => ({
-  _id: scopedPaymentId(b._id, p.id),
-  paymentId: p.id,
-  billId: b._id,
-  buyerId: b.buyerId!,
-  carrierId: b.carrierId!,
-  amount: p.amount,
-  currency: b.currency!,
-  path: p.path,
-  reference: p.reference ?? null,
-  recordedBy: p.recordedBy,
-  receivedAt: p.receivedAt,
-});
 
 export function buildBillingSchema() {
   const resolvers: Record<string, any> = {
@@ -128,7 +86,7 @@ export function buildBillingSchema() {
         const who = requireIdentity(ctx.identity);
         const b = await ctx.loaders.bill.load(id);
         if (!b || b.status === 'DRAFT') return null;
-        if (!billVisible(who, b)) throw forbiddenError('this bill belongs to other parties');
+        if (!billVisible(who, b)) throw forbidden('this bill belongs to other parties');
         return b;
       },
       bills: async (_: unknown, { filter, first, after }: Args, ctx: Ctx) => primed(ctx, await listBills(ctx.deps, billQuery(requireIdentity(ctx.identity), filter), first, after)),
@@ -142,51 +100,28 @@ export function buildBillingSchema() {
         return { ...r, period: { start: r.periodStart, end: r.periodEnd } };
       },
       rejectedUsage: (_: unknown, { filter, first, after }: Args, ctx: Ctx) => listRejectedUsage(ctx.deps, requireIdentity(ctx.identity), filter, first, after),
-      billingRecords: async (_: unknown, { requestId, first, after }: Args, ctx: Ctx) => {
-        const who = requireIdentity(ctx.identity);
-        return pageById<BillingRecordDoc>(ctx.models.BillingRecord, requestRecordsScope(who, requestId), first, after, 100, 1000);
-      },
+      billingRecords: (_: unknown, { requestId, first, after }: Args, ctx: Ctx) => listRequestBillingRecords(ctx.deps, requireIdentity(ctx.identity), requestId, first, after),
       usageFeed: (_: unknown, { id }: Args, ctx: Ctx) => {
         requireRole(ctx.identity, OPS_ONLY, 'usageFeed');
-        return ctx.models.Feed.findById(id).lean().exec();
+        return usageFeed(ctx.deps, id);
       },
       usageFeeds: (_: unknown, __: Args, ctx: Ctx) => {
         requireRole(ctx.identity, OPS_ONLY, 'usageFeeds');
-        return ctx.models.Feed.find({}).sort({ _id: 1 }).lean().exec();
+        return usageFeeds(ctx.deps);
       },
       usageReporters: (_: unknown, __: Args, ctx: Ctx) => {
         requireRole(ctx.identity, OPS_ONLY, 'usageReporters');
-        return ctx.models.Reporter.find({}).sort({ _id: 1 }).lean().exec();
+        return usageReporters(ctx.deps);
       },
-      settlementStatement: (_: unknown, { carrierId, period }: Args, ctx: Ctx) => {
-        const who = requireIdentity(ctx.identity);
-        if (!(who.role === 'ADMIN' || who.role === 'BILLING_AGENT' || (who.role === 'CARRIER' && who.sub === carrierId))) {
-          throw forbiddenError('a settlement statement is for the carrier itself, BILLING_AGENT or ADMIN');
-        }
-        return settlementStatement(ctx.deps, carrierId, period);
-      },
-      ledgerEntries: async (_: unknown, { billId }: Args, ctx: Ctx) => {
-        const who = requireIdentity(ctx.identity);
-        const b = await ctx.loaders.bill.load(billId);
-        if (!b || b.status === 'DRAFT') return [];
-        if (!(who.role === 'ADMIN' || who.role === 'BILLING_AGENT' || maySeeParty(who, b.buyerId, b.carrierId))) throw forbiddenError('this bill belongs to other parties');
-        return ctx.models.Ledger.find({ billId }).sort({ postedAt: 1, _id: 1 }).lean().exec();
-      },
+      settlementStatement: (_: unknown, { carrierId, period }: Args, ctx: Ctx) => settlementStatementFor(ctx.deps, requireIdentity(ctx.identity), carrierId, period),
+      ledgerEntries: (_: unknown, { billId }: Args, ctx: Ctx) => billLedgerEntries(ctx.deps, requireIdentity(ctx.identity), billId, (id) => ctx.loaders.bill.load(id)),
     },
     Mutation: {
       recordSelection: (_: unknown, { input }: Args, ctx: Ctx) => {
         requireRole(ctx.identity, ['MODERATOR'], 'recordSelection');
         return recordSelection(ctx.deps, input);
       },
-      ingestUsage: async (_: unknown, { records, importerRejections }: Args, ctx: Ctx) => {
-        const who = requireIdentity(ctx.identity);
-        const batchId = `batch_${randomUUID()}`;
-        const now = new Date();
-        const refused = importerRejectionDocs(who, batchId, importerRejections, now);
-        const out = await ingestUsage(ctx.deps, who, records, { strictEntitlement: true, batchId, now });
-        await storeImporterRejections(ctx.deps, refused);
-        return out;
-      },
+      ingestUsage: (_: unknown, { records, importerRejections }: Args, ctx: Ctx) => ingestUsageWithRejections(ctx.deps, requireIdentity(ctx.identity), records, importerRejections),
       setMediationPolicy: (_: unknown, { input }: Args, ctx: Ctx) => {
         const who = requireRole(ctx.identity, OPS_ONLY, 'setMediationPolicy');
         return setMediationPolicy(ctx.deps, who, input);
@@ -219,11 +154,7 @@ export function buildBillingSchema() {
     },
     Subscription: {
       billIssued: {
-        subscribe: (_: unknown, __: Args, ctx: Ctx) => {
-          const who = requireIdentity(ctx.identity);
-          if (!isOperator(who) && who.role !== 'BUYER' && who.role !== 'CARRIER') throw forbiddenError(`${who.role} does not receive bills`);
-          return filteredIterator(ctx.deps.pubsub.subscribe<BillIssuedEvent>(BILL_ISSUED_TOPIC), (e) => receivesBillIssued(who, e));
-        },
+        subscribe: (_: unknown, __: Args, ctx: Ctx) => subscribeBillIssued(ctx.deps, requireIdentity(ctx.identity)),
         resolve: async (e: BillIssuedEvent, _: Args, ctx: Ctx) => {
           ctx.loaders.bill.clear(e.billId);
           return ctx.loaders.bill.load(e.billId);
@@ -236,33 +167,24 @@ export function buildBillingSchema() {
       // balance: the same policy as the moderator's Buyer (issue 12).
       bills: async (b: { id: string }, { filter, first, after }: Args, ctx: Ctx) => {
         const who = requireIdentity(ctx.identity);
-        if (!maySeeParty(who, b.id, null) && who.role !== 'CARRIER') throw forbiddenError('only the buyer itself, its carriers (their bills with it), BILLING_AGENT or ADMIN see its bills');
+        if (!maySeeParty(who, b.id, null) && who.role !== 'CARRIER') throw forbidden('only the buyer itself, its carriers (their bills with it), BILLING_AGENT or ADMIN see its bills');
         return primed(ctx, await listBills(ctx.deps, billQuery(who, filter, { buyerId: b.id }), first, after));
       },
-      balance: (b: { id: string }, _: Args, ctx: Ctx) => {
-        const who = requireIdentity(ctx.identity);
-        if (who.role === 'CARRIER' && who.sub) return outstandingBetween(ctx.deps, b.id, who.sub);
-        if (!maySeeParty(who, b.id, null)) throw forbiddenError('only the buyer itself, its carriers (their bills with it), BILLING_AGENT or ADMIN see its balance');
-        return ctx.loaders.outstandingByBuyer.load(b.id);
-      },
+      balance: (b: { id: string }, _: Args, ctx: Ctx) => buyerBalance(ctx.deps, requireIdentity(ctx.identity), b.id, (id) => ctx.loaders.outstandingByBuyer.load(id)),
     },
     Carrier: {
       __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
       bills: async (c: { id: string }, { filter, first, after }: Args, ctx: Ctx) => {
         const who = requireIdentity(ctx.identity);
-        if (!maySeeParty(who, null, c.id)) throw forbiddenError('only the carrier itself, BILLING_AGENT or ADMIN see its bills');
+        if (!maySeeParty(who, null, c.id)) throw forbidden('only the carrier itself, BILLING_AGENT or ADMIN see its bills');
         return primed(ctx, await listBills(ctx.deps, billQuery(who, filter, { carrierId: c.id }), first, after));
       },
       receivables: (c: { id: string }, _: Args, ctx: Ctx) => {
         const who = requireIdentity(ctx.identity);
-        if (!maySeeParty(who, null, c.id)) throw forbiddenError('only the carrier itself, BILLING_AGENT or ADMIN see its receivables');
+        if (!maySeeParty(who, null, c.id)) throw forbidden('only the carrier itself, BILLING_AGENT or ADMIN see its receivables');
         return ctx.loaders.outstandingByCarrier.load(c.id);
       },
-      settlementStatement: (c: { id: string }, { period }: Args, ctx: Ctx) => {
-        const who = requireIdentity(ctx.identity);
-        if (!(who.role === 'ADMIN' || who.role === 'BILLING_AGENT' || (who.role === 'CARRIER' && who.sub === c.id))) throw forbiddenError('a settlement statement is for the carrier itself, BILLING_AGENT or ADMIN');
-        return settlementStatement(ctx.deps, c.id, period);
-      },
+      settlementStatement: (c: { id: string }, { period }: Args, ctx: Ctx) => settlementStatementFor(ctx.deps, requireIdentity(ctx.identity), c.id, period),
     },
     ServiceRequest: {
       __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
@@ -274,15 +196,8 @@ export function buildBillingSchema() {
         const who = requireIdentity(ctx.identity);
         return (await ctx.loaders.billsByRequest.load(r.id)).filter((b) => maySeeParty(who, b.buyerId, b.carrierId));
       },
-      billingRecords: async (r: { id: string }, { first, after }: Args, ctx: Ctx) => {
-        const who = requireIdentity(ctx.identity);
-        return pageById<BillingRecordDoc>(ctx.models.BillingRecord, requestRecordsScope(who, r.id), first, after, 100, 1000);
-      },
-      usageSummary: async (r: { id: string }, _: Args, ctx: Ctx) => {
-        const who = requireIdentity(ctx.identity);
-        const { requestId, ...scope } = requestRecordsScope(who, r.id);
-        return usageSummary(ctx, requestId as string, scope);
-      },
+      billingRecords: (r: { id: string }, { first, after }: Args, ctx: Ctx) => listRequestBillingRecords(ctx.deps, requireIdentity(ctx.identity), r.id, first, after),
+      usageSummary: (r: { id: string }, _: Args, ctx: Ctx) => requestUsageSummary(ctx.deps, requireIdentity(ctx.identity), r.id),
     },
     SelectionRecord: {
       __resolveReference: async (ref: { id: string }, ctx: Ctx) => {
@@ -338,12 +253,12 @@ export function buildBillingSchema() {
       sequence: (b: BillDoc) => b.sequence ?? 0,
       lines: (b: BillDoc) => b.lines ?? [],
       disputes: (b: BillDoc, _: unknown, ctx: Ctx) => disputesOf(ctx.deps, requireIdentity(ctx.identity), { billId: b._id }),
-      disputedAmount: async (b: BillDoc, _: unknown, ctx: Ctx) => money(disputedAmount(await disputesOf(ctx.deps, requireIdentity(ctx.identity), { billId: b._id })), b.currency),
+      disputedAmount: async (b: BillDoc, _: unknown, ctx: Ctx) => money(await disputedAmountOf(ctx.deps, requireIdentity(ctx.identity), b._id), b.currency),
       endUserSubtotals: (b: BillDoc) => b.endUserSubtotals ?? [],
       subtotal: (b: BillDoc) => money(b.subtotal, b.currency),
       total: (b: BillDoc) => money(b.total, b.currency),
-      paid: (b: BillDoc) => money(b.currency ? formatTotal(b.paidAmount ?? '0', b.currency) : b.paidAmount, b.currency),
-      outstanding: (b: BillDoc) => money(b.currency ? formatTotal(new Dec(b.total ?? '0').minus(b.paidAmount ?? '0'), b.currency) : '0', b.currency),
+      paid: (b: BillDoc) => money(paidOf(b), b.currency),
+      outstanding: (b: BillDoc) => money(outstandingOf(b), b.currency),
       dueAt: (b: BillDoc) => b.dueAt ?? b.issuedAt,
       // Bills drafted before profiles existed (and ADVANCE bills) are read in the buyer's zone.
       timeZone: (b: BillDoc, _: Args, ctx: Ctx) => b.timeZone ?? ctx.loaders.buyerZone.load(b.buyerId!),
@@ -358,16 +273,10 @@ export function buildBillingSchema() {
       recordCount: (b: BillDoc) => b.recordCount ?? 0,
       deliveries: (b: BillDoc, _: Args, ctx: Ctx) => ctx.loaders.deliveries.load(b._id),
       documentUrls: (b: BillDoc, _: Args, ctx: Ctx) => documentUrls(ctx.deps, b._id),
-      payments: (b: BillDoc) => (b.payments ?? []).map((p) => embedToPayment(b, p)),
+      payments: (b: BillDoc) => paymentsOfBill(b),
     },
     Payment: {
-      __resolveReference: async (ref: { id: string }, ctx: Ctx) => {
-        const who = requireIdentity(ctx.identity);
-        // A payment id is unique per bill only: the caller's own payment with that id.
-        const found = (await ctx.models.Payment.find({ paymentId: ref.id }).limit(50).lean().exec()) as PaymentDoc[];
-        const legacy = found.length ? null : await ctx.loaders.payment.load(ref.id);
-        return [...found, ...(legacy ? [legacy] : [])].find((p) => maySeeParty(who, p.buyerId, p.carrierId)) ?? null;
-      },
+      __resolveReference: (ref: { id: string }, ctx: Ctx) => paymentByReference(ctx.deps, requireIdentity(ctx.identity), ref.id, (id) => ctx.loaders.payment.load(id)),
       id: (p: PaymentDoc) => p.paymentId ?? p._id,
       amount: (p: PaymentDoc) => money(p.amount, p.currency),
       ledgerEntries: (p: PaymentDoc, _: Args, ctx: Ctx) => ctx.loaders.ledgerByPayment.load(scopedPaymentId(p.billId, p.paymentId ?? p._id)),

@@ -1,9 +1,8 @@
 import type { Express, Request, Response } from 'express';
 import { bearerToken, type TokenVerifier } from '@exchange/platform';
 import { maySeeParty } from '../services/access';
-import { documentUrls, verifyLink, type DocFormat } from '../services/delivery';
+import { documentBill, documentUrls, verifyLink, type DocFormat } from '../services/delivery';
 import type { Deps } from '../services/deps';
-import type { BillDoc } from '../store/models';
 import { callDetailRows, streamCallDetailCsv } from './call-detail';
 import { billCsv } from './csv';
 import { billHtml } from './invoice-html';
@@ -49,9 +48,8 @@ export function billSiteRoutes(deps: Deps, verifier: TokenVerifier) {
           }
           allowedBy = 'token';
         }
-        const bill = (await deps.models.Bill.findById(billId).lean().exec()) as BillDoc | null;
-        // A bill is posted once it is issued and numbered (store/bill-numbers.ts).
-        if (!bill || bill.status === 'DRAFT' || !bill.currency || !bill.number) return void res.status(404).json({ error: 'bill not found' });
+        const bill = await documentBill(deps, billId);
+        if (!bill) return void res.status(404).json({ error: 'bill not found' });
         if (allowedBy === 'token' && !maySeeParty(identity!, bill.buyerId, bill.carrierId)) return void res.status(403).json({ error: 'this bill belongs to other parties' });
         res.setHeader('cache-control', 'private, no-store');
         if (format === 'csv') {

@@ -1,25 +1,18 @@
-import { GraphQLError } from 'graphql';
 import type { Identity, Role } from '@exchange/platform';
+import { badInput, forbidden, unauthenticated } from '../domain/errors';
 
-/** Coded errors as plain Errors with `code`/`field`: the platform's formatter maps them. */
-export class CodedError extends Error {
-  constructor(public readonly code: 'BAD_USER_INPUT' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT', message: string, public readonly field?: string) {
-    super(message);
-  }
-}
-
-export const badInput = (field: string, message: string) => new CodedError('BAD_USER_INPUT', message, field);
-export const forbiddenError = (message: string) => new CodedError('FORBIDDEN', message);
-export const notFound = (message: string) => new CodedError('NOT_FOUND', message);
+// The exchange's one error type and its helpers (pricing/src/app-error.ts), the same in both
+// subgraphs.
+export { AppError, badInput, conflict, forbidden, notFound, unauthenticated, type AppErrorCode } from '../domain/errors';
 
 export function requireIdentity(identity: Identity | null): Identity {
-  if (!identity) throw new GraphQLError('Authentication required: send "Authorization: Bearer <token>"', { extensions: { code: 'UNAUTHENTICATED' } });
+  if (!identity) throw unauthenticated('Authentication required: send "Authorization: Bearer <token>"');
   return identity;
 }
 
 export function requireRole(identity: Identity | null, roles: readonly Role[], what: string): Identity {
   const id = requireIdentity(identity);
-  if (!roles.includes(id.role)) throw forbiddenError(`${what} is reserved to ${roles.join(', ')}`);
+  if (!roles.includes(id.role)) throw forbidden(`${what} is reserved to ${roles.join(', ')}`);
   return id;
 }
 

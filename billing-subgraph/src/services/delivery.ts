@@ -68,6 +68,13 @@ export function documentUrls(deps: Deps, billId: string, now = Date.now()) {
   return { html: url('html'), pdf: url('pdf'), csv: url('csv'), callsCsv: url('calls.csv'), expiresAt: new Date(expires * 1000) };
 }
 
+/** The bill a document link or page shows: an issued bill with a currency, or null. */
+export async function documentBill(deps: Deps, billId: string): Promise<BillDoc | null> {
+  const bill = (await deps.models.Bill.findById(billId).lean().exec()) as BillDoc | null;
+  // A bill is posted once it is issued and numbered (store/bill-numbers.ts).
+  return !bill || bill.status === 'DRAFT' || !bill.currency || !bill.number ? null : bill;
+}
+
 export function verifyLink(deps: Deps, billId: string, format: DocFormat, expires: unknown, sig: unknown): boolean {
   if (typeof expires !== 'string' || typeof sig !== 'string' || !/^\d{1,12}$/.test(expires)) return false;
   const nowSeconds = Math.floor(Date.now() / 1000);

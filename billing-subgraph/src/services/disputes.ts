@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Identity } from '@exchange/platform';
-import { checkCorrection, checkReason, localDate } from '../domain';
+import { checkCorrection, checkReason, disputedAmount, localDate } from '../domain';
 import type { BillDoc, DisputeDoc, SelectionDoc } from '../store/models';
 import { toStoredBillingRecord } from '../store/billing-record-format';
-import { badInput, forbiddenError, isOperator, maySeeParty, notFound } from './access';
+import { badInput, forbidden, isOperator, maySeeParty, notFound } from './access';
 import { generateBills } from './bill-run';
 import type { Deps } from './deps';
 import { insertIgnoringDuplicates } from './rating';
@@ -15,7 +15,7 @@ const label = (who: Identity) => `${who.role}:${who.sub}`;
 export const disputeVisible = (who: Identity, d: DisputeDoc) => maySeeParty(who, d.buyerId, d.carrierId);
 
 export async function openDispute(deps: Deps, who: Identity, input: Record<string, unknown>): Promise<DisputeDoc> {
-  if (who.role !== 'BUYER' && who.role !== 'CARRIER') throw forbiddenError('a dispute is opened by the bill\'s buyer or carrier');
+  if (who.role !== 'BUYER' && who.role !== 'CARRIER') throw forbidden('a dispute is opened by the bill\'s buyer or carrier');
   if (typeof input.billId !== 'string' || input.billId === '') throw badInput('input.billId', 'input.billId is required');
   const bill = (await deps.models.Bill.findById(input.billId).lean().exec()) as BillDoc | null;
   // Another party's bill is NOT_FOUND, as a bill that does not exist.
@@ -63,7 +63,7 @@ export async function openDispute(deps: Deps, who: Identity, input: Record<strin
  * ADJUSTMENT bill (an issued bill never changes). Rejected: the reason is kept. Decided once.
  */
 export async function resolveDispute(deps: Deps, who: Identity, input: Record<string, unknown>): Promise<DisputeDoc> {
-  if (!['BILLING_AGENT', 'ADMIN'].includes(who.role)) throw forbiddenError('resolveDispute is reserved to BILLING_AGENT, ADMIN');
+  if (!['BILLING_AGENT', 'ADMIN'].includes(who.role)) throw forbidden('resolveDispute is reserved to BILLING_AGENT, ADMIN');
   if (typeof input.disputeId !== 'string' || input.disputeId === '') throw badInput('input.disputeId', 'input.disputeId is required');
   const d = (await deps.models.Dispute.findById(input.disputeId).lean().exec()) as DisputeDoc | null;
   if (!d) throw notFound(`dispute ${input.disputeId} not found`);
@@ -122,7 +122,7 @@ export async function resolveDispute(deps: Deps, who: Identity, input: Record<st
 }
 
 export async function disputesOf(deps: Deps, who: Identity, args: { billId?: unknown }): Promise<DisputeDoc[]> {
-  if (!isOperator(who) && who.role !== 'BUYER' && who.role !== 'CARRIER') throw forbiddenError(`${who.role} has no disputes`);
+  if (!isOperator(who) && who.role !== 'BUYER' && who.role !== 'CARRIER') throw forbidden(`${who.role} has no disputes`);
   if (typeof args.billId === 'string' && args.billId !== '') {
     const list = (await deps.models.Dispute.find({ billId: args.billId }).sort({ openedAt: 1 }).lean().exec()) as DisputeDoc[];
     return list.filter((d) => disputeVisible(who, d));
@@ -130,5 +130,10 @@ export async function disputesOf(deps: Deps, who: Identity, args: { billId?: unk
   if (isOperator(who)) return (await deps.models.Dispute.find({ status: 'OPEN' }).limit(500).lean().exec()) as DisputeDoc[];
   if (who.role === 'BUYER') return (await deps.models.Dispute.find({ buyerId: who.sub }).limit(500).lean().exec()) as DisputeDoc[];
   if (who.role === 'CARRIER') return (await deps.models.Dispute.find({ carrierId: who.sub }).limit(500).lean().exec()) as DisputeDoc[];
-  throw forbiddenError(`${who.role} has no disputes`);
+  throw forbidden(`${who.role} has no disputes`);
+}
+
+/** The amount still disputed on a bill, over the disputes this caller may see. */
+export async function disputedAmountOf(deps: Deps, who: Identity, billId: string): Promise<string> {
+  return disputedAmount(await disputesOf(deps, who, { billId }));
 }

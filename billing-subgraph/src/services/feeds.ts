@@ -141,3 +141,13 @@ export async function runFeedPolls(deps: Deps): Promise<number> {
   await Promise.all(due.map((f) => pollFeed(deps, f._id).catch((err) => deps.logger.error({ err }, 'feed poll crashed'))));
   return due.length;
 }
+
+/** One registered feed, or null. */
+export function usageFeed(deps: Deps, feedId: string): Promise<FeedDoc | null> {
+  return deps.models.Feed.findById(feedId).lean().exec() as Promise<FeedDoc | null>;
+}
+
+/** Every registered feed, by id. */
+export function usageFeeds(deps: Deps): Promise<FeedDoc[]> {
+  return deps.models.Feed.find({}).sort({ _id: 1 }).lean().exec() as Promise<FeedDoc[]>;
+}

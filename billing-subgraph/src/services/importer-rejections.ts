@@ -1,8 +1,11 @@
+import { randomUUID } from 'node:crypto';
+import type { Identity } from '@exchange/platform';
 import { escapeControlCharacters, USAGE_SOURCES } from '../domain';
 import type { RejectedDoc } from '../store/models';
 import { badInput, reporterLabel } from './access';
 import type { Deps } from './deps';
 import { insertIgnoringDuplicates } from './rating';
+import { ingestUsage, type IngestOutcome } from './usage';
 
 /** A row a file importer refused before it became a usage record (unreadable time, number, ...). */
 export interface ImporterRejection {
@@ -53,4 +56,18 @@ export function importerRejectionDocs(reporter: { role: string; sub: string }, b
 export async function storeImporterRejections(deps: Deps, docs: RejectedDoc[]): Promise<number> {
   const dup = await insertIgnoringDuplicates(deps.models.Rejected, docs);
   return docs.length - dup.size;
+}
+
+/**
+ * The ingestUsage mutation: the records (strict entitlement: a reporter only for its buyers) and
+ * the rows the caller's importer refused, under one batch id. The importer's rows are checked
+ * before anything is written and stored after the records.
+ */
+export async function ingestUsageWithRejections(deps: Deps, who: Identity, records: unknown[], importerRejections: unknown): Promise<IngestOutcome> {
+  const batchId = `batch_${randomUUID()}`;
+  const now = new Date();
+  const refused = importerRejectionDocs(who, batchId, importerRejections, now);
+  const out = await ingestUsage(deps, who, records, { strictEntitlement: true, batchId, now });
+  await storeImporterRejections(deps, refused);
+  return out;
 }

@@ -1,7 +1,7 @@
 import { newestFirst, type Identity } from '@exchange/platform';
 import { parseInstant } from '../domain';
-import type { BillDoc, RejectedDoc, UsageDoc } from '../store/models';
-import { badInput, decodeCursor, encodeCursor, forbiddenError, isOperator, pageSize, partyScope } from './access';
+import type { BillDoc, BillingRecordDoc, RejectedDoc, UsageDoc } from '../store/models';
+import { badInput, decodeCursor, encodeCursor, forbidden, isOperator, pageSize, partyScope } from './access';
 import type { Deps } from './deps';
 
 // The listing queries: each builds its Mongo filter from the caller's scope and the GraphQL filter
@@ -10,14 +10,14 @@ import type { Deps } from './deps';
 /** Mongo filter of a bills query for this caller, or FORBIDDEN when it asks for another party's bills. */
 export function billQuery(id: Identity, filter: Record<string, any> | null | undefined, fixed: Record<string, unknown> = {}) {
   const scope = partyScope(id);
-  if (!scope) throw forbiddenError(`${id.role} may not list bills`);
+  if (!scope) throw forbidden(`${id.role} may not list bills`);
   const f = filter ?? {};
   const q: Record<string, any> = { status: { $ne: 'DRAFT' }, ...fixed };
   if (f.kind) q.kind = f.kind;
   if (f.status) q.status = f.status;
   for (const k of ['buyerId', 'carrierId', 'requestId'] as const) if (typeof f[k] === 'string') q[k] = f[k];
   for (const [k, v] of Object.entries(scope)) {
-    if (q[k] !== undefined && q[k] !== v) throw forbiddenError(`a ${id.role} only sees its own bills`);
+    if (q[k] !== undefined && q[k] !== v) throw forbidden(`a ${id.role} only sees its own bills`);
     q[k] = v;
   }
   if (f.issuedFrom || f.issuedTo) {
@@ -50,19 +50,19 @@ export async function pageById<T extends { _id: string }>(query: { find(q: any):
 
 export function requestRecordsScope(id: Identity, requestId: string): Record<string, unknown> {
   const scope = partyScope(id);
-  if (!scope) throw forbiddenError(`${id.role} may not read billing records`);
+  if (!scope) throw forbidden(`${id.role} may not read billing records`);
   return { requestId, ...scope };
 }
 
 /** Usage records this caller may see, by filter, in _id order. */
 export async function listUsageRecords(deps: Deps, who: Identity, filter: Record<string, any> | null | undefined, first: number | undefined, after: string | undefined) {
   const scope = partyScope(who);
-  if (!scope) throw forbiddenError(`${who.role} may not list usage records`);
+  if (!scope) throw forbidden(`${who.role} may not list usage records`);
   const f = filter ?? {};
   const q: Record<string, any> = {};
   for (const k of ['status', 'buyerId', 'carrierId', 'requestId', 'source', 'recordId']) if (typeof f[k] === 'string') q[k] = f[k];
   for (const [k, v] of Object.entries(scope)) {
-    if (q[k] !== undefined && q[k] !== v) throw forbiddenError(`a ${who.role} only sees its own usage`);
+    if (q[k] !== undefined && q[k] !== v) throw forbidden(`a ${who.role} only sees its own usage`);
     q[k] = v;
   }
   return pageById<UsageDoc>(deps.models.Usage, q, first, after, 100, 1000);
@@ -72,7 +72,7 @@ export async function listUsageRecords(deps: Deps, who: Identity, filter: Record
 export async function listRejectedUsage(deps: Deps, who: Identity, filter: Record<string, any> | null | undefined, first: number | undefined, after: string | undefined) {
   const q: Record<string, any> = {};
   if (!isOperator(who)) {
-    if (!['CARRIER', 'METER', 'LEC'].includes(who.role)) throw forbiddenError(`${who.role} does not report usage`);
+    if (!['CARRIER', 'METER', 'LEC'].includes(who.role)) throw forbidden(`${who.role} does not report usage`);
     q.reportedBy = `${who.role}:${who.sub}`;
   }
   const f = filter ?? {};
@@ -93,4 +93,9 @@ export async function listRejectedUsage(deps: Deps, who: Identity, filter: Recor
   const nodes = docs.slice(0, n);
   const last = nodes[nodes.length - 1];
   return { nodes, endCursor: docs.length > n && last ? encodeCursor([last.rejectedAt.toISOString(), last._id]) : null };
+}
+
+/** A page of a request's billing records this caller may see (stored form: see billing-record-format.ts), in _id order. */
+export function listRequestBillingRecords(deps: Deps, who: Identity, requestId: string, first: number | undefined, after: string | undefined) {
+  return pageById<BillingRecordDoc>(deps.models.BillingRecord, requestRecordsScope(who, requestId), first, after, 100, 1000);
 }

@@ -1,7 +1,7 @@
 import type { Identity } from '@exchange/platform';
 import { applyPayment, assertRetryOf, Dec, formatTotal, paymentKey, hasControlCharacters, postingsForPayment, settlementStatement as domainStatement, type PaymentPath } from '../domain';
 import type { BillDoc, PaymentDoc, PaymentEmbed, SlotDoc } from '../store/models';
-import { badInput, forbiddenError, notFound } from './access';
+import { badInput, forbidden, maySeeParty, notFound } from './access';
 import type { Deps } from './deps';
 import { insertIgnoringDuplicates } from './rating';
 import { parsePeriod } from './period';
@@ -62,7 +62,7 @@ export async function recordPayment(deps: Deps, id: Identity, input: Record<stri
   if (!bill || bill.status === 'DRAFT' || !bill.total || !bill.currency) throw notFound(`bill ${input.billId} not found`);
   if (!mayPay(id, bill, path)) {
     if (id.role === 'BUYER' || id.role === 'CARRIER') throw notFound(`bill ${input.billId} not found`);
-    throw forbiddenError(`${id.role} may not record a ${path} payment`);
+    throw forbidden(`${id.role} may not record a ${path} payment`);
   }
   const key = `pay|${bill._id}`;
   // The paid amount advances through payment slots claimed by unique inserts: of two concurrent
@@ -143,3 +143,56 @@ export async function outstandingBetween(deps: Deps, buyerId: string, carrierId:
   }
   return [...acc].sort(([a], [c]) => (a < c ? -1 : 1)).map(([currency, amount]) => ({ amount: formatTotal(amount, currency), currency }));
 }
+
+/** A carrier's settlement statement, for the carrier itself, BILLING_AGENT or ADMIN. */
+export async function settlementStatementFor(deps: Deps, who: Identity, carrierId: string, periodInput: { start?: unknown; end?: unknown }) {
+  if (!(who.role === 'ADMIN' || who.role === 'BILLING_AGENT' || (who.role === 'CARRIER' && who.sub === carrierId))) {
+    throw forbidden('a settlement statement is for the carrier itself, BILLING_AGENT or ADMIN');
+  }
+  return settlementStatement(deps, carrierId, periodInput);
+}
+
+type Outstanding = { amount: string; currency: string }[];
+
+/**
+ * A buyer's balance as the caller may see it: a carrier (its counterparty) sees what the buyer
+ * owes it only; the buyer itself and the operators see the whole balance (`outstandingOfBuyer`,
+ * the request's batching loader).
+ */
+export async function buyerBalance(deps: Deps, who: Identity, buyerId: string, outstandingOfBuyer: (buyerId: string) => Promise<Outstanding>): Promise<Outstanding> {
+  if (who.role === 'CARRIER' && who.sub) return outstandingBetween(deps, buyerId, who.sub);
+  if (!maySeeParty(who, buyerId, null)) throw forbidden('only the buyer itself, its carriers (their bills with it), BILLING_AGENT or ADMIN see its balance');
+  return outstandingOfBuyer(buyerId);
+}
+
+/**
+ * The caller's own payment with this payer's id (unique per bill only, so several bills may hold
+ * one), or a payment stored before ids were scoped (`legacy`: by its _id).
+ */
+export async function paymentByReference(deps: Deps, who: Identity, paymentId: string, legacy: (id: string) => Promise<PaymentDoc | null>): Promise<PaymentDoc | null> {
+  const found = (await deps.models.Payment.find({ paymentId }).limit(50).lean().exec()) as PaymentDoc[];
+  const old = found.length ? null : await legacy(paymentId);
+  return [...found, ...(old ? [old] : [])].find((p) => maySeeParty(who, p.buyerId, p.carrierId)) ?? null;
+}
+
+/** A bill's payments as Payment records (the bill embeds them). */
+export const paymentsOfBill = (b: BillDoc): PaymentDoc[] =>
+  (b.payments ?? []).map((p) => ({
+    _id: scopedPaymentId(b._id, p.id),
+    paymentId: p.id,
+    billId: b._id,
+    buyerId: b.buyerId!,
+    carrierId: b.carrierId!,
+    amount: p.amount,
+    currency: b.currency!,
+    path: p.path,
+    reference: p.reference ?? null,
+    recordedBy: p.recordedBy,
+    receivedAt: p.receivedAt,
+  }));
+
+/** What was paid on a bill, at the currency's minor unit. */
+export const paidOf = (b: BillDoc): string | undefined => (b.currency ? formatTotal(b.paidAmount ?? '0', b.currency) : b.paidAmount);
+
+/** What is still owed on a bill (total − paid), at the currency's minor unit. */
+export const outstandingOf = (b: BillDoc): string => (b.currency ? formatTotal(new Dec(b.total ?? '0').minus(b.paidAmount ?? '0'), b.currency) : '0');

@@ -1,7 +1,7 @@
 import type { Identity } from '@exchange/platform';
 import { applyProfileChange, assertLockedUnchanged, defaultProfile, hasControlCharacters, type BillingProfile, type ProfileChange } from '../domain';
 import { profileOf, saveProfile, storedProfile, toProfile } from '../store/profiles';
-import { badInput, CodedError, forbiddenError } from './access';
+import { badInput, conflict, forbidden } from './access';
 import type { Deps } from './deps';
 
 export type PartyRole = 'BUYER' | 'CARRIER';
@@ -42,7 +42,7 @@ export async function setBillingProfile(deps: Deps, who: Identity, args: { party
   const partyId = partyIdOf(args.partyId);
   const role = roleOf(args.role);
   const stored = await storedProfile(deps.models.BillingProfile, partyId);
-  if (stored && stored.role !== role) throw new CodedError('CONFLICT', `${partyId} has a ${stored.role} profile; a party's role does not change`, 'role');
+  if (stored && stored.role !== role) throw conflict(`${partyId} has a ${stored.role} profile; a party's role does not change`, 'role');
   const current = stored ? toProfile(stored) : defaultProfile(partyId, role);
   const next = applyProfileChange(current, args.profile);
   assertLockedUnchanged(current, next, await hasBillingHistory(deps, partyId, role));
@@ -63,7 +63,7 @@ function mayRead(who: Identity, partyId: string): boolean {
  */
 export async function readBillingProfile(deps: Deps, who: Identity, args: { partyId?: unknown; role?: unknown }): Promise<ProfileView> {
   const partyId = partyIdOf(args.partyId);
-  if (!mayRead(who, partyId)) throw forbiddenError("a billing profile is read by the party itself, BILLING_AGENT or ADMIN");
+  if (!mayRead(who, partyId)) throw forbidden("a billing profile is read by the party itself, BILLING_AGENT or ADMIN");
   const stored = await storedProfile(deps.models.BillingProfile, partyId);
   if (stored) return { ...toProfile(stored), isDefault: false, updatedBy: stored.updatedBy ?? null, updatedAt: stored.updatedAt ?? null };
   const role = args.role !== undefined && args.role !== null ? roleOf(args.role) : who.sub === partyId && who.role === 'CARRIER' ? 'CARRIER' : 'BUYER';

@@ -1,7 +1,7 @@
 import type { Identity } from '@exchange/platform';
 import { rateUsage, reconcileRecords, reconciliationCsv, type EconomicIncentive, type ReconciliationResult, type ReconRecord } from '../domain';
 import type { SelectionDoc, UsageDoc } from '../store/models';
-import { badInput, forbiddenError, maySeeParty } from './access';
+import { badInput, forbidden, maySeeParty } from './access';
 import { parsePeriod } from './period';
 import type { Deps } from './deps';
 import { policiesFor } from './mediation';
@@ -35,7 +35,7 @@ export async function reconciliation(deps: Deps, who: Identity, args: { buyerId?
   const requestId = typeof args.requestId === 'string' && args.requestId !== '' ? args.requestId : null;
   const { start, end } = parsePeriod(args.period);
   if (end.getTime() - start.getTime() > MAX_PERIOD_MS) throw badInput('period.end', 'period must be at most 32 days (one billing period)');
-  if (!maySeeParty(who, buyerId, carrierId)) throw forbiddenError(`a ${who.role} sees the reconciliation of its own buyer–carrier pairs only`);
+  if (!maySeeParty(who, buyerId, carrierId)) throw forbidden(`a ${who.role} sees the reconciliation of its own buyer–carrier pairs only`);
 
   const usage = (await deps.models.Usage.find({ buyerId, carrierId, intervalStart: { $gte: start, $lt: end } })
     .select({ source: 1, callId: 1, destination: 1, intervalStart: 1, quantity: 1, status: 1, selectionId: 1, requestId: 1, serviceType: 1 })

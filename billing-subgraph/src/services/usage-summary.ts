@@ -1,6 +1,8 @@
 import { Dec } from '../domain';
 import type { SlotDoc, UsageTotalsDoc } from '../store/models';
+import type { Identity } from '@exchange/platform';
 import { periodOf, type Deps } from './deps';
+import { requestRecordsScope } from './listings';
 
 export interface UsageSummaryRow {
   period: string;
@@ -69,4 +71,10 @@ async function latestSlots(deps: Pick<Deps, 'models'>, totals: UsageTotalsDoc[])
     probe = next;
   }
   return out;
+}
+
+/** A request's usage summary over the records this caller may see (FORBIDDEN for a role that sees none). */
+export function requestUsageSummary(deps: Pick<Deps, 'models'>, who: Identity, requestId: string): Promise<UsageSummaryRow[]> {
+  const { requestId: _r, ...scope } = requestRecordsScope(who, requestId);
+  return usageSummary(deps, requestId, scope);
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Role } from '@exchange/platform';
 import { associate, escapeControlCharacters, unsampledPercentile, validateUsageRecord, type SelectionRef, type UsageRecord } from '../domain';
 import type { RejectedDoc, SelectionDoc, UsageDoc } from '../store/models';
-import { badInput, forbiddenError, reporterLabel } from './access';
+import { badInput, forbidden, reporterLabel } from './access';
 import type { Deps } from './deps';
 import { insertIgnoringDuplicates, rateUsageDocs } from './rating';
 import { mediateUsage } from './mediation';
@@ -120,7 +120,7 @@ export async function ingestUsage(
   const label = reporterLabel(reporter);
 
   if (!ANY_PARTY.includes(reporter.role) && !SOURCE_FOR_ROLE[reporter.role]) {
-    throw forbiddenError(`role ${reporter.role} may not report usage`);
+    throw forbidden(`role ${reporter.role} may not report usage`);
   }
   let registeredBuyers: Set<string> | null = null;
   if (reporter.role === 'METER' || reporter.role === 'LEC') {
@@ -162,7 +162,7 @@ export async function ingestUsage(
     else if (registeredBuyers && !registeredBuyers.has(r.buyerId)) problem = `${reporter.role} ${reporter.sub} is not registered to report usage for buyer ${r.buyerId}`;
     else if (reporter.feedBuyerIds && reporter.feedBuyerIds.length > 0 && !reporter.feedBuyerIds.includes(r.buyerId)) problem = `this feed is not registered for buyer ${r.buyerId}`;
     if (problem) {
-      if (opts.strictEntitlement) throw forbiddenError(`records[${index}]: ${problem}; nothing was stored`);
+      if (opts.strictEntitlement) throw forbidden(`records[${index}]: ${problem}; nothing was stored`);
       return reject(index, raw, 'buyerId', problem);
     }
     valid.push({ index, record: r });

@@ -3,7 +3,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
 import type { Identity } from '@exchange/platform';
-import { badInput, DomainError, hasControlCharacters, isPublicAddress, webhookUrlProblem } from '../domain';
+import { badInput, forbidden, hasControlCharacters, isPublicAddress, webhookUrlProblem } from '../domain';
 import type { WebhookDoc } from '../store/models';
 import type { Deps } from './deps';
 
@@ -58,7 +58,7 @@ export async function checkWebhookTarget(url: URL, allowPrivate: boolean): Promi
 /** registerBillingWebhook: a party registers (or replaces) its own webhook; BILLING_AGENT / ADMIN for any party. */
 export async function registerWebhook(deps: Deps, who: Identity, input: { partyId?: unknown; url?: unknown; secret?: unknown }): Promise<WebhookDoc> {
   const self = (who.role === 'BUYER' || who.role === 'CARRIER') && who.sub === input.partyId;
-  if (!self && who.role !== 'ADMIN' && who.role !== 'BILLING_AGENT') throw new DomainError('FORBIDDEN', 'input.partyId', 'a party registers its own webhook (or BILLING_AGENT / ADMIN for it)');
+  if (!self && who.role !== 'ADMIN' && who.role !== 'BILLING_AGENT') throw forbidden('a party registers its own webhook (or BILLING_AGENT / ADMIN for it)', 'input.partyId');
   if (typeof input.partyId !== 'string' || input.partyId === '') throw badInput('input.partyId', 'input.partyId is required');
   let url: URL;
   try {

@@ -1,20 +1,3 @@
-export type DomainErrorCode = 'BAD_USER_INPUT' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT';
-
-/**
- * The only error the domain throws on purpose. The GraphQL layer maps it structurally (code + field)
- * to a coded error, so the domain never imports graphql.
- */
-export class DomainError extends Error {
-  constructor(
-    public readonly code: DomainErrorCode,
-    public readonly field: string | undefined,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'DomainError';
-  }
-}
-
-export function badInput(field: string, message: string): DomainError {
-  return new DomainError('BAD_USER_INPUT', field, message);
-}
+// The exchange's one error type and its helpers (pricing/src/app-error.ts), re-exported here so
+// the domain's call sites keep importing them from './errors'.
+export { AppError, badInput, conflict, forbidden, notFound, unauthenticated, type AppErrorCode } from '@exchange/pricing';

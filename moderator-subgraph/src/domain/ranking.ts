@@ -1,5 +1,5 @@
 import { type CostEstimate, estimateCost } from './cost';
-import { DomainError } from './errors';
+import { badInput } from './errors';
 import type { EconomicIncentive } from './incentive';
 import { Dec } from './money';
 import { meetsQosRequirements, type OfferedQos } from './qos';
@@ -63,11 +63,7 @@ export function validateBidCurrency(
   field = 'input.incentive.currency',
 ): void {
   if (existingCurrency && existingCurrency !== currency) {
-    throw new DomainError(
-      'BAD_USER_INPUT',
-      field,
-      `${field} must be ${existingCurrency}: bids on this request are priced in ${existingCurrency}`,
-    );
+    throw badInput(field, `${field} must be ${existingCurrency}: bids on this request are priced in ${existingCurrency}`);
   }
 }
 

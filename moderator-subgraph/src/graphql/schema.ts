@@ -103,7 +103,7 @@ function routingRow(e: RoutingEntry) {
  */
 async function visibleBuyer(ctx: Ctx, buyerId: string, refusal: string) {
   if (canSeeBuyer(ctx.identity, buyerId)) return ctx.loaders.buyer.load(buyerId);
-  if (ctx.identity?.role === 'CARRIER' && (await ctx.models.Selection.exists({ buyerId, carrierId: ctx.identity.sub }).exec())) {
+  if (ctx.identity?.role === 'CARRIER' && (await ctx.services.parties.isCounterparty(buyerId, ctx.identity.sub))) {
     const doc = await ctx.loaders.buyer.load(buyerId);
     return doc ? { ...doc, counterpartyView: true } : null;
   }

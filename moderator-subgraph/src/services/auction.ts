@@ -1,6 +1,5 @@
 import { newestFirst, type Identity, type Logger, type PubSub } from '@exchange/platform';
 import { eligibleCarriers } from '../domain/distribution';
-import { DomainError } from '../domain/errors';
 import { validateIncentive } from '../domain/incentive';
 import { validateOfferedQos } from '../domain/qos';
 import { validateBidCurrency } from '../domain/ranking';
@@ -17,7 +16,7 @@ import {
 import { requestView } from './access';
 import { foldLog, logEntryId, type AuctionLogEntry, type AuctionState } from './auction-log';
 import { rankingOf } from './board';
-import { AppError, asAppError, badInput, conflict, forbidden, notFound, requireIdentity, requireRole } from './errors';
+import { badInput, conflict, forbidden, notFound, requireIdentity, requireRole } from './errors';
 import { newId, selectionIdFor } from './ids';
 import { marketBoardAt, type MarketBoardEvent } from './market';
 import { TOPIC_MARKET_BOARDS, TOPIC_REQUEST_DISTRIBUTED, topicBidUpdates } from './topics';
@@ -54,18 +53,12 @@ export interface ServiceRequestFilter {
 
 const MAX_WRITE_ATTEMPTS = 200;
 
-function domain<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    throw asAppError(err);
-  }
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Requests, bids and the close. Bids, withdrawals, the close and cancellation are entries of the
+ * Requests, bids and the close (over 400 lines on purpose: one class keeps every writer of the
+ * auction log, its retry and its publishing together, so the ordering invariant below is read in
+ * one place). Bids, withdrawals, the close and cancellation are entries of the
  * request's append-only auction log (see auction-log.ts): a bid counts exactly when its entry comes
  * before the first CLOSE/CANCEL, so a bid racing the close either counts or is refused, and the
  * winner is ranked from the bids before the close, whoever completes it.
@@ -98,7 +91,7 @@ export class AuctionService {
   async createRequest(identity: Identity | null, input: ServiceRequestInput & { endUserId?: unknown }): Promise<ServiceRequestDoc> {
     const me = requireRole(identity, 'BUYER');
     const now = this.now();
-    const spec = domain(() => validateServiceRequestInput(input, now));
+    const spec = validateServiceRequestInput(input, now);
     const buyer = await this.models.Buyer.findById(me.sub).lean().exec();
     if (!buyer) throw forbidden(`${me.sub} is not a registered buyer`);
     let endUserId: string | undefined;
@@ -239,7 +232,7 @@ export class AuctionService {
       }
       await sleep(Math.random() * 20);
     }
-    throw new AppError('CONFLICT', 'The request is too busy; try again');
+    throw conflict('The request is too busy; try again');
   }
 
   /** Current auction state of a request (from its log). */
@@ -260,16 +253,16 @@ export class AuctionService {
     if (!(req.carrierIds ?? []).includes(me.sub)) throw forbidden('This request was not distributed to you');
     const now = this.now();
     this.assertBiddable(req, now, 'input.requestId');
-    const incentive = domain(() => validateIncentive(input.incentive as never, req.serviceType!, 'input.incentive', req.unit));
-    const offeredQos = domain(() => validateOfferedQos(input.offeredQos, 'input.offeredQos'));
+    const incentive = validateIncentive(input.incentive as never, req.serviceType!, 'input.incentive', req.unit);
+    const offeredQos = validateOfferedQos(input.offeredQos, 'input.offeredQos');
     let validUntil: Date | undefined;
     if (input.validUntil !== undefined && input.validUntil !== null) {
-      validUntil = domain(() => parseInstant('input.validUntil', input.validUntil));
+      validUntil = parseInstant('input.validUntil', input.validUntil);
       if (validUntil.getTime() <= now.getTime()) throw badInput('input.validUntil', 'input.validUntil must be in the future');
     }
     const before = await this.state(req);
     if (before.terminal) throw conflict('Bidding is closed', 'input.requestId');
-    domain(() => validateBidCurrency(before.currency, incentive.currency));
+    validateBidCurrency(before.currency, incentive.currency);
 
     const bid: BidDoc = { _id: newId('bid'), requestId: req._id, carrierId: me.sub, status: 'PENDING', incentive, submittedAt: now };
     if (offeredQos && Object.keys(offeredQos).length > 0) bid.offeredQos = offeredQos;
@@ -451,4 +444,3 @@ export class AuctionService {
   }
 }
 
-export { DomainError };

@@ -4,7 +4,7 @@ import type { AuctionLogEntry } from './auction-log';
 import { foldLog } from './auction-log';
 import { isOperatorRole } from './access';
 import { rankingOf } from './board';
-import { asAppError, forbidden, requireIdentity } from './errors';
+import { forbidden, requireIdentity } from './errors';
 import type { ActiveBidDoc, ModeratorModels, ServiceRequestDoc } from '../store/models';
 
 /** Internal pub/sub event of the market feed; it carries the anonymised board only. */
@@ -30,14 +30,6 @@ export function requireMarketReader(identity: Identity | null): Identity {
   return me;
 }
 
-function domain<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    throw asAppError(err);
-  }
-}
-
 /**
  * The anonymised market feed: open boards (bidding not yet closed), closing soonest first, one page
  * at a time. The page is read with the request index on (status, biddingClosesAt) and the auction
@@ -51,8 +43,8 @@ export class MarketService {
 
   async page(identity: Identity | null, first?: number | null, after?: string | null): Promise<MarketPage> {
     requireMarketReader(identity);
-    const limit = domain(() => validatePageSize(first));
-    const cursor = after === undefined || after === null ? null : domain(() => decodeMarketCursor(after));
+    const limit = validatePageSize(first);
+    const cursor = after === undefined || after === null ? null : decodeMarketCursor(after);
     const now = this.clock();
     const q: Record<string, unknown> = { status: 'OPEN' };
     if (cursor && cursor.closesAt.getTime() > now.getTime()) {

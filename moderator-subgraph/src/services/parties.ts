@@ -42,6 +42,11 @@ export interface RegisterCarrierInput {
 export class PartyService {
   constructor(private readonly models: ModeratorModels, private readonly clock: () => Date = () => new Date()) {}
 
+  /** Was this carrier selected for one of the buyer's requests (so it sees the buyer as its counterparty)? */
+  async isCounterparty(buyerId: string, carrierId: string): Promise<boolean> {
+    return !!(await this.models.Selection.exists({ buyerId, carrierId }).exec());
+  }
+
   async registerBuyer(identity: Identity | null, input: RegisterBuyerInput): Promise<BuyerDoc> {
     requireRole(identity, 'ADMIN');
     const doc = this.validateBuyer(input);

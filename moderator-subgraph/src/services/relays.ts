@@ -3,7 +3,7 @@ import { validateCurrency } from '../domain/currency';
 import { parseDecimal, canonical } from '../domain/money';
 import { hasControlCharacters } from '../domain/text';
 import { isDuplicateKey, type BillRelayDoc, type ModeratorModels } from '../store/models';
-import { asAppError, badInput, conflict, forbidden, requireIdentity, requireRole } from './errors';
+import { badInput, conflict, forbidden, requireIdentity, requireRole } from './errors';
 import { isOperatorRole } from './access';
 import { TOPIC_BILL_RELAYED } from './topics';
 
@@ -43,14 +43,8 @@ export class RelayService {
     const carrierId = str('input.carrierId', input.carrierId);
     const requestId = input.requestId === undefined || input.requestId === null ? null : str('input.requestId', input.requestId);
     if (!input.total || typeof input.total !== 'object') throw badInput('input.total', 'input.total is required');
-    let amount: string;
-    let currency: string;
-    try {
-      amount = canonical(parseDecimal('input.total.amount', input.total.amount));
-      currency = validateCurrency('input.total.currency', input.total.currency);
-    } catch (err) {
-      throw asAppError(err);
-    }
+    const amount = canonical(parseDecimal('input.total.amount', input.total.amount));
+    const currency = validateCurrency('input.total.currency', input.total.currency);
     const url = str('input.url', input.url, 2000);
     let parsed: URL | null = null;
     try {

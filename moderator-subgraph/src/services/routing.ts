@@ -2,7 +2,7 @@ import { DATE_MAX, type Identity, type Logger, type PubSub } from '@exchange/pla
 import { RoutingIndex, type RouteMissReason, type RoutingEntry } from '../domain/routing';
 import { parseInstant } from '../domain/time';
 import type { ModeratorModels, SelectionDoc } from '../store/models';
-import { asAppError, badInput, forbidden, requireRole } from './errors';
+import { badInput, forbidden, requireRole } from './errors';
 import { TOPIC_ROUTING_CHANGED } from './topics';
 
 export interface RouteDecision {
@@ -138,11 +138,7 @@ export class RoutingService {
 
   private instant(v: unknown): Date {
     if (v === undefined || v === null) return new Date();
-    try {
-      return parseInstant('at', v);
-    } catch (err) {
-      throw asAppError(err);
-    }
+    return parseInstant('at', v);
   }
 
   routeCall(identity: Identity | null, destination: string, at?: unknown, buyerIdArg?: string | null): RouteDecision {

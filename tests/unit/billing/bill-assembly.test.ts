@@ -1,5 +1,5 @@
 import { assembleBill, type BillRecordInput, type AssembleBillInput } from '../../../billing-subgraph/src/domain/bill-assembly';
-import { DomainError } from '../../../billing-subgraph/src/domain/errors';
+import { AppError } from '../../../billing-subgraph/src/domain/errors';
 
 let n = 0;
 const rec = (amount: string, patch: Partial<BillRecordInput> = {}): BillRecordInput => ({
@@ -56,10 +56,10 @@ describe('assembleBill — usage lines and totals', () => {
   it('refuses a record twice (double charge) and malformed records', () => {
     const r = rec('1.000000');
     expect(() => bill({ records: [r, r] })).toThrow(expect.objectContaining({ code: 'CONFLICT' }));
-    expect(() => bill({ records: [rec('NaN')] })).toThrow(DomainError);
-    expect(() => bill({ records: [rec('1e3')] })).toThrow(DomainError);
-    expect(() => bill({ records: [rec('1', { tierIndex: -1 })] })).toThrow(DomainError);
-    expect(() => bill({ currency: 'XYZ' })).toThrow(DomainError);
+    expect(() => bill({ records: [rec('NaN')] })).toThrow(AppError);
+    expect(() => bill({ records: [rec('1e3')] })).toThrow(AppError);
+    expect(() => bill({ records: [rec('1', { tierIndex: -1 })] })).toThrow(AppError);
+    expect(() => bill({ currency: 'XYZ' })).toThrow(AppError);
   });
 });
 
@@ -128,7 +128,7 @@ describe('assembleBill — ADVANCE and the advance credit', () => {
 
   it('refuses to credit an advance against an advance', () => {
     expect(() => assembleBill({ kind: 'ADVANCE', currency: 'USD', records: [], isFirstBillForSelection: true, isReseller: false, advanceCreditAvailable: '5' }))
-      .toThrow(DomainError);
+      .toThrow(AppError);
   });
 });
 

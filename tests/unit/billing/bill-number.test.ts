@@ -1,5 +1,5 @@
 import { formatBillNumber, parseBillNumber } from '../../../billing-subgraph/src/domain/bill-number';
-import { DomainError } from '../../../billing-subgraph/src/domain/errors';
+import { AppError } from '../../../billing-subgraph/src/domain/errors';
 
 describe('bill numbers', () => {
   it('formats B-YYYY-MM-NNNNNN from the UTC issue month', () => {
@@ -9,9 +9,9 @@ describe('bill numbers', () => {
     expect(formatBillNumber(1_234_567, new Date('2026-01-01T00:00:00Z'))).toBe('B-2026-01-1234567');
   });
   it('refuses a non-positive sequence or invalid date', () => {
-    expect(() => formatBillNumber(0, new Date())).toThrow(DomainError);
-    expect(() => formatBillNumber(1.5, new Date())).toThrow(DomainError);
-    expect(() => formatBillNumber(1, new Date('nope'))).toThrow(DomainError);
+    expect(() => formatBillNumber(0, new Date())).toThrow(AppError);
+    expect(() => formatBillNumber(1.5, new Date())).toThrow(AppError);
+    expect(() => formatBillNumber(1, new Date('nope'))).toThrow(AppError);
   });
   it('parses what it formats and nothing else', () => {
     expect(parseBillNumber('B-2026-11-000042')).toEqual({ year: 2026, month: 11, sequence: 42 });

@@ -1,11 +1,11 @@
-import { applyProfileChange, assertLockedUnchanged, defaultProfile, DomainError } from '../../../billing-subgraph/src/domain';
+import { applyProfileChange, assertLockedUnchanged, defaultProfile, AppError } from '../../../billing-subgraph/src/domain';
 
 const base = defaultProfile('p-1', 'BUYER');
 const fieldOf = (f: () => unknown) => {
   try {
     f();
   } catch (e) {
-    return [(e as DomainError).code, (e as DomainError).field];
+    return [(e as AppError).code, (e as AppError).field];
   }
   return null;
 };

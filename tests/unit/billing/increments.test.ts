@@ -1,5 +1,5 @@
 import { billableSeconds } from '../../../billing-subgraph/src/domain/increments';
-import { DomainError } from '../../../billing-subgraph/src/domain/errors';
+import { AppError } from '../../../billing-subgraph/src/domain/errors';
 
 describe('billableSeconds', () => {
   it.each([
@@ -28,10 +28,10 @@ describe('billableSeconds', () => {
 
   it('refuses negative, fractional and unsafe inputs', () => {
     const inc = { initialSeconds: 60, subsequentSeconds: 60 };
-    expect(() => billableSeconds(-1, inc)).toThrow(DomainError);
-    expect(() => billableSeconds(1.5, inc)).toThrow(DomainError);
-    expect(() => billableSeconds(NaN, inc)).toThrow(DomainError);
-    expect(() => billableSeconds(10, { initialSeconds: 0, subsequentSeconds: 6 })).toThrow(DomainError);
-    expect(() => billableSeconds(10, { initialSeconds: 30, subsequentSeconds: 0 })).toThrow(DomainError);
+    expect(() => billableSeconds(-1, inc)).toThrow(AppError);
+    expect(() => billableSeconds(1.5, inc)).toThrow(AppError);
+    expect(() => billableSeconds(NaN, inc)).toThrow(AppError);
+    expect(() => billableSeconds(10, { initialSeconds: 0, subsequentSeconds: 6 })).toThrow(AppError);
+    expect(() => billableSeconds(10, { initialSeconds: 30, subsequentSeconds: 0 })).toThrow(AppError);
   });
 });

@@ -1,7 +1,7 @@
 import {
   applyPayment, balances, isBalanced, postingsForBillIssued, postingsForPayment, settlementStatement,
 } from '../../../billing-subgraph/src/domain/ledger';
-import { DomainError } from '../../../billing-subgraph/src/domain/errors';
+import { AppError } from '../../../billing-subgraph/src/domain/errors';
 
 const bill = { billId: 'bill-1', buyerId: 'B', carrierId: 'C', currency: 'USD', total: '100.00' };
 const pay = (amount: string, path: 'DIRECT' | 'VIA_MODERATOR') => ({ billId: 'bill-1', buyerId: 'B', carrierId: 'C', currency: 'USD', amount, path });
@@ -47,10 +47,10 @@ describe('ledger postings', () => {
   });
 
   it('refuses zero, negative, sub-cent and unknown-path payments', () => {
-    expect(() => postingsForPayment(pay('0', 'DIRECT'))).toThrow(DomainError);
-    expect(() => postingsForPayment(pay('-5.00', 'DIRECT'))).toThrow(DomainError);
-    expect(() => postingsForPayment(pay('1.001', 'DIRECT'))).toThrow(DomainError);
-    expect(() => postingsForPayment({ ...pay('1.00', 'DIRECT'), path: 'CASH' as 'DIRECT' })).toThrow(DomainError);
+    expect(() => postingsForPayment(pay('0', 'DIRECT'))).toThrow(AppError);
+    expect(() => postingsForPayment(pay('-5.00', 'DIRECT'))).toThrow(AppError);
+    expect(() => postingsForPayment(pay('1.001', 'DIRECT'))).toThrow(AppError);
+    expect(() => postingsForPayment({ ...pay('1.00', 'DIRECT'), path: 'CASH' as 'DIRECT' })).toThrow(AppError);
   });
 });
 
@@ -67,9 +67,9 @@ describe('applyPayment', () => {
         applyPayment('100.00', paid, amount);
         throw new Error('expected overpayment to be refused');
       } catch (e) {
-        expect(e).toBeInstanceOf(DomainError);
-        expect((e as DomainError).code).toBe('BAD_USER_INPUT');
-        expect((e as DomainError).field).toBe('input.amount');
+        expect(e).toBeInstanceOf(AppError);
+        expect((e as AppError).code).toBe('BAD_USER_INPUT');
+        expect((e as AppError).field).toBe('input.amount');
       }
     }
   });
@@ -115,6 +115,6 @@ describe('settlementStatement', () => {
   });
 
   it('refuses an empty period', () => {
-    expect(() => settlementStatement('C', { start: '2026-11-01T00:00:00Z', end: '2026-11-01T00:00:00Z' }, bills, payments)).toThrow(DomainError);
+    expect(() => settlementStatement('C', { start: '2026-11-01T00:00:00Z', end: '2026-11-01T00:00:00Z' }, bills, payments)).toThrow(AppError);
   });
 });

@@ -1,4 +1,4 @@
-import { DomainError } from '../../../billing-subgraph/src/domain/errors';
+import { AppError } from '../../../billing-subgraph/src/domain/errors';
 import {
   Dec, checkDecimal, formatQuantity, formatRecordAmount, formatTotal, minorUnits, parseDecimal, roundRecord, roundTotal,
 } from '../../../billing-subgraph/src/domain/money';
@@ -16,13 +16,13 @@ describe('parseDecimal', () => {
     ['1e-7'], ['1E3'], ['NaN'], ['Infinity'], ['-Infinity'], ['+1'], ['.5'], ['1.'], [' 1'], ['1 '], ['0x10'], ['1,5'], [''],
     ['1234567890123456789'], ['0.1234567890123'],
   ])('refuses %j', (v) => {
-    expect(() => parseDecimal('input.rate', v)).toThrow(DomainError);
+    expect(() => parseDecimal('input.rate', v)).toThrow(AppError);
     try {
       parseDecimal('input.rate', v);
     } catch (e) {
-      expect((e as DomainError).code).toBe('BAD_USER_INPUT');
-      expect((e as DomainError).field).toBe('input.rate');
-      expect((e as DomainError).message).toContain('input.rate');
+      expect((e as AppError).code).toBe('BAD_USER_INPUT');
+      expect((e as AppError).field).toBe('input.rate');
+      expect((e as AppError).message).toContain('input.rate');
     }
   });
 
@@ -49,8 +49,8 @@ describe('minor units', () => {
     expect(minorUnits('KWD')).toBe(3);
   });
   it('refuses unknown or lower-case codes rather than guessing 2', () => {
-    expect(() => minorUnits('XYZ')).toThrow(DomainError);
-    expect(() => minorUnits('usd')).toThrow(DomainError);
+    expect(() => minorUnits('XYZ')).toThrow(AppError);
+    expect(() => minorUnits('usd')).toThrow(AppError);
   });
 });
 

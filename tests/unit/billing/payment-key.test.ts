@@ -1,4 +1,4 @@
-import { assertRetryOf, differingField, DomainError, paymentKey } from '../../../billing-subgraph/src/domain';
+import { assertRetryOf, differingField, AppError, paymentKey } from '../../../billing-subgraph/src/domain';
 
 describe("a payment's idempotency key (issue 14, item 5)", () => {
   it('is required and bounded', () => {
@@ -8,8 +8,8 @@ describe("a payment's idempotency key (issue 14, item 5)", () => {
         paymentKey(v);
         throw new Error('accepted');
       } catch (e) {
-        expect(e).toBeInstanceOf(DomainError);
-        expect((e as DomainError).field).toBe('input.paymentId');
+        expect(e).toBeInstanceOf(AppError);
+        expect((e as AppError).field).toBe('input.paymentId');
       }
     }
     expect(paymentKey('bank-ref-001')).toBe('bank-ref-001');

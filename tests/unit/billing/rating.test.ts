@@ -1,6 +1,6 @@
 import { percentile95, ratePercentile, rateUsage } from '../../../billing-subgraph/src/domain/rating';
 import type { EconomicIncentive } from '../../../billing-subgraph/src/domain/incentive';
-import { DomainError } from '../../../billing-subgraph/src/domain/errors';
+import { AppError } from '../../../billing-subgraph/src/domain/errors';
 
 const voice = (incentive: EconomicIncentive, seconds: string, cumulativeBefore?: string) =>
   rateUsage({ incentive, serviceType: 'VOICE', usage: { quantity: seconds }, cumulativeBefore });
@@ -84,12 +84,12 @@ describe('rateUsage — VOICE', () => {
   });
 
   it.each([['1.5'], ['-1'], ['1e3'], ['NaN'], [''], ['1234567890123456789']])('refuses quantity %j', (q) => {
-    expect(() => voice({ currency: 'USD', ratePerUnit: '0.02' }, q)).toThrow(DomainError);
+    expect(() => voice({ currency: 'USD', ratePerUnit: '0.02' }, q)).toThrow(AppError);
   });
 
   it('refuses a numeric quantity and a bad cumulativeBefore', () => {
-    expect(() => rateUsage({ incentive: { currency: 'USD', ratePerUnit: '0.02' }, serviceType: 'VOICE', usage: { quantity: 60 as unknown as string } })).toThrow(DomainError);
-    expect(() => voice({ currency: 'USD', ratePerUnit: '0.02' }, '60', '1.5')).toThrow(DomainError);
+    expect(() => rateUsage({ incentive: { currency: 'USD', ratePerUnit: '0.02' }, serviceType: 'VOICE', usage: { quantity: 60 as unknown as string } })).toThrow(AppError);
+    expect(() => voice({ currency: 'USD', ratePerUnit: '0.02' }, '60', '1.5')).toThrow(AppError);
   });
 });
 
@@ -165,8 +165,8 @@ describe('95th percentile', () => {
   });
 
   it('refuses empty or non-decimal samples', () => {
-    expect(() => percentile95([])).toThrow(DomainError);
-    expect(() => percentile95(['1', 'NaN'])).toThrow(DomainError);
+    expect(() => percentile95([])).toThrow(AppError);
+    expect(() => percentile95(['1', 'NaN'])).toThrow(AppError);
   });
 
   it('rates the period: p95 Mbps × rate per Mbps', () => {

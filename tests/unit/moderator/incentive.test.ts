@@ -1,4 +1,4 @@
-import { DomainError } from '../../../moderator-subgraph/src/domain/errors';
+import { AppError } from '../../../moderator-subgraph/src/domain/errors';
 import {
   type EconomicIncentiveInput,
   minorUnits,
@@ -9,7 +9,7 @@ function fieldOf(fn: () => unknown): string | undefined {
   try {
     fn();
   } catch (e) {
-    if (e instanceof DomainError && e.code === 'BAD_USER_INPUT') return e.field;
+    if (e instanceof AppError && e.code === 'BAD_USER_INPUT') return e.field;
     throw e;
   }
   throw new Error('expected BAD_USER_INPUT');

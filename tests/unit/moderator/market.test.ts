@@ -1,4 +1,4 @@
-import { DomainError } from '../../../moderator-subgraph/src/domain/errors';
+import { AppError } from '../../../moderator-subgraph/src/domain/errors';
 import { decodeMarketCursor, encodeMarketCursor, marketBoardOf, validatePageSize } from '../../../moderator-subgraph/src/domain/market';
 import { rankBids } from '../../../moderator-subgraph/src/domain/ranking';
 
@@ -63,7 +63,7 @@ describe('market cursor and page size', () => {
   it.each(['', 'not a cursor', Buffer.from('mb1:x:sr').toString('base64url'), Buffer.from('mb1:1:a b').toString('base64url'), 'x'.repeat(401)])(
     'refuses %j with BAD_USER_INPUT on `after`',
     (value) => {
-      expect(() => decodeMarketCursor(value)).toThrow(DomainError);
+      expect(() => decodeMarketCursor(value)).toThrow(AppError);
       try {
         decodeMarketCursor(value);
       } catch (err) {

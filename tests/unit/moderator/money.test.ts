@@ -1,4 +1,4 @@
-import { DomainError } from '../../../moderator-subgraph/src/domain/errors';
+import { AppError } from '../../../moderator-subgraph/src/domain/errors';
 import {
   canonical,
   canonicalString,
@@ -12,10 +12,10 @@ function rejection(fn: () => unknown): string {
   try {
     fn();
   } catch (e) {
-    if (e instanceof DomainError) return `${e.code} ${e.field}`;
+    if (e instanceof AppError) return `${e.code} ${e.field}`;
     throw e;
   }
-  throw new Error('expected a DomainError');
+  throw new Error('expected a AppError');
 }
 
 describe('parseDecimal', () => {

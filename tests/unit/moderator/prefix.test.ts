@@ -1,4 +1,4 @@
-import { DomainError } from '../../../moderator-subgraph/src/domain/errors';
+import { AppError } from '../../../moderator-subgraph/src/domain/errors';
 import {
   isPrefixOf,
   longestMatchingPrefix,
@@ -23,14 +23,14 @@ describe('E.164 prefixes', () => {
       } catch (e) {
         err = e;
       }
-      expect(err).toBeInstanceOf(DomainError);
-      expect((err as DomainError).field).toBe('input.routes[0].destination');
-      expect((err as DomainError).code).toBe('BAD_USER_INPUT');
+      expect(err).toBeInstanceOf(AppError);
+      expect((err as AppError).field).toBe('input.routes[0].destination');
+      expect((err as AppError).code).toBe('BAD_USER_INPUT');
     },
   );
 
   it('rejects non-strings', () => {
-    expect(() => validatePrefix('p', 44)).toThrow(DomainError);
+    expect(() => validatePrefix('p', 44)).toThrow(AppError);
     expect(normalizePrefix('+0')).toBeNull();
   });
 

@@ -1,4 +1,4 @@
-import { DomainError } from '../../../moderator-subgraph/src/domain/errors';
+import { AppError } from '../../../moderator-subgraph/src/domain/errors';
 import { meetsQosRequirements, validateOfferedQos } from '../../../moderator-subgraph/src/domain/qos';
 
 describe('meetsQosRequirements', () => {
@@ -44,7 +44,7 @@ describe('meetsQosRequirements', () => {
     } catch (e) {
       err = e;
     }
-    expect(err).toBeInstanceOf(DomainError);
-    expect((err as DomainError).field).toBe('input.offeredQos.lossPercent');
+    expect(err).toBeInstanceOf(AppError);
+    expect((err as AppError).field).toBe('input.offeredQos.lossPercent');
   });
 });

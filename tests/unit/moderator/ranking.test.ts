@@ -1,4 +1,4 @@
-import { DomainError } from '../../../moderator-subgraph/src/domain/errors';
+import { AppError } from '../../../moderator-subgraph/src/domain/errors';
 import type { EconomicIncentive } from '../../../moderator-subgraph/src/domain/incentive';
 import {
   type Bid,
@@ -121,7 +121,7 @@ describe('validateBidCurrency', () => {
     } catch (e) {
       err = e;
     }
-    expect(err).toBeInstanceOf(DomainError);
+    expect(err).toBeInstanceOf(AppError);
     expect(err).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.incentive.currency' });
   });
 });

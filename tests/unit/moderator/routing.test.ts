@@ -1,4 +1,4 @@
-import { DomainError } from '../../../moderator-subgraph/src/domain/errors';
+import { AppError } from '../../../moderator-subgraph/src/domain/errors';
 import { type RoutingEntry, RoutingIndex } from '../../../moderator-subgraph/src/domain/routing';
 
 const T0 = Date.UTC(2030, 1, 1);
@@ -127,9 +127,9 @@ describe('RoutingIndex', () => {
   });
 
   it('rejects invalid entries', () => {
-    expect(() => ix.upsert(entry('bad', '044', 0, 1))).toThrow(DomainError);
-    expect(() => ix.upsert(entry('bad', '44', 1, 1))).toThrow(DomainError);
-    expect(() => ix.upsert(entry('bad', '44', 0, 1, { buyerId: '' }))).toThrow(DomainError);
+    expect(() => ix.upsert(entry('bad', '044', 0, 1))).toThrow(AppError);
+    expect(() => ix.upsert(entry('bad', '44', 1, 1))).toThrow(AppError);
+    expect(() => ix.upsert(entry('bad', '44', 0, 1, { buyerId: '' }))).toThrow(AppError);
   });
 });
 

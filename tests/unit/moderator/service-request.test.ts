@@ -1,4 +1,4 @@
-import { DomainError } from '../../../moderator-subgraph/src/domain/errors';
+import { AppError } from '../../../moderator-subgraph/src/domain/errors';
 import {
   type ServiceRequestInput,
   validateServiceRequestInput,
@@ -21,7 +21,7 @@ function fieldOf(input: ServiceRequestInput): string | undefined {
   try {
     validateServiceRequestInput(input, NOW);
   } catch (e) {
-    if (e instanceof DomainError && e.code === 'BAD_USER_INPUT') return e.field;
+    if (e instanceof AppError && e.code === 'BAD_USER_INPUT') return e.field;
     throw e;
   }
   throw new Error('expected BAD_USER_INPUT');

@@ -1,6 +1,5 @@
-import { PricingError, splitAcrossTiers, tierReached, usageCharge } from '../../../pricing/src';
+import { AppError, splitAcrossTiers, tierReached, usageCharge } from '../../../pricing/src';
 import { normalizeIncentive, type EconomicIncentive } from '../../../billing-subgraph/src/domain/incentive';
-import { DomainError } from '../../../billing-subgraph/src/domain/errors';
 
 const tiered: EconomicIncentive = {
   currency: 'USD',
@@ -44,8 +43,8 @@ describe('splitAcrossTiers — GRADUATED', () => {
   });
 
   it('refuses negative quantities', () => {
-    expect(() => splitAcrossTiers(tiered, '-1', '5')).toThrow(PricingError);
-    expect(() => splitAcrossTiers(tiered, '0', '-5')).toThrow(PricingError);
+    expect(() => splitAcrossTiers(tiered, '-1', '5')).toThrow(AppError);
+    expect(() => splitAcrossTiers(tiered, '0', '-5')).toThrow(AppError);
   });
 });
 
@@ -75,7 +74,7 @@ describe('usageCharge: what the Moderator ranks by and a period bills (issue 14,
     expect(tierReached(volume, 59_940, 60)).toEqual({ tierIndex: 1, fromQuantity: '100', ratePerUnit: '0.015' });
     expect(tierReached(volume, 60_000, 60)).toEqual({ tierIndex: 2, fromQuantity: '1000', ratePerUnit: '0.01' });
     expect(tierReached(volume, 0, 60)).toEqual({ tierIndex: 0, fromQuantity: '0', ratePerUnit: '0.02' });
-    expect(() => tierReached(volume, -1)).toThrow(PricingError);
+    expect(() => tierReached(volume, -1)).toThrow(AppError);
   });
   it('the sum of a period split into records equals the charge of the period total (GRADUATED)', () => {
     const parts = ['30', '80', '400', '990'];
@@ -113,10 +112,10 @@ describe('normalizeIncentive', () => {
   ])('refuses a bad incentive (%#) naming %s', (raw, field) => {
     try {
       normalizeIncentive(raw);
-      throw new Error('expected a DomainError');
+      throw new Error('expected a AppError');
     } catch (e) {
-      expect(e).toBeInstanceOf(DomainError);
-      expect((e as DomainError).field).toBe(field);
+      expect(e).toBeInstanceOf(AppError);
+      expect((e as AppError).field).toBe(field);
     }
   });
 });
