@@ -40,7 +40,15 @@ export async function completeDraft(deps: Deps, draft: BillDoc, recordFilter: Re
   const ids = [...agg.perSelection.keys()];
   const selections = new Map(((await Selection.find({ _id: { $in: ids } }).lean().exec()) as SelectionDoc[]).map((s) => [s._id, s]));
   const fields = await assembleDraft(deps, draft, agg, earlier, selections, (id) => advancePool(deps, id, draft._id));
-  await Bill.updateOne({ _id: draft._id, status: 'DRAFT' }, { $set: fields }).exec();
+  // A draft whose earlier attempt died inside finishIssue carries that attempt's invoice snapshot
+  // (taxes, taxed total), from which its ledger postings may already be written: it is kept while
+  // the net is the same (a later profile edit must not change the tax), and dropped otherwise so
+  // finishIssue takes a new one.
+  const snapshotHolds = draft.netAmount !== undefined && draft.netAmount === fields.total;
+  const update = snapshotHolds
+    ? { $set: { ...fields, total: draft.total } }
+    : { $set: fields, $unset: { netAmount: 1, taxLines: 1, buyerParty: 1, sellerParty: 1, paymentInstructions: 1 } };
+  await Bill.updateOne({ _id: draft._id, status: 'DRAFT' }, update).exec();
   const updated = (await Bill.findById(draft._id).lean().exec()) as BillDoc;
   return finishIssue(deps, updated);
 }
