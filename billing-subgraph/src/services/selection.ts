@@ -1,5 +1,6 @@
 import { checkDecimal, normalizeIncentive, parseInstant } from '../domain';
 import type { SelectionDoc } from '../store/models';
+import { profilesOf } from '../store/profiles';
 import { badInput, isDuplicateKey } from './access';
 import { ensureAdvanceBill } from './advance-credit';
 import type { Deps } from './deps';
@@ -62,6 +63,26 @@ export function selectionFromInput(input: Record<string, any>, now: Date): Selec
 }
 
 /**
+ * A party whose billing profile names a currency is billed and settled only in it: billing has no
+ * exchange rates, so a selection priced in another currency would produce bills in a currency the
+ * buyer (or carrier) does not accept. It is refused, naming the incentive's currency, before
+ * anything is written.
+ */
+async function assertBillingCurrency(deps: Deps, doc: SelectionDoc): Promise<void> {
+  const currency = doc.incentive.currency as string;
+  const profiles = await profilesOf(deps.models.BillingProfile, [
+    { id: doc.buyerId, role: 'BUYER' },
+    { id: doc.carrierId, role: 'CARRIER' },
+  ]);
+  for (const [partyId, who] of [[doc.buyerId, 'buyer'], [doc.carrierId, 'carrier']] as const) {
+    const wanted = profiles.get(partyId)!.currency;
+    if (wanted && wanted !== currency) {
+      throw badInput('input.incentive.currency', `input.incentive.currency is ${currency}, but ${who} ${partyId} is billed in ${wanted} (its billing profile); billing does not convert currencies`);
+    }
+  }
+}
+
+/**
  * recordSelection: stores the Moderator's selection once (unique _id = selectionId; a
  * re-delivery returns the stored record), issues the ADVANCE bill (its own unique key, so a
  * crash between the two steps is completed by the re-delivery) and associates waiting usage.
@@ -71,6 +92,7 @@ export async function recordSelection(deps: Deps, input: Record<string, any>): P
   const doc = selectionFromInput(input, new Date());
   let stored = (await Selection.findById(doc._id).lean().exec()) as SelectionDoc | null;
   let fresh = false;
+  if (!stored) await assertBillingCurrency(deps, doc);
   if (!stored) {
     try {
       await Selection.create(doc);

@@ -3,7 +3,7 @@
 // per New York month, and a billing cycle run bills that month. Profiles are validated, read only
 // by the party itself and the billing staff, and their zone is fixed once the party is billed.
 import { errorCodes, gql, gqlOk, startBilling, token } from '../../support/harness';
-import { agentToken, BILL_FIELDS, ingestOk, recordSelection, voice, type Billing } from './fixtures';
+import { agentToken, BILL_FIELDS, ingestOk, moderatorToken, recordSelection, selectionInput, voice, type Billing } from './fixtures';
 
 const SET = `mutation($partyId: ID!, $role: BillingPartyRole!, $profile: BillingProfileInput!) {
   setBillingProfile(partyId: $partyId, role: $role, profile: $profile) {
@@ -224,6 +224,22 @@ describe('billing profiles: periods, tiers and minimum charges in the buyer\'s z
     expect(mine[0]).toMatchObject({ kind: 'PERIODIC', recordCount: 0, timeZone: 'America/New_York', period: { start: '2026-10-01T04:00:00.000Z', end: '2026-11-01T04:00:00.000Z' } });
     // The advance paid 1 minute + 4 of top-up: the period's minimum of 5 is topped up and credited.
     expect(mine[0].lines.map((l: any) => [l.kind, l.amount])).toEqual([['MINIMUM_TOP_UP', '5.000000'], ['ADVANCE_CREDIT', '-5.000000']]);
+  });
+
+  it('refuses a selection priced in another currency than the buyer or carrier is billed in, writing nothing', async () => {
+    expect((await setProfile(b, 'eur-buyer', { timeZone: 'Europe/Paris', cycleDay: 1, currency: 'EUR' })).errors).toBeUndefined();
+    const sel = (selectionId: string, currency: string, carrierId = 'any-carrier') => ({ selectionId, requestId: `${selectionId}-req`, buyerId: 'eur-buyer', carrierId, quantity: '1', incentive: { currency, ratePerUnit: '0.10' } });
+    const refused = await gql(b.url, `mutation($input: SelectionRecordInput!) { recordSelection(input: $input) { id } }`, { input: selectionInput(sel('usd-sel', 'USD')) }, await moderatorToken());
+    expect([errorCodes(refused), refused.errors?.[0].extensions?.field]).toEqual([['BAD_USER_INPUT'], 'input.incentive.currency']);
+    expect(refused.errors?.[0].message).toContain('billed in EUR');
+    expect(await b.models.Selection.countDocuments({ _id: 'usd-sel' })).toBe(0);
+    expect(await b.models.Bill.countDocuments({ buyerId: 'eur-buyer' })).toBe(0);
+    // the carrier's billing currency counts as well
+    expect((await setProfile(b, 'gbp-carrier', { timeZone: 'Europe/London', cycleDay: 1, currency: 'GBP' }, 'CARRIER')).errors).toBeUndefined();
+    const carrierRefused = await gql(b.url, `mutation($input: SelectionRecordInput!) { recordSelection(input: $input) { id } }`, { input: selectionInput(sel('eur-gbp-sel', 'EUR', 'gbp-carrier')) }, await moderatorToken());
+    expect(carrierRefused.errors?.[0].message).toContain('carrier gbp-carrier is billed in GBP');
+    // in its own currency it is recorded and billed
+    expect((await recordSelection(b, sel('eur-sel', 'EUR'))).id).toBe('eur-sel');
   });
 
   it('refuses a cycle label that is not a month, and a cycle run by anyone but billing staff', async () => {
