@@ -77,7 +77,8 @@ describe('invoices a finance team accepts (issue 14 item 4)', () => {
       ['ny-6', '442071234567', 240, '2026-10-10T12:00:00Z'],
     ] as const;
     await ingestOk(b, calls.map(([id, dest, secs, start]) => voice({ recordId: id, destination: `+${dest}`, seconds: secs, buyerId: 'ny-buyer', carrierId: 'ny-carrier', start })));
-    const run = (await gqlOk(b.url, GENERATE, { period: OCT }, await agentToken())).generateBills;
+    // The buyer's own October: midnight to midnight in New York.
+    const run = (await gqlOk(b.url, `mutation { runBillingCycle(period: "2026-10") { bills { id buyer { id } } } }`, {}, await agentToken())).runBillingCycle;
     const { id } = run.bills.find((x: any) => x.buyer.id === 'ny-buyer');
     const buyer = await token('BUYER', 'ny-buyer');
     const bill = (await gqlOk(b.url, `query($id: ID!) { bill(id: $id) { ${INVOICE_FIELDS} } }`, { id }, buyer)).bill;
@@ -148,8 +149,9 @@ describe('invoices a finance team accepts (issue 14 item 4)', () => {
     const day = (d: Date) => new Intl.DateTimeFormat('en-US', { timeZone: NY, year: 'numeric', month: 'short', day: 'numeric' }).format(d);
     const dueText = day(expectedDueAt);
     expect(dueText).toMatch(/^[A-Z][a-z]{2} \d{1,2}, \d{4}$/);
-    // the period's first and last day in New York (the UTC October run starts on Sep 30 at 8 PM there)
-    const periodText = `${day(stored.periodStart!)} – ${day(new Date(stored.periodEnd!.getTime() - 1))}`;
+    // the period's first and last day in New York
+    expect([stored.periodStart!.toISOString(), stored.periodEnd!.toISOString()]).toEqual(['2026-10-01T04:00:00.000Z', '2026-11-01T04:00:00.000Z']);
+    const periodText = 'Oct 1, 2026 – Oct 31, 2026';
     for (const want of ['Acme Telecom Inc.', '350 Fifth Avenue', 'New York, NY 10118', 'EIN 12-3456789', 'Carrier Networks GmbH', 'Berlin', `Bill ${bill.number}`, periodText, dueText, 'IBAN DE89 3704 0044 0532 0130 00', `Payment reference: ${bill.number}`]) {
       expect(text).toContain(want);
     }
