@@ -51,6 +51,12 @@ const schema = z.object({
   USAGE_UNASSOCIATED_EXPIRY_DAYS: z.coerce.number().min(1).max(3650).default(90),
   /** Bills with at most this many billed records carry the call-detail table in their PDF; larger ones point to the CSV annex. */
   BILL_PDF_CALL_DETAIL_MAX: z.coerce.number().int().min(0).max(10_000).default(500),
+  /**
+   * An issued bill found without its ledger postings and number (its issuer died right after the
+   * flip) is completed by another process only once issued this long: long enough that its issuer,
+   * if alive, has finished (two processes numbering one bill would leave a gap in the series).
+   */
+  BILL_ISSUE_RECOVERY_AFTER_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
   DELIVERY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(12),
   LOG_LEVEL: logLevel,
   ...queryLimitEnv,

@@ -41,9 +41,9 @@ export async function completeDraft(deps: Deps, draft: BillDoc, recordFilter: Re
   const selections = new Map(((await Selection.find({ _id: { $in: ids } }).lean().exec()) as SelectionDoc[]).map((s) => [s._id, s]));
   const fields = await assembleDraft(deps, draft, agg, earlier, selections, (id) => advancePool(deps, id, draft._id));
   // A draft whose earlier attempt died inside finishIssue carries that attempt's invoice snapshot
-  // (taxes, taxed total), from which its ledger postings may already be written: it is kept while
-  // the net is the same (a later profile edit must not change the tax), and dropped otherwise so
-  // finishIssue takes a new one.
+  // (taxes, taxed total): it is kept while the net is the same (what that attempt computed stays
+  // what the bill says), and dropped when the net changed (late usage claimed into the draft), so
+  // finishIssue taxes the new net; a stale taxed total must never be issued.
   const snapshotHolds = draft.netAmount !== undefined && draft.netAmount === fields.total;
   const update = snapshotHolds
     ? { $set: { ...fields, total: draft.total } }

@@ -1,35 +1,30 @@
 import { randomUUID } from 'node:crypto';
-import { Dec, postingsForBillIssued, type AssembledBill } from '../domain';
+import { Dec, type AssembledBill } from '../domain';
 import type { BillDoc, BillLineDoc } from '../store/models';
-import { assignBillNumber, recoverBillNumber } from '../store/bill-numbers';
 import type { Deps } from './deps';
 import { createDeliveries, deliverIssuedNow } from './delivery';
-import { insertIgnoringDuplicates } from './rating';
-import { dueAtFor, invoiceSnapshot, taxOf } from './bill-invoice';
+import { dueAtFor, invoiceSnapshot } from './bill-invoice';
+import { completeIssued, recoverIssued } from './issue-completion';
 
 export const newBillId = () => `bill_${randomUUID().replace(/-/g, '').slice(0, 20)}`;
 
 /**
- * What issuing a bill posts before its status flips: the ledger entries and the deliveries, both
- * under deterministic ids, so a re-run after a crash posts nothing twice. Returns the status the
- * bill is issued with.
+ * What issuing a bill writes before its status flips: its delivery records (the outbox), under
+ * deterministic ids, so a re-run after a crash writes nothing twice. Ledger postings and the
+ * number come after the flip (services/issue-completion.ts). Returns the status the bill is
+ * issued with.
  */
-async function postIssue(deps: Deps, bill: BillDoc, now: Date): Promise<'PAID' | 'ISSUED'> {
-  const sets = postingsForBillIssued({ billId: bill._id, buyerId: bill.buyerId!, carrierId: bill.carrierId!, currency: bill.currency!, total: bill.total!, tax: taxOf(bill) });
-  const ledger = sets.flatMap((s, i) =>
-    s.postings.map((p, j) => ({ _id: `${bill._id}|issued|${i}|${j}`, event: s.event, account: p.account, amount: p.amount, currency: p.currency, billId: bill._id, paymentId: null, description: s.description, postedAt: now })),
-  );
-  await insertIgnoringDuplicates(deps.models.Ledger, ledger);
+async function prepareIssue(deps: Deps, bill: BillDoc, now: Date): Promise<'PAID' | 'ISSUED'> {
   await createDeliveries(deps, bill, now);
   return new Dec(bill.total!).isZero() ? 'PAID' : 'ISSUED';
 }
 
 /**
  * DRAFT -> ISSUED. The invoice snapshot (parties, taxes, taxed total) is written onto the draft
- * first, then ledger postings and delivery records with deterministic ids (re-running after a
- * crash writes nothing twice), then the status flips conditionally, and only then does the bill
- * take its number (gapless: a draft that is never issued takes none) and get announced through
- * its delivery records (the outbox).
+ * first, then its delivery records with deterministic ids (re-running after a crash writes nothing
+ * twice), then the status flips conditionally, and only then are its ledger postings written and
+ * its number taken (services/issue-completion.ts: a draft that is never issued posts nothing and
+ * takes no number) and is it announced through its delivery records (the outbox).
  */
 export async function finishIssue(deps: Deps, draft: BillDoc): Promise<BillDoc> {
   const { Bill } = deps.models;
@@ -41,11 +36,11 @@ export async function finishIssue(deps: Deps, draft: BillDoc): Promise<BillDoc> 
   if (bill.status !== 'DRAFT') return bill;
   const now = new Date();
   const { buyer } = await invoiceSnapshot(deps, bill);
-  const status = await postIssue(deps, bill, now);
+  const status = await prepareIssue(deps, bill, now);
   const issued = (await Bill.findOneAndUpdate({ _id: bill._id, status: 'DRAFT' }, { $set: { status, issuedAt: now, dueAt: dueAtFor(buyer, now) } }, { returnDocument: 'after' }).lean().exec()) as BillDoc | null;
   // Another issuer flipped it: that one numbers and announces it.
   if (!issued) return (await Bill.findById(bill._id).lean().exec()) as BillDoc;
-  const numbered = await assignBillNumber(deps.models, issued);
+  const numbered = await completeIssued(deps, issued);
   await announceIssued(deps, numbered);
   return numbered;
 }
@@ -60,7 +55,7 @@ export async function finishIssue(deps: Deps, draft: BillDoc): Promise<BillDoc> 
  */
 export async function announceIssued(deps: Deps, bill: BillDoc): Promise<void> {
   if (bill.status === 'DRAFT') return;
-  const numbered = await recoverBillNumber(deps.models, bill);
+  const numbered = await recoverIssued(deps, bill);
   if (numbered.number) await deliverIssuedNow(deps, numbered);
   deps.kickDeliveries();
 }
@@ -82,23 +77,23 @@ export function linesOf(a: AssembledBill, s: { requestId: string; _id: string })
 
 /**
  * Issues a draft whose lines were computed by this run in one update (lines, totals, invoice
- * snapshot and status together), if it is still this run's DRAFT. Ledger postings and delivery
- * records are written first with deterministic ids, so a run that dies before the update leaves a
- * DRAFT that another run completes without posting anything twice. The number is claimed only
- * after the conditional update matched: a run that lost the draft takes no number (no gap).
+ * snapshot and status together), if it is still this run's DRAFT. Delivery records are written
+ * first with deterministic ids, so a run that dies before the update leaves a DRAFT that another
+ * run completes without writing anything twice. Ledger postings and the number follow only once
+ * the conditional update matched: a run that lost the draft posts nothing and takes no number.
  */
 export async function issueCompleted(deps: Deps, draft: BillDoc, fields: Partial<BillDoc>): Promise<boolean> {
   const { Bill } = deps.models;
   const now = new Date();
   const { fields: invoice, buyer } = await invoiceSnapshot(deps, { ...draft, ...fields });
   const bill: BillDoc = { ...draft, ...fields, ...invoice };
-  const status = await postIssue(deps, bill, now);
+  const status = await prepareIssue(deps, bill, now);
   const dueAt = dueAtFor(buyer, now);
   // Only if it is still this run's DRAFT: one conditional update, atomic on MongoDB and on the
   // patched embedded engine (a run that took the draft over after this run's lease expired wins).
   const issuedNow = await Bill.updateOne({ _id: bill._id, status: 'DRAFT', runId: draft.runId }, { $set: { ...fields, ...invoice, status, issuedAt: now, dueAt } }).exec();
   if (issuedNow.matchedCount === 0) return false;
-  const numbered = await assignBillNumber(deps.models, { ...bill, status, issuedAt: now, dueAt });
+  const numbered = await completeIssued(deps, { ...bill, status, issuedAt: now, dueAt });
   await deliverIssuedNow(deps, numbered);
   return true;
 }

@@ -4,7 +4,7 @@ import type { BillDoc, DeliveryDoc } from '../store/models';
 import { BILL_ISSUED_TOPIC, type BillIssuedEvent, type Deps } from './deps';
 import { insertIgnoringDuplicates } from './rating';
 import { claimOnce } from '../store/slots';
-import { recoverBillNumber } from '../store/bill-numbers';
+import { recoverIssued } from './issue-completion';
 import { GENERIC_WEBHOOK_ERROR, postWebhook } from './webhooks';
 
 /** Default lifetime of a signed bill link (BILL_LINK_MAX_TTL_SECONDS overrides it). */
@@ -163,7 +163,7 @@ export async function processDelivery(deps: Deps, d: DeliveryDoc): Promise<void>
   // a moment's wait keeps this attempt (postponing it would hold the attempt's claim for the rest
   // of the lease window). One whose issuer died before numbering it is numbered here.
   for (let i = 0; bill && bill.status !== 'DRAFT' && !bill.number && i < NUMBER_WAIT_TRIES; i++) {
-    bill = await recoverBillNumber(deps.models, bill);
+    bill = await recoverIssued(deps, bill);
     if (bill.number || i === NUMBER_WAIT_TRIES - 1) break;
     await sleep(50);
     bill = (await Bill.findById(d.billId).lean().exec()) as BillDoc | null;

@@ -51,13 +51,15 @@ export async function assignBillNumber(models: BillingModels, bill: BillDoc): Pr
 
 /**
  * An issued bill found without its number is numbered by whoever finds it only once it has been
- * issued this long: the issuer numbers it right after the flip, and two processes numbering the
+ * issued this long (BILL_ISSUE_RECOVERY_AFTER_MS configures it): the issuer numbers it right after the flip, and two processes numbering the
  * same bill at the same moment could each claim a slot (a gap).
  */
 export const NUMBER_RECOVERY_AFTER_MS = 60_000;
 
 /** Crash recovery: an issued bill whose issuer died between the flip and the number gets one, once clearly abandoned. */
-export async function recoverBillNumber(models: BillingModels, bill: BillDoc, now = Date.now()): Promise<BillDoc> {
-  if (bill.number || bill.status === 'DRAFT' || now - bill.issuedAt.getTime() < NUMBER_RECOVERY_AFTER_MS) return bill;
+export async function recoverBillNumber(models: BillingModels, bill: BillDoc, now = Date.now(), before?: () => Promise<void>, afterMs = NUMBER_RECOVERY_AFTER_MS): Promise<BillDoc> {
+  if (bill.number || bill.status === 'DRAFT' || now - bill.issuedAt.getTime() < afterMs) return bill;
+  // What the issuer does before numbering (its ledger postings: services/issue-completion.ts).
+  if (before) await before();
   return assignBillNumber(models, bill);
 }

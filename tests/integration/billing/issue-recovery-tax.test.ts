@@ -1,6 +1,7 @@
 import { Dec } from '../../../billing-subgraph/src/domain';
 import { completeDraft } from '../../../billing-subgraph/src/services/bill-draft';
 import { newBillId } from '../../../billing-subgraph/src/services/bill-issue';
+import { recoverIssued } from '../../../billing-subgraph/src/services/issue-completion';
 import type { BillDoc } from '../../../billing-subgraph/src/store/models';
 import { startBilling } from '../../support/harness';
 import { ingestOk, OCT, recordSelection, voice, type Billing } from './fixtures';
@@ -53,6 +54,8 @@ describe('completing a draft that died inside issuing keeps its taxes consistent
     expect(issuedRedone.netAmount).not.toBe('999.00');
     expect(issuedRedone.taxLines!.map((t) => t.ratePercent)).toEqual(['19']);
     expect(issuedRedone.total).toBe(net.mul('1.19').toFixed(2));
+    const redoneLedger = await b.models.Ledger.find({ billId: issuedRedone._id }).lean();
+    expect(redoneLedger.find((l) => l.account === 'buyer:tx-redone:receivable')?.amount).toBe(issuedRedone.total);
 
     // Same usage, and the dead attempt had snapshotted this very net at 20 %: that snapshot stays.
     const kept = await setUp('tx-kept');
@@ -69,5 +72,25 @@ describe('completing a draft that died inside issuing keeps its taxes consistent
     const byAccount = Object.fromEntries(ledger.map((l) => [l.account, l.amount]));
     expect(byAccount['buyer:tx-kept:receivable']).toBe(total20);
     expect(new Dec(byAccount['carrier:tx-carrier:payable']).plus(byAccount['carrier:tx-carrier:tax']).negated().toFixed(2)).toBe(total20);
+  });
+
+  it('an issued bill whose issuer died right after the flip gets its ledger postings, then its number, once abandoned', async () => {
+    const issuedAt = new Date(Date.now() - 120_000);
+    const bill = await b.models.Bill.create({
+      _id: newBillId(), key: `test|flip-crash|${Date.now()}`, kind: 'PERIODIC', buyerId: 'tx-flip', carrierId: 'tx-carrier', currency: 'USD', status: 'ISSUED',
+      lines: [], subtotal: '2.000000', netAmount: '2.00', total: '2.40', taxLines: [{ name: 'VAT', ratePercent: '20', base: '2.00', amount: '0.40', reverseCharge: false, note: null }],
+      issuedAt, dueAt: new Date(issuedAt.getTime() + 30 * 86_400_000), periodStart: new Date(OCT.start), periodEnd: new Date(OCT.end), paidAmount: '0', payments: [],
+    });
+    expect(await b.models.Ledger.countDocuments({ billId: bill._id })).toBe(0);
+    // Still within the issuer's window: left alone (no number taken by two processes at once).
+    expect((await recoverIssued(b.deps, bill.toObject() as BillDoc, issuedAt.getTime() + 1000)).number).toBeUndefined();
+    expect(await b.models.Ledger.countDocuments({ billId: bill._id })).toBe(0);
+    const recovered = await recoverIssued(b.deps, bill.toObject() as BillDoc);
+    expect(recovered.number).toMatch(/^B-\d{4}-\d{2}-\d{6}$/);
+    const byAccount = Object.fromEntries((await b.models.Ledger.find({ billId: bill._id }).lean()).map((l) => [l.account, l.amount]));
+    expect(byAccount).toEqual({ 'buyer:tx-flip:receivable': '2.40', 'carrier:tx-carrier:payable': '-2.00', 'carrier:tx-carrier:tax': '-0.40' });
+    // Done twice, nothing is posted twice.
+    await recoverIssued(b.deps, { ...(bill.toObject() as BillDoc), number: undefined });
+    expect(await b.models.Ledger.countDocuments({ billId: bill._id })).toBe(3);
   });
 });

@@ -25,7 +25,7 @@ describe('failure: billing killed during a burst of 200 selections', () => {
   let bm: ReturnType<typeof billingModels>;
 
   const startBillingChild = () =>
-    startChild('billing', port, { MONGODB_URI: proxy.uri(mongoUri()), BILLING_DB_NAME: billingDb, WORKER_INTERVAL_MS: '60000' });
+    startChild('billing', port, { MONGODB_URI: proxy.uri(mongoUri()), BILLING_DB_NAME: billingDb, WORKER_INTERVAL_MS: '60000', BILL_ISSUE_RECOVERY_AFTER_MS: '2000' });
 
   beforeAll(async () => {
     proxy = await MongoProxy.forUri(mongoUri()).start();
@@ -98,13 +98,13 @@ describe('failure: billing killed during a burst of 200 selections', () => {
     // While billing is down the outbox keeps trying and backing off.
     await until(async () => (await a.models.Selection.countDocuments({ 'delivery.lastError': /unreachable/ })) > 0, 'deliveries failed while billing was down');
 
-    // Crash 2, after the restart: at the 10th ledger posting insert, i.e. in the middle of an issue.
+    // Crash 2, after the restart: at the 10th ledger posting insert, i.e. between a bill's flip to
+    // ISSUED and its number (postings and number follow the flip: services/issue-completion.ts).
     proxy.arm({ match: (c) => c.command === 'insert' && c.collection === 'ledger_entries', skip: 9, then: crash });
     billing = await startBillingChild();
     await until(() => crashes === 2, 'billing crashed at a ledger insert', 60_000);
     expect(await billing.exited).toEqual({ code: null, signal: 'SIGKILL' });
-    const halfIssued = await bm.Bill.find({ kind: 'ADVANCE', status: 'DRAFT' }).lean();
-    expect(await bm.Ledger.countDocuments({ billId: { $in: halfIssued.map((x) => x._id) } })).toBeGreaterThanOrEqual(1);
+    expect(await bm.Bill.countDocuments({ kind: 'ADVANCE', status: 'ISSUED', number: { $exists: false } })).toBeGreaterThanOrEqual(1);
 
     // Crash 3: a bill was just flipped to ISSUED; the lease of its billIssued delivery never reaches the database.
     proxy.arm({ match: (c) => c.command === 'insert' && c.collection === 'slots' && c.raw.includes('delivery|') && c.raw.includes('|SUBSCRIPTION|'), skip: 4, when: 'before', then: crash });
