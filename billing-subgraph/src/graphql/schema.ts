@@ -4,7 +4,7 @@ import { GraphQLScalarType, Kind, parse } from 'graphql';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { Identity } from '@exchange/platform';
-import { localDate } from '../domain';
+import { disputedAmount, localDate } from '../domain';
 import { forbidden, maySeeParty, requireIdentity, requireRole } from '../services/access';
 import { generateBills } from '../services/bill-run';
 import { runBillingCycle } from '../services/bill-cycle';
@@ -24,7 +24,7 @@ import { requestUsageSummary } from '../services/usage-summary';
 import { ingestUsageWithRejections } from '../services/importer-rejections';
 import { setMediationPolicy } from '../services/mediation';
 import { reconciliation } from '../services/reconciliation';
-import { disputedAmountOf, disputesOf, openDispute, resolveDispute } from '../services/disputes';
+import { disputesOf, openDispute, resolveDispute, visibleBillDisputes } from '../services/disputes';
 import type { BillDoc, BillingRecordDoc, DisputeDoc, FeedDoc, LedgerDoc, PaymentDoc, SelectionDoc, UsageDoc } from '../store/models';
 import type { BillingContext } from './context';
 
@@ -252,8 +252,8 @@ export function buildBillingSchema() {
       period: (b: BillDoc) => ({ start: b.periodStart, end: b.periodEnd }),
       sequence: (b: BillDoc) => b.sequence ?? 0,
       lines: (b: BillDoc) => b.lines ?? [],
-      disputes: (b: BillDoc, _: unknown, ctx: Ctx) => disputesOf(ctx.deps, requireIdentity(ctx.identity), { billId: b._id }),
-      disputedAmount: async (b: BillDoc, _: unknown, ctx: Ctx) => money(await disputedAmountOf(ctx.deps, requireIdentity(ctx.identity), b._id), b.currency),
+      disputes: async (b: BillDoc, _: unknown, ctx: Ctx) => visibleBillDisputes(requireIdentity(ctx.identity), await ctx.loaders.disputesByBill.load(b._id)),
+      disputedAmount: async (b: BillDoc, _: unknown, ctx: Ctx) => money(disputedAmount(visibleBillDisputes(requireIdentity(ctx.identity), await ctx.loaders.disputesByBill.load(b._id))), b.currency),
       endUserSubtotals: (b: BillDoc) => b.endUserSubtotals ?? [],
       subtotal: (b: BillDoc) => money(b.subtotal, b.currency),
       total: (b: BillDoc) => money(b.total, b.currency),

@@ -133,7 +133,11 @@ export async function disputesOf(deps: Deps, who: Identity, args: { billId?: unk
   throw forbidden(`${who.role} has no disputes`);
 }
 
-/** The amount still disputed on a bill, over the disputes this caller may see. */
-export async function disputedAmountOf(deps: Deps, who: Identity, billId: string): Promise<string> {
-  return disputedAmount(await disputesOf(deps, who, { billId }));
+/**
+ * The disputes of one bill this caller may see, from the bill's disputes read in one batch for a
+ * whole page of bills (graphql/context.ts disputesByBill), so a bill list is not one read per bill.
+ */
+export function visibleBillDisputes(who: Identity, list: DisputeDoc[]): DisputeDoc[] {
+  if (!isOperator(who) && who.role !== 'BUYER' && who.role !== 'CARRIER') throw forbidden(`${who.role} has no disputes`);
+  return list.filter((d) => disputeVisible(who, d));
 }
