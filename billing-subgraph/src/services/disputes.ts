@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Identity } from '@exchange/platform';
-import { checkCorrection, checkReason, disputedAmount, localDate } from '../domain';
+import { checkCorrection, checkReason, localDate } from '../domain';
 import type { BillDoc, DisputeDoc, SelectionDoc } from '../store/models';
 import { toStoredBillingRecord } from '../store/billing-record-format';
 import { badInput, forbidden, isOperator, maySeeParty, notFound } from './access';

@@ -1,31 +1,18 @@
 import { Schema } from 'mongoose';
+import type { DestinationRow, PostalAddress, TaxLine } from '../domain';
 
 // The parts of a bill that its invoice snapshot adds (services/bill-invoice.ts), kept apart from models.ts.
 /** A party as its bill names it, copied from its billing profile when the bill is issued. */
 export interface InvoicePartyDoc {
   partyId: string;
   legalName: string | null;
-  address: { lines: string[]; city: string; region?: string | null; postalCode?: string | null; country: string } | null;
+  address: PostalAddress | null;
   taxRegistration: string | null;
 }
 
-export interface TaxLineDoc {
-  name: string;
-  ratePercent: string;
-  base: string;
-  amount: string;
-  reverseCharge: boolean;
-  note: string | null;
-}
-
-export interface DestinationRowDoc {
-  prefix: string | null;
-  country: string | null;
-  countryName: string;
-  calls: number;
-  minutes: string;
-  amount: string;
-}
+// Stored exactly as the domain computes them (domain/tax.ts, domain/destination.ts).
+export type TaxLineDoc = TaxLine;
+export type DestinationRowDoc = DestinationRow;
 
 export function invoicePartySchema(): Schema<InvoicePartyDoc> {
   const address = new Schema({ lines: [String], city: String, region: String, postalCode: String, country: String }, { _id: false });
