@@ -7,6 +7,13 @@ import type { Deps } from './deps';
 // The listing queries: each builds its Mongo filter from the caller's scope and the GraphQL filter
 // (FORBIDDEN for another party's data, BAD_USER_INPUT naming a bad field) and reads one page.
 
+/** The (time, id) position a newest-first cursor encodes; BAD_USER_INPUT on `after` for anything this API did not write. */
+function cursorPosition(c: unknown[]): { at: Date; id: string } {
+  const at = parseInstant(c[0]);
+  if (!at || typeof c[1] !== 'string') throw badInput('after', 'after is not a cursor returned by this API');
+  return { at, id: c[1] };
+}
+
 /** Mongo filter of a bills query for this caller, or FORBIDDEN when it asks for another party's bills. */
 export function billQuery(id: Identity, filter: Record<string, any> | null | undefined, fixed: Record<string, unknown> = {}) {
   const scope = partyScope(id);
@@ -20,11 +27,13 @@ export function billQuery(id: Identity, filter: Record<string, any> | null | und
     if (q[k] !== undefined && q[k] !== v) throw forbidden(`a ${id.role} only sees its own bills`);
     q[k] = v;
   }
-  if (f.issuedFrom || f.issuedTo) {
-    q.issuedAt = {};
-    if (f.issuedFrom) q.issuedAt.$gte = new Date(f.issuedFrom);
-    if (f.issuedTo) q.issuedAt.$lt = new Date(f.issuedTo);
-    for (const [k, v] of Object.entries(q.issuedAt)) if (Number.isNaN((v as Date).getTime())) throw badInput(`filter.${k === '$gte' ? 'issuedFrom' : 'issuedTo'}`, 'must be an ISO 8601 date-time');
+  // Strict ISO 8601 instants only (parseInstant): `new Date()` would also take numbers and
+  // extended years such as -271821, which reach the database as out-of-range dates.
+  for (const [k, op] of [['issuedFrom', '$gte'], ['issuedTo', '$lt']] as const) {
+    if (f[k] === undefined || f[k] === null) continue;
+    const at = parseInstant(f[k]);
+    if (!at) throw badInput(`filter.${k}`, `filter.${k} must be an ISO 8601 date-time with a time zone`);
+    q.issuedAt = { ...q.issuedAt, [op]: at };
   }
   return q;
 }
@@ -32,7 +41,7 @@ export function billQuery(id: Identity, filter: Record<string, any> | null | und
 export async function listBills(deps: Deps, q: Record<string, any>, first: number | undefined, after: string | undefined) {
   const n = pageSize(first, 50, 500);
   const c = decodeCursor(after);
-  const before = c ? { at: new Date(String(c[0])), id: String(c[1]) } : undefined;
+  const before = c ? cursorPosition(c) : undefined;
   const docs = await newestFirst<BillDoc>(deps.models.Bill, q, { field: 'issuedAt', limit: n + 1, before });
   const nodes = docs.slice(0, n);
   const last = nodes[nodes.length - 1];
@@ -88,7 +97,7 @@ export async function listRejectedUsage(deps: Deps, who: Identity, filter: Recor
   }
   const n = pageSize(first, 100, 1000);
   const c = decodeCursor(after);
-  const before = c ? { at: new Date(String(c[0])), id: String(c[1]) } : undefined;
+  const before = c ? cursorPosition(c) : undefined;
   const docs = await newestFirst<RejectedDoc>(deps.models.Rejected, q, { field: 'rejectedAt', limit: n + 1, before });
   const nodes = docs.slice(0, n);
   const last = nodes[nodes.length - 1];
