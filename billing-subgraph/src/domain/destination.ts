@@ -31,6 +31,15 @@ export interface Destination {
 export const OTHER_DESTINATION: Destination = { key: '~other', prefix: null, country: null, countryName: 'Other / data' };
 
 const regionNames = new Intl.DisplayNames(['en'], { type: 'region' });
+
+/** English name of an ISO 3166-1 alpha-2 code ("United States"), the code itself when unknown. */
+export function countryName(code: string): string {
+  try {
+    return regionNames.of(code) ?? code;
+  } catch {
+    return code;
+  }
+}
 // Country is decided by the calling code and at most the next 4 digits (NANP area codes, +44 1481
 // Guernsey): numbers sharing their first 7 digits share their country, so a bill of millions of
 // calls parses each prefix once.
@@ -49,7 +58,7 @@ export function destinationOf(digits: string | null | undefined): Destination {
   else {
     const prefix = `+${parsed.countryCallingCode}`;
     const country = parsed.country ?? null;
-    d = { key: `${prefix}|${country ?? ''}`, prefix, country, countryName: country ? (regionNames.of(country) ?? country) : `International ${prefix}` };
+    d = { key: `${prefix}|${country ?? ''}`, prefix, country, countryName: country ? countryName(country) : `International ${prefix}` };
   }
   if (cache.size > 50_000) cache.clear();
   cache.set(head, d);

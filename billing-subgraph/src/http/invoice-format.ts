@@ -1,4 +1,4 @@
-import { Dec, formatLocalDay, formatTotal, type DestinationRow } from '../domain';
+import { countryName, formatLocalDay, type DestinationRow } from '../domain';
 import type { BillDoc, InvoicePartyDoc } from '../store/models';
 
 // What the HTML page and the PDF print alike: party blocks, dates in the buyer's zone, totals.
@@ -12,20 +12,12 @@ export function partyLines(p: InvoicePartyDoc | undefined, partyId: string | und
   if (p.address) {
     lines.push(...p.address.lines);
     lines.push([p.address.city, [p.address.region, p.address.postalCode].filter(Boolean).join(' ')].filter(Boolean).join(', '));
-    lines.push(regionName(p.address.country));
+    lines.push(countryName(p.address.country));
   }
   if (p.taxRegistration) lines.push(`Tax registration: ${p.taxRegistration}`);
   return { name: p.legalName ?? p.partyId, lines };
 }
 
-const regions = new Intl.DisplayNames(['en'], { type: 'region' });
-function regionName(code: string): string {
-  try {
-    return regions.of(code) ?? code;
-  } catch {
-    return code;
-  }
-}
 
 export const issueDate = (b: BillDoc) => (b.issuedAt ? formatLocalDay(b.issuedAt, zoneOf(b)) : '');
 export const dueDateText = (b: BillDoc) => (b.dueAt ? formatLocalDay(b.dueAt, zoneOf(b)) : '');
@@ -38,8 +30,8 @@ export function periodText(b: BillDoc): string {
 }
 
 export const netOf = (b: BillDoc) => b.netAmount ?? b.total ?? '0';
-export const paidOf = (b: BillDoc) => formatTotal(b.paidAmount ?? '0', b.currency!);
-export const outstandingOf = (b: BillDoc) => formatTotal(new Dec(b.total ?? '0').minus(b.paidAmount ?? '0'), b.currency!);
+// Paid and outstanding as the API reports them (documents are served only for bills with a currency).
+export { outstandingOf, paidOf } from '../services/payments';
 
 export const destinationLabel = (r: DestinationRow) => (r.prefix ? `${r.prefix} ${r.countryName}${r.country ? ` (${r.country})` : ''}` : r.countryName);
 

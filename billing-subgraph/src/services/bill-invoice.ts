@@ -1,4 +1,4 @@
-import { dueDate, sum, taxBill, type BillingProfile } from '../domain';
+import { sum, taxBill, type BillingProfile } from '../domain';
 import type { BillDoc, InvoicePartyDoc } from '../store/models';
 import { profilesOf } from '../store/profiles';
 import type { Deps } from './deps';
@@ -49,6 +49,3 @@ export async function invoiceSnapshot(deps: Deps, bill: BillDoc): Promise<Invoic
 
 /** The tax included in a bill's total (the ledger posts it to its own account). */
 export const taxOf = (bill: Pick<BillDoc, 'taxLines'>): string => sum((bill.taxLines ?? []).map((t) => t.amount)).toFixed();
-
-/** When a bill issued now is due: the end of the due day in the buyer's zone (domain/billing-profile.ts). */
-export const dueAtFor = (buyer: BillingProfile, issuedAt: Date): Date => dueDate(buyer, issuedAt);

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { Dec, type AssembledBill } from '../domain';
+import { Dec, dueDate, type AssembledBill } from '../domain';
 import type { BillDoc, BillLineDoc } from '../store/models';
 import type { Deps } from './deps';
 import { createDeliveries, deliverIssuedNow } from './delivery';
-import { dueAtFor, invoiceSnapshot } from './bill-invoice';
+import { invoiceSnapshot } from './bill-invoice';
 import { completeIssued, recoverIssued } from './issue-completion';
 
 export const newBillId = () => `bill_${randomUUID().replace(/-/g, '').slice(0, 20)}`;
@@ -28,16 +28,15 @@ async function prepareIssue(deps: Deps, bill: BillDoc, now: Date): Promise<'PAID
  */
 export async function finishIssue(deps: Deps, draft: BillDoc): Promise<BillDoc> {
   const { Bill } = deps.models;
+  const { fields, buyer } = await invoiceSnapshot(deps, draft);
   if (draft.status === 'DRAFT' && draft.netAmount === undefined) {
-    const { fields } = await invoiceSnapshot(deps, draft);
     await Bill.updateOne({ _id: draft._id, status: 'DRAFT', netAmount: { $exists: false } }, { $set: fields }).exec();
   }
   const bill = (await Bill.findById(draft._id).lean().exec()) as BillDoc;
   if (bill.status !== 'DRAFT') return bill;
   const now = new Date();
-  const { buyer } = await invoiceSnapshot(deps, bill);
   const status = await prepareIssue(deps, bill, now);
-  const issued = (await Bill.findOneAndUpdate({ _id: bill._id, status: 'DRAFT' }, { $set: { status, issuedAt: now, dueAt: dueAtFor(buyer, now) } }, { returnDocument: 'after' }).lean().exec()) as BillDoc | null;
+  const issued = (await Bill.findOneAndUpdate({ _id: bill._id, status: 'DRAFT' }, { $set: { status, issuedAt: now, dueAt: dueDate(buyer, now) } }, { returnDocument: 'after' }).lean().exec()) as BillDoc | null;
   // Another issuer flipped it: that one numbers and announces it.
   if (!issued) return (await Bill.findById(bill._id).lean().exec()) as BillDoc;
   const numbered = await completeIssued(deps, issued);
@@ -88,7 +87,7 @@ export async function issueCompleted(deps: Deps, draft: BillDoc, fields: Partial
   const { fields: invoice, buyer } = await invoiceSnapshot(deps, { ...draft, ...fields });
   const bill: BillDoc = { ...draft, ...fields, ...invoice };
   const status = await prepareIssue(deps, bill, now);
-  const dueAt = dueAtFor(buyer, now);
+  const dueAt = dueDate(buyer, now);
   // Only if it is still this run's DRAFT: one conditional update, atomic on MongoDB and on the
   // patched embedded engine (a run that took the draft over after this run's lease expired wins).
   const issuedNow = await Bill.updateOne({ _id: bill._id, status: 'DRAFT', runId: draft.runId }, { $set: { ...fields, ...invoice, status, issuedAt: now, dueAt } }).exec();
