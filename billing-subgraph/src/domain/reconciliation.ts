@@ -82,14 +82,19 @@ export function callsOf(records: ReconRecord[], policy: MediationPolicy): Map<st
   const keyOf = new Map<string, string>();
   for (const [key, members] of groups) for (const r of members) keyOf.set(r.id, key);
   for (const list of byNumber.values()) {
-    list.sort((x, y) => Math.min(...x.members.map((m) => m.answerMs)) - Math.min(...y.members.map((m) => m.answerMs)) || (x.key < y.key ? -1 : 1));
+    const first = new Map(list.map((g) => [g.key, Math.min(...g.members.map((m) => m.answerMs))]));
+    list.sort((x, y) => first.get(x.key)! - first.get(y.key)! || (x.key < y.key ? -1 : 1));
+    const tolerance = policy.answerToleranceSeconds * 1000;
     const merged = new Set<number>();
     for (let i = 0; i < list.length; i++) {
       if (merged.has(i)) continue;
       const call = list[i];
       for (;;) {
         let best: { j: number; diff: number } | null = null;
+        const last = Math.max(...call.members.map((m) => m.answerMs)) + tolerance;
         for (let j = i + 1; j < list.length; j++) {
+          // Sorted by first answer: no later group can be answered within the tolerance.
+          if (first.get(list[j].key)! > last) break;
           if (merged.has(j)) continue;
           const other = list[j].members;
           if (other.some((o) => call.members.some((m) => m.source === o.source))) continue;
