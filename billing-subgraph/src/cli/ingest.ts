@@ -1,17 +1,22 @@
 /**
- * `npm run ingest -- <file.csv> [--format asterisk|asterisk-custom|freeswitch|generic] [--timezone ZONE]
- *                    [--country-code CC] [--international-prefix P] [--source S] [--buyer ID] [--carrier ID]
- *                    [--equipment ID] [--url URL] [--token T] [--batch N] [--checkpoint FILE] [--restart] [--no-progress]`
+ * `npm run ingest -- <file> [--format <layout>] [--mapping FILE] [--column field=col ...] [--delimiter C]
+ *                    [--relax-quotes] [--header|--no-header] [--skip-rows N] [--time-format F] [--duration-unit s|ms]
+ *                    [--timezone ZONE] [--country-code CC] [--international-prefix P] [--source S] [--buyer ID]
+ *                    [--carrier ID] [--equipment ID] [--url URL] [--token T] [--batch N] [--checkpoint FILE]
+ *                    [--restart] [--no-progress]` (`--help`, `--layout`)
  *
- * Imports a switch's CDR file as the switch wrote it (formats: src/domain/cdr-formats.ts, detected
- * from the first row unless --format is given; columns: --layout) through the billing GraphQL API
- * (`ingestUsage`), never the database. The file is streamed (csv-parse) in batches; after every
+ * Imports a switch's CDR file as the switch wrote it (layouts: src/domain/cdr-formats.ts and
+ * src/domain/cdr-layouts/, detected from the first lines unless --format is given; any other layout
+ * through a column mapping, src/domain/cdr-mapping.ts) through the billing GraphQL API
+ * (`ingestUsage`), never the database. The file is streamed (cli/cdr-reader.ts) in batches; after every
  * batch a checkpoint next to the file records how many rows are done, so an interrupted import
  * resumes where it stopped. Record ids are deterministic, so rows sent twice (a crash between a
  * batch and its checkpoint) count as duplicates, never twice, and the summary says so.
  *
  * Exit codes: 0 every row accepted or skipped; 3 the file was imported but rows were rejected
- * (listed, and kept for `rejectedUsage`); 1 the import stopped (resumable); 2 bad usage.
+ * (listed, and kept for `rejectedUsage`); 1 the import stopped on a network/server failure
+ * (resumable); 2 bad usage, or a file its layout cannot read (the line and the problem).
+ * Relative paths are resolved from INIT_CWD (where `npm run` was typed) or the working folder.
  *
  * URL: --url or BILLING_URL (default http://127.0.0.1:4002/graphql); token: --token or
  * BILLING_TOKEN (a BILLING_AGENT, ADMIN or MODERATOR token, e.g. `npm run token -- --role BILLING_AGENT --sub agent`).
