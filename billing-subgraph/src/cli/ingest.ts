@@ -197,6 +197,7 @@ export async function runIngest(opts: IngestOptions): Promise<IngestSummary> {
   const bar = opts.progress ? new SingleBar({ format: 'ingest |{bar}| {percentage}% | {rows} rows | accepted {accepted} dup {duplicates} rejected {rejected}', stream: process.stderr }, Presets.shades_classic) : null;
   bar?.start(total, 0, { rows: cp.rowsDone, accepted: cp.accepted, duplicates: cp.duplicates, rejected: cp.rejected });
   let ignoredLines = 0;
+  let transactionRecords = 0;
   let bytes = 0;
   const rows = readRows(opts.file, layout.reading, { onIgnored: () => ignoredLines++ });
 
@@ -241,13 +242,16 @@ export async function runIngest(opts: IngestOptions): Promise<IngestSummary> {
       if (!sentAny && !opts.buyerId) {
         // Without --buyer every row needs its own buyer_id: a file without that column is a usage error, found before anything is sent.
         const named = m.row ?? item.named;
-        if (!resolveColumns(Object.keys(named)).columns.buyer_id) throw new MissingBuyer();
+        if (!resolveColumns(Object.keys(named)).columns.buyer_id && layout.spec?.fields?.buyer_id === undefined) throw new MissingBuyer();
       }
       sentAny = true;
       if (m.ok) {
         batch.push({ record: m.record, line: m.lineNumber });
         if (m.zoneless) zonelessTimes = true;
-      } else if (m.skipped) pendingSkipped++;
+      } else if (m.skipped) {
+        pendingSkipped++;
+        if (m.reason.startsWith('an INVITE transaction record')) transactionRecords++;
+      }
       else {
         refused.push({ key: `${fileKey}:${m.lineNumber}`, line: m.lineNumber, recordId: null, source: opts.source, reason: m.reason, raw: item.raw });
         rejections.push({ line: m.lineNumber, recordId: null, reason: m.reason });
@@ -280,6 +284,9 @@ export async function runIngest(opts: IngestOptions): Promise<IngestSummary> {
     throw new IngestStopped(`${(err as Error).message}\nstopped after row ${cp.rowsDone}: the rows up to it are stored (checkpoint ${opts.checkpointPath}); run the same command again to resume after row ${cp.rowsDone}`, summary);
   }
   bar?.stop();
+  if (transactionRecords > 0 && cp.accepted + cp.duplicates + cp.rejected === 0) {
+    log(`note: ${transactionRecords} acc transaction records (ACC: lines) were passed over and the file holds no CDR: a transaction record has no duration; enable the acc module's cdr_enable (with cdr_log_enable or acc_cdrs) and import those CDRs`);
+  }
   if (ignoredLines > 0) log(`note: ${ignoredLines} lines were not accounting records (other log output) and were passed over`);
   if (stopped) log(`stopped after row ${cp.rowsDone} (checkpoint ${opts.checkpointPath}): run the same command again to resume after row ${cp.rowsDone}, or add --restart to start over`);
   if (zonelessTimes && !opts.timeZone) log('note: times without a zone were read as UTC; if the switch writes its local time, run again with --timezone <IANA zone> --restart');
