@@ -165,7 +165,13 @@ export class IngestStopped extends Error {
 
 export async function runIngest(opts: IngestOptions): Promise<IngestSummary> {
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
-  const layout = resolveLayout(opts.file, opts.format, opts.mapping);
+  let layout: ResolvedLayout;
+  try {
+    layout = resolveLayout(opts.file, opts.format, opts.mapping);
+  } catch (err) {
+    if (err instanceof UnreadableFile) throw Object.assign(new Error(`${opts.file} ${err.message}\nnothing was sent`), { usage: true });
+    throw err;
+  }
   log(`format: ${layout.description}`);
   if ((layout.format === 'asterisk' || layout.format === 'asterisk-custom') && opts.equipmentId === undefined) {
     log('note: an Asterisk uniqueid is unique on one switch only; name the switch with --equipment so two PBXs\' calls with the same id are both billed (the same id with other contents is refused as a conflict)');
