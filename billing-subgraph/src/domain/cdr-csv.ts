@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { UsageSource } from './usage';
-import { parseInstant } from './time';
 import { DEFAULT_DIALLING_PLAN, normalizeDialled, type DiallingPlan } from './dialling';
 import { UNANSWERED_DISPOSITIONS } from './cdr-formats';
-import { zonedWallTimeToInstant } from './zoned-time';
+import { epochOfAsteriskId, resolveCallTimes, type CallTimesInput } from './local-time';
 
 /**
  * Canonical CDR columns and the aliases accepted for each, in precedence order (the first
@@ -121,17 +120,6 @@ export function resolveColumns(headers: string[]): { columns: Partial<Record<Cdr
   return { columns, ignored: headers.filter((h) => !used.has(h)) };
 }
 
-const ZONELESS = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)$/;
-
-/** A CDR time: epoch seconds, ISO 8601 with a zone, or a zoneless wall time in `zone` (UTC by default). */
-function parseTime(v: string, zone: string | undefined): Date | null {
-  if (/^\d{9,10}(\.\d+)?$/.test(v)) return new Date(Math.round(Number(v) * 1000));
-  const local = ZONELESS.exec(v);
-  if (!local) return parseInstant(v);
-  const asUtc = parseInstant(`${local[1]}T${local[2]}Z`);
-  return asUtc && zone ? zonedWallTimeToInstant(asUtc.getTime(), zone) : asUtc;
-}
-
 const TIME_FORMS = 'ISO 8601, "YYYY-MM-DD HH:MM:SS" in --timezone (UTC by default), or epoch seconds';
 
 
@@ -167,33 +155,43 @@ export function mapCdrRow(row: Record<string, string>, lineNumber: number, defau
     if (seconds === 0) return fail('duration is 0 (unanswered attempt): nothing to bill', true);
   }
 
-  const zone = defaults.timeZone;
-  let zoneless = false;
-  const time = (v: string) => {
-    if (ZONELESS.test(v)) zoneless = true;
-    return parseTime(v, zone);
-  };
+  // Times are resolved together (local-time.ts): in a repeated DST hour the row's own evidence
+  // (uniqueid/linkedid epoch, epoch columns, end − billsec, start ≤ answer ≤ end) decides.
   let rawAnswer = get('answer_time');
   let answerOffset = 0;
   const callStart = get('call_start');
+  let rawStart = norm.get('start') ?? norm.get('startstamp') ?? callStart;
   if (rawAnswer === undefined && callStart !== undefined) {
     // calldate is when dialling began: the answer came (duration - billsec) seconds later.
-    rawAnswer = callStart;
+    rawAnswer = undefined;
     const total = norm.get('duration');
     const billsec = norm.get('billsec');
     if (total !== undefined && billsec !== undefined && /^\d+$/.test(total) && /^\d+$/.test(billsec)) answerOffset = Math.max(0, Number(total) - Number(billsec)) * 1000;
+  } else if (rawAnswer === rawStart && norm.get('answer') === undefined && norm.get('answerstamp') === undefined && norm.get('answertime') === undefined) {
+    // The start column stood in for a missing answer column: it is the answer, not separate evidence.
+    rawStart = undefined;
   }
-  if (rawAnswer === undefined) return fail('answer_time (or answer/answer_stamp/start/calldate) is required');
-  const parsedAnswer = time(rawAnswer);
-  const answer = parsedAnswer && new Date(parsedAnswer.getTime() + answerOffset);
-  if (!answer) return fail(`answer_time "${rawAnswer}" is not a date-time (${TIME_FORMS})`);
-
+  if (rawAnswer === undefined && callStart === undefined) return fail('answer_time (or answer/answer_stamp/start/calldate) is required');
   const rawEnd = get('end_time');
-  let end: Date | null = null;
-  if (rawEnd !== undefined) {
-    end = time(rawEnd);
-    if (!end) return fail(`end_time "${rawEnd}" is not a date-time (${TIME_FORMS})`);
+  const times = resolveCallTimes({
+    zone: defaults.timeZone,
+    start: rawStart,
+    answer: rawAnswer,
+    end: rawEnd,
+    billsec: rawDuration !== undefined ? Number(rawDuration) : undefined,
+    total: norm.has('billsec') && norm.get('duration') !== undefined && /^\d+(\.\d+)?$/.test(norm.get('duration')!) ? Number(norm.get('duration')) : undefined,
+    epochs: { start: epochColumn(norm, 'start'), answer: epochColumn(norm, 'answer'), end: epochColumn(norm, 'end') },
+    ...evidenceOfIds(norm),
+  });
+  if (!times.ok) {
+    if (times.invalid === 'answer' || (times.invalid === 'start' && callStart !== undefined)) return fail(`answer_time "${rawAnswer ?? callStart}" is not a date-time (${TIME_FORMS})`);
+    if (times.invalid === 'end') return fail(`end_time "${rawEnd}" is not a date-time (${TIME_FORMS})`);
+    return fail('reason' in times ? times.reason : 'times cannot be read');
   }
+  const zoneless = times.zoneless;
+  const answer = times.answer ?? (times.start && callStart !== undefined ? new Date(times.start.getTime() + answerOffset) : undefined);
+  if (!answer) return fail(`answer_time "${rawAnswer ?? callStart}" is not a date-time (${TIME_FORMS})`);
+  let end: Date | null = times.end ?? null;
   if (seconds === undefined) {
     if (!end) return fail('duration (or billsec/call_duration) is required when end_time is missing');
     seconds = Math.ceil((end.getTime() - answer.getTime()) / 1000);
@@ -241,4 +239,23 @@ export function mapCdrRow(row: Record<string, string>, lineNumber: number, defau
   const endUserId = get('end_user_id');
   if (endUserId !== undefined) record.endUserId = endUserId;
   return { ok: true, lineNumber, record, derivedId, zoneless };
+}
+
+/** An epoch column of the row (FreeSWITCH start_epoch/answer_epoch/end_epoch, or *_uepoch in µs), seconds. */
+function epochColumn(norm: Map<string, string>, what: 'start' | 'answer' | 'end'): number | undefined {
+  const s = norm.get(`${what}epoch`);
+  if (s !== undefined && /^\d{9,10}(\.\d+)?$/.test(s)) return Number(s);
+  const us = norm.get(`${what}uepoch`);
+  if (us !== undefined && /^\d{15,16}$/.test(us)) return Number(us) / 1e6;
+  return undefined;
+}
+
+/** Creation times the row's ids carry: Asterisk uniqueid (this channel) and linkedid (the call chain). */
+function evidenceOfIds(norm: Map<string, string>): Pick<CallTimesInput, 'channelCreated' | 'chainCreated'> {
+  const out: Pick<CallTimesInput, 'channelCreated' | 'chainCreated'> = {};
+  const unique = epochOfAsteriskId(norm.get('uniqueid'));
+  if (unique !== null) out.channelCreated = { epoch: unique, source: `uniqueid ${norm.get('uniqueid')}` };
+  const linked = epochOfAsteriskId(norm.get('linkedid'));
+  if (linked !== null) out.chainCreated = { epoch: linked, source: `linkedid ${norm.get('linkedid')}` };
+  return out;
 }

@@ -17,6 +17,7 @@ export * from './cdr-csv';
 export * from './cdr-formats';
 export * from './dialling';
 export * from './zoned-time';
+export * from './local-time';
 export * from './address';
 export * from './mediation';
 export * from './reconciliation';
