@@ -21,7 +21,8 @@ import { closeSync, createReadStream, existsSync, openSync, readFileSync, readSy
 import { parseArgs } from 'node:util';
 import { parse } from 'csv-parse';
 import { SingleBar, Presets } from 'cli-progress';
-import { CDR_CSV_LAYOUT, CDR_FORMATS, detectLayout, diallingPlan, isTimeZone, mapCdrRow, USAGE_SOURCES, type CdrFormat, type DiallingPlan, type FileLayout, type UsageSource } from '../domain';
+import { CDR_CSV_LAYOUT, CDR_FORMATS, DEFAULT_MIN_DESTINATION_DIGITS, detectLayout, diallingPlan, isTimeZone, mapCdrRow, USAGE_SOURCES, type CdrFormat, type DiallingPlan, type FileLayout, type TrunkMap, type UsageSource } from '../domain';
+import { rowOptions } from './row-options';
 
 export interface IngestOptions {
   file: string;
@@ -37,6 +38,12 @@ export interface IngestOptions {
   timeZone?: string;
   /** The switch's dialling conventions (international prefix, country code). */
   dialling?: DiallingPlan;
+  /** Carrier per outgoing trunk (--trunk-map): rows it does not map are refused. */
+  trunkMap?: TrunkMap;
+  /** Fewest digits of a billable destination (--min-destination-digits). */
+  minDestinationDigits?: number;
+  /** The PBX's internal numbers (--internal-pattern). */
+  internalPattern?: RegExp;
   batchSize: number;
   checkpointPath: string;
   restart: boolean;
@@ -60,6 +67,8 @@ export interface IngestSummary {
   alreadyStored: number;
   rejected: number;
   skipped: number;
+  /** Of the skipped: rows that are no billable call, by why (internal extension, feature code, …); the rest were not answered. */
+  skippedByReason: Record<string, number>;
   resumedFrom: number;
   complete: boolean;
   layout: FileLayout;
@@ -77,6 +86,7 @@ interface Checkpoint {
   alreadyStored: number;
   rejected: number;
   skipped: number;
+  skippedByReason?: Record<string, number>;
   complete: boolean;
   /** Data rows (first, last) of the batch being sent: on resume its duplicates were stored by this run. */
   inFlight?: { from: number; to: number } | null;
@@ -160,7 +170,7 @@ export async function runIngest(opts: IngestOptions): Promise<IngestSummary> {
   let cp: Checkpoint = { fingerprint: fp, rowsDone: 0, accepted: 0, parked: {}, duplicates: 0, alreadyStored: 0, rejected: 0, skipped: 0, complete: false };
   if (!opts.restart && existsSync(opts.checkpointPath)) {
     const saved = JSON.parse(readFileSync(opts.checkpointPath, 'utf8')) as Checkpoint;
-    if (saved.fingerprint === fp) cp = { ...cp, ...saved, parked: saved.parked ?? {}, alreadyStored: saved.alreadyStored ?? 0 };
+    if (saved.fingerprint === fp) cp = { ...cp, ...saved, parked: saved.parked ?? {}, alreadyStored: saved.alreadyStored ?? 0, skippedByReason: saved.skippedByReason ?? {} };
     else log(`checkpoint ${opts.checkpointPath} belongs to another version of the file; starting over`);
   }
   if (cp.complete) log(`${opts.file} was imported completely before (checkpoint ${opts.checkpointPath}): nothing to do; --restart imports it again (only duplicates, never charged twice)`);
@@ -192,15 +202,18 @@ export async function runIngest(opts: IngestOptions): Promise<IngestSummary> {
   let batch: { record: unknown; line: number }[] = [];
   let refused: { key: string; line: number; recordId: null; source: UsageSource; reason: string; raw: string }[] = [];
   let pendingSkipped = 0;
+  // Rows that are no billable call: counted as skipped, and kept with their reason (importerRejections) so they can be listed.
+  let notBillable: typeof refused = [];
+  let pendingSkippedBy: Record<string, number> = {};
   let row = 0;
   let batches = 0;
   let stopped = false;
   let zonelessTimes = false;
   const flush = async () => {
-    if (batch.length > 0 || refused.length > 0) {
+    if (batch.length > 0 || refused.length > 0 || notBillable.length > 0) {
       cp.inFlight = { from: cp.rowsDone + 1, to: row };
       save();
-      const out = await send(opts, batch.map((b) => b.record), refused);
+      const out = await send(opts, batch.map((b) => b.record), [...refused, ...notBillable]);
       cp.accepted += out.accepted;
       cp.duplicates += out.duplicates;
       if (inFlight && cp.rowsDone + 1 <= inFlight.to) cp.alreadyStored += out.duplicates;
@@ -210,6 +223,10 @@ export async function runIngest(opts: IngestOptions): Promise<IngestSummary> {
     }
     cp.skipped += pendingSkipped;
     pendingSkipped = 0;
+    cp.skippedByReason ??= {};
+    for (const [k, n] of Object.entries(pendingSkippedBy)) cp.skippedByReason[k] = (cp.skippedByReason[k] ?? 0) + n;
+    pendingSkippedBy = {};
+    notBillable = [];
     cp.rowsDone = row;
     cp.inFlight = null;
     batch = [];
@@ -218,7 +235,7 @@ export async function runIngest(opts: IngestOptions): Promise<IngestSummary> {
     save();
   };
   let columns: readonly string[] | undefined = layout.columns;
-  const defaults = { source: opts.source, buyerId: opts.buyerId, carrierId: opts.carrierId, equipmentId: opts.equipmentId, timeZone: opts.timeZone, dialling: opts.dialling };
+  const defaults = { source: opts.source, buyerId: opts.buyerId, carrierId: opts.carrierId, equipmentId: opts.equipmentId, timeZone: opts.timeZone, dialling: opts.dialling, trunkMap: opts.trunkMap, minDestinationDigits: opts.minDestinationDigits, internalPattern: opts.internalPattern };
   try {
     for await (const item of parser as AsyncIterable<{ record: string[]; raw: string; info: { lines: number } }>) {
       if (!columns) {
@@ -235,14 +252,19 @@ export async function runIngest(opts: IngestOptions): Promise<IngestSummary> {
       if (m.ok) {
         batch.push({ record: m.record, line: m.lineNumber });
         if (m.zoneless) zonelessTimes = true;
-      } else if (m.skipped) pendingSkipped++;
-      else {
+      } else if (m.skipped) {
+        pendingSkipped++;
+        if (m.category !== undefined) {
+          pendingSkippedBy[m.category] = (pendingSkippedBy[m.category] ?? 0) + 1;
+          notBillable.push({ key: `${fileKey}:${m.lineNumber}`, line: m.lineNumber, recordId: null, source: opts.source, reason: `skipped, not billed: ${m.reason}`, raw: item.raw.replace(/\r?\n$/, '') });
+        }
+      } else {
         refused.push({ key: `${fileKey}:${m.lineNumber}`, line: m.lineNumber, recordId: null, source: opts.source, reason: m.reason, raw: item.raw.replace(/\r?\n$/, '') });
         rejections.push({ line: m.lineNumber, recordId: null, reason: m.reason });
       }
       // A resumed run first sends exactly the rows that were in flight, so their duplicates are told apart.
       const inFlightEnd = inFlight && cp.rowsDone < inFlight.to && row === inFlight.to;
-      if (batch.length + refused.length >= opts.batchSize || inFlightEnd) {
+      if (batch.length + refused.length + notBillable.length >= opts.batchSize || inFlightEnd) {
         await flush();
         if ((opts.maxBatches !== undefined && batches >= opts.maxBatches) || opts.stopRequested?.()) {
           stopped = true;
@@ -277,6 +299,7 @@ export async function runIngest(opts: IngestOptions): Promise<IngestSummary> {
       alreadyStored: cp.alreadyStored,
       rejected: cp.rejected,
       skipped: cp.skipped,
+      skippedByReason: { ...(cp.skippedByReason ?? {}) },
       resumedFrom,
       complete: cp.complete,
       layout,
@@ -295,9 +318,16 @@ export function summaryText(s: IngestSummary): string {
     `  accepted ${s.accepted}: associated and rated ${s.associated}, parked UNASSOCIATED ${parkedTotal}${parked.length ? ` (${parked.map(([r, n]) => `${r} ${n}`).join(', ')}; billed once a selection record matches, listed by usageRecords(filter: {status: UNASSOCIATED}))` : ''}`,
     `  duplicates ${s.duplicates}${s.alreadyStored ? ` (${s.alreadyStored} of them stored by the interrupted run: the batch in flight when it stopped, not lost)` : ''}`,
     `  rejected ${s.rejected}${s.rejected ? ' (each listed above and by the rejectedUsage query)' : ''}`,
-    `  skipped ${s.skipped} (not answered: nothing to bill)`,
+    skippedLine(s),
   ];
   return lines.join('\n');
+}
+
+function skippedLine(s: IngestSummary): string {
+  const by = Object.entries(s.skippedByReason).sort((a, b) => b[1] - a[1]);
+  const notBillable = by.reduce((a, [, n]) => a + n, 0);
+  if (notBillable === 0) return `  skipped ${s.skipped} (not answered: nothing to bill)`;
+  return `  skipped ${s.skipped} (not answered ${s.skipped - notBillable}; no billable call: ${by.map(([r, n]) => `${r} ${n}`).join(', ')} — never billed, each kept with its reason for the rejectedUsage query)`;
 }
 
 async function main() {
@@ -312,6 +342,9 @@ async function main() {
       timezone: { type: 'string' },
       'country-code': { type: 'string' },
       'international-prefix': { type: 'string' },
+      'trunk-map': { type: 'string' },
+      'min-destination-digits': { type: 'string' },
+      'internal-pattern': { type: 'string' },
       url: { type: 'string' },
       token: { type: 'string' },
       batch: { type: 'string', default: '5000' },
@@ -323,7 +356,7 @@ async function main() {
     },
   });
   if (values.layout || values.help) {
-    console.log(values.help ? `usage: npm run ingest -- <file.csv> [--format ${CDR_FORMATS.join('|')}] [--timezone ZONE] [--country-code CC] [--international-prefix P] [--source ${USAGE_SOURCES.join('|')}] [--buyer ID] [--carrier ID] [--equipment ID] [--url URL] [--token TOKEN] [--batch N] [--checkpoint FILE] [--restart] [--no-progress] [--layout]\nexit: 0 all rows accepted or skipped, 3 rows rejected, 1 stopped (run again to resume), 2 bad usage\n` : '');
+    console.log(values.help ? `usage: npm run ingest -- <file.csv> [--format ${CDR_FORMATS.join('|')}] [--timezone ZONE] [--country-code CC] [--international-prefix P] [--source ${USAGE_SOURCES.join('|')}] [--buyer ID] [--carrier ID] [--trunk-map FILE] [--min-destination-digits N] [--internal-pattern REGEX] [--equipment ID] [--url URL] [--token TOKEN] [--batch N] [--checkpoint FILE] [--restart] [--no-progress] [--layout]\n--trunk-map FILE: CSV "trunk,carrier_id" giving the carrier of each outgoing trunk (Asterisk dstchannel SIP|PJSIP|IAX2/<trunk>-…, DAHDI/<span>, FreeSWITCH sofia/gateway/<gw>/…, or a trunk/carrier_trunk column); with it a row whose trunk is not in the map is rejected (--carrier is then not used for it); a carrier_id column wins over both\n--min-destination-digits N (default ${DEFAULT_MIN_DESTINATION_DIGITS}): shorter numbers (after E.164 normalisation) are skipped as internal/local, like s/h/i/t and *,# feature codes; --internal-pattern REGEX: more internal numbers to skip\nexit: 0 all rows accepted or skipped, 3 rows rejected, 1 stopped (run again to resume), 2 bad usage\n` : '');
     console.log(CDR_CSV_LAYOUT);
     return 0;
   }
@@ -340,6 +373,7 @@ async function main() {
   } catch (err) {
     throw usage(`--country-code/--international-prefix: ${(err as Error).message}`);
   }
+  const extra = await rowOptions(values);
   const token = values.token ?? process.env.BILLING_TOKEN;
   if (!token) throw usage('a token is required: --token or BILLING_TOKEN (e.g. npm run token -- --role BILLING_AGENT --sub agent)');
   const batchSize = Number(values.batch);
@@ -362,6 +396,7 @@ async function main() {
     format: values.format as CdrFormat | undefined,
     timeZone: values.timezone,
     dialling,
+    ...extra,
     batchSize,
     checkpointPath: values.checkpoint ?? `${file}.ingest-checkpoint.json`,
     restart: values.restart,

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { UsageSource } from './usage';
-import { DEFAULT_DIALLING_PLAN, normalizeDialled, type DiallingPlan } from './dialling';
+import { DEFAULT_DIALLING_PLAN, type DiallingPlan } from './dialling';
+import { billableDestination, DEFAULT_MIN_DESTINATION_DIGITS } from './billable-number';
+import { carrierOfRow, type TrunkMap } from './trunk-map';
 import { UNANSWERED_DISPOSITIONS } from './cdr-formats';
 import { epochOfAsteriskId, resolveCallTimes, type CallTimesInput } from './local-time';
 
@@ -78,6 +80,12 @@ export interface CdrDefaults {
   timeZone?: string;
   /** How the switch's callers dial (international prefix, country code); 00 and '+' when absent. */
   dialling?: DiallingPlan;
+  /** Carrier of each outgoing trunk (--trunk-map); with it, rows it does not map are refused. */
+  trunkMap?: TrunkMap;
+  /** Fewest digits of a billable destination (--min-destination-digits; default 8). */
+  minDestinationDigits?: number;
+  /** The PBX's internal numbers (--internal-pattern). */
+  internalPattern?: RegExp;
 }
 
 /** A raw usage record, ready for validateUsageRecord. */
@@ -98,7 +106,8 @@ export interface RawVoiceUsage {
 
 export type CdrMapping =
   | { ok: true; lineNumber: number; record: RawVoiceUsage; derivedId: boolean; zoneless: boolean }
-  | { ok: false; lineNumber: number; skipped: boolean; reason: string };
+  /** category: why a skipped row is no billable call (non-billable numbers); absent for unanswered rows. */
+  | { ok: false; lineNumber: number; skipped: boolean; reason: string; category?: string };
 
 const normalizeHeader = (h: string) => h.toLowerCase().replace(/[\s_-]+/g, '');
 
@@ -155,6 +164,14 @@ export function mapCdrRow(row: Record<string, string>, lineNumber: number, defau
     if (seconds === 0) return fail('duration is 0 (unanswered attempt): nothing to bill', true);
   }
 
+  // Calls that never left the PBX (extensions, s/h/i/t, feature codes, too short) are skipped
+  // with their reason before anything else is judged (billable-number.ts).
+  const rawCalled = get('called_number');
+  if (rawCalled === undefined) return fail('called_number (or dst/callee/b_number/destination_number) is required');
+  const number = billableDestination(rawCalled, { minDestinationDigits: defaults.minDestinationDigits ?? DEFAULT_MIN_DESTINATION_DIGITS, internalPattern: defaults.internalPattern, dialling: defaults.dialling ?? DEFAULT_DIALLING_PLAN });
+  if (!number.billable) return number.skip ? { ok: false, lineNumber, skipped: true, reason: number.reason, category: number.category } : fail(number.reason);
+  const destination = number.digits;
+
   // Times are resolved together (local-time.ts): in a repeated DST hour the row's own evidence
   // (uniqueid/linkedid epoch, epoch columns, end − billsec, start ≤ answer ≤ end) decides.
   let rawAnswer = get('answer_time');
@@ -200,16 +217,11 @@ export function mapCdrRow(row: Record<string, string>, lineNumber: number, defau
   }
   end ??= new Date(answer.getTime() + seconds * 1000);
 
-  const rawCalled = get('called_number');
-  if (rawCalled === undefined) return fail('called_number (or dst/callee/b_number/destination_number) is required');
-  const dialled = normalizeDialled(rawCalled, defaults.dialling ?? DEFAULT_DIALLING_PLAN);
-  if (!dialled.ok) return fail(dialled.reason);
-  const destination = dialled.digits;
-
   const buyerId = get('buyer_id') ?? defaults.buyerId;
   if (!buyerId) return fail('buyer_id is required (column or --buyer)');
-  const carrierId = get('carrier_id') ?? defaults.carrierId;
-  if (!carrierId) return fail('carrier_id is required (column or --carrier)');
+  const carrier = carrierOfRow(norm, get('carrier_id'), defaults.trunkMap, defaults.carrierId);
+  if (!carrier.ok) return fail(carrier.reason);
+  const carrierId = carrier.carrierId;
   const equipmentId = get('equipment_id') ?? defaults.equipmentId;
   const calling = get('calling_number');
 

@@ -18,6 +18,8 @@ export * from './cdr-formats';
 export * from './dialling';
 export * from './zoned-time';
 export * from './local-time';
+export * from './trunk-map';
+export * from './billable-number';
 export * from './address';
 export * from './mediation';
 export * from './reconciliation';
