@@ -52,7 +52,8 @@ const CHANNEL_COLUMNS = ['dstchannel', 'channelname', 'bridgechannel', 'otherleg
  * The outgoing trunk a row names, with the column it came from; null when the row names none.
  * Asterisk channels: `SIP/<peer>-<seq>`, `PJSIP/<endpoint>-<seq>`, `IAX2/<peer>-<callno>` give the
  * peer; `DAHDI/<span or group>/…` or `DAHDI/<channel>-<seq>` give `DAHDI/<span or channel>`.
- * FreeSWITCH: `sofia/gateway/<gw>/…` gives the gateway.
+ * FreeSWITCH: `sofia/gateway/<gw>/…` gives the gateway. Kamailio: `dst_uri`/`du` (sip:host:port)
+ * or `dst_host`/`dst_port` give `host:port` (the map may name the host alone).
  */
 export function trunkOfRow(norm: ReadonlyMap<string, string>): { trunk: string; column: string } | null {
   for (const c of TRUNK_COLUMNS) {
@@ -65,7 +66,25 @@ export function trunkOfRow(norm: ReadonlyMap<string, string>): { trunk: string; 
     const t = trunkOfChannel(v, c === 'dstchannel' || c === 'channelname' || c === 'bridgechannel' || c === 'otherlegchannelname');
     if (t) return { trunk: t, column: c };
   }
+  // Kamailio acc: the destination the call was relayed to ($du logged as dst_uri/du, or host and port).
+  for (const c of ['dsturi', 'du']) {
+    const v = norm.get(c)?.trim();
+    const hp = v ? hostPortOfUri(v) : null;
+    if (hp) return { trunk: hp, column: c };
+  }
+  const host = norm.get('dsthost')?.trim();
+  if (host) {
+    const port = norm.get('dstport')?.trim();
+    return { trunk: port ? `${host}:${port}` : host, column: 'dsthost' };
+  }
   return null;
+}
+
+/** "sip:203.0.113.7:5060;transport=udp" → "203.0.113.7:5060" (host alone when the URI names no port). */
+export function hostPortOfUri(uri: string): string | null {
+  const m = /^(?:sips?:)?(?:[^@;>]*@)?(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(?::(\d{1,5}))?(?:[;>?].*)?$/.exec(uri.trim().replace(/^<|>$/g, ''));
+  if (!m) return null;
+  return m[2] ? `${m[1]}:${m[2]}` : m[1];
 }
 
 /** The trunk in a channel name (or, when `channel` is false, only a FreeSWITCH gateway in a dial string). */
@@ -92,7 +111,8 @@ export function carrierOfRow(norm: ReadonlyMap<string, string>, columnCarrier: s
   if (!map) return defaultCarrier ? { ok: true, carrierId: defaultCarrier } : { ok: false, reason: 'carrier_id is required (column, --carrier or --trunk-map)' };
   const t = trunkOfRow(norm);
   if (!t) return { ok: false, reason: `the row names no outgoing trunk (dstchannel SIP/<trunk>-…, sofia/gateway/<gw>/…, or a trunk column), so ${map.source} cannot give its carrier` };
-  const carrierId = map.carriers.get(t.trunk.toLowerCase());
+  // A host:port destination may be mapped by its host alone.
+  const carrierId = map.carriers.get(t.trunk.toLowerCase()) ?? (/^[^:[\]]+:\d+$/.test(t.trunk) ? map.carriers.get(t.trunk.replace(/:\d+$/, '').toLowerCase()) : undefined);
   if (!carrierId) return { ok: false, reason: `trunk "${t.trunk}" (${t.column}) maps to no carrier in ${map.source}: add a line "${t.trunk},<carrier_id>" and import the file again` };
   return { ok: true, carrierId, trunk: t.trunk };
 }

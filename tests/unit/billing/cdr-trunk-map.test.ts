@@ -1,5 +1,6 @@
 // Carrier per CDR row from its outgoing trunk (--trunk-map): one PBX file, several carriers.
 import { carrierOfRow, parseTrunkMap, trunkOfChannel, trunkOfRow } from '../../../billing-subgraph/src/domain/trunk-map';
+import { mapCdrRow } from '../../../billing-subgraph/src/domain/cdr-csv';
 
 const MAP = parseTrunkMap('trunk,carrier_id\ntav-trunk,carrier-tav\nbluewave,carrier-bw\n# the old span\nDAHDI/i1,carrier-pstn\n', '--trunk-map trunks.csv');
 const norm = (o: Record<string, string>) => new Map(Object.entries(o));
@@ -50,5 +51,20 @@ describe('the carrier of a row', () => {
     expect(carrierOfRow(row('SIP/other-00000001'), 'col', MAP, 'fallback')).toEqual({ ok: true, carrierId: 'col' });
     expect(carrierOfRow(row('SIP/other-00000001'), undefined, undefined, 'fallback')).toEqual({ ok: true, carrierId: 'fallback' });
     expect(carrierOfRow(row('SIP/other-00000001'), undefined, undefined, undefined)).toEqual({ ok: false, reason: 'carrier_id is required (column, --carrier or --trunk-map)' });
+  });
+});
+
+describe('Kamailio destinations and whole rows', () => {
+  it('dst_uri / dst_host give host:port; the map may name the host alone', () => {
+    const map = parseTrunkMap('trunk,carrier_id\n203.0.113.7:5060,carrier-a\nsbc.bluewave.example,carrier-bw\n', 'm');
+    expect(trunkOfRow(norm({ dsturi: 'sip:203.0.113.7:5060;transport=udp' }))).toEqual({ trunk: '203.0.113.7:5060', column: 'dsturi' });
+    expect(carrierOfRow(norm({ dsturi: 'sip:203.0.113.7:5060;transport=udp' }), undefined, map, undefined)).toMatchObject({ carrierId: 'carrier-a' });
+    expect(carrierOfRow(norm({ dsthost: 'sbc.bluewave.example', dstport: '5080' }), undefined, map, undefined)).toMatchObject({ carrierId: 'carrier-bw' });
+    expect(carrierOfRow(norm({ dsthost: '198.51.100.1' }), undefined, map, undefined)).toMatchObject({ ok: false, reason: expect.stringMatching(/^trunk "198.51.100.1" \(dsthost\) maps to no carrier/) });
+  });
+
+  it('mapCdrRow: a FreeSWITCH row with a header gets the carrier of its gateway', () => {
+    const row = { caller_id_number: '4930123456', destination_number: '00442079460000', answer_stamp: '2026-11-03 15:20:06', end_stamp: '2026-11-03 15:22:06', billsec: '120', uuid: 'u-1', channel_name: 'sofia/gateway/bluewave/00442079460000' };
+    expect(mapCdrRow(row, 2, { source: 'MEASURING_EQUIPMENT', buyerId: 'b', trunkMap: MAP, timeZone: 'Europe/Berlin' })).toMatchObject({ ok: true, record: { carrierId: 'carrier-bw', intervalStart: '2026-11-03T14:20:06.000Z', destination: '442079460000' } });
   });
 });
