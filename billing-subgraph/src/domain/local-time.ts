@@ -35,13 +35,36 @@ function sameWall(d: DateTime, w: WallTime): boolean {
  * in the hour repeated when clocks go back, none in the hour skipped when they go forward.
  */
 export function instantsOfWallTime(wall: WallTime, zone: string): Date[] {
-  const dt = DateTime.fromObject(wall, { zone });
-  if (!dt.isValid) throw new Error(`${zone} is not a time zone, or the wall time is not a date (${dt.invalidExplanation ?? dt.invalidReason})`);
-  return dt
-    .getPossibleOffsets()
-    .filter((c) => sameWall(c, wall))
-    .map((c) => c.toJSDate())
+  const wallMs = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second, wall.millisecond);
+  return possibleOffsets(wall, zone)
+    .map((off) => new Date(wallMs - off * 60_000))
     .sort((a, b) => a.getTime() - b.getTime());
+}
+
+/**
+ * The UTC offsets (minutes) a wall minute can have in `zone`, from Luxon. Memoised per zone and
+ * wall minute: since 1970 every zone changes offset on a whole minute, so all seconds of a wall
+ * minute share the answer, and a CDR file's times repeat minutes (Luxon's lookup costs ~0.2 ms).
+ */
+const offsetsMemo = new Map<string, number[]>();
+function possibleOffsets(wall: WallTime, zone: string): number[] {
+  const minute: WallTime = { ...wall, second: 0, millisecond: 0 };
+  const memo = wall.year >= 1970;
+  const key = `${zone}|${wall.year}-${wall.month}-${wall.day}T${wall.hour}:${wall.minute}`;
+  const hit = memo ? offsetsMemo.get(key) : undefined;
+  if (hit) return hit;
+  const probe = memo ? minute : wall;
+  const dt = DateTime.fromObject(probe, { zone });
+  if (!dt.isValid) throw new Error(`${zone} is not a time zone, or the wall time is not a date (${dt.invalidExplanation ?? dt.invalidReason})`);
+  const offsets = dt
+    .getPossibleOffsets()
+    .filter((c) => sameWall(c, probe))
+    .map((c) => c.offset);
+  if (memo) {
+    if (offsetsMemo.size >= 100_000) offsetsMemo.clear();
+    offsetsMemo.set(key, offsets);
+  }
+  return offsets;
 }
 
 /** Offset of `zone` from UTC at an instant, in minutes (east positive). */
