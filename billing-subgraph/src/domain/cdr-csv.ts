@@ -63,6 +63,10 @@ Times: ISO 8601 with a zone (2026-11-03T10:00:05Z), "YYYY-MM-DD HH:MM:SS" (the s
 --timezone America/New_York; UTC without it), or unix epoch seconds. Durations with decimals are
 rounded up to whole seconds; a missing duration is end_time - answer_time, a missing end_time is
 answer_time + duration. Rows with a duration of 0 (unanswered attempts) are skipped, not rejected.
+On a DST night the repeated hour's two readings are decided by the row (uniqueid/linkedid epoch,
+epoch columns, end - billsec, start <= answer <= end); undecided rows and wall times that never
+happened are rejected with the candidates. Internal extensions, s/h/i/t, feature codes and numbers
+shorter than --min-destination-digits are skipped with their reason; --trunk-map: carrier per trunk.
 Dialling: "+" and the international prefix (00; 011 with --country-code 1; --international-prefix P)
 introduce an international number; with --country-code CC a national number (trunk prefix 0, or
 1 / ten digits in North America) gets that country code; other digits are taken as international.
