@@ -1,6 +1,7 @@
 /**
  * `npm run ingest -- <file.csv> [--format asterisk|asterisk-custom|freeswitch|generic] [--timezone ZONE]
  *                    [--country-code CC] [--international-prefix P] [--source S] [--buyer ID] [--carrier ID]
+ *                    [--trunk-map FILE] [--min-destination-digits N] [--internal-pattern REGEX]
  *                    [--equipment ID] [--url URL] [--token T] [--batch N] [--checkpoint FILE] [--restart] [--no-progress]`
  *
  * Imports a switch's CDR file as the switch wrote it (formats: src/domain/cdr-formats.ts, detected
