@@ -131,3 +131,17 @@ describe('mapCdrRow on a New York Master.csv row of the DST night', () => {
     expect(missing).toMatchObject({ ok: false, skipped: false, reason: expect.stringMatching(/^answer_time "2026-03-08 02:30:00" does not exist in America\/New_York/) });
   });
 });
+
+describe('mapCdrRow on export layouts of the DST night', () => {
+  it('FreePBX export (calldate, no answer column): the uniqueid places calldate, answer = calldate + duration − billsec', () => {
+    const row = { calldate: '2026-11-01 01:30:00', src: '12125550100', dst: '011442079460000', duration: '65', billsec: '60', disposition: 'ANSWERED', uniqueid: `${ep('2026-11-01T06:30:00Z')}.5` };
+    const defaults = { source: 'MEASURING_EQUIPMENT' as const, buyerId: 'b', carrierId: 'c', timeZone: NY, dialling: { internationalPrefixes: ['011'], countryCode: '1', trunkPrefix: '1' } };
+    expect(mapCdrRow(row, 2, defaults)).toMatchObject({ ok: true, record: { intervalStart: '2026-11-01T06:30:05.000Z', intervalEnd: '2026-11-01T06:31:05.000Z', quantity: '60' } });
+    expect(mapCdrRow({ ...row, uniqueid: 'no-epoch' }, 2, defaults)).toMatchObject({ ok: false, skipped: false, reason: expect.stringContaining('start "2026-11-01 01:30:00" is 2026-11-01T05:30:00.000Z (UTC-04:00, first occurrence) or 2026-11-01T06:30:00.000Z (UTC-05:00, second occurrence)') });
+  });
+
+  it('FreeSWITCH template with epoch columns: answer_epoch decides', () => {
+    const row = { destination_number: '00442079460000', answer_stamp: '2026-10-25 02:30:00', end_stamp: '2026-10-25 02:31:00', billsec: '60', uuid: 'a-b', answer_epoch: String(ep('2026-10-25T01:30:00Z')) };
+    expect(mapCdrRow(row, 2, { source: 'MEASURING_EQUIPMENT', buyerId: 'b', carrierId: 'c', timeZone: BER })).toMatchObject({ ok: true, record: { intervalStart: '2026-10-25T01:30:00.000Z' } });
+  });
+});
