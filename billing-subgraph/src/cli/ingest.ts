@@ -374,7 +374,7 @@ async function main() {
   } catch (err) {
     throw usage(`--country-code/--international-prefix: ${(err as Error).message}`);
   }
-  const extra = await rowOptions(values);
+  const extra = rowOptions(values);
   const token = values.token ?? process.env.BILLING_TOKEN;
   if (!token) throw usage('a token is required: --token or BILLING_TOKEN (e.g. npm run token -- --role BILLING_AGENT --sub agent)');
   const batchSize = Number(values.batch);

@@ -15,7 +15,7 @@ export interface RowOptions {
 
 const usage = (msg: string) => Object.assign(new Error(msg), { usage: true });
 
-export async function rowOptions(values: { 'trunk-map'?: string; 'min-destination-digits'?: string; 'internal-pattern'?: string }): Promise<RowOptions> {
+export function rowOptions(values: { 'trunk-map'?: string; 'min-destination-digits'?: string; 'internal-pattern'?: string }): RowOptions {
   const out: RowOptions = { minDestinationDigits: DEFAULT_MIN_DESTINATION_DIGITS };
   const min = values['min-destination-digits'];
   if (min !== undefined) {

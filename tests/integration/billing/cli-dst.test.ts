@@ -167,4 +167,19 @@ describe('npm run ingest: DST nights, carrier per trunk, non-billable rows (proc
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/the first line must be the header "trunk,carrier_id"/);
   });
+
+  it('--internal-pattern skips the PBX\'s own longer numbers; bad values of the new options are usage errors', async () => {
+    const row = `"acme","12125550100","90001234","from-internal","""A"" <12125550100>","SIP/1001-00000090","SIP/tav-trunk-00000091","Dial","SIP/tav-trunk/90001234,60","2026-11-06 10:00:00","2026-11-06 10:00:05","2026-11-06 10:01:05",65,60,"ANSWERED","BILLING","1793977205.145",""\n`;
+    const args = ['--carrier', 'dst-tav', '--timezone', 'America/New_York', '--country-code', '1', '--equipment', 'pbx-nyc-4'];
+    const out = await ingestFile('pattern.csv', row, [...args, '--internal-pattern', '9\\d{7}']);
+    expect(out.code).toBe(0);
+    expect(out.stdout).toMatch(/skipped 1 \(not answered 0; no billable call: internal extension 1/);
+    expect(await b.models.Usage.countDocuments({ equipmentId: 'pbx-nyc-4' })).toBe(0);
+    const digits = await ingestFile('digits.csv', row, [...args, '--min-destination-digits', '0']);
+    expect(digits.code).toBe(2);
+    expect(digits.stderr).toMatch(/--min-destination-digits must be a whole number from 1 to 15/);
+    const pattern = await ingestFile('pattern2.csv', row, [...args, '--internal-pattern', '(']);
+    expect(pattern.code).toBe(2);
+    expect(pattern.stderr).toMatch(/--internal-pattern "\(" is not a regular expression/);
+  });
 });
