@@ -2,7 +2,8 @@
  * `npm run ingest -- <file> [--format <layout>] [--mapping FILE] [--column field=col ...] [--delimiter C]
  *                    [--relax-quotes] [--header|--no-header] [--skip-rows N] [--time-format F] [--duration-unit s|ms]
  *                    [--timezone ZONE] [--country-code CC] [--international-prefix P] [--source S] [--buyer ID]
- *                    [--carrier ID] [--equipment ID] [--url URL] [--token T] [--batch N] [--checkpoint FILE]
+ *                    [--carrier ID] [--trunk-map FILE] [--min-destination-digits N] [--internal-pattern REGEX]
+ *                    [--equipment ID] [--url URL] [--token T] [--batch N] [--checkpoint FILE]
  *                    [--restart] [--no-progress]` (`--help`, `--layout`)
  *
  * Imports a switch's CDR file as the switch wrote it (layouts: src/domain/cdr-formats.ts and
@@ -26,10 +27,11 @@ import { closeSync, existsSync, openSync, readFileSync, readSync, renameSync, st
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { SingleBar, Presets } from 'cli-progress';
-import { canonicalRow, CDR_CSV_LAYOUT, checkMappingSpec, diallingPlan, isTimeZone, mapCdrRow, MAPPED_FIELDS, resolveColumns, USAGE_SOURCES, type CdrMappingSpec, type ColumnRef, type DiallingPlan, type MappedField, type UsageSource } from '../domain';
+import { canonicalRow, CDR_CSV_LAYOUT, checkMappingSpec, DEFAULT_MIN_DESTINATION_DIGITS, diallingPlan, isTimeZone, mapCdrRow, MAPPED_FIELDS, resolveColumns, USAGE_SOURCES, type CdrMappingSpec, type ColumnRef, type DiallingPlan, type MappedField, type TrunkMap, type UsageSource } from '../domain';
 import { readRows, UnreadableFile } from './cdr-reader';
 import { LAYOUT_NAMES, resolveLayout, type ResolvedLayout } from './ingest-layout';
 import { PRESETS_TEXT } from './ingest-help';
+import { rowOptions } from './row-options';
 
 export interface IngestOptions {
   file: string;
@@ -47,6 +49,12 @@ export interface IngestOptions {
   timeZone?: string;
   /** The switch's dialling conventions (international prefix, country code). */
   dialling?: DiallingPlan;
+  /** Carrier per outgoing trunk (--trunk-map): rows it does not map are refused. */
+  trunkMap?: TrunkMap;
+  /** Fewest digits of a billable destination (--min-destination-digits). */
+  minDestinationDigits?: number;
+  /** The PBX's internal numbers (--internal-pattern). */
+  internalPattern?: RegExp;
   batchSize: number;
   checkpointPath: string;
   restart: boolean;
@@ -70,6 +78,8 @@ export interface IngestSummary {
   alreadyStored: number;
   rejected: number;
   skipped: number;
+  /** Of the skipped: rows that are no billable call, by why (internal extension, feature code, …); the rest were not answered. */
+  skippedByReason: Record<string, number>;
   resumedFrom: number;
   complete: boolean;
   layout: ResolvedLayout;
@@ -89,6 +99,7 @@ interface Checkpoint {
   alreadyStored: number;
   rejected: number;
   skipped: number;
+  skippedByReason?: Record<string, number>;
   complete: boolean;
   /** Data rows (first, last) of the batch being sent: on resume its duplicates were stored by this run. */
   inFlight?: { from: number; to: number } | null;
@@ -182,7 +193,7 @@ export async function runIngest(opts: IngestOptions): Promise<IngestSummary> {
   let cp: Checkpoint = { fingerprint: fp, rowsDone: 0, accepted: 0, parked: {}, duplicates: 0, alreadyStored: 0, rejected: 0, skipped: 0, complete: false };
   if (!opts.restart && existsSync(opts.checkpointPath)) {
     const saved = JSON.parse(readFileSync(opts.checkpointPath, 'utf8')) as Checkpoint;
-    if (saved.fingerprint === fp) cp = { ...cp, ...saved, parked: saved.parked ?? {}, alreadyStored: saved.alreadyStored ?? 0 };
+    if (saved.fingerprint === fp) cp = { ...cp, ...saved, parked: saved.parked ?? {}, alreadyStored: saved.alreadyStored ?? 0, skippedByReason: saved.skippedByReason ?? {} };
     else log(`checkpoint ${opts.checkpointPath} belongs to another version of the file; starting over`);
   }
   if (cp.complete) log(`${opts.file} was imported completely before (checkpoint ${opts.checkpointPath}): nothing to do; --restart imports it again (only duplicates, never charged twice)`);
@@ -211,15 +222,18 @@ export async function runIngest(opts: IngestOptions): Promise<IngestSummary> {
   let batch: { record: unknown; line: number }[] = [];
   let refused: { key: string; line: number; recordId: null; source: UsageSource; reason: string; raw: string }[] = [];
   let pendingSkipped = 0;
+  // Rows that are no billable call: counted as skipped, and kept with their reason (importerRejections) so they can be listed.
+  let notBillable: typeof refused = [];
+  let pendingSkippedBy: Record<string, number> = {};
   let row = 0;
   let batches = 0;
   let stopped = false;
   let zonelessTimes = false;
   const flush = async () => {
-    if (batch.length > 0 || refused.length > 0) {
+    if (batch.length > 0 || refused.length > 0 || notBillable.length > 0) {
       cp.inFlight = { from: cp.rowsDone + 1, to: row };
       save();
-      const out = await send(opts, batch.map((b) => b.record), refused);
+      const out = await send(opts, batch.map((b) => b.record), [...refused, ...notBillable]);
       cp.accepted += out.accepted;
       cp.duplicates += out.duplicates;
       if (inFlight && cp.rowsDone + 1 <= inFlight.to) cp.alreadyStored += out.duplicates;
@@ -229,6 +243,10 @@ export async function runIngest(opts: IngestOptions): Promise<IngestSummary> {
     }
     cp.skipped += pendingSkipped;
     pendingSkipped = 0;
+    cp.skippedByReason ??= {};
+    for (const [k, n] of Object.entries(pendingSkippedBy)) cp.skippedByReason[k] = (cp.skippedByReason[k] ?? 0) + n;
+    pendingSkippedBy = {};
+    notBillable = [];
     cp.rowsDone = row;
     cp.inFlight = null;
     batch = [];
@@ -236,7 +254,7 @@ export async function runIngest(opts: IngestOptions): Promise<IngestSummary> {
     batches++;
     save();
   };
-  const defaults = { source: opts.source, buyerId: opts.buyerId, carrierId: opts.carrierId, equipmentId: opts.equipmentId, timeZone: opts.timeZone, dialling: opts.dialling };
+  const defaults = { source: opts.source, buyerId: opts.buyerId, carrierId: opts.carrierId, equipmentId: opts.equipmentId, timeZone: opts.timeZone, dialling: opts.dialling, trunkMap: opts.trunkMap, minDestinationDigits: opts.minDestinationDigits, internalPattern: opts.internalPattern };
   let sentAny = false;
   try {
     for await (const item of rows) {
@@ -257,14 +275,17 @@ export async function runIngest(opts: IngestOptions): Promise<IngestSummary> {
       } else if (m.skipped) {
         pendingSkipped++;
         if (m.reason.startsWith('an INVITE transaction record')) transactionRecords++;
-      }
-      else {
-        refused.push({ key: `${fileKey}:${m.lineNumber}`, line: m.lineNumber, recordId: null, source: opts.source, reason: m.reason, raw: item.raw });
+        if (m.category !== undefined) {
+          pendingSkippedBy[m.category] = (pendingSkippedBy[m.category] ?? 0) + 1;
+          notBillable.push({ key: `${fileKey}:${m.lineNumber}`, line: m.lineNumber, recordId: null, source: opts.source, reason: `skipped, not billed: ${m.reason}`, raw: item.raw.replace(/\r?\n$/, '') });
+        }
+      } else {
+        refused.push({ key: `${fileKey}:${m.lineNumber}`, line: m.lineNumber, recordId: null, source: opts.source, reason: m.reason, raw: item.raw.replace(/\r?\n$/, '') });
         rejections.push({ line: m.lineNumber, recordId: null, reason: m.reason });
       }
       // A resumed run first sends exactly the rows that were in flight, so their duplicates are told apart.
       const inFlightEnd = inFlight && cp.rowsDone < inFlight.to && row === inFlight.to;
-      if (batch.length + refused.length >= opts.batchSize || inFlightEnd) {
+      if (batch.length + refused.length + notBillable.length >= opts.batchSize || inFlightEnd) {
         await flush();
         if ((opts.maxBatches !== undefined && batches >= opts.maxBatches) || opts.stopRequested?.()) {
           stopped = true;
@@ -309,6 +330,7 @@ export async function runIngest(opts: IngestOptions): Promise<IngestSummary> {
       alreadyStored: cp.alreadyStored,
       rejected: cp.rejected,
       skipped: cp.skipped,
+      skippedByReason: { ...(cp.skippedByReason ?? {}) },
       resumedFrom,
       complete: cp.complete,
       layout,
@@ -328,22 +350,36 @@ export function summaryText(s: IngestSummary): string {
     `  accepted ${s.accepted}: associated and rated ${s.associated}, parked UNASSOCIATED ${parkedTotal}${parked.length ? ` (${parked.map(([r, n]) => `${r} ${n}`).join(', ')}; billed once a selection record matches, listed by usageRecords(filter: {status: UNASSOCIATED}))` : ''}`,
     `  duplicates ${s.duplicates}${s.alreadyStored ? ` (${s.alreadyStored} of them stored by the interrupted run: the batch in flight when it stopped, not lost)` : ''}`,
     `  rejected ${s.rejected}${s.rejected ? ' (each listed above and by the rejectedUsage query)' : ''}`,
-    `  skipped ${s.skipped} (not answered: nothing to bill)`,
+    skippedLine(s),
   ];
   return lines.join('\n');
 }
+
+function skippedLine(s: IngestSummary): string {
+  const by = Object.entries(s.skippedByReason).sort((a, b) => b[1] - a[1]);
+  const notBillable = by.reduce((a, [, n]) => a + n, 0);
+  if (notBillable === 0) return `  skipped ${s.skipped} (not answered: nothing to bill)`;
+  return `  skipped ${s.skipped} (not answered ${s.skipped - notBillable}; no billable call: ${by.map(([r, n]) => `${r} ${n}`).join(', ')} — never billed, each kept with its reason for the rejectedUsage query)`;
+}
+
 
 const mergeMapping = (a: CdrMappingSpec | undefined, b: CdrMappingSpec): CdrMappingSpec => ({ ...a, ...b, ...(a?.fields || b.fields ? { fields: { ...a?.fields, ...b.fields } } : {}) });
 
 const USAGE = `usage: npm run ingest -- <file> [--format <layout>] [--mapping FILE.json] [--column field=name|position ...]
        [--delimiter C] [--relax-quotes] [--header|--no-header] [--skip-rows N] [--time-format F] [--duration-unit s|ms]
        [--timezone ZONE] [--country-code CC] [--international-prefix P] [--source ${USAGE_SOURCES.join('|')}]
-       [--buyer ID] [--carrier ID] [--equipment ID] [--url URL] [--token TOKEN] [--batch N] [--checkpoint FILE]
+       [--buyer ID] [--carrier ID] [--trunk-map FILE] [--min-destination-digits N] [--internal-pattern REGEX]
+       [--equipment ID] [--url URL] [--token TOKEN] [--batch N] [--checkpoint FILE]
        [--restart] [--no-progress] [--layout]
 layouts: ${LAYOUT_NAMES.join(', ')}
 exit: 0 all rows accepted or skipped; 3 rows rejected (listed); 1 stopped by a network/server failure (run again to resume);
       2 bad usage or a file its layout cannot read (the line, the problem and the options to try)
-relative paths (file, --mapping, --checkpoint) are read from the folder the command was run in (INIT_CWD under npm)`;
+--trunk-map FILE: CSV "trunk,carrier_id" giving the carrier of each outgoing trunk (Asterisk dstchannel SIP|PJSIP|IAX2/<trunk>-…,
+      DAHDI/<span>, FreeSWITCH sofia/gateway/<gw>/…, Kamailio dst_uri, or a trunk/carrier_trunk column); with it a row whose
+      trunk is not in the map is rejected (--carrier is then not used for it); a carrier_id column wins over both
+--min-destination-digits N (default ${DEFAULT_MIN_DESTINATION_DIGITS}): shorter numbers (after E.164 normalisation) are skipped as
+      internal/local, like s/h/i/t and *,# feature codes; --internal-pattern REGEX: more internal numbers to skip
+relative paths (file, --mapping, --checkpoint, --trunk-map) are read from the folder the command was run in (INIT_CWD under npm)`;
 
 const usageError = (msg: string) => Object.assign(new Error(msg), { usage: true });
 
@@ -380,6 +416,9 @@ async function main() {
       timezone: { type: 'string' },
       'country-code': { type: 'string' },
       'international-prefix': { type: 'string' },
+      'trunk-map': { type: 'string' },
+      'min-destination-digits': { type: 'string' },
+      'internal-pattern': { type: 'string' },
       url: { type: 'string' },
       token: { type: 'string' },
       batch: { type: 'string', default: '5000' },
@@ -444,6 +483,7 @@ async function main() {
   } catch (err) {
     throw usageError(`--country-code/--international-prefix: ${(err as Error).message}`);
   }
+  const extra = rowOptions(values);
   const token = values.token ?? process.env.BILLING_TOKEN;
   if (!token) throw usageError('a token is required: --token or BILLING_TOKEN (e.g. npm run token -- --role BILLING_AGENT --sub agent)');
   const batchSize = Number(values.batch);
@@ -467,6 +507,7 @@ async function main() {
     mapping,
     timeZone: values.timezone,
     dialling,
+    ...extra,
     batchSize,
     checkpointPath: values.checkpoint !== undefined ? here(values.checkpoint) : `${file}.ingest-checkpoint.json`,
     restart: values.restart,

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { UsageSource } from './usage';
-import { parseInstant } from './time';
-import { DEFAULT_DIALLING_PLAN, normalizeDialled, type DiallingPlan } from './dialling';
+import { DEFAULT_DIALLING_PLAN, type DiallingPlan } from './dialling';
+import { billableDestination, DEFAULT_MIN_DESTINATION_DIGITS } from './billable-number';
+import { carrierOfRow, type TrunkMap } from './trunk-map';
 import { UNANSWERED_DISPOSITIONS } from './cdr-formats';
-import { zonedWallTimeToInstant } from './zoned-time';
 import { durationMs, secondsText } from './cdr-duration';
+import { epochOfAsteriskId, resolveCallTimes, type CallTimesInput } from './local-time';
 
 /**
  * Canonical CDR columns and the aliases accepted for each, in precedence order (the first
@@ -63,6 +64,10 @@ Times: ISO 8601 with a zone (2026-11-03T10:00:05Z), "YYYY-MM-DD HH:MM:SS" (the s
 --timezone America/New_York; UTC without it), or unix epoch seconds. Durations with decimals are
 kept (up to milliseconds); a missing duration is end_time - answer_time, a missing end_time is
 answer_time + duration. Rows with a duration of 0 (unanswered attempts) are skipped, not rejected.
+On a DST night the repeated hour's two readings are decided by the row (uniqueid/linkedid epoch,
+epoch columns, end - billsec, start <= answer <= end); undecided rows and wall times that never
+happened are rejected with the candidates. Internal extensions, s/h/i/t, feature codes and numbers
+shorter than --min-destination-digits are skipped with their reason; --trunk-map: carrier per trunk.
 Dialling: "+" and the international prefix (00; 011 with --country-code 1; --international-prefix P)
 introduce an international number; with --country-code CC a national number (trunk prefix 0, or
 1 / ten digits in North America) gets that country code; other digits are taken as international.
@@ -80,6 +85,12 @@ export interface CdrDefaults {
   timeZone?: string;
   /** How the switch's callers dial (international prefix, country code); 00 and '+' when absent. */
   dialling?: DiallingPlan;
+  /** Carrier of each outgoing trunk (--trunk-map); with it, rows it does not map are refused. */
+  trunkMap?: TrunkMap;
+  /** Fewest digits of a billable destination (--min-destination-digits; default 8). */
+  minDestinationDigits?: number;
+  /** The PBX's internal numbers (--internal-pattern). */
+  internalPattern?: RegExp;
 }
 
 /** A raw usage record, ready for validateUsageRecord. */
@@ -100,7 +111,8 @@ export interface RawVoiceUsage {
 
 export type CdrMapping =
   | { ok: true; lineNumber: number; record: RawVoiceUsage; derivedId: boolean; zoneless: boolean }
-  | { ok: false; lineNumber: number; skipped: boolean; reason: string };
+  /** category: why a skipped row is no billable call (non-billable numbers); absent for unanswered rows. */
+  | { ok: false; lineNumber: number; skipped: boolean; reason: string; category?: string };
 
 const normalizeHeader = (h: string) => h.toLowerCase().replace(/[\s_-]+/g, '');
 
@@ -120,17 +132,6 @@ export function resolveColumns(headers: string[]): { columns: Partial<Record<Cdr
     }
   }
   return { columns, ignored: headers.filter((h) => !used.has(h)) };
-}
-
-const ZONELESS = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)$/;
-
-/** A CDR time: epoch seconds, ISO 8601 with a zone, or a zoneless wall time in `zone` (UTC by default). */
-function parseTime(v: string, zone: string | undefined): Date | null {
-  if (/^\d{9,10}(\.\d+)?$/.test(v)) return new Date(Math.round(Number(v) * 1000));
-  const local = ZONELESS.exec(v);
-  if (!local) return parseInstant(v);
-  const asUtc = parseInstant(`${local[1]}T${local[2]}Z`);
-  return asUtc && zone ? zonedWallTimeToInstant(asUtc.getTime(), zone) : asUtc;
 }
 
 const TIME_FORMS = 'ISO 8601, "YYYY-MM-DD HH:MM:SS" in --timezone (UTC by default), or epoch seconds';
@@ -169,33 +170,51 @@ export function mapCdrRow(row: Record<string, string>, lineNumber: number, defau
     if (ms === 0) return fail('duration is 0 (unanswered attempt): nothing to bill', true);
   }
 
-  const zone = defaults.timeZone;
-  let zoneless = false;
-  const time = (v: string) => {
-    if (ZONELESS.test(v)) zoneless = true;
-    return parseTime(v, zone);
-  };
+  // Calls that never left the PBX (extensions, s/h/i/t, feature codes, too short) are skipped
+  // with their reason before anything else is judged (billable-number.ts).
+  const rawCalled = get('called_number');
+  if (rawCalled === undefined) return fail('called_number (or dst/callee/b_number/destination_number) is required');
+  const number = billableDestination(rawCalled, { minDestinationDigits: defaults.minDestinationDigits ?? DEFAULT_MIN_DESTINATION_DIGITS, internalPattern: defaults.internalPattern, dialling: defaults.dialling ?? DEFAULT_DIALLING_PLAN });
+  if (!number.billable) return number.skip ? { ok: false, lineNumber, skipped: true, reason: number.reason, category: number.category } : fail(number.reason);
+  const destination = number.digits;
+
+  // Times are resolved together (local-time.ts): in a repeated DST hour the row's own evidence
+  // (uniqueid/linkedid epoch, epoch columns, end − billsec, start ≤ answer ≤ end) decides.
   let rawAnswer = get('answer_time');
   let answerOffset = 0;
   const callStart = get('call_start');
+  let rawStart = norm.get('start') ?? norm.get('startstamp') ?? callStart;
   if (rawAnswer === undefined && callStart !== undefined) {
     // calldate is when dialling began: the answer came (duration - billsec) seconds later.
-    rawAnswer = callStart;
+    rawAnswer = undefined;
     const total = norm.get('duration');
     const billsec = norm.get('billsec');
     if (total !== undefined && billsec !== undefined && /^\d+$/.test(total) && /^\d+$/.test(billsec)) answerOffset = Math.max(0, Number(total) - Number(billsec)) * 1000;
+  } else if (rawAnswer === rawStart && norm.get('answer') === undefined && norm.get('answerstamp') === undefined && norm.get('answertime') === undefined) {
+    // The start column stood in for a missing answer column: it is the answer, not separate evidence.
+    rawStart = undefined;
   }
-  if (rawAnswer === undefined) return fail('answer_time (or answer/answer_stamp/start/calldate) is required');
-  const parsedAnswer = time(rawAnswer);
-  const answer = parsedAnswer && new Date(parsedAnswer.getTime() + answerOffset);
-  if (!answer) return fail(`answer_time "${rawAnswer}" is not a date-time (${TIME_FORMS})`);
-
+  if (rawAnswer === undefined && callStart === undefined) return fail('answer_time (or answer/answer_stamp/start/calldate) is required');
   const rawEnd = get('end_time');
-  let end: Date | null = null;
-  if (rawEnd !== undefined) {
-    end = time(rawEnd);
-    if (!end) return fail(`end_time "${rawEnd}" is not a date-time (${TIME_FORMS})`);
+  const times = resolveCallTimes({
+    zone: defaults.timeZone,
+    start: rawStart,
+    answer: rawAnswer,
+    end: rawEnd,
+    billsec: rawDuration !== undefined ? Number(rawDuration) : undefined,
+    total: norm.has('billsec') && norm.get('duration') !== undefined && /^\d+(\.\d+)?$/.test(norm.get('duration')!) ? Number(norm.get('duration')) : undefined,
+    epochs: { start: epochColumn(norm, 'start'), answer: epochColumn(norm, 'answer'), end: epochColumn(norm, 'end') },
+    ...evidenceOfIds(norm),
+  });
+  if (!times.ok) {
+    if (times.invalid === 'answer' || (times.invalid === 'start' && callStart !== undefined)) return fail(`answer_time "${rawAnswer ?? callStart}" is not a date-time (${TIME_FORMS})`);
+    if (times.invalid === 'end') return fail(`end_time "${rawEnd}" is not a date-time (${TIME_FORMS})`);
+    return fail('reason' in times ? times.reason : 'times cannot be read');
   }
+  const zoneless = times.zoneless;
+  const answer = times.answer ?? (times.start && callStart !== undefined ? new Date(times.start.getTime() + answerOffset) : undefined);
+  if (!answer) return fail(`answer_time "${rawAnswer ?? callStart}" is not a date-time (${TIME_FORMS})`);
+  let end: Date | null = times.end ?? null;
   // Times stored without their milliseconds (acc_cdrs DATETIME) end up to a second before answer + duration.
   if (end && seconds !== undefined && end.getTime() - answer.getTime() < seconds * 1000 && seconds * 1000 - (end.getTime() - answer.getTime()) < 1000) end = new Date(answer.getTime() + Math.round(seconds * 1000));
   if (seconds === undefined) {
@@ -206,16 +225,11 @@ export function mapCdrRow(row: Record<string, string>, lineNumber: number, defau
   }
   end ??= new Date(answer.getTime() + Math.round(seconds * 1000));
 
-  const rawCalled = get('called_number');
-  if (rawCalled === undefined) return fail('called_number (or dst/callee/b_number/destination_number) is required');
-  const dialled = normalizeDialled(rawCalled, defaults.dialling ?? DEFAULT_DIALLING_PLAN);
-  if (!dialled.ok) return fail(dialled.reason);
-  const destination = dialled.digits;
-
   const buyerId = get('buyer_id') ?? defaults.buyerId;
   if (!buyerId) return fail('buyer_id is required (column or --buyer)');
-  const carrierId = get('carrier_id') ?? defaults.carrierId;
-  if (!carrierId) return fail('carrier_id is required (column or --carrier)');
+  const carrier = carrierOfRow(norm, get('carrier_id'), defaults.trunkMap, defaults.carrierId);
+  if (!carrier.ok) return fail(carrier.reason);
+  const carrierId = carrier.carrierId;
   const equipmentId = get('equipment_id') ?? defaults.equipmentId;
   const calling = get('calling_number');
 
@@ -245,4 +259,23 @@ export function mapCdrRow(row: Record<string, string>, lineNumber: number, defau
   const endUserId = get('end_user_id');
   if (endUserId !== undefined) record.endUserId = endUserId;
   return { ok: true, lineNumber, record, derivedId, zoneless };
+}
+
+/** An epoch column of the row (FreeSWITCH start_epoch/answer_epoch/end_epoch, or *_uepoch in µs), seconds. */
+function epochColumn(norm: Map<string, string>, what: 'start' | 'answer' | 'end'): number | undefined {
+  const s = norm.get(`${what}epoch`);
+  if (s !== undefined && /^\d{9,10}(\.\d+)?$/.test(s)) return Number(s);
+  const us = norm.get(`${what}uepoch`);
+  if (us !== undefined && /^\d{15,16}$/.test(us)) return Number(us) / 1e6;
+  return undefined;
+}
+
+/** Creation times the row's ids carry: Asterisk uniqueid (this channel) and linkedid (the call chain). */
+function evidenceOfIds(norm: Map<string, string>): Pick<CallTimesInput, 'channelCreated' | 'chainCreated'> {
+  const out: Pick<CallTimesInput, 'channelCreated' | 'chainCreated'> = {};
+  const unique = epochOfAsteriskId(norm.get('uniqueid'));
+  if (unique !== null) out.channelCreated = { epoch: unique, source: `uniqueid ${norm.get('uniqueid')}` };
+  const linked = epochOfAsteriskId(norm.get('linkedid'));
+  if (linked !== null) out.chainCreated = { epoch: linked, source: `linkedid ${norm.get('linkedid')}` };
+  return out;
 }

@@ -40,9 +40,9 @@ describe('mapCdrRow', () => {
   });
 
   it('accepts the other aliases', () => {
-    const r = ok(mapCdrRow({ cdr_id: 'x', caller: '1', callee: '4412', answer: '1793750400', release_time: '1793750460', call_duration: '60', switch: 'sw2' }, 2, defaults));
-    expect(r.record).toMatchObject({ recordId: 'x', destination: '4412', intervalStart: '2026-11-04T00:00:00.000Z', equipmentId: 'sw2' });
-    const r2 = ok(mapCdrRow({ a_number: '1', b_number: '4412', answer_time: '2026-11-03T10:00:00Z', billsec: '5' }, 2, defaults));
+    const r = ok(mapCdrRow({ cdr_id: 'x', caller: '1', callee: '442079460000', answer: '1793750400', release_time: '1793750460', call_duration: '60', switch: 'sw2' }, 2, defaults));
+    expect(r.record).toMatchObject({ recordId: 'x', destination: '442079460000', intervalStart: '2026-11-04T00:00:00.000Z', equipmentId: 'sw2' });
+    const r2 = ok(mapCdrRow({ a_number: '1', b_number: '442079460000', answer_time: '2026-11-03T10:00:00Z', billsec: '5' }, 2, defaults));
     expect(r2.record.intervalEnd).toBe('2026-11-03T10:00:05.000Z');
   });
 
@@ -61,12 +61,12 @@ describe('mapCdrRow', () => {
   });
 
   it('derives the duration or the end time when one is missing, keeping fractions to the millisecond (billing rounds by the tariff)', () => {
-    expect(ok(mapCdrRow({ dst: '4412', answer_time: '2026-11-03T10:00:00Z', end_time: '2026-11-03T10:00:42.2Z' }, 2, defaults)).record.quantity).toBe('42.2');
-    const r = ok(mapCdrRow({ dst: '4412', answer_time: '2026-11-03T10:00:00Z', duration: '12.3' }, 2, defaults));
+    expect(ok(mapCdrRow({ dst: '442079460000', answer_time: '2026-11-03T10:00:00Z', end_time: '2026-11-03T10:00:42.2Z' }, 2, defaults)).record.quantity).toBe('42.2');
+    const r = ok(mapCdrRow({ dst: '442079460000', answer_time: '2026-11-03T10:00:00Z', duration: '12.3' }, 2, defaults));
     expect(r.record.quantity).toBe('12.3');
     expect(r.record.intervalEnd).toBe('2026-11-03T10:00:12.300Z');
     // A fourth decimal rounds to the nearest millisecond, never up to a whole second.
-    expect(ok(mapCdrRow({ dst: '4412', answer_time: '2026-11-03T10:00:00Z', duration: '65.4325' }, 2, defaults)).record.quantity).toBe('65.433');
+    expect(ok(mapCdrRow({ dst: '442079460000', answer_time: '2026-11-03T10:00:00Z', duration: '65.4325' }, 2, defaults)).record.quantity).toBe('65.433');
   });
 
   it('skips unanswered attempts', () => {

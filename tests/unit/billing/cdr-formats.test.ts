@@ -23,12 +23,12 @@ describe('switch CDR files as written', () => {
     const r = importFixture('asterisk-master.csv', { timeZone: 'America/New_York', dialling: diallingPlan({ countryCode: '1' }) });
     expect(r.layout).toMatchObject({ format: 'asterisk', header: false });
     expect(r.layout.description).toMatch(/Asterisk cdr_csv Master.csv.*detected/);
-    expect(r.skipped).toBe(3); // NO ANSWER, BUSY, FAILED
+    expect(r.skipped).toBe(4); // NO ANSWER, BUSY, FAILED, and the call to extension 2001 (no billable destination)
+    expect(r.mapped.filter((m) => !m.ok && m.category)).toEqual([expect.objectContaining({ category: 'internal extension', reason: 'internal extension 2001: not a billable destination (shorter than --min-destination-digits 8)' })]);
     expect(r.rejected).toEqual([]);
     expect(r.ok.map((x) => [x.recordId, x.destination, x.intervalStart, x.quantity])).toEqual([
       ['1793714525.1', '442079460000', '2026-11-03T14:02:11.000Z', '135'],
       ['1793719800.8', '442079460004', '2026-11-03T15:30:09.000Z', '600'],
-      ['1793721600.10', '2001', '2026-11-03T16:00:03.000Z', '60'],
     ]);
   });
 
