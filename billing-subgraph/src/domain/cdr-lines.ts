@@ -73,6 +73,9 @@ export function parseSqlInsert(line: string): LineRecord {
   }
 }
 
+/** Fields every acc / acc_json record carries at least one of (transaction records: method, callid; CDRs: start_time, duration). */
+const ACC_JSON_KEYS = new Set(['method', 'callid', 'call_id', 'start_time', 'time', 'duration', 'sip_code', 'to_tag', 'from_tag']);
+
 const KV_START = /(?:^|[\s:])([A-Za-z_][\w.-]*)=/;
 
 /**
@@ -90,9 +93,13 @@ export function parseAccLine(line: string): LineRecord {
     try {
       obj = JSON.parse(t.slice(brace));
     } catch (err) {
+      // After a log prefix, braces are as likely someone else's text (a script logging an HTTP answer): other output.
+      if (brace > 0) return null;
       return { ok: false, problem: `not valid JSON (${(err as Error).message})` };
     }
-    if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) return { ok: false, problem: 'a JSON line must be an object' };
+    if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) return brace > 0 ? null : { ok: false, problem: 'a JSON line must be an object' };
+    // Only an accounting record names a call: any other JSON in a log (a route answer, a script's dump) is other output.
+    if (!Object.keys(obj).some((k) => ACC_JSON_KEYS.has(k.toLowerCase()))) return null;
     const named: Record<string, string> = {};
     for (const [k, v] of Object.entries(obj)) named[k] = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
     return { ok: true, values: Object.values(named), named };

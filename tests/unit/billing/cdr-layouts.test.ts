@@ -147,3 +147,13 @@ describe('CDR layout presets on files as the products write them', () => {
     ]);
   });
 });
+
+describe('kamailio-acc log lines that are not accounting records', () => {
+  it('passes over JSON that a script logged (a route answer) instead of reading it as an acc_json record', () => {
+    const { parseAccLine } = require('../../../billing-subgraph/src/domain/cdr-lines') as typeof import('../../../billing-subgraph/src/domain/cdr-lines');
+    expect(parseAccLine('NOTICE: <script>: route lookup for 442079460000 answered 410: {"result":"NO_ACTIVE_SELECTION","reason":"expired"}')).toBeNull();
+    expect(parseAccLine('INFO: <script>: dump {not json}')).toBeNull();
+    const acc = parseAccLine('{"start_time":"1793716200.250","duration":"45.500","callid":"c1@h","dst_user":"442079460143"}');
+    expect(acc && acc.ok && acc.named?.duration).toBe('45.500');
+  });
+});
