@@ -81,7 +81,7 @@ export async function startRouteServer(deps: RouteServerDeps, listen: { host: st
     hashes.set(key, hash);
   };
 
-  const answer = (res: ServerResponse, format: RouteFormat, owner: KeyOwner, buyer: string | undefined, rawNumber: string | undefined, rawAt: string | undefined) => {
+  const answer = (res: ServerResponse, count: boolean, format: RouteFormat, owner: KeyOwner, buyer: string | undefined, rawNumber: string | undefined, rawAt: string | undefined) => {
     if (buyer !== undefined && buyer !== owner.buyerId) return fail(res, FAILURES.UNKNOWN_BUYER);
     const digits = numberDigits(rawNumber);
     if (digits === null) return fail(res, FAILURES.BAD_NUMBER);
@@ -98,7 +98,8 @@ export async function startRouteServer(deps: RouteServerDeps, listen: { host: st
       p = prepareRoute(entry, list);
       prepared.set(entry.selectionId, p);
     }
-    attempts.count(entry.selectionId, slotStartOf(t));
+    // A HEAD is a probe (monitoring), not a call: it is answered but not counted.
+    if (count) attempts.count(entry.selectionId, slotStartOf(t));
     send(res, 200, format === 'text' ? TEXT_TYPE : JSON_TYPE, renderRoute(p, format, digits));
   };
 
@@ -118,13 +119,13 @@ export async function startRouteServer(deps: RouteServerDeps, listen: { host: st
     if (owner === null) return fail(res, FAILURES.UNAUTHENTICATED);
     if (owner !== undefined) {
       remember(key, hash);
-      return answer(res, format, owner, q.buyer, q.number, q.at);
+      return answer(res, req.method === 'GET', format, owner, q.buyer, q.number, q.at);
     }
     keys.verify(hash).then(
       (o) => {
         if (o === null) return fail(res, FAILURES.UNAUTHENTICATED);
         remember(key, hash);
-        answer(res, format, o, q.buyer, q.number, q.at);
+        answer(res, req.method === 'GET', format, o, q.buyer, q.number, q.at);
       },
       (err) => {
         logger.error({ err: (err as Error).message }, 'switch key verification failed');

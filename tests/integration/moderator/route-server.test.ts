@@ -240,7 +240,8 @@ describe('moderator: route server for switches (real HTTP, two instances sharing
     const at = iso(new Date(slot.getTime() + 12_345));
     for (let i = 0; i < 3; i++) expect((await route(a.routeServer.url, '/route/json', { number: '4412345', at }, { 'x-api-key': keyR })).status).toBe(200);
     expect((await route(b.routeServer.url, '/route/text', { number: '4412345', at }, { 'x-api-key': keyR })).status).toBe(200);
-    // A failure is not an attempt.
+    // A failure is not an attempt, nor is a HEAD probe.
+    expect((await route(a.routeServer.url, '/route/json', { number: '4412345', at }, { 'x-api-key': keyR }, 'HEAD')).status).toBe(200);
     expect((await route(b.routeServer.url, '/route/text', { number: '4412345', at, buyer: 'buyer-q' }, { 'x-api-key': keyR })).status).toBe(403);
     const buyer = parties.buyers['buyer-r'].token;
     const slots = await eventually(async () => {
@@ -249,6 +250,15 @@ describe('moderator: route server for switches (real HTTP, two instances sharing
       return mine?.attempts === 4 ? s : null;
     });
     expect(slots.find((x) => x.slotStart === iso(slot))).toEqual({ slotStart: iso(slot), attempts: 4 });
+    // A later attempt in the next slot is stored by a later flush than anything sent before it:
+    // once it shows, the slot above has its final count (the HEAD and the 403 were not counted).
+    const next = iso(slot.getTime() + 300_000);
+    expect((await route(a.routeServer.url, '/route/json', { number: '4412345', at: next }, { 'x-api-key': keyR })).status).toBe(200);
+    const after = await eventually(async () => {
+      const s = (await gqlOk(a.url, ATTEMPTS, { id: selUk }, buyer)).routeAttempts as { slotStart: string; attempts: number }[];
+      return s.some((x) => x.slotStart === next) ? s : null;
+    });
+    expect(after.filter((x) => x.slotStart === iso(slot) || x.slotStart === next).map((x) => x.attempts)).toEqual([4, 1]);
     // One document per (selection, slot), whichever instances counted.
     expect(await a.models.RouteAttempt.countDocuments({ selectionId: selUk, slotStart: slot })).toBe(1);
     // The carrier of the selection and operators see them; another buyer does not.
