@@ -34,7 +34,12 @@ export interface RouteServer {
   stop(): Promise<void>;
 }
 
-const FORMATS: Record<string, RouteFormat> = { '/route/kamailio': 'kamailio', '/route/json': 'json', '/route/text': 'text' };
+// A Map, not an object literal: a request target such as `constructor` must not find Object's members.
+const FORMATS = new Map<string, RouteFormat>([
+  ['/route/kamailio', 'kamailio'],
+  ['/route/json', 'json'],
+  ['/route/text', 'text'],
+]);
 const BAD_AT = Object.freeze(failure('BAD_REQUEST', 'at must be epoch seconds or an ISO 8601 date-time with a time zone'));
 const BAD_QUERY = Object.freeze(failure('BAD_REQUEST', 'the query string has a malformed percent-escape'));
 const JSON_TYPE = 'application/json';
@@ -107,7 +112,7 @@ export async function startRouteServer(deps: RouteServerDeps, listen: { host: st
     const url = req.url ?? '/';
     const qi = url.indexOf('?');
     const path = qi < 0 ? url : url.slice(0, qi);
-    const format = FORMATS[path];
+    const format = FORMATS.get(path);
     if (format === undefined) return fail(res, FAILURES.NOT_FOUND);
     if (req.method !== 'GET' && req.method !== 'HEAD') return fail(res, FAILURES.METHOD_NOT_ALLOWED);
     const q = parseRouteQuery(qi < 0 ? '' : url.slice(qi + 1));
