@@ -70,6 +70,23 @@ describe('npm start refuses what it cannot truly start', () => {
     }
   }, 60_000);
 
+  it("names ROUTE_SERVER_PORT when the route server's port is taken, before starting anything", async () => {
+    const [db, gw, mod, bil, rs] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+    const foreign = createHttpServer((_req, res) => res.end('ok'));
+    await listen(foreign, rs);
+    const proc = run(process.execPath, [START], cleanEnv({ DB_DIR: dir, DB_PORT: String(db), GATEWAY_PORT: String(gw), MODERATOR_PORT: String(mod), ROUTE_SERVER_PORT: String(rs), BILLING_PORT: String(bil) }));
+    try {
+      expect((await proc.exited).code).toBe(1);
+      const { stdout, stderr } = proc.output();
+      expect(stdout).not.toMatch(/is up/);
+      expect(stderr).toContain(`ROUTE_SERVER_PORT ${rs}: 127.0.0.1:${rs} is already in use`);
+      expect(descendants(proc.child.pid!).filter(alive)).toEqual([]);
+    } finally {
+      killAll(proc);
+      await close(foreign);
+    }
+  }, 60_000);
+
   it('a service whose port is taken (after the check, by a race) says so in one line, without a stack', async () => {
     const port = await freePort();
     const foreign = createHttpServer((_req, res) => res.end('ok'));
