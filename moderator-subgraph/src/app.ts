@@ -145,7 +145,7 @@ export async function createModeratorApp(config: ModeratorConfig, opts: { logger
   });
 
   const routeServer: RouteServer = await startRouteServer(
-    { routing, trunks, keys: switchKeys, attempts: routeAttempts, logger },
+    { routing, trunks, keys: switchKeys, attempts: routeAttempts, logger, registry: metrics.registry },
     { host: config.ROUTE_SERVER_HOST, port: config.ROUTE_SERVER_PORT },
   ).catch(async (err) => {
     await server.stop();

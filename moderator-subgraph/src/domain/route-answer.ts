@@ -38,11 +38,12 @@ export const DEFAULT_REASONS: Record<FailureCode, string> = {
 
 export interface Answer {
   readonly status: number;
+  readonly result: FailureCode;
   readonly body: string;
 }
 
 export function failure(code: FailureCode, reason: string = DEFAULT_REASONS[code]): Answer {
-  return { status: FAILURE_STATUS[code], body: JSON.stringify({ result: code, reason }) };
+  return { status: FAILURE_STATUS[code], result: code, body: JSON.stringify({ result: code, reason }) };
 }
 
 /** One prebuilt failure per code with its default reason (no allocation per failed lookup). */

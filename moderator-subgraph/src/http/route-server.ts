@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Logger } from '@exchange/platform';
+import { Counter, type Logger, type Registry } from '@exchange/platform';
 import {
   FAILURES,
   failure,
@@ -26,6 +26,8 @@ export interface RouteServerDeps {
   keys: SwitchKeyService;
   attempts: RouteAttemptsService;
   logger: Logger;
+  /** Where `moderator_route_answers_total{result}` is registered (the moderator's /metrics). */
+  registry?: Registry;
 }
 
 export interface RouteServer {
@@ -50,7 +52,18 @@ function send(res: ServerResponse, status: number, contentType: string, body: st
   res.end(body);
 }
 
-const fail = (res: ServerResponse, a: Answer) => send(res, a.status, JSON_TYPE, a.body);
+/** Counts answers by result; children bound once, so counting costs one increment. */
+function answerCounter(registry: Registry | undefined) {
+  const counter = new Counter({
+    name: 'moderator_route_answers_total',
+    help: 'Route server answers by result (ROUTE or the failure code)',
+    labelNames: ['result'] as const,
+    registers: registry ? [registry] : [],
+  });
+  const bound = new Map<string, { inc(): void }>();
+  for (const code of ['ROUTE', ...Object.keys(FAILURES)]) bound.set(code, counter.labels(code));
+  return (result: string) => bound.get(result)?.inc();
+}
 
 /** The switch key: X-Api-Key, else Authorization: Bearer, else the `key` query parameter. */
 function keyOf(req: IncomingMessage, queryKey: string | undefined): string | undefined {
@@ -68,6 +81,11 @@ function keyOf(req: IncomingMessage, queryKey: string | undefined): string | und
  */
 export async function startRouteServer(deps: RouteServerDeps, listen: { host: string; port: number }): Promise<RouteServer> {
   const { routing, trunks, keys, attempts, logger } = deps;
+  const counted = answerCounter(deps.registry);
+  const fail = (res: ServerResponse, a: Answer) => {
+    counted(a.result);
+    send(res, a.status, JSON_TYPE, a.body);
+  };
   // Per selection (its parties never change: a selection is written once), rebuilt when the
   // carrier's trunk array is a different one (every trunk change replaces it). Bounded: expired
   // selections' answers are dropped with everything else when it fills up.
@@ -105,6 +123,7 @@ export async function startRouteServer(deps: RouteServerDeps, listen: { host: st
     }
     // A HEAD is a probe (monitoring), not a call: it is answered but not counted.
     if (count) attempts.count(entry.selectionId, slotStartOf(t));
+    counted('ROUTE');
     send(res, 200, format === 'text' ? TEXT_TYPE : JSON_TYPE, renderRoute(p, format, digits));
   };
 

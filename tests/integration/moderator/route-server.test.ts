@@ -139,6 +139,10 @@ describe('moderator: route server for switches (real HTTP, two instances sharing
     }
     const post = await route(rs, '/route/json', { number: '4420', at }, k, 'POST');
     expect([post.status, post.json.result]).toEqual([405, 'METHOD_NOT_ALLOWED']);
+    // Operators see the answers by result on the moderator's /metrics.
+    const metrics = await (await fetch(a.url.replace(/\/graphql$/, '/metrics'))).text();
+    expect(metrics).toMatch(/^moderator_route_answers_total\{result="NO_TRUNK",service="moderator"\} [1-9]/m);
+    expect(metrics).toMatch(/^moderator_route_answers_total\{result="UNAUTHENTICATED",service="moderator"\} [2-9]/m);
   });
 
   it("scopes a key to its buyer's table", async () => {

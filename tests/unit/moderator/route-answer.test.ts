@@ -56,7 +56,7 @@ describe('route answers', () => {
   });
 
   it('has one status and a reason per failure code', () => {
-    expect(FAILURES.NO_ROUTE).toEqual({ status: 404, body: JSON.stringify({ result: 'NO_ROUTE', reason: 'no awarded prefix matches this number' }) });
+    expect(FAILURES.NO_ROUTE).toEqual({ status: 404, result: 'NO_ROUTE', body: JSON.stringify({ result: 'NO_ROUTE', reason: 'no awarded prefix matches this number' }) });
     expect([FAILURES.BAD_NUMBER.status, FAILURES.UNAUTHENTICATED.status, FAILURES.UNKNOWN_BUYER.status, FAILURES.NO_ACTIVE_SELECTION.status, FAILURES.NO_TRUNK.status]).toEqual([400, 401, 403, 410, 503]);
     expect(JSON.parse(failure('BAD_REQUEST', 'at is bad').body)).toEqual({ result: 'BAD_REQUEST', reason: 'at is bad' });
   });
