@@ -201,6 +201,8 @@ export interface UacResult {
   outgoing: number;
   successful: number;
   failed: number;
+  /** Calls created per second over the run (SIPp's CallRate(C)). */
+  callRate: number;
   output: string;
   elapsedMs: number;
 }
@@ -234,7 +236,7 @@ export async function runUac(o: { proxyPort: number; numbers: string[]; calls: n
   const last = rows[rows.length - 1].split(';');
   // Date columns contain a tab-separated date and time, never a ';': the columns line up.
   const col = (n: string) => Number(last[header.indexOf(n)]);
-  return { exitCode, outgoing: col('OutgoingCall(C)'), successful: col('SuccessfulCall(C)'), failed: col('FailedCall(C)'), output: p.output(), elapsedMs };
+  return { exitCode, outgoing: col('OutgoingCall(C)'), successful: col('SuccessfulCall(C)'), failed: col('FailedCall(C)'), callRate: col('CallRate(C)'), output: p.output(), elapsedMs };
 }
 
 /** CDR lines of Kamailio's log (the acc module's log_write_cdr) as key/value maps. */
