@@ -136,7 +136,7 @@ function rows(results) {
     out.push([
       'Calls through Kamailio',
       `SIPp calls/s through Kamailio (switch/kamailio/kamailio.cfg, ${fmt(x.kamailioChildren)} workers) with one route-server lookup per call, to a SIPp trunk, ${fmt(x.holdMs)} ms hold, ${fmt(x.secondsPerStep)} s per step`,
-      `**${fmt(x.bestCleanRate)} calls/s** with 0 failed`,
+      `**-r ${fmt(x.bestCleanTarget)}: ${fmt(x.bestCleanRate)} calls/s** with 0 failed`,
       `${x.steps.map((s) => `-r ${s.targetRate}: ${fmt(s.achievedRate)}/s, ${fmt(s.successful)} ok, ${fmt(s.failed)} failed`).join('; ')}; the carrier's trunk received ${fmt(x.carrierReceived)} of ${fmt(x.placed)} answered calls`,
       `≥ ${fmt(x.goalCps)} calls/s, 0 failed`,
       yes(x.met),
