@@ -17,11 +17,14 @@
  * BILLING_TOKEN (a BILLING_AGENT, ADMIN or MODERATOR token, e.g. `npm run token -- --role BILLING_AGENT --sub agent`).
  */
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, existsSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { parse } from 'csv-parse';
 import { SingleBar, Presets } from 'cli-progress';
-import { CDR_CSV_LAYOUT, CDR_FORMATS, detectLayout, diallingPlan, isTimeZone, mapCdrRow, USAGE_SOURCES, type CdrFormat, type DiallingPlan, type FileLayout, type UsageSource } from '../domain';
+import { canonicalRow, CDR_CSV_LAYOUT, checkMappingSpec, diallingPlan, isTimeZone, mapCdrRow, MAPPED_FIELDS, resolveColumns, USAGE_SOURCES, type CdrMappingSpec, type ColumnRef, type DiallingPlan, type MappedField, type UsageSource } from '../domain';
+import { readRows, UnreadableFile } from './cdr-reader';
+import { LAYOUT_NAMES, resolveLayout, type ResolvedLayout } from './ingest-layout';
+import { PRESETS_TEXT } from './ingest-help';
 
 export interface IngestOptions {
   file: string;
@@ -31,8 +34,10 @@ export interface IngestOptions {
   buyerId?: string;
   carrierId?: string;
   equipmentId?: string;
-  /** The file's format; detected from the first row when absent. */
-  format?: CdrFormat;
+  /** The file's layout (a CSV format or a preset); detected from the first lines when absent. */
+  format?: string;
+  /** The operator's column mapping (--mapping FILE and the column options), applied over the layout. */
+  mapping?: CdrMappingSpec;
   /** IANA zone of the switch's zoneless times; UTC when absent. */
   timeZone?: string;
   /** The switch's dialling conventions (international prefix, country code). */
@@ -62,7 +67,9 @@ export interface IngestSummary {
   skipped: number;
   resumedFrom: number;
   complete: boolean;
-  layout: FileLayout;
+  layout: ResolvedLayout;
+  /** Lines that were not records (other log output in an acc log). */
+  ignoredLines: number;
   /** Some times had no zone and were read in `timeZone` (UTC when none was given). */
   zonelessTimes: boolean;
   rejections: { line: number; recordId: string | null; reason: string }[];
@@ -127,14 +134,22 @@ async function send(opts: IngestOptions, records: unknown[], importerRejections:
   }
 }
 
-/** Reads the first record of the file (for format detection) without consuming the import's stream. */
-async function firstRecord(file: string): Promise<string[] | null> {
-  const parser = createReadStream(file).pipe(parse({ bom: true, skip_empty_lines: true, trim: true, relax_column_count: true, to_line: 50 }));
-  for await (const rec of parser as AsyncIterable<string[]>) {
-    parser.destroy();
-    return rec;
+/** No --buyer and the rows carry no buyer_id: a usage error, before anything is sent. */
+export class MissingBuyer extends Error {
+  readonly usage = true;
+  constructor() {
+    super('--buyer is required: the rows of this file carry no buyer_id column (give --buyer ID, or map a column to buyer_id)');
   }
-  return null;
+}
+
+/** One file row to a usage record: the layout's screen, its mapping to the canonical row, then mapCdrRow. */
+function mapRow(item: { values: string[]; named: Record<string, string>; line: number }, layout: ResolvedLayout, defaults: Parameters<typeof mapCdrRow>[2]): ReturnType<typeof mapCdrRow> & { row?: Record<string, string> } {
+  const screened = layout.screen?.(item.named);
+  if (screened) return { ok: false, lineNumber: item.line, skipped: screened.skip, reason: screened.reason };
+  if (!layout.spec) return mapCdrRow(item.named, item.line, defaults);
+  const c = canonicalRow(item.values, item.named, layout.spec);
+  if (!c.ok) return { ok: false, lineNumber: item.line, skipped: false, reason: c.reason };
+  return { ...mapCdrRow(c.row, item.line, defaults), row: c.row };
 }
 
 export class IngestStopped extends Error {
@@ -145,11 +160,7 @@ export class IngestStopped extends Error {
 
 export async function runIngest(opts: IngestOptions): Promise<IngestSummary> {
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
-  const first = await firstRecord(opts.file);
-  if (!first) throw Object.assign(new Error(`${opts.file} holds no rows`), { usage: true });
-  const decision = detectLayout(first, opts.format);
-  if (!decision.ok) throw Object.assign(new Error(decision.reason), { usage: true });
-  const layout = decision.layout;
+  const layout = resolveLayout(opts.file, opts.format, opts.mapping);
   log(`format: ${layout.description}`);
   if ((layout.format === 'asterisk' || layout.format === 'asterisk-custom') && opts.equipmentId === undefined) {
     log('note: an Asterisk uniqueid is unique on one switch only; name the switch with --equipment so two PBXs\' calls with the same id are both billed (the same id with other contents is refused as a conflict)');
@@ -180,13 +191,9 @@ export async function runIngest(opts: IngestOptions): Promise<IngestSummary> {
   const total = statSync(opts.file).size;
   const bar = opts.progress ? new SingleBar({ format: 'ingest |{bar}| {percentage}% | {rows} rows | accepted {accepted} dup {duplicates} rejected {rejected}', stream: process.stderr }, Presets.shades_classic) : null;
   bar?.start(total, 0, { rows: cp.rowsDone, accepted: cp.accepted, duplicates: cp.duplicates, rejected: cp.rejected });
-  const input = createReadStream(opts.file);
+  let ignoredLines = 0;
   let bytes = 0;
-  input.on('data', (c) => {
-    bytes += c.length;
-    bar?.update(bytes, { rows: cp.rowsDone, accepted: cp.accepted, duplicates: cp.duplicates, rejected: cp.rejected });
-  });
-  const parser = input.pipe(parse({ bom: true, skip_empty_lines: true, trim: true, relax_column_count: true, info: true, raw: true }));
+  const rows = readRows(opts.file, layout.reading, { onIgnored: () => ignoredLines++ });
 
   const rejections: IngestSummary['rejections'] = [];
   let batch: { record: unknown; line: number }[] = [];
@@ -217,27 +224,27 @@ export async function runIngest(opts: IngestOptions): Promise<IngestSummary> {
     batches++;
     save();
   };
-  let columns: readonly string[] | undefined = layout.columns;
   const defaults = { source: opts.source, buyerId: opts.buyerId, carrierId: opts.carrierId, equipmentId: opts.equipmentId, timeZone: opts.timeZone, dialling: opts.dialling };
+  let sentAny = false;
   try {
-    for await (const item of parser as AsyncIterable<{ record: string[]; raw: string; info: { lines: number } }>) {
-      if (!columns) {
-        columns = item.record;
-        continue;
-      }
+    for await (const item of rows) {
       row++;
+      bytes += Buffer.byteLength(item.raw) + 1;
+      bar?.update(bytes, { rows: row, accepted: cp.accepted, duplicates: cp.duplicates, rejected: cp.rejected });
       if (row <= resumedFrom) continue;
-      const named: Record<string, string> = {};
-      columns.forEach((c, i) => {
-        if (item.record[i] !== undefined && !(c in named)) named[c] = item.record[i];
-      });
-      const m = mapCdrRow(named, item.info.lines, defaults);
+      const m = mapRow(item, layout, defaults);
+      if (!sentAny && !opts.buyerId) {
+        // Without --buyer every row needs its own buyer_id: a file without that column is a usage error, found before anything is sent.
+        const named = m.row ?? item.named;
+        if (!resolveColumns(Object.keys(named)).columns.buyer_id) throw new MissingBuyer();
+      }
+      sentAny = true;
       if (m.ok) {
         batch.push({ record: m.record, line: m.lineNumber });
         if (m.zoneless) zonelessTimes = true;
       } else if (m.skipped) pendingSkipped++;
       else {
-        refused.push({ key: `${fileKey}:${m.lineNumber}`, line: m.lineNumber, recordId: null, source: opts.source, reason: m.reason, raw: item.raw.replace(/\r?\n$/, '') });
+        refused.push({ key: `${fileKey}:${m.lineNumber}`, line: m.lineNumber, recordId: null, source: opts.source, reason: m.reason, raw: item.raw });
         rejections.push({ line: m.lineNumber, recordId: null, reason: m.reason });
       }
       // A resumed run first sends exactly the rows that were in flight, so their duplicates are told apart.
@@ -246,7 +253,7 @@ export async function runIngest(opts: IngestOptions): Promise<IngestSummary> {
         await flush();
         if ((opts.maxBatches !== undefined && batches >= opts.maxBatches) || opts.stopRequested?.()) {
           stopped = true;
-          input.destroy();
+          await rows.return(undefined);
           break;
         }
       }
@@ -258,10 +265,17 @@ export async function runIngest(opts: IngestOptions): Promise<IngestSummary> {
     }
   } catch (err) {
     bar?.stop();
+    if (err instanceof MissingBuyer) throw err;
+    if (err instanceof UnreadableFile) {
+      // The file, not the network: running again fails the same way until the layout is named.
+      const done = cp.rowsDone > 0 ? `\nthe ${cp.rowsDone} rows before it were imported (checkpoint ${opts.checkpointPath}); nothing after them was sent` : '\nnothing was sent';
+      throw Object.assign(new Error(`${opts.file} ${err.message}${done}`), { usage: true });
+    }
     const summary = summarise();
     throw new IngestStopped(`${(err as Error).message}\nstopped after row ${cp.rowsDone}: the rows up to it are stored (checkpoint ${opts.checkpointPath}); run the same command again to resume after row ${cp.rowsDone}`, summary);
   }
   bar?.stop();
+  if (ignoredLines > 0) log(`note: ${ignoredLines} lines were not accounting records (other log output) and were passed over`);
   if (stopped) log(`stopped after row ${cp.rowsDone} (checkpoint ${opts.checkpointPath}): run the same command again to resume after row ${cp.rowsDone}, or add --restart to start over`);
   if (zonelessTimes && !opts.timeZone) log('note: times without a zone were read as UTC; if the switch writes its local time, run again with --timezone <IANA zone> --restart');
   return summarise();
@@ -280,6 +294,7 @@ export async function runIngest(opts: IngestOptions): Promise<IngestSummary> {
       resumedFrom,
       complete: cp.complete,
       layout,
+      ignoredLines,
       zonelessTimes,
       rejections,
     };
@@ -300,6 +315,32 @@ export function summaryText(s: IngestSummary): string {
   return lines.join('\n');
 }
 
+const mergeMapping = (a: CdrMappingSpec | undefined, b: CdrMappingSpec): CdrMappingSpec => ({ ...a, ...b, ...(a?.fields || b.fields ? { fields: { ...a?.fields, ...b.fields } } : {}) });
+
+const USAGE = `usage: npm run ingest -- <file> [--format <layout>] [--mapping FILE.json] [--column field=name|position ...]
+       [--delimiter C] [--relax-quotes] [--header|--no-header] [--skip-rows N] [--time-format F] [--duration-unit s|ms]
+       [--timezone ZONE] [--country-code CC] [--international-prefix P] [--source ${USAGE_SOURCES.join('|')}]
+       [--buyer ID] [--carrier ID] [--equipment ID] [--url URL] [--token TOKEN] [--batch N] [--checkpoint FILE]
+       [--restart] [--no-progress] [--layout]
+layouts: ${LAYOUT_NAMES.join(', ')}
+exit: 0 all rows accepted or skipped; 3 rows rejected (listed); 1 stopped by a network/server failure (run again to resume);
+      2 bad usage or a file its layout cannot read (the line, the problem and the options to try)
+relative paths (file, --mapping, --checkpoint) are read from the folder the command was run in (INIT_CWD under npm)`;
+
+const usageError = (msg: string) => Object.assign(new Error(msg), { usage: true });
+
+/** `--column called_number=dst`, `--column answer_time=10`, `--column called_number=dst_user|callee`. */
+function columnOption(text: string): [MappedField, ColumnRef] {
+  const eq = text.indexOf('=');
+  const field = text.slice(0, eq).trim();
+  const refs = text.slice(eq + 1).split('|').map((r) => r.trim()).filter((r) => r !== '');
+  if (eq <= 0 || !(MAPPED_FIELDS as readonly string[]).includes(field) || refs.length === 0) throw usageError(`--column ${text}: write field=column (a header name or a 1-based position); fields: ${MAPPED_FIELDS.join(', ')}`);
+  const parsed = refs.map((r) => (/^\d+$/.test(r) ? Number(r) : r));
+  return [field as MappedField, parsed.length === 1 ? parsed[0] : parsed];
+}
+
+const DELIMITER_NAMES: Record<string, string> = { tab: '\t', '\\t': '\t', comma: ',', semicolon: ';', pipe: '|', space: ' ' };
+
 async function main() {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
@@ -309,6 +350,15 @@ async function main() {
       carrier: { type: 'string' },
       equipment: { type: 'string' },
       format: { type: 'string' },
+      mapping: { type: 'string' },
+      column: { type: 'string', multiple: true },
+      delimiter: { type: 'string' },
+      'relax-quotes': { type: 'boolean' },
+      header: { type: 'boolean' },
+      'no-header': { type: 'boolean' },
+      'skip-rows': { type: 'string' },
+      'time-format': { type: 'string' },
+      'duration-unit': { type: 'string' },
       timezone: { type: 'string' },
       'country-code': { type: 'string' },
       'international-prefix': { type: 'string' },
@@ -323,27 +373,63 @@ async function main() {
     },
   });
   if (values.layout || values.help) {
-    console.log(values.help ? `usage: npm run ingest -- <file.csv> [--format ${CDR_FORMATS.join('|')}] [--timezone ZONE] [--country-code CC] [--international-prefix P] [--source ${USAGE_SOURCES.join('|')}] [--buyer ID] [--carrier ID] [--equipment ID] [--url URL] [--token TOKEN] [--batch N] [--checkpoint FILE] [--restart] [--no-progress] [--layout]\nexit: 0 all rows accepted or skipped, 3 rows rejected, 1 stopped (run again to resume), 2 bad usage\n` : '');
+    if (values.help) console.log(`${USAGE}\n`);
     console.log(CDR_CSV_LAYOUT);
+    console.log(`\n${PRESETS_TEXT}`);
     return 0;
   }
-  const usage = (msg: string) => Object.assign(new Error(msg), { usage: true });
-  const file = positionals[0];
-  if (!file || !existsSync(file)) throw usage(`CSV file ${file ?? '(none)'} not found (usage: npm run ingest -- <file.csv> …; --help)`);
+  // npm runs scripts in the package's folder; INIT_CWD is where the operator typed the command.
+  const base = process.env.INIT_CWD || process.cwd();
+  const here = (p: string) => path.resolve(base, p);
+  const file = positionals[0] === undefined ? undefined : here(positionals[0]);
+  if (!file || !existsSync(file)) throw usageError(`CDR file ${positionals[0] ?? '(none)'} not found${positionals[0] && !path.isAbsolute(positionals[0]) ? ` (looked in ${base})` : ''} (usage: npm run ingest -- <file> …; --help)`);
   const source = values.source as UsageSource;
-  if (!(USAGE_SOURCES as readonly string[]).includes(source)) throw usage(`--source must be one of ${USAGE_SOURCES.join(', ')}`);
-  if (values.format !== undefined && !(CDR_FORMATS as readonly string[]).includes(values.format)) throw usage(`--format must be one of ${CDR_FORMATS.join(', ')}`);
-  if (values.timezone !== undefined && !isTimeZone(values.timezone)) throw usage(`--timezone ${values.timezone} is not an IANA time zone (e.g. America/New_York, Europe/London, UTC)`);
+  if (!(USAGE_SOURCES as readonly string[]).includes(source)) throw usageError(`--source must be one of ${USAGE_SOURCES.join(', ')}`);
+
+  // The mapping: a JSON file, then the options over it.
+  let fromFile: CdrMappingSpec | undefined;
+  let format = values.format;
+  if (values.mapping !== undefined) {
+    const mf = here(values.mapping);
+    if (!existsSync(mf)) throw usageError(`--mapping ${values.mapping} not found (looked in ${base})`);
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(mf, 'utf8'));
+    } catch (err) {
+      throw usageError(`--mapping ${values.mapping} is not JSON: ${(err as Error).message}`);
+    }
+    const checked = checkMappingSpec(raw);
+    if (!checked.ok) throw usageError(`--mapping ${values.mapping}: ${checked.reason}`);
+    fromFile = checked.spec;
+    const f = (raw as { format?: unknown }).format;
+    if (f !== undefined && typeof f !== 'string') throw usageError(`--mapping ${values.mapping}: format must be a layout name`);
+    format ??= f as string | undefined;
+  }
+  if (format !== undefined && !LAYOUT_NAMES.includes(format)) throw usageError(`--format must be one of ${LAYOUT_NAMES.join(', ')}`);
+  const opt: Record<string, unknown> = {};
+  if (values.delimiter !== undefined) opt.delimiter = DELIMITER_NAMES[values.delimiter.toLowerCase()] ?? values.delimiter;
+  if (values['relax-quotes']) opt.relaxQuotes = true;
+  if (values.header) opt.header = true;
+  if (values['no-header']) opt.header = false;
+  if (values['skip-rows'] !== undefined) opt.skipRows = /^\d+$/.test(values['skip-rows']) ? Number(values['skip-rows']) : values['skip-rows'];
+  if (values['time-format'] !== undefined) opt.timeFormat = values['time-format'];
+  if (values['duration-unit'] !== undefined) opt.durationUnit = values['duration-unit'];
+  if (values.column?.length) opt.fields = Object.fromEntries(values.column.map(columnOption));
+  const checkedOpts = checkMappingSpec(opt);
+  if (!checkedOpts.ok) throw usageError(checkedOpts.reason.replace(/^delimiter/, '--delimiter').replace(/^timeFormat/, '--time-format').replace(/^durationUnit/, '--duration-unit').replace(/^skipRows/, '--skip-rows'));
+  const mapping = fromFile || Object.keys(opt).length ? mergeMapping(fromFile, checkedOpts.spec) : undefined;
+
+  if (values.timezone !== undefined && !isTimeZone(values.timezone)) throw usageError(`--timezone ${values.timezone} is not an IANA time zone (e.g. America/New_York, Europe/London, UTC)`);
   let dialling: DiallingPlan;
   try {
     dialling = diallingPlan({ countryCode: values['country-code'], internationalPrefix: values['international-prefix'] });
   } catch (err) {
-    throw usage(`--country-code/--international-prefix: ${(err as Error).message}`);
+    throw usageError(`--country-code/--international-prefix: ${(err as Error).message}`);
   }
   const token = values.token ?? process.env.BILLING_TOKEN;
-  if (!token) throw usage('a token is required: --token or BILLING_TOKEN (e.g. npm run token -- --role BILLING_AGENT --sub agent)');
+  if (!token) throw usageError('a token is required: --token or BILLING_TOKEN (e.g. npm run token -- --role BILLING_AGENT --sub agent)');
   const batchSize = Number(values.batch);
-  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) throw usage('--batch must be 1 to 10000');
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) throw usageError('--batch must be 1 to 10000');
   // Ctrl-C finishes the batch being sent and records it, so the next run resumes exactly there.
   let interrupted = false;
   process.on('SIGINT', () => {
@@ -359,11 +445,12 @@ async function main() {
     buyerId: values.buyer,
     carrierId: values.carrier,
     equipmentId: values.equipment,
-    format: values.format as CdrFormat | undefined,
+    format,
+    mapping,
     timeZone: values.timezone,
     dialling,
     batchSize,
-    checkpointPath: values.checkpoint ?? `${file}.ingest-checkpoint.json`,
+    checkpointPath: values.checkpoint !== undefined ? here(values.checkpoint) : `${file}.ingest-checkpoint.json`,
     restart: values.restart,
     progress: !values['no-progress'] && Boolean(process.stderr.isTTY),
     stopRequested: () => interrupted,

@@ -4,6 +4,7 @@ import { parseInstant } from './time';
 import { DEFAULT_DIALLING_PLAN, normalizeDialled, type DiallingPlan } from './dialling';
 import { UNANSWERED_DISPOSITIONS } from './cdr-formats';
 import { zonedWallTimeToInstant } from './zoned-time';
+import { durationMs, secondsText } from './cdr-duration';
 
 /**
  * Canonical CDR columns and the aliases accepted for each, in precedence order (the first
@@ -60,7 +61,7 @@ end_user_id                                                           optional: 
 
 Times: ISO 8601 with a zone (2026-11-03T10:00:05Z), "YYYY-MM-DD HH:MM:SS" (the switch's local time:
 --timezone America/New_York; UTC without it), or unix epoch seconds. Durations with decimals are
-rounded up to whole seconds; a missing duration is end_time - answer_time, a missing end_time is
+kept (up to milliseconds); a missing duration is end_time - answer_time, a missing end_time is
 answer_time + duration. Rows with a duration of 0 (unanswered attempts) are skipped, not rejected.
 Dialling: "+" and the international prefix (00; 011 with --country-code 1; --international-prefix P)
 introduce an international number; with --country-code CC a national number (trunk prefix 0, or
@@ -161,10 +162,11 @@ export function mapCdrRow(row: Record<string, string>, lineNumber: number, defau
   const rawDuration = get('duration');
   let seconds: number | undefined;
   if (rawDuration !== undefined) {
-    if (!/^\d{1,9}(\.\d+)?$/.test(rawDuration)) return fail(`duration "${rawDuration}" is not a number of seconds`);
-    // Switches bill whole seconds; a fraction still occupied the circuit, so it counts up.
-    seconds = Math.ceil(Number(rawDuration));
-    if (seconds === 0) return fail('duration is 0 (unanswered attempt): nothing to bill', true);
+    // Fractions are kept (up to milliseconds): billing rounds by the tariff's increments.
+    const ms = durationMs(rawDuration);
+    if (ms === null) return fail(`duration "${rawDuration}" is not a number of seconds`);
+    seconds = ms / 1000;
+    if (ms === 0) return fail('duration is 0 (unanswered attempt): nothing to bill', true);
   }
 
   const zone = defaults.timeZone;
@@ -196,11 +198,11 @@ export function mapCdrRow(row: Record<string, string>, lineNumber: number, defau
   }
   if (seconds === undefined) {
     if (!end) return fail('duration (or billsec/call_duration) is required when end_time is missing');
-    seconds = Math.ceil((end.getTime() - answer.getTime()) / 1000);
+    seconds = (end.getTime() - answer.getTime()) / 1000;
     if (seconds < 0) return fail('end_time is before answer_time');
     if (seconds === 0) return fail('duration is 0 (unanswered attempt): nothing to bill', true);
   }
-  end ??= new Date(answer.getTime() + seconds * 1000);
+  end ??= new Date(answer.getTime() + Math.round(seconds * 1000));
 
   const rawCalled = get('called_number');
   if (rawCalled === undefined) return fail('called_number (or dst/callee/b_number/destination_number) is required');
@@ -232,7 +234,7 @@ export function mapCdrRow(row: Record<string, string>, lineNumber: number, defau
     intervalStart: answer.toISOString(),
     intervalEnd: end.toISOString(),
     serviceType: 'VOICE',
-    quantity: String(seconds),
+    quantity: secondsText(Math.round(seconds * 1000)),
     destination,
   };
   if (equipmentId !== undefined) record.equipmentId = equipmentId;

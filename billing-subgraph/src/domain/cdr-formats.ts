@@ -7,12 +7,28 @@
 export const CDR_FORMATS = ['asterisk', 'asterisk-custom', 'freeswitch', 'generic'] as const;
 export type CdrFormat = (typeof CDR_FORMATS)[number];
 
-/** Asterisk cdr_csv Master.csv, in order; Asterisk 1.8+ appends peeraccount, linkedid, sequence. */
-export const ASTERISK_MASTER_COLUMNS = [
+/**
+ * Asterisk cdr_csv Master.csv (cdr/cdr_csv.c build_csv_record), in order: 16 columns always, then
+ * uniqueid and userfield when `loguniqueid`/`loguserfield` are on (cdr.conf [csv]; off by default),
+ * then peeraccount, linkedid, sequence with `newcdrcolumns`: 16, 17, 18, 19, 20 or 21 columns.
+ */
+export const ASTERISK_MASTER_BASE = [
   'accountcode', 'src', 'dst', 'dcontext', 'clid', 'channel', 'dstchannel', 'lastapp', 'lastdata',
-  'start', 'answer', 'end', 'duration', 'billsec', 'disposition', 'amaflags', 'uniqueid', 'userfield',
+  'start', 'answer', 'end', 'duration', 'billsec', 'disposition', 'amaflags',
 ] as const;
+export const ASTERISK_MASTER_COLUMNS = [...ASTERISK_MASTER_BASE, 'uniqueid', 'userfield'] as const;
 export const ASTERISK_MASTER_EXTRA = ['peeraccount', 'linkedid', 'sequence'] as const;
+
+/** Master.csv's column names for a row of `fields` (16-21 columns), or null for another count. */
+export function asteriskMasterColumns(fields: string[]): readonly string[] | null {
+  const n = fields.length;
+  if (n < 16 || n > 21) return null;
+  const newcdr = n >= 19 ? [...ASTERISK_MASTER_EXTRA] : [];
+  const logged = n - 16 - newcdr.length;
+  // One of uniqueid/userfield: a uniqueid is "<epoch>.<sequence>"; anything else is the userfield.
+  const middle = logged === 2 ? ['uniqueid', 'userfield'] : logged === 1 ? [/^\d{9,10}\.\d+$/.test(fields[16]?.trim() ?? '') ? 'uniqueid' : 'userfield'] : [];
+  return [...ASTERISK_MASTER_BASE, ...middle, ...newcdr];
+}
 
 /** FreeSWITCH mod_cdr_csv `default` template (cdr_csv.conf.xml), in order. */
 export const FREESWITCH_DEFAULT_COLUMNS = [
@@ -49,7 +65,7 @@ export function looksLikeHeader(fields: string[]): boolean {
 }
 
 function asteriskPositional(fields: string[]): boolean {
-  if (fields.length !== ASTERISK_MASTER_COLUMNS.length && fields.length !== ASTERISK_MASTER_COLUMNS.length + ASTERISK_MASTER_EXTRA.length) return false;
+  if (!asteriskMasterColumns(fields)) return false;
   return DATE_TIME.test(fields[9]?.trim() ?? '') && isDateOrEmpty(fields[10]) && DATE_TIME.test(fields[11]?.trim() ?? '') && INT.test(fields[12]?.trim() ?? '') && INT.test(fields[13]?.trim() ?? '');
 }
 
@@ -82,11 +98,11 @@ export function detectLayout(first: string[], format?: CdrFormat): LayoutDecisio
   const asterisk = asteriskPositional(first);
   const freeswitch = freeswitchPositional(first);
   const positional = (f: 'asterisk' | 'freeswitch', how: string): LayoutDecision => {
-    const columns = f === 'freeswitch' ? FREESWITCH_DEFAULT_COLUMNS : first.length > ASTERISK_MASTER_COLUMNS.length ? [...ASTERISK_MASTER_COLUMNS, ...ASTERISK_MASTER_EXTRA] : ASTERISK_MASTER_COLUMNS;
+    const columns = f === 'freeswitch' ? FREESWITCH_DEFAULT_COLUMNS : asteriskMasterColumns(first)!;
     return { ok: true, layout: { format: f, header: false, columns, description: `${FORMAT_DESCRIPTIONS[f]}, no header, ${first.length} columns (${how})` } };
   };
   if (format === 'asterisk') {
-    if (first.length < ASTERISK_MASTER_COLUMNS.length) return { ok: false, reason: `--format asterisk: the first row has ${first.length} columns, Master.csv has ${ASTERISK_MASTER_COLUMNS.length} (or ${ASTERISK_MASTER_COLUMNS.length + ASTERISK_MASTER_EXTRA.length})` };
+    if (!asteriskMasterColumns(first)) return { ok: false, reason: `--format asterisk: the first row has ${first.length} columns, Master.csv has 16 to 21 (16 with cdr_csv's defaults; +uniqueid, +userfield, +peeraccount/linkedid/sequence)` };
     return positional('asterisk', '--format');
   }
   if (format === 'freeswitch') {
@@ -100,7 +116,7 @@ export function detectLayout(first: string[], format?: CdrFormat): LayoutDecisio
   if (freeswitch) return positional('freeswitch', 'detected');
   return {
     ok: false,
-    reason: `cannot tell the file's format: the first row is not a header and does not look like Asterisk Master.csv (18 or 21 columns, times in columns 10-12) or FreeSWITCH mod_cdr_csv (15 columns, times in columns 5-7); it has ${first.length} columns. Give --format ${CDR_FORMATS.join('|')}, or add a header row`,
+    reason: `cannot tell the file's format: the first row is not a header and does not look like Asterisk Master.csv (16 to 21 columns, times in columns 10-12) or FreeSWITCH mod_cdr_csv (15 columns, times in columns 5-7); it has ${first.length} columns. Give --format <layout> (npm run ingest -- --layout lists them), a column mapping (--mapping FILE, or --column field=name|position with --delimiter, --time-format), or add a header row`,
   };
 }
 
