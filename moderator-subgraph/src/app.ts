@@ -10,6 +10,8 @@ import {
   databaseReachable,
   queryLimitsOf,
   startSubgraphServer,
+  startupFailureLine,
+  StartupError,
   syncIndexes,
   type Logger,
   type PubSub,
@@ -147,7 +149,9 @@ export async function createModeratorApp(config: ModeratorConfig, opts: { logger
     { host: config.ROUTE_SERVER_HOST, port: config.ROUTE_SERVER_PORT },
   ).catch(async (err) => {
     await server.stop();
-    throw err;
+    // A taken port names its own variable (main.ts would otherwise blame MODERATOR_PORT).
+    const line = startupFailureLine('route server', err, 'ROUTE_SERVER_PORT');
+    throw line ? new StartupError(line.replace(/^route server: /, 'route server ')) : err;
   });
   const attemptsTicker = new Ticker(config.ROUTE_ATTEMPTS_FLUSH_MS, () => routeAttempts.runOnce(), logger, 'route attempts');
   attemptsTicker.start(config.ROUTE_ATTEMPTS_FLUSH_MS);

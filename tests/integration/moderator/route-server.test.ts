@@ -1,4 +1,4 @@
-import { errorCodes, gql, gqlOk, startModerator, uniqueName } from '../../support/harness';
+import { errorCodes, gql, gqlOk, startGateway, startModerator, uniqueName } from '../../support/harness';
 import { bid, CLOSE, createRequest, DAY, eventually, registerParties } from './helpers';
 
 const ADD_TRUNK = `mutation($input: AddCarrierTrunkInput!) { addCarrierTrunk(input: $input) { id carrierId name host port transport techPrefix priority } }`;
@@ -198,7 +198,7 @@ describe('moderator: route server for switches (real HTTP, two instances sharing
     await bad({ name: 'fr-1' }, 'CONFLICT', 'name');
     // The same name at another carrier is fine; another carrier's trunks are out of reach.
     const uk = parties.carriers['carrier-uk'].token;
-    expect((await gqlOk(a.url, ADD_TRUNK, { input: { name: 'fr-1', host: 'uk3.example.net' } }, uk)).addCarrierTrunk.carrierId).toBe('carrier-uk');
+    expect((await gqlOk(a.url, ADD_TRUNK, { input: { name: 'fr-1', host: 'uk3.example.net', priority: 9 } }, uk)).addCarrierTrunk.carrierId).toBe('carrier-uk');
     expect(errorCodes(await gql(a.url, REMOVE_TRUNK, { id: t.id }, uk))).toEqual(['FORBIDDEN']);
     expect(errorCodes(await gql(a.url, ADD_TRUNK, { input: { carrierId: 'carrier-none', name: 'evil', host: 'evil.example' } }, uk))).toEqual(['FORBIDDEN']);
     expect(errorCodes(await gql(a.url, `{ carrierTrunks(carrierId: "carrier-none") { id } }`, {}, uk))).toEqual(['FORBIDDEN']);
@@ -255,6 +255,27 @@ describe('moderator: route server for switches (real HTTP, two instances sharing
     expect((await gqlOk(a.url, ATTEMPTS, { id: selUk }, parties.carriers['carrier-uk'].token)).routeAttempts.length).toBeGreaterThan(0);
     expect(errorCodes(await gql(a.url, ATTEMPTS, { id: selUk }, parties.buyers['buyer-q'].token))).toEqual(['FORBIDDEN']);
     expect(errorCodes(await gql(a.url, ATTEMPTS, { id: selUk }, parties.carriers['carrier-none'].token))).toEqual(['FORBIDDEN']);
+  });
+
+  it("is reachable through the gateway's host at /route/*", async () => {
+    const gw = await startGateway({ moderator: a.url, billing: 'http://127.0.0.1:9/graphql' }, { ROUTE_SERVER_URL: a.routeServer.url });
+    try {
+      const host = gw.url.replace(/\/graphql$/, '');
+      const ok = await route(host, '/route/kamailio', { number: '442071234567', at: epoch(inside) }, { 'x-api-key': keyR });
+      expect([ok.status, ok.json.selection_id, ok.json.routes[0].uri]).toEqual([200, selUk, 'sip:#77442071234567@192.0.2.10:5060;transport=udp']);
+      const refused = await route(host, '/route/json', { number: '4420' }, {});
+      expect([refused.status, refused.json.result]).toEqual([401, 'UNAUTHENTICATED']);
+    } finally {
+      await gw.stop();
+    }
+    // The route server gone: the gateway says so in the same shape.
+    const down = await startGateway({ moderator: a.url, billing: 'http://127.0.0.1:9/graphql' }, { ROUTE_SERVER_URL: 'http://127.0.0.1:9' });
+    try {
+      const r = await route(down.url.replace(/\/graphql$/, ''), '/route/json', { number: '4420' }, { 'x-api-key': keyR });
+      expect([r.status, r.json.result]).toEqual([502, 'UNAVAILABLE']);
+    } finally {
+      await down.stop();
+    }
   });
 
   it('keeps routeCall in GraphQL working', async () => {
