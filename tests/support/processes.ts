@@ -35,9 +35,9 @@ export function alive(pid: number): boolean {
 }
 
 /** Spawns a process and collects its output; `waitFor` resolves when a line matches. */
-export function run(command: string, args: string[], env: NodeJS.ProcessEnv, opts: { detached?: boolean } = {}) {
+export function run(command: string, args: string[], env: NodeJS.ProcessEnv, opts: { detached?: boolean; cwd?: string } = {}) {
   // detached: its own process group, as a command started in a terminal is (Ctrl-C signals the group: process.kill(-pid, 'SIGINT')).
-  const child: ChildProcess = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: !!opts.detached });
+  const child: ChildProcess = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: !!opts.detached, ...(opts.cwd ? { cwd: opts.cwd } : {}) });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d) => (stdout += d));

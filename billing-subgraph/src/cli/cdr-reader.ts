@@ -65,7 +65,7 @@ export async function* readRows(file: string, reading: CsvReading | LineReading,
     const parser = createReadStream(file).pipe(
       parse({ bom: true, skip_empty_lines: true, trim: reading.delimiter !== '\t', relax_column_count: true, info: true, raw: true, delimiter: reading.delimiter }),
     );
-    let columns = reading.header ? undefined : reading.columns;
+    let columns = reading.header ? undefined : reading.columns ?? [];
     let skip = reading.skipRows;
     try {
       for await (const item of parser as AsyncIterable<{ record: string[]; raw: string; info: { lines: number } }>) {
@@ -91,7 +91,7 @@ export async function* readRows(file: string, reading: CsvReading | LineReading,
   const input = createReadStream(file, { encoding: 'utf8' });
   const lines = createInterface({ input, crlfDelay: Infinity });
   let n = 0;
-  let columns: readonly string[] | undefined = reading.kind === 'csv' && reading.header ? undefined : reading.columns;
+  let columns: readonly string[] | undefined = reading.kind === 'csv' && reading.header ? undefined : reading.columns ?? [];
   let skip = reading.kind === 'csv' ? reading.skipRows : 0;
   try {
     for await (const text of lines) {
@@ -99,7 +99,7 @@ export async function* readRows(file: string, reading: CsvReading | LineReading,
       const line = n === 1 ? text.replace(/^\uFEFF/, '') : text;
       if (line.trim() === '') continue;
       if (reading.kind === 'csv') {
-        const values = splitRelaxed(line, reading.delimiter, columns?.length).map((v) => (reading.delimiter === '\t' ? v : v.trim()));
+        const values = splitRelaxed(line, reading.delimiter, columns?.length || undefined).map((v) => (reading.delimiter === '\t' ? v : v.trim()));
         if (!columns) {
           columns = values;
           opts.onHeader?.([...values]);
@@ -118,7 +118,7 @@ export async function* readRows(file: string, reading: CsvReading | LineReading,
         continue;
       }
       if (!rec.ok) throw new UnreadableFile(n, rec.problem);
-      if (reading.parser === 'sql-insert' && columns && rec.values.length !== columns.length) {
+      if (reading.parser === 'sql-insert' && columns?.length && rec.values.length !== columns.length) {
         throw new UnreadableFile(n, `the INSERT has ${rec.values.length} values; the template has ${columns.length} (${columns.join(', ')})`);
       }
       yield { values: rec.values, named: rec.named ?? nameRow(columns, rec.values), line: n, raw: line };

@@ -59,7 +59,8 @@ export function resolveLayout(file: string, format: string | undefined, user: Cd
 
   const preset = format !== undefined ? presetNamed(format) : hasUserSpec(user) && (user!.columns || user!.header !== undefined) ? undefined : detectPreset(sample);
   if (preset) {
-    const reading = preset.reading.kind === 'csv' ? { ...preset.reading, ...readingOverrides(user) } : preset.reading;
+    const own = preset.readingFor?.(sample) ?? preset.reading;
+    const reading = own.kind === 'csv' ? { ...own, ...readingOverrides(user) } : own;
     const header = reading.kind === 'csv' && reading.header;
     return {
       format: preset.name,

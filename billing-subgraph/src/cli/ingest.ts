@@ -143,7 +143,7 @@ export class MissingBuyer extends Error {
 }
 
 /** One file row to a usage record: the layout's screen, its mapping to the canonical row, then mapCdrRow. */
-function mapRow(item: { values: string[]; named: Record<string, string>; line: number }, layout: ResolvedLayout, defaults: Parameters<typeof mapCdrRow>[2]): ReturnType<typeof mapCdrRow> & { row?: Record<string, string> } {
+export function mapRow(item: { values: string[]; named: Record<string, string>; line: number }, layout: ResolvedLayout, defaults: Parameters<typeof mapCdrRow>[2]): ReturnType<typeof mapCdrRow> & { row?: Record<string, string> } {
   const screened = layout.screen?.(item.named);
   if (screened) return { ok: false, lineNumber: item.line, skipped: screened.skip, reason: screened.reason };
   if (!layout.spec) return mapCdrRow(item.named, item.line, defaults);

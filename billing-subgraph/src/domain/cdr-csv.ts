@@ -196,6 +196,8 @@ export function mapCdrRow(row: Record<string, string>, lineNumber: number, defau
     end = time(rawEnd);
     if (!end) return fail(`end_time "${rawEnd}" is not a date-time (${TIME_FORMS})`);
   }
+  // Times stored without their milliseconds (acc_cdrs DATETIME) end up to a second before answer + duration.
+  if (end && seconds !== undefined && end.getTime() - answer.getTime() < seconds * 1000 && seconds * 1000 - (end.getTime() - answer.getTime()) < 1000) end = new Date(answer.getTime() + Math.round(seconds * 1000));
   if (seconds === undefined) {
     if (!end) return fail('duration (or billsec/call_duration) is required when end_time is missing');
     seconds = (end.getTime() - answer.getTime()) / 1000;

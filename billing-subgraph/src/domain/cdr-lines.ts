@@ -83,10 +83,12 @@ const KV_START = /(?:^|[\s:])([A-Za-z_][\w.-]*)=/;
 export function parseAccLine(line: string): LineRecord {
   const t = line.trim();
   if (t === '') return null;
-  if (t.startsWith('{')) {
+  // A JSON object, alone on its line or after a syslog prefix (acc_json writing to the log).
+  const brace = t.indexOf('{');
+  if (brace >= 0 && t.endsWith('}') && !t.slice(0, brace).includes('=')) {
     let obj: unknown;
     try {
-      obj = JSON.parse(t);
+      obj = JSON.parse(t.slice(brace));
     } catch (err) {
       return { ok: false, problem: `not valid JSON (${(err as Error).message})` };
     }

@@ -60,11 +60,13 @@ describe('mapCdrRow', () => {
     expect(ok(mapCdrRow(row, 2, { ...defaults, equipmentId: 'sw2' })).record.recordId).not.toBe(r.record.recordId);
   });
 
-  it('derives the duration or the end time when one is missing, rounding fractions up', () => {
-    expect(ok(mapCdrRow({ dst: '4412', answer_time: '2026-11-03T10:00:00Z', end_time: '2026-11-03T10:00:42.2Z' }, 2, defaults)).record.quantity).toBe('43');
+  it('derives the duration or the end time when one is missing, keeping fractions to the millisecond (billing rounds by the tariff)', () => {
+    expect(ok(mapCdrRow({ dst: '4412', answer_time: '2026-11-03T10:00:00Z', end_time: '2026-11-03T10:00:42.2Z' }, 2, defaults)).record.quantity).toBe('42.2');
     const r = ok(mapCdrRow({ dst: '4412', answer_time: '2026-11-03T10:00:00Z', duration: '12.3' }, 2, defaults));
-    expect(r.record.quantity).toBe('13');
-    expect(r.record.intervalEnd).toBe('2026-11-03T10:00:13.000Z');
+    expect(r.record.quantity).toBe('12.3');
+    expect(r.record.intervalEnd).toBe('2026-11-03T10:00:12.300Z');
+    // A fourth decimal rounds to the nearest millisecond, never up to a whole second.
+    expect(ok(mapCdrRow({ dst: '4412', answer_time: '2026-11-03T10:00:00Z', duration: '65.4325' }, 2, defaults)).record.quantity).toBe('65.433');
   });
 
   it('skips unanswered attempts', () => {

@@ -19,7 +19,7 @@ export { FREESWITCH_SQL_COLUMNS } from './freeswitch-sql';
 export { YATE_CDRFILE_COLUMNS } from './yate';
 
 /** In detection order: the most specific signatures first. */
-export const CDR_PRESETS: readonly CdrPreset[] = [freeswitchSql, opensipsAcc, kamailioAcc, ciscoCucm, twilio, yate, freepbxReport, asteriskCdrCustom];
+export const CDR_PRESETS: readonly CdrPreset[] = [freeswitchSql, opensipsAcc, ciscoCucm, twilio, kamailioAcc, yate, freepbxReport, asteriskCdrCustom];
 export const PRESET_NAMES = CDR_PRESETS.map((p) => p.name);
 
 export const presetNamed = (name: string): CdrPreset | undefined => CDR_PRESETS.find((p) => p.name === name);

@@ -1,4 +1,4 @@
-import { hasAll, headerNames, type CdrPreset, type Screen } from './preset';
+import type { CdrPreset, Screen } from './preset';
 import { parseAccLine } from '../cdr-lines';
 
 /**
@@ -24,17 +24,29 @@ export const kamailioAcc: CdrPreset = {
     },
   },
   detect: ({ lines }) => {
+    // A log holds other lines too: any accounting line among the first ones decides.
+    const accLine = (l: string) => {
+      if (/\bACC:\s/.test(l) && l.includes('=')) return true;
+      if (/(^|[;\s])start_time=[^;]*;/.test(l) && /(^|[;\s])duration=/.test(l)) return true;
+      if (l.includes('{"')) {
+        const r = parseAccLine(l);
+        return !!r && r.ok && !!r.named && ('start_time' in r.named || 'method' in r.named) && ('duration' in r.named || 'callid' in r.named || 'call_id' in r.named);
+      }
+      return false;
+    };
+    if (lines.some(accLine)) return true;
     const first = lines[0] ?? '';
-    if (/\bACC:\s|\bCDR:\s/.test(first) && first.includes('=')) return true;
-    if (first.trim().startsWith('{')) {
-      const r = parseAccLine(first);
-      return !!r && r.ok && !!r.named && ('start_time' in r.named || 'method' in r.named) && ('duration' in r.named || 'callid' in r.named || 'call_id' in r.named);
-    }
-    if (/(^|[;\s])start_time=[^;]*;/.test(first) && /(^|;)\s*duration=/.test(first)) return true;
-    return hasAll(headerNames(first), 'start_time', 'end_time', 'duration') && !headerNames(first).has('msduration');
+    return isAccCdrsHeader(first);
   },
+  readingFor: ({ lines }) => (isAccCdrsHeader(lines[0]) ? { kind: 'csv', delimiter: ',', relaxQuotes: false, header: true, skipRows: 0 } : { kind: 'lines', parser: 'acc' }),
   screen: accScreen,
 };
+
+/** The acc_cdrs table's columns as exported with a header: start_time, end_time, duration (+ cdr_extra columns). */
+function isAccCdrsHeader(line: string | undefined): boolean {
+  const raw = (line ?? '').split(',').map((h) => h.trim().replace(/^"|"$/g, ''));
+  return ['start_time', 'end_time', 'duration'].every((c) => raw.includes(c)) && !raw.includes('ms_duration');
+}
 
 /** Transaction records (ACC: transaction answered/failed) are not CDRs: only CDRs carry a duration. */
 export function accScreen(named: Record<string, string>): Screen {
@@ -42,8 +54,9 @@ export function accScreen(named: Record<string, string>): Screen {
   if (code && /^\d{3}$/.test(code) && Number(code) >= 300) return { skip: true, reason: `SIP ${code}: not answered, nothing to bill` };
   if ((named.duration ?? named.ms_duration ?? '') === '' && (named.start_time ?? '') === '') {
     const method = (named.method ?? '').toUpperCase();
+    // The call itself is billed from its CDR (cdr_enable), which the same log carries.
     if (method && method !== 'INVITE') return { skip: true, reason: `a ${method} transaction record, not a call` };
-    return { skip: false, reason: 'an acc transaction record (timestamp only, no duration) is not a CDR: enable acc cdr_enable and import its CDRs' };
+    return { skip: true, reason: 'an INVITE transaction record, not a call: the call is billed from its CDR (cdr_enable)' };
   }
   return null;
 }

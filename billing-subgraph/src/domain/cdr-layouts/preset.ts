@@ -37,6 +37,8 @@ export interface CdrPreset {
   /** Where the layout comes from (the product's source file or documentation). */
   source: string;
   reading: CsvReading | LineReading;
+  /** A reading other than `reading` for some of the preset's files (Kamailio: acc_cdrs CSV exports). */
+  readingFor?: (s: FileSample) => CsvReading | LineReading;
   spec: CdrMappingSpec;
   detect: (s: FileSample) => boolean;
   screen?: (named: Record<string, string>) => Screen;
