@@ -55,6 +55,7 @@ describe('switch: Kamailio with the shipped config routes SIPp calls by the auct
   let switchKey: string;
   const t: Record<string, string> = {};
   const sel: Record<string, string> = {};
+  const req: Record<string, string> = {};
   const testStart = Date.now();
   /** Route answers (200) this test asked for itself, per selection: they count as attempts too. */
   const probeHits: Record<string, number> = {};
@@ -62,13 +63,13 @@ describe('switch: Kamailio with the shipped config routes SIPp calls by the auct
   /** One route lookup as the switch makes it (counted by the route server like any other). */
   async function lookup(number: string): Promise<{ status: number; body: any }> {
     const res = await fetch(`${stack.moderator.routeServer.url}/route/kamailio?number=${encodeURIComponent(number)}&buyer=${BUYER}`, { headers: { 'X-Api-Key': switchKey } });
-    const body = await res.json();
+    const body = (await res.json()) as any;
     if (res.status === 200) probeHits[body.selection_id] = (probeHits[body.selection_id] ?? 0) + 1;
     return { status: res.status, body };
   }
 
   /** An auction for one destination whose service starts `startsInMs` from now; only `carrier` bids. */
-  async function award(destination: string, carrier: string, startsInMs: number): Promise<{ selectionId: string; start: number }> {
+  async function award(destination: string, carrier: string, startsInMs: number): Promise<{ selectionId: string; requestId: string; start: number }> {
     const now = Date.now();
     const start = now + startsInMs;
     const req = (
@@ -88,7 +89,7 @@ describe('switch: Kamailio with the shipped config routes SIPp calls by the auct
     }, t[carrier]);
     const closed = (await gqlOk(stack.moderator.url, CLOSE, { id: req.id }, t[BUYER])).closeBidding;
     expect(closed.selection.carrier.id).toBe(carrier);
-    return { selectionId: closed.selection.id, start };
+    return { selectionId: closed.selection.id, requestId: req.id, start };
   }
 
   beforeAll(async () => {
@@ -132,6 +133,8 @@ describe('switch: Kamailio with the shipped config routes SIPp calls by the auct
     const a2 = await award('331', CARRIER_B, 4000);
     sel.dest1A = a1.selectionId;
     sel.dest2B = a2.selectionId;
+    req.dest1A = a1.requestId;
+    req.dest2B = a2.requestId;
     // Before the service starts the route server says so (410), and Kamailio answers 480.
     await waitFor('the awards in the routing index', async () => (await lookup(DEST1[0])).status === 410, 5000, 20);
     expect(await sipInvite(proxyPort, DEST1[0])).toMatch(/^SIP\/2\.0 480 /);
@@ -152,6 +155,7 @@ describe('switch: Kamailio with the shipped config routes SIPp calls by the auct
   it('a new award for destination 1 to carrier B takes the calls within 1 s of its start', async () => {
     const a3 = await award('4420', CARRIER_B, 2500);
     sel.dest1B = a3.selectionId;
+    req.dest1B = a3.requestId;
     // The routing index prefers the later-starting award: from its start the route server names B.
     // Polled route answers, bounded by the award's start + 1 s (the condition, not a stopwatch);
     // polling starts shortly before the start, as every answered lookup counts as an attempt.
@@ -212,10 +216,14 @@ describe('switch: Kamailio with the shipped config routes SIPp calls by the auct
     };
     expect(billOf(CARRIER_A, 3)).toEqual({ calls: 3, secondsWithinIncrements: true });
     expect(billOf(CARRIER_B, 7)).toEqual({ calls: 7, secondsWithinIncrements: true });
+    // One bill per request: the calls after the switchover are billed on the new award.
+    const callsOf = (requestId: string) => bills.filter((b: any) => b.request?.id === requestId).reduce((s: number, b: any) => s + b.recordCount, 0);
+    expect({ dest1A: callsOf(req.dest1A), dest2B: callsOf(req.dest2B), dest1B: callsOf(req.dest1B) }).toEqual({ dest1A: 3, dest2B: 3, dest1B: 4 });
 
     // Attempts: every INVITE the route server answered with a route (SIPp's calls) plus this test's own lookups.
+    // (The moderator's own counts go into the failure message.)
     const moderatorAttempts = await Promise.all(Object.values(sel).map(async (id) => [id, (await gqlOk(stack.moderator.url, `query($id: ID!) { routeAttempts(selectionId: $id) { slotStart attempts } }`, { id }, t.admin)).routeAttempts]));
-    const expected = {
+    const expected: Record<string, { attempts: number; answered: number }> = {
       [CARRIER_A]: { attempts: 3 + (probeHits[sel.dest1A] ?? 0), answered: 3 },
       [CARRIER_B]: { attempts: 3 + (probeHits[sel.dest2B] ?? 0) + 4 + (probeHits[sel.dest1B] ?? 0), answered: 7 },
     };
