@@ -129,8 +129,8 @@ describe('switch: Kamailio with the shipped config routes SIPp calls by the auct
   }, 60_000);
 
   it('every call reaches the carrier awarded its destination, and no other', async () => {
-    const a1 = await award('4420', CARRIER_A, 4000);
-    const a2 = await award('331', CARRIER_B, 4000);
+    const a1 = await award('4420', CARRIER_A, 6000);
+    const a2 = await award('331', CARRIER_B, 6000);
     sel.dest1A = a1.selectionId;
     sel.dest2B = a2.selectionId;
     req.dest1A = a1.requestId;
