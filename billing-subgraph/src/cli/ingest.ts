@@ -1,17 +1,22 @@
 /**
- * `npm run ingest -- <file.csv> [--format asterisk|asterisk-custom|freeswitch|generic] [--timezone ZONE]
- *                    [--country-code CC] [--international-prefix P] [--source S] [--buyer ID] [--carrier ID]
- *                    [--equipment ID] [--url URL] [--token T] [--batch N] [--checkpoint FILE] [--restart] [--no-progress]`
+ * `npm run ingest -- <file> [--format <layout>] [--mapping FILE] [--column field=col ...] [--delimiter C]
+ *                    [--relax-quotes] [--header|--no-header] [--skip-rows N] [--time-format F] [--duration-unit s|ms]
+ *                    [--timezone ZONE] [--country-code CC] [--international-prefix P] [--source S] [--buyer ID]
+ *                    [--carrier ID] [--equipment ID] [--url URL] [--token T] [--batch N] [--checkpoint FILE]
+ *                    [--restart] [--no-progress]` (`--help`, `--layout`)
  *
- * Imports a switch's CDR file as the switch wrote it (formats: src/domain/cdr-formats.ts, detected
- * from the first row unless --format is given; columns: --layout) through the billing GraphQL API
- * (`ingestUsage`), never the database. The file is streamed (csv-parse) in batches; after every
+ * Imports a switch's CDR file as the switch wrote it (layouts: src/domain/cdr-formats.ts and
+ * src/domain/cdr-layouts/, detected from the first lines unless --format is given; any other layout
+ * through a column mapping, src/domain/cdr-mapping.ts) through the billing GraphQL API
+ * (`ingestUsage`), never the database. The file is streamed (cli/cdr-reader.ts) in batches; after every
  * batch a checkpoint next to the file records how many rows are done, so an interrupted import
  * resumes where it stopped. Record ids are deterministic, so rows sent twice (a crash between a
  * batch and its checkpoint) count as duplicates, never twice, and the summary says so.
  *
  * Exit codes: 0 every row accepted or skipped; 3 the file was imported but rows were rejected
- * (listed, and kept for `rejectedUsage`); 1 the import stopped (resumable); 2 bad usage.
+ * (listed, and kept for `rejectedUsage`); 1 the import stopped on a network/server failure
+ * (resumable); 2 bad usage, or a file its layout cannot read (the line and the problem).
+ * Relative paths are resolved from INIT_CWD (where `npm run` was typed) or the working folder.
  *
  * URL: --url or BILLING_URL (default http://127.0.0.1:4002/graphql); token: --token or
  * BILLING_TOKEN (a BILLING_AGENT, ADMIN or MODERATOR token, e.g. `npm run token -- --role BILLING_AGENT --sub agent`).
@@ -160,7 +165,13 @@ export class IngestStopped extends Error {
 
 export async function runIngest(opts: IngestOptions): Promise<IngestSummary> {
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
-  const layout = resolveLayout(opts.file, opts.format, opts.mapping);
+  let layout: ResolvedLayout;
+  try {
+    layout = resolveLayout(opts.file, opts.format, opts.mapping);
+  } catch (err) {
+    if (err instanceof UnreadableFile) throw Object.assign(new Error(`${opts.file} ${err.message}\nnothing was sent`), { usage: true });
+    throw err;
+  }
   log(`format: ${layout.description}`);
   if ((layout.format === 'asterisk' || layout.format === 'asterisk-custom') && opts.equipmentId === undefined) {
     log('note: an Asterisk uniqueid is unique on one switch only; name the switch with --equipment so two PBXs\' calls with the same id are both billed (the same id with other contents is refused as a conflict)');
@@ -192,6 +203,7 @@ export async function runIngest(opts: IngestOptions): Promise<IngestSummary> {
   const bar = opts.progress ? new SingleBar({ format: 'ingest |{bar}| {percentage}% | {rows} rows | accepted {accepted} dup {duplicates} rejected {rejected}', stream: process.stderr }, Presets.shades_classic) : null;
   bar?.start(total, 0, { rows: cp.rowsDone, accepted: cp.accepted, duplicates: cp.duplicates, rejected: cp.rejected });
   let ignoredLines = 0;
+  let transactionRecords = 0;
   let bytes = 0;
   const rows = readRows(opts.file, layout.reading, { onIgnored: () => ignoredLines++ });
 
@@ -236,13 +248,16 @@ export async function runIngest(opts: IngestOptions): Promise<IngestSummary> {
       if (!sentAny && !opts.buyerId) {
         // Without --buyer every row needs its own buyer_id: a file without that column is a usage error, found before anything is sent.
         const named = m.row ?? item.named;
-        if (!resolveColumns(Object.keys(named)).columns.buyer_id) throw new MissingBuyer();
+        if (!resolveColumns(Object.keys(named)).columns.buyer_id && layout.spec?.fields?.buyer_id === undefined) throw new MissingBuyer();
       }
       sentAny = true;
       if (m.ok) {
         batch.push({ record: m.record, line: m.lineNumber });
         if (m.zoneless) zonelessTimes = true;
-      } else if (m.skipped) pendingSkipped++;
+      } else if (m.skipped) {
+        pendingSkipped++;
+        if (m.reason.startsWith('an INVITE transaction record')) transactionRecords++;
+      }
       else {
         refused.push({ key: `${fileKey}:${m.lineNumber}`, line: m.lineNumber, recordId: null, source: opts.source, reason: m.reason, raw: item.raw });
         rejections.push({ line: m.lineNumber, recordId: null, reason: m.reason });
@@ -275,6 +290,9 @@ export async function runIngest(opts: IngestOptions): Promise<IngestSummary> {
     throw new IngestStopped(`${(err as Error).message}\nstopped after row ${cp.rowsDone}: the rows up to it are stored (checkpoint ${opts.checkpointPath}); run the same command again to resume after row ${cp.rowsDone}`, summary);
   }
   bar?.stop();
+  if (transactionRecords > 0 && cp.accepted + cp.duplicates + cp.rejected === 0) {
+    log(`note: ${transactionRecords} acc transaction records (ACC: lines) were passed over and the file holds no CDR: a transaction record has no duration; enable the acc module's cdr_enable (with cdr_log_enable or acc_cdrs) and import those CDRs`);
+  }
   if (ignoredLines > 0) log(`note: ${ignoredLines} lines were not accounting records (other log output) and were passed over`);
   if (stopped) log(`stopped after row ${cp.rowsDone} (checkpoint ${opts.checkpointPath}): run the same command again to resume after row ${cp.rowsDone}, or add --restart to start over`);
   if (zonelessTimes && !opts.timeZone) log('note: times without a zone were read as UTC; if the switch writes its local time, run again with --timezone <IANA zone> --restart');

@@ -35,7 +35,7 @@ export const CDR_CSV_LAYOUT = `CDR files for \`npm run ingest\`: the format is d
 
   asterisk         Asterisk cdr_csv Master.csv as written: no header; accountcode, src, dst, dcontext, clid,
                    channel, dstchannel, lastapp, lastdata, start, answer, end, duration, billsec, disposition,
-                   amaflags, uniqueid, userfield [, peeraccount, linkedid, sequence]
+                   amaflags [, uniqueid] [, userfield] [, peeraccount, linkedid, sequence] (16-21 columns)
   asterisk-custom  Asterisk cdr_custom / cdr_adaptive_odbc / FreePBX export with a header (calldate, src, dst,
                    duration, billsec, disposition, uniqueid, linkedid, ...); answer = calldate + duration - billsec
   freeswitch       FreeSWITCH mod_cdr_csv default template without a header: caller_id_name, caller_id_number,

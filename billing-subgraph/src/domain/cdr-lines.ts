@@ -85,7 +85,7 @@ export function parseAccLine(line: string): LineRecord {
   if (t === '') return null;
   // A JSON object, alone on its line or after a syslog prefix (acc_json writing to the log).
   const brace = t.indexOf('{');
-  if (brace >= 0 && t.endsWith('}') && !t.slice(0, brace).includes('=')) {
+  if (brace === 0 || (brace > 0 && t.endsWith('}') && !t.slice(0, brace).includes('='))) {
     let obj: unknown;
     try {
       obj = JSON.parse(t.slice(brace));

@@ -249,12 +249,15 @@ export function canonicalRow(values: string[], named: Record<string, string>, sp
   }
 
   const answer = time('answer_time');
+  if (!answer.ok) return answer;
   const end = time('end_time');
+  if (!end.ok) return end;
   const start = time('call_start');
+  if (!start.ok) return start;
   const billed = duration('duration');
+  if (!billed.ok) return billed;
   const total = duration('total_duration');
-  for (const r of [answer, end, start, billed, total]) if (!r.ok) return r;
-  if (!answer.ok || !end.ok || !start.ok || !billed.ok || !total.ok) throw new Error('unreachable');
+  if (!total.ok) return total;
   if (billed.ms !== undefined) row.duration = secondsText(billed.ms);
   if (end.v !== undefined) row.end_time = end.v;
   if (answer.v !== undefined) row.answer_time = answer.v;
