@@ -11,6 +11,8 @@
 //   BENCH_OUT=bench/results/peers.json       write the report there instead of latest.json
 //   BENCH_CPU_PROF=/tmp/prof npm run bench   service processes write .cpuprofile files there
 //                                            (summarise one: node bench/lib/cpuprofile.js <file>)
+//   BENCH_ONLY=switch npm run bench         calls/s through Kamailio + route server + SIPp (~2 min;
+//                                            needs kamailio and sipp, which .ci/run installs)
 //   BENCH_BID_RATE=1 npm run bench           bids per second in the fan-out benchmark (default 0.5)
 //   BENCH_ONLY=fanout BENCH_MERGE=1 npm run bench   re-measure some benchmarks and keep the other
 //                                            figures of latest.json (same scale and machine only)
@@ -26,6 +28,7 @@ const { SCALE, round } = require('./lib/util');
 const BENCHES = [
   ['routing', 'Switch routing', () => require('./routing')],
   ['route', 'Route server', () => require('./route-server')],
+  ['switch', 'Calls through Kamailio', () => require('./switch')],
   ['batching', 'Entity batching', () => require('./batching')],
   ['overhead', 'Gateway overhead', () => require('./overhead')],
   ['peers', 'Gateway vs Node peers', () => require('./peers')],
@@ -146,6 +149,17 @@ function rows(results) {
       'from sending closeBidding to the first 200 of a poll every ~1 ms',
       'p99 < 1 s',
       yes(x.updateMet),
+    ]);
+  }
+  if (r.switch && !r.switch.error) {
+    const x = r.switch;
+    out.push([
+      'Calls through Kamailio',
+      `SIPp calls/s through Kamailio (switch/kamailio/kamailio.cfg, ${fmt(x.kamailioChildren)} workers) with one route-server lookup per call, to a SIPp trunk, ${fmt(x.holdMs)} ms hold, ${fmt(x.secondsPerStep)} s per step`,
+      `**-r ${fmt(x.bestCleanTarget)}: ${fmt(x.bestCleanRate)} calls/s** with 0 failed`,
+      `${x.steps.map((s) => `-r ${s.targetRate}: ${fmt(s.achievedRate)}/s, ${fmt(s.successful)} ok, ${fmt(s.failed)} failed`).join('; ')}; the carrier's trunk received ${fmt(x.carrierReceived)} of ${fmt(x.placed)} answered calls`,
+      `≥ ${fmt(x.goalCps)} calls/s, 0 failed`,
+      yes(x.met),
     ]);
   }
   if (r.billrun && !r.billrun.error) {
