@@ -130,14 +130,15 @@ async function main() {
     GATEWAY_PORT: portVariable(env, 'GATEWAY_PORT', 4000, problems),
     MODERATOR_PORT: portVariable(env, 'MODERATOR_PORT', 4001, problems),
     BILLING_PORT: portVariable(env, 'BILLING_PORT', 4002, problems),
+    ROUTE_SERVER_PORT: portVariable(env, 'ROUTE_SERVER_PORT', 4003, problems),
   };
   const embedded = !env.MONGODB_URI;
   if (embedded) ports.DB_PORT = portVariable(env, 'DB_PORT', 27017, problems);
   // Every service's own configuration check (e.g. production without keys), before anything starts.
   problems.push(...serviceConfigProblems(env));
   exitOnProblems(problems);
-  if (ports.GATEWAY_PORT === 0 || ports.MODERATOR_PORT === 0 || ports.BILLING_PORT === 0) {
-    exitOnProblems(['GATEWAY_PORT, MODERATOR_PORT, BILLING_PORT: `npm start` needs fixed ports (0 only for a service started alone)']);
+  if (ports.GATEWAY_PORT === 0 || ports.MODERATOR_PORT === 0 || ports.BILLING_PORT === 0 || ports.ROUTE_SERVER_PORT === 0) {
+    exitOnProblems(['GATEWAY_PORT, MODERATOR_PORT, BILLING_PORT, ROUTE_SERVER_PORT: `npm start` needs fixed ports (0 only for a service started alone)']);
   }
 
   const taken = [];
@@ -165,6 +166,7 @@ async function main() {
   }
   const moderatorUrl = `http://${host}:${ports.MODERATOR_PORT}/graphql`;
   const billingUrl = `http://${host}:${ports.BILLING_PORT}/graphql`;
+  const routeServerUrl = `http://${host}:${ports.ROUTE_SERVER_PORT}`;
   const common = { MODERATOR_URL: moderatorUrl, BILLING_URL: billingUrl, MODERATOR_HOST: host, BILLING_HOST: host, GATEWAY_HOST: host };
 
   const billing = service('billing', 'subgraphs', 'billing-subgraph/dist/main.js', { ...common, BILLING_PORT: String(ports.BILLING_PORT) });
@@ -172,16 +174,18 @@ async function main() {
   const moderator = service('moderator', 'subgraphs', 'moderator-subgraph/dist/main.js', {
     ...common,
     MODERATOR_PORT: String(ports.MODERATOR_PORT),
+    ROUTE_SERVER_HOST: host,
+    ROUTE_SERVER_PORT: String(ports.ROUTE_SERVER_PORT),
     SEED_DEMO_DATA: seedDemoData,
   });
   await Promise.all([listening(moderator), listening(billing)]);
-  const gateway = service('gateway', 'gateway', 'gateway/dist/main.js', { ...common, GATEWAY_PORT: String(ports.GATEWAY_PORT) });
+  const gateway = service('gateway', 'gateway', 'gateway/dist/main.js', { ...common, GATEWAY_PORT: String(ports.GATEWAY_PORT), ROUTE_SERVER_URL: routeServerUrl });
   const up = await listening(gateway);
   if (stopping) return;
   const base = up.url.replace(/\/graphql$/, '');
   const demo = startDemoMarket({ ...env, SEED_DEMO_DATA: seedDemoData, GATEWAY_URL: up.url });
   const demoLine = demo ? '  Demo market:     demo buyers and carriers trade and call (DEMO_MARKET=false: off)\n' : '';
-  console.log(`\nTelecom service exchange is up.\n  GraphQL gateway: ${up.url}\n  Portal:          ${base}/portal/\n${demoLine}  Press Ctrl-C to stop.\n`);
+  console.log(`\nTelecom service exchange is up.\n  GraphQL gateway: ${up.url}\n  Portal:          ${base}/portal/\n  Route server:    ${routeServerUrl}/route/kamailio (also ${base}/route/…)\n${demoLine}  Press Ctrl-C to stop.\n`);
 }
 
 main().catch((err) => {

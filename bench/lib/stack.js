@@ -35,7 +35,7 @@ async function startService(name, script, env, readyPath) {
   const port = await freePort();
   const portVar = { billing: 'BILLING_PORT', moderator: 'MODERATOR_PORT', gateway: 'GATEWAY_PORT' }[name];
   const child = spawn(process.execPath, [...NODE_FLAGS(), path.join(__dirname, 'child.js'), path.join(ROOT, script)], {
-    env: { ...process.env, LOG_LEVEL: 'error', ...env, [portVar]: String(port) },
+    env: { ...process.env, LOG_LEVEL: 'error', ...(name === 'moderator' ? { ROUTE_SERVER_PORT: '0' } : {}), ...env, [portVar]: String(port) },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const base = `http://127.0.0.1:${port}`;

@@ -31,6 +31,7 @@ import { checkOperationLimits, type OperationLimits } from './limits';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics';
 import { notAllowedForPartner, OperationAllowList, persistedHashOf, unknownPersistedOperation } from './persisted';
 import { createPortalHandler } from './portal';
+import { createRouteProxy } from './route-proxy';
 import { SubscriptionGateway } from './subscriptions';
 import { startGatewayWs } from './ws';
 
@@ -242,6 +243,7 @@ export async function createGatewayApp(config: GatewayConfig, opts: GatewayAppOp
   };
 
   const portal = await createPortalHandler(config, logger);
+  const routeProxy = createRouteProxy(config.ROUTE_SERVER_URL, config.SUBGRAPH_TIMEOUT_MS, logger);
   const bodyLimit = bytesOf(config.BODY_LIMIT);
   const inbound = new InFlight<HttpAnswer>();
 
@@ -378,6 +380,7 @@ export async function createGatewayApp(config: GatewayConfig, opts: GatewayAppOp
     if (path === '/ready' && read) return ready(res);
     if (path === '/metrics' && read) return metricsEndpoint(req, res);
     if (path === '/portal' || path.startsWith('/portal/')) return portal(req, res, path);
+    if (path.startsWith('/route/')) return routeProxy.handle(req, res);
     sendText(res, 404, `Cannot ${req.method} ${path}`);
   };
 
@@ -404,6 +407,7 @@ export async function createGatewayApp(config: GatewayConfig, opts: GatewayAppOp
         await ws.dispose();
         await server.stop();
         await Promise.all([...upstreams.values()].map((u) => u.close().catch(() => undefined)));
+        routeProxy.close();
       })();
       return stopped;
     },

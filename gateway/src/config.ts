@@ -29,6 +29,8 @@ const schema = z.object({
   GATEWAY_PORT: port(4000),
   MODERATOR_URL: httpUrl.default('http://127.0.0.1:4001/graphql'),
   BILLING_URL: httpUrl.default('http://127.0.0.1:4002/graphql'),
+  /** The moderator's route server; the gateway forwards `/route/*` to it unchanged. */
+  ROUTE_SERVER_URL: httpUrl.default('http://127.0.0.1:4003'),
   /** Extra per-subgraph URL overrides (`name=url,…`); win over MODERATOR_URL/BILLING_URL and the supergraph. */
   SUBGRAPH_URLS: subgraphUrls,
   SUPERGRAPH_PATH: z.string().default(path.resolve(__dirname, '..', '..', 'schema', 'supergraph.graphql')),

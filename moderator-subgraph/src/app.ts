@@ -10,6 +10,8 @@ import {
   databaseReachable,
   queryLimitsOf,
   startSubgraphServer,
+  startupFailureLine,
+  StartupError,
   syncIndexes,
   type Logger,
   type PubSub,
@@ -25,6 +27,10 @@ import { createDeliveryWatchMetrics, DeliveryWatch, OutboxWorker } from './servi
 import { PartyService, seedDemoParties } from './services/parties';
 import { RelayService } from './services/relays';
 import { RoutingService } from './services/routing';
+import { TrunkService } from './services/trunks';
+import { SwitchKeyService } from './services/switch-keys';
+import { RouteAttemptsService } from './services/route-attempts';
+import { startRouteServer, type RouteServer } from './http/route-server';
 import { createScheduler, Ticker } from './services/scheduler';
 import type { ModeratorServices } from './services';
 
@@ -40,6 +46,8 @@ export interface ModeratorApp {
   services: ModeratorServices;
   scheduler: Ticker | null;
   outbox: OutboxWorker | null;
+  /** The switch-facing route server (docs/ROUTE-SERVER.md); `url` is its base URL, e.g. http://127.0.0.1:4003. */
+  routeServer: { url: string; port: number };
   /** Whether this start seeded the demo parties. */
   seeded: boolean;
   stop(): Promise<void>;
@@ -56,16 +64,30 @@ export async function createModeratorApp(config: ModeratorConfig, opts: { logger
   const pubsub = await createPubSub(config.REDIS_URL, config.PUBSUB_PREFIX, logger);
 
   const routing = new RoutingService(models, pubsub, logger);
-  await routing.start();
+  const trunks = new TrunkService(models, pubsub, logger);
+  const switchKeys = new SwitchKeyService(models, pubsub, logger);
+  // Everything the route server reads is in memory before it listens.
+  await Promise.all([routing.start(), trunks.start(), switchKeys.start()]);
+
+  const sign = config.OUTBOX_ENABLED
+    ? await createTokenSigner({
+        JWT_SECRET: config.JWT_SECRET,
+        signingKeyFile: config.MODERATOR_SIGNING_KEY_FILE,
+        issuer: config.JWT_ISSUER,
+        audience: config.JWT_AUDIENCE,
+      })
+    : null;
+  // Attempts are always counted and stored; they reach billing where selections do (OUTBOX_ENABLED).
+  const routeAttempts = new RouteAttemptsService(models, logger, {
+    billingUrl: sign ? config.BILLING_URL : null,
+    timeoutMs: config.BILLING_TIMEOUT_MS,
+    backoffBaseMs: config.OUTBOX_BACKOFF_BASE_MS,
+    backoffMaxMs: config.OUTBOX_BACKOFF_MAX_MS,
+    token: () => (sign ? sign('moderator', 'MODERATOR', '5m') : Promise.reject(new Error('no token signer'))),
+  });
 
   let outbox: OutboxWorker | null = null;
-  if (config.OUTBOX_ENABLED) {
-    const sign = await createTokenSigner({
-      JWT_SECRET: config.JWT_SECRET,
-      signingKeyFile: config.MODERATOR_SIGNING_KEY_FILE,
-      issuer: config.JWT_ISSUER,
-      audience: config.JWT_AUDIENCE,
-    });
+  if (sign) {
     outbox = new OutboxWorker(models, logger, {
       instanceId,
       billingUrl: config.BILLING_URL,
@@ -99,6 +121,9 @@ export async function createModeratorApp(config: ModeratorConfig, opts: { logger
     parties: new PartyService(models),
     auction,
     routing,
+    trunks,
+    switchKeys,
+    routeAttempts,
     relays: new RelayService(models, pubsub, logger),
     market: new MarketService(models),
     pseudonymSecret: config.BOARD_PSEUDONYM_SECRET,
@@ -119,7 +144,29 @@ export async function createModeratorApp(config: ModeratorConfig, opts: { logger
     buildContext: (base) => ({ ...base, models, services, loaders: createLoaders(models) }),
   });
 
-  const routingReload = new Ticker(config.ROUTING_RELOAD_MS, () => routing.reload(), logger, 'routing reload');
+  const routeServer: RouteServer = await startRouteServer(
+    { routing, trunks, keys: switchKeys, attempts: routeAttempts, logger },
+    { host: config.ROUTE_SERVER_HOST, port: config.ROUTE_SERVER_PORT },
+  ).catch(async (err) => {
+    await server.stop();
+    // A taken port names its own variable (main.ts would otherwise blame MODERATOR_PORT).
+    const line = startupFailureLine('route server', err, 'ROUTE_SERVER_PORT');
+    throw line ? new StartupError(line.replace(/^route server: /, 'route server ')) : err;
+  });
+  const attemptsTicker = new Ticker(config.ROUTE_ATTEMPTS_FLUSH_MS, () => routeAttempts.runOnce(), logger, 'route attempts');
+  attemptsTicker.start(config.ROUTE_ATTEMPTS_FLUSH_MS);
+
+  // The periodic rebuild also re-reads trunks and keys (repairs anything a lost event missed).
+  const routingReload = new Ticker(
+    config.ROUTING_RELOAD_MS,
+    async () => {
+      await routing.reload();
+      await trunks.reload();
+      await switchKeys.reload();
+    },
+    logger,
+    'routing reload',
+  );
   // The index was just loaded; the first periodic rebuild comes one interval from now.
   routingReload.start(config.ROUTING_RELOAD_MS);
 
@@ -139,14 +186,21 @@ export async function createModeratorApp(config: ModeratorConfig, opts: { logger
     services,
     scheduler,
     outbox,
+    routeServer: { url: routeServer.url, port: routeServer.port },
     seeded,
     async stop() {
+      await routeServer.stop();
+      await attemptsTicker.stop();
+      // What was counted since the last flush is stored before the connection closes.
+      await routeAttempts.flush().catch((err) => logger.warn({ err: (err as Error).message }, 'final route attempts flush failed'));
       await routingReload.stop();
       await scheduler?.stop();
       await outbox?.stop();
       await deliveryWatch.stop();
       await server.stop();
       await routing.stop();
+      await trunks.stop();
+      await switchKeys.stop();
       await pubsub.close();
       await conn.close();
     },

@@ -6,6 +6,11 @@ const ms = (fallback: number, min = 10) => z.coerce.number().int().min(min).max(
 const schema = z.object({
   MODERATOR_HOST: z.string().default('127.0.0.1'),
   MODERATOR_PORT: port(4001),
+  /** The switch-facing route server (docs/ROUTE-SERVER.md); 0 = any free port (tests). */
+  ROUTE_SERVER_HOST: z.string().min(1).default('127.0.0.1'),
+  ROUTE_SERVER_PORT: port(4003),
+  /** How often counted routing attempts are added to the database and pushed to billing. */
+  ROUTE_ATTEMPTS_FLUSH_MS: ms(1000),
   MONGODB_URI: mongoUri.default('mongodb://127.0.0.1:27017'),
   MODERATOR_MONGODB_URI: mongoUri.optional(),
   MODERATOR_DB_NAME: z.string().regex(/^[A-Za-z0-9_-]{1,60}$/, 'letters, digits, _ and - only').default('exchange_moderator'),

@@ -7,6 +7,7 @@ import { LiveIndicator } from './ui';
 import { SignIn } from './pages/signin';
 import { BuyerRequests, BuyerRequest, NewRequest, RoutingTablePage } from './pages/buyer';
 import { CarrierRequests, CarrierRequest, Settlement } from './pages/carrier';
+import { TrunksPage } from './pages/trunks';
 import { BillPage, BillsPage } from './pages/bills';
 import { BillRuns, Ingestion, Unassociated } from './pages/agent';
 import { DisputesPage } from './disputes';
@@ -32,6 +33,7 @@ function navFor(role: string): NavItem[] {
         { path: 'bills', label: 'Bills' },
         { path: 'disputes', label: 'Disputes' },
         { path: 'settlement', label: 'Receivables & settlement' },
+        { path: 'trunks', label: 'SIP trunks' },
       ];
     case 'BILLING_AGENT':
     case 'ADMIN':
@@ -63,6 +65,7 @@ function Page({ session, route }: { session: Session; route: string[] }) {
   if (role === 'CARRIER') {
     if (top === 'requests' && id) return <CarrierRequest session={session} id={id} />;
     if (top === 'settlement') return <Settlement session={session} month={id} />;
+    if (top === 'trunks') return <TrunksPage />;
     return <CarrierRequests session={session} />;
   }
   if (role === 'BILLING_AGENT' || role === 'ADMIN' || role === 'MODERATOR') {

@@ -25,7 +25,7 @@ type Env = Record<string, string | undefined>;
 
 export async function startModerator(env: Env = {}): Promise<ModeratorApp & { dbName: string }> {
   const dbName = env.MODERATOR_DB_NAME ?? uniqueName('t_moderator');
-  const config = loadModeratorConfig({ MONGODB_URI: mongoUri(), MODERATOR_PORT: '0', MODERATOR_DB_NAME: dbName, ...env });
+  const config = loadModeratorConfig({ MONGODB_URI: mongoUri(), MODERATOR_PORT: '0', ROUTE_SERVER_PORT: '0', MODERATOR_DB_NAME: dbName, ...env });
   const app = await createModeratorApp(config, { logger: quiet('moderator') });
   return Object.assign(app, { dbName });
 }

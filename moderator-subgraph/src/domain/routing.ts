@@ -165,9 +165,13 @@ export class RoutingIndex {
    * but digits (after an optional leading '+') has no route.
    */
   lookup(buyerId: string, destination: string, at: Date): RouteLookup {
+    return this.lookupAt(buyerId, destination, at.getTime());
+  }
+
+  /** `lookup` at an instant in epoch milliseconds (the route server's hot path: no Date per call). */
+  lookupAt(buyerId: string, destination: string, t: number): RouteLookup {
     const root = this.roots.get(buyerId);
     if (root === undefined) return NO_ROUTE;
-    const t = at.getTime();
     const rows = this.rows;
     const starts = this.slotStart;
     const ends = this.slotEnd;

@@ -165,6 +165,9 @@ export function buildModeratorSchema() {
         const t = ctx.services.routing.table(ctx.identity, a.at, a.buyerId);
         return { ...t, entries: t.entries.map(routingRow), csv: routingTableCsv(t.entries), json: routingTableJson(t.entries) };
       },
+      carrierTrunks: (_: unknown, a: Args<{ carrierId?: string }>, ctx: Ctx) => ctx.services.trunks.list(ctx.identity, a.carrierId),
+      switchKeys: (_: unknown, a: Args<{ buyerId?: string }>, ctx: Ctx) => ctx.services.switchKeys.list(ctx.identity, a.buyerId),
+      routeAttempts: (_: unknown, a: Args<{ selectionId: string }>, ctx: Ctx) => ctx.services.routeAttempts.list(ctx.identity, a.selectionId),
       billRelays: (_: unknown, a: Args<{ first?: number }>, ctx: Ctx) => ctx.services.relays.list(ctx.identity, a.first ?? 50),
       marketBoards: (_: unknown, a: Args<{ first?: number | null; after?: string | null }>, ctx: Ctx) => ctx.services.market.page(ctx.identity, a.first, a.after),
     },
@@ -178,6 +181,10 @@ export function buildModeratorSchema() {
       withdrawBid: (_: unknown, a: Args<{ bidId: string }>, ctx: Ctx) => ctx.services.auction.withdrawBid(ctx.identity, a.bidId),
       closeBidding: (_: unknown, a: Args<{ requestId: string }>, ctx: Ctx) => ctx.services.auction.closeBidding(ctx.identity, a.requestId),
       relayBill: (_: unknown, a: Args<{ input: never }>, ctx: Ctx) => ctx.services.relays.relayBill(ctx.identity, a.input),
+      addCarrierTrunk: (_: unknown, a: Args<{ input: never }>, ctx: Ctx) => ctx.services.trunks.add(ctx.identity, a.input),
+      removeCarrierTrunk: (_: unknown, a: Args<{ id: string }>, ctx: Ctx) => ctx.services.trunks.remove(ctx.identity, a.id),
+      createSwitchKey: (_: unknown, a: Args<{ input: never }>, ctx: Ctx) => ctx.services.switchKeys.create(ctx.identity, a.input),
+      revokeSwitchKey: (_: unknown, a: Args<{ id: string }>, ctx: Ctx) => ctx.services.switchKeys.revoke(ctx.identity, a.id),
     },
 
     Subscription: {
@@ -248,6 +255,7 @@ export function buildModeratorSchema() {
         if (!canSeeCarrier(ctx.identity, ref.id)) throw forbidden('You may not see this carrier');
         return ctx.loaders.carrier.load(ref.id);
       },
+      trunks: (c: { _id: string }, _: unknown, ctx: Ctx) => ctx.services.trunks.listOf(ctx.identity, c._id),
     },
     ServiceRequest: {
       id,

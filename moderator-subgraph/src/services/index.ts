@@ -5,6 +5,9 @@ import type { MarketService } from './market';
 import type { PartyService } from './parties';
 import type { RelayService } from './relays';
 import type { RoutingService } from './routing';
+import type { TrunkService } from './trunks';
+import type { SwitchKeyService } from './switch-keys';
+import type { RouteAttemptsService } from './route-attempts';
 
 export interface ModeratorServices {
   models: ModeratorModels;
@@ -13,6 +16,9 @@ export interface ModeratorServices {
   parties: PartyService;
   auction: AuctionService;
   routing: RoutingService;
+  trunks: TrunkService;
+  switchKeys: SwitchKeyService;
+  routeAttempts: RouteAttemptsService;
   relays: RelayService;
   market: MarketService;
   pseudonymSecret: string;

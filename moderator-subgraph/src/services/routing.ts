@@ -1,5 +1,5 @@
 import { DATE_MAX, type Identity, type Logger, type PubSub } from '@exchange/platform';
-import { RoutingIndex, type RouteMissReason, type RoutingEntry } from '../domain/routing';
+import { RoutingIndex, type RouteLookup, type RouteMissReason, type RoutingEntry } from '../domain/routing';
 import { parseInstant } from '../domain/time';
 import type { ModeratorModels, SelectionDoc } from '../store/models';
 import { badInput, forbidden, requireRole } from './errors';
@@ -120,6 +120,11 @@ export class RoutingService {
   async onSelection(sel: SelectionDoc): Promise<void> {
     this.apply(sel);
     await this.pubsub.publish(TOPIC_ROUTING_CHANGED, { selectionId: sel._id });
+  }
+
+  /** The route server's lookup: `digits` already checked, `t` in epoch milliseconds. */
+  lookup(buyerId: string, digits: string, t: number): RouteLookup {
+    return this.index.lookupAt(buyerId, digits, t);
   }
 
   get size(): number {

@@ -4,6 +4,7 @@ import type { OfferedQos, QosRequirements } from '../domain/qos';
 import type { RouteSegment, ServiceType, ServiceUnit } from '../domain/service-request';
 import type { CostEstimate } from '../domain/cost';
 import type { AuctionLogEntry } from '../services/auction-log';
+import type { SipTransport } from '../domain/trunk';
 
 export interface EndUserDoc {
   id: string;
@@ -142,6 +143,40 @@ export interface BillRelayDoc {
   relayedAt: Date;
 }
 
+export interface CarrierTrunkDoc {
+  _id: string;
+  carrierId: string;
+  name: string;
+  host: string;
+  port: number;
+  transport: SipTransport;
+  techPrefix: string;
+  priority: number;
+  createdAt: Date;
+}
+
+/** A buyer switch's route-server credential: only the key's SHA-256 is kept. */
+export interface SwitchKeyDoc {
+  _id: string;
+  buyerId: string;
+  name: string;
+  hash: string;
+  createdAt: Date;
+  revokedAt: Date | null;
+}
+
+/** Routing attempts of one selection in one 5-minute slot; `_id` is `<selectionId>|<slotStart ISO>`. */
+export interface RouteAttemptDoc {
+  _id: string;
+  selectionId: string;
+  slotStart: Date;
+  attempts: number;
+  /** The highest total billing has acknowledged. */
+  pushedAttempts: number;
+  /** attempts may exceed pushedAttempts (set on every increment, cleared once billing has this total). */
+  pushPending: boolean;
+}
+
 export interface ModeratorModels {
   Buyer: Model<BuyerDoc>;
   Carrier: Model<CarrierDoc>;
@@ -152,6 +187,9 @@ export interface ModeratorModels {
   BillRelay: Model<BillRelayDoc>;
   AuctionLog: Model<AuctionLogEntry>;
   DeliveryClaim: Model<DeliveryClaimDoc>;
+  CarrierTrunk: Model<CarrierTrunkDoc>;
+  SwitchKey: Model<SwitchKeyDoc>;
+  RouteAttempt: Model<RouteAttemptDoc>;
 }
 
 const opts = { versionKey: false, minimize: false } as const;
@@ -326,7 +364,55 @@ export function registerModels(conn: Connection): ModeratorModels {
   );
   claim.index({ selectionId: 1 });
 
+  const trunk = new Schema<CarrierTrunkDoc>(
+    {
+      _id: { type: String, required: true },
+      carrierId: { type: String, required: true },
+      name: { type: String, required: true },
+      host: { type: String, required: true },
+      port: { type: Number, required: true },
+      transport: { type: String, required: true },
+      techPrefix: { type: String, default: '' },
+      priority: { type: Number, required: true },
+      createdAt: { type: Date, required: true },
+    },
+    opts,
+  );
+  // A trunk's name is how CDRs name it (dstchannel): one per carrier.
+  trunk.index({ carrierId: 1, name: 1 }, { unique: true });
+
+  const switchKey = new Schema<SwitchKeyDoc>(
+    {
+      _id: { type: String, required: true },
+      buyerId: { type: String, required: true },
+      name: { type: String, required: true },
+      hash: { type: String, required: true },
+      createdAt: { type: Date, required: true },
+      revokedAt: { type: Date, default: null },
+    },
+    opts,
+  );
+  switchKey.index({ hash: 1 }, { unique: true });
+  switchKey.index({ buyerId: 1, createdAt: -1 });
+
+  const attempt = new Schema<RouteAttemptDoc>(
+    {
+      _id: { type: String, required: true },
+      selectionId: { type: String, required: true },
+      slotStart: { type: Date, required: true },
+      attempts: { type: Number, required: true },
+      pushedAttempts: { type: Number, required: true },
+      pushPending: { type: Boolean, required: true },
+    },
+    opts,
+  );
+  attempt.index({ selectionId: 1, slotStart: 1 }, { unique: true });
+  attempt.index({ pushPending: 1 });
+
   return {
+    CarrierTrunk: conn.model<CarrierTrunkDoc>('CarrierTrunk', trunk, 'carrier_trunks'),
+    SwitchKey: conn.model<SwitchKeyDoc>('SwitchKey', switchKey, 'switch_keys'),
+    RouteAttempt: conn.model<RouteAttemptDoc>('RouteAttempt', attempt, 'route_attempts'),
     AuctionLog: conn.model<AuctionLogEntry>('AuctionLog', log, 'auction_log'),
     DeliveryClaim: conn.model<DeliveryClaimDoc>('DeliveryClaim', claim, 'delivery_claims'),
     Buyer: conn.model<BuyerDoc>('Buyer', buyer, 'buyers'),

@@ -53,7 +53,7 @@ describe('npm start refuses what it cannot truly start', () => {
     // Another stack's gateway: answers /health and /graphql with 200.
     const foreign = createHttpServer((_req, res) => res.end('{"status":"ok"}'));
     await listen(foreign, gw);
-    const proc = run(process.execPath, [START], cleanEnv({ DB_DIR: dir, DB_PORT: String(db), GATEWAY_PORT: String(gw), MODERATOR_PORT: String(mod), BILLING_PORT: String(bil) }));
+    const proc = run(process.execPath, [START], cleanEnv({ DB_DIR: dir, DB_PORT: String(db), GATEWAY_PORT: String(gw), MODERATOR_PORT: String(mod), ROUTE_SERVER_PORT: String(await freePort()), BILLING_PORT: String(bil) }));
     try {
       const exit = await proc.exited;
       const { stdout, stderr } = proc.output();
@@ -86,7 +86,7 @@ describe('npm start refuses what it cannot truly start', () => {
 
   it('Ctrl-C while it is still starting stops whatever was started, leaving no process and no lock behind', async () => {
     const [db, gw, mod, bil] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
-    const proc = run(process.execPath, [START], cleanEnv({ DB_DIR: dir, DB_PORT: String(db), GATEWAY_PORT: String(gw), MODERATOR_PORT: String(mod), BILLING_PORT: String(bil) }), { detached: true });
+    const proc = run(process.execPath, [START], cleanEnv({ DB_DIR: dir, DB_PORT: String(db), GATEWAY_PORT: String(gw), MODERATOR_PORT: String(mod), ROUTE_SERVER_PORT: String(await freePort()), BILLING_PORT: String(bil) }), { detached: true });
     try {
       // As soon as the database launcher runs (before it listens, or just after): Ctrl-C.
       const seen = new Set<number>();
@@ -132,7 +132,7 @@ describe('npm start refuses what it cannot truly start', () => {
       const message = new RegExp(`DB_DIR ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is in use by another stack \\(pid ${first.child.pid}, npm run start:db`);
 
       const [gw, mod, bil] = await Promise.all([freePort(), freePort(), freePort()]);
-      const second = run(process.execPath, [START], cleanEnv({ DB_DIR: dir, DB_PORT: String(await freePort()), GATEWAY_PORT: String(gw), MODERATOR_PORT: String(mod), BILLING_PORT: String(bil) }));
+      const second = run(process.execPath, [START], cleanEnv({ DB_DIR: dir, DB_PORT: String(await freePort()), GATEWAY_PORT: String(gw), MODERATOR_PORT: String(mod), ROUTE_SERVER_PORT: String(await freePort()), BILLING_PORT: String(bil) }));
       expect((await second.exited).code).toBe(1);
       expect(second.output().stderr).toMatch(message);
       expect(second.output().stdout).not.toMatch(/is up/);
@@ -173,7 +173,7 @@ describe('an unreachable database', () => {
     const proc = run(
       process.execPath,
       [path.join(ROOT, 'moderator-subgraph', 'dist', 'main.js')],
-      cleanEnv({ MONGODB_URI: `mongodb://operator:s3cret-pw@127.0.0.1:${port}/exchange?authSource=admin`, MODERATOR_PORT: '0' }),
+      cleanEnv({ MONGODB_URI: `mongodb://operator:s3cret-pw@127.0.0.1:${port}/exchange?authSource=admin`, MODERATOR_PORT: '0', ROUTE_SERVER_PORT: '0' }),
     );
     try {
       const exit = await proc.exited;
@@ -204,6 +204,7 @@ describe('an award whose selection record does not reach billing', () => {
         MONGODB_URI: process.env.TEST_MONGODB_URI!,
         MODERATOR_DB_NAME: `t_overdue_${port}`,
         MODERATOR_PORT: String(port),
+        ROUTE_SERVER_PORT: '0',
         // Billing is down: nothing listens there.
         BILLING_URL: `http://127.0.0.1:${billingPort}/graphql`,
         OUTBOX_INTERVAL_MS: '100',

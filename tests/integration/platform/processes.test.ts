@@ -30,7 +30,7 @@ describe('npm start', () => {
         DB_DIR: dir,
         DB_PORT: String(db),
         GATEWAY_PORT: String(gw),
-        MODERATOR_PORT: String(mod),
+        MODERATOR_PORT: String(mod), ROUTE_SERVER_PORT: String(await freePort()),
         BILLING_PORT: String(bil),
         LOG_LEVEL: 'info',
       }),

@@ -48,7 +48,7 @@ describe('production refuses to start without real keys', () => {
         DB_DIR: dir,
         DB_PORT: String(db),
         GATEWAY_PORT: String(gw),
-        MODERATOR_PORT: String(mod),
+        MODERATOR_PORT: String(mod), ROUTE_SERVER_PORT: String(await freePort()),
         BILLING_PORT: String(bil),
       }));
       expect((await proc.exited).code).toBe(1);

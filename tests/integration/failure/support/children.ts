@@ -43,7 +43,7 @@ function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 /** Starts `<service>-subgraph/dist/main.js` with `env` on `port` and waits until /ready answers 200. */
 export async function startChild(service: ServiceName, port: number, env: Record<string, string>, timeoutMs = 30_000): Promise<ChildService> {
   const portVar = service === 'moderator' ? 'MODERATOR_PORT' : 'BILLING_PORT';
-  const proc = run(process.execPath, [path.join(ROOT, `${service}-subgraph`, 'dist', 'main.js')], cleanEnv({ ...env, [portVar]: String(port) }));
+  const proc = run(process.execPath, [path.join(ROOT, `${service}-subgraph`, 'dist', 'main.js')], cleanEnv({ ...(service === 'moderator' ? { ROUTE_SERVER_PORT: '0' } : {}), ...env, [portVar]: String(port) }));
   const pid = proc.child.pid!;
   live.add(pid);
   void proc.exited.then(() => live.delete(pid));
