@@ -6,6 +6,7 @@ import { ErrorText, Loading, Section, TableWrap } from './ui';
 const RECONCILIATION = `query Reconciliation($b: ID!, $c: ID!, $p: IntervalInput!, $r: ID) {
   reconciliation(buyerId: $b, carrierId: $c, period: $p, requestId: $r) {
     calls currency answerToleranceSeconds durationToleranceSeconds durationTolerancePercent
+    attempts answered asr acd
     sources { source calls seconds minutes amount }
     comparisons { a b matched onlyInA onlyInB durationMismatches secondsDifference amountDifference }
     csv
@@ -18,12 +19,24 @@ interface Report {
   answerToleranceSeconds: number;
   durationToleranceSeconds: number;
   durationTolerancePercent: number;
+  attempts: number;
+  answered: number;
+  asr: string | null;
+  acd: string | null;
   sources: { source: string; calls: number; seconds: number; minutes: string; amount: string }[];
   comparisons: { a: string; b: string; matched: number; onlyInA: number; onlyInB: number; durationMismatches: number; secondsDifference: number; amountDifference: string }[];
   csv: string;
 }
 
 const label = (s: string) => s.toLowerCase().replace(/_/g, ' ');
+
+/** ASR as a percentage with 2 decimals, exactly (the API gives the ratio with 4: 0.4286 → 42.86 %). */
+export function asrPercent(ratio: string | null): string {
+  if (ratio === null) return '—';
+  const [int, frac = ''] = ratio.split('.');
+  const f = frac.padEnd(4, '0');
+  return `${BigInt(int) * 100n + BigInt(f.slice(0, 2))}.${f.slice(2, 4)} %`;
+}
 
 /** Beside a bill: what each source reported for the bill's period and how the sources compare (issue 13). */
 export function ReconciliationSection({ buyerId, carrierId, period, requestId }: { buyerId: string; carrierId: string; period: { start: string; end: string }; requestId: string | null }) {
@@ -47,6 +60,28 @@ export function ReconciliationSection({ buyerId, carrierId, period, requestId }:
               Download CSV
             </a>
           </p>
+          <dl class="facts" data-testid="reconciliation-traffic">
+            <div>
+              <dt>Routing attempts</dt>
+              <dd data-testid="reconciliation-attempts">{report.attempts}</dd>
+            </div>
+            <div>
+              <dt>Answered calls</dt>
+              <dd data-testid="reconciliation-answered">{report.answered}</dd>
+            </div>
+            <div>
+              <dt>
+                <abbr title="Answer-seizure ratio: answered calls per routing attempt">ASR</abbr>
+              </dt>
+              <dd data-testid="reconciliation-asr">{asrPercent(report.asr)}</dd>
+            </div>
+            <div>
+              <dt>
+                <abbr title="Average call duration of the answered calls">ACD</abbr>
+              </dt>
+              <dd data-testid="reconciliation-acd">{report.acd === null ? '—' : `${formatDecimal(report.acd)} s`}</dd>
+            </div>
+          </dl>
           <TableWrap label="Calls per source">
             <table data-testid="reconciliation-sources">
               <caption>Calls per source</caption>

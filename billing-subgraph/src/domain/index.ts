@@ -29,3 +29,4 @@ export * from './billing-profile-input';
 export * from './tax';
 export * from './destination';
 export * from './call-detail';
+export * from './traffic';

@@ -1,5 +1,5 @@
 import { badInput } from './errors';
-import { billableSeconds } from './increments';
+import { billableSeconds, VOICE_SECONDS } from './increments';
 import { normalizeIncentive, type BillingIncrement, type DataChargeModel, type EconomicIncentive, type ServiceType, type TierModel } from './incentive';
 import { checkDecimal, Dec, formatQuantity, formatRecordAmount, sum } from './money';
 import { splitAcrossTiers, type TierSegment } from './tiers';
@@ -59,7 +59,7 @@ export interface RateUsageInput {
   incentive: EconomicIncentive;
   serviceType: ServiceType;
   usage: {
-    /** Seconds (VOICE) or bytes (DATA): a non-negative integer string. */
+    /** Seconds (VOICE: up to 3 decimals, rounded by the increments) or bytes (DATA): a non-negative decimal / integer string. */
     quantity: string;
     /** Accepted for symmetry with usage records; 95th-percentile billing is period-level. */
     volumeSamples?: unknown;
@@ -101,8 +101,8 @@ export function rateUsage(input: RateUsageInput): RatedUsage {
   const { serviceType } = input;
   if (serviceType !== 'VOICE' && serviceType !== 'DATA') throw badInput('serviceType', 'serviceType must be VOICE or DATA');
   const q = input.usage?.quantity;
-  if (typeof q !== 'string' || !INTEGER.test(q)) {
-    throw badInput('quantity', 'quantity must be a non-negative integer string (seconds for VOICE, bytes for DATA)');
+  if (typeof q !== 'string' || !(serviceType === 'VOICE' ? VOICE_SECONDS : INTEGER).test(q)) {
+    throw badInput('quantity', serviceType === 'VOICE' ? 'quantity must be a non-negative string of seconds with at most 3 decimals' : 'quantity must be a non-negative integer string of bytes');
   }
   const before = input.cumulativeBefore ?? '0';
   if (typeof before !== 'string' || !INTEGER.test(before)) {
@@ -114,9 +114,8 @@ export function rateUsage(input: RateUsageInput): RatedUsage {
   let unit: RatedUnit;
   const applied: Partial<AppliedIncentive> = {};
   if (serviceType === 'VOICE') {
-    const seconds = Number(q);
-    if (!Number.isSafeInteger(seconds)) throw badInput('quantity', 'quantity is too large');
-    base = new Dec(billableSeconds(seconds, incentive.billingIncrement));
+    // The exact duration (65.432 s) becomes whole billable seconds here, by the increments only.
+    base = new Dec(billableSeconds(q, incentive.billingIncrement));
     scale = new Dec(SECONDS_PER_MINUTE);
     unit = 'MINUTE';
     applied.increment = { ...incentive.billingIncrement };

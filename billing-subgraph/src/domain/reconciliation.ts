@@ -1,5 +1,6 @@
 import { Dec } from './money';
 import type { MediationPolicy } from './mediation';
+import type { TrafficFigures } from './traffic';
 
 /**
  * Reconciliation: what both sides compare every month. Per source (the measuring equipment, the
@@ -116,10 +117,11 @@ const csvCell = (v: string | number) => {
 };
 
 /** The report as CSV (both sides load it in a spreadsheet): one section per table. */
-export function reconciliationCsv(head: { buyerId: string; carrierId: string; requestId?: string | null; periodStart: string; periodEnd: string; currency: string }, r: ReconciliationResult): string {
+export function reconciliationCsv(head: { buyerId: string; carrierId: string; requestId?: string | null; periodStart: string; periodEnd: string; currency: string }, r: ReconciliationResult, t?: TrafficFigures): string {
+  const traffic = t ? [t.attempts, t.answered, t.asr ?? '', t.acd ?? ''] : [];
   const lines: (string | number)[][] = [
-    ['buyer', 'carrier', 'request', 'period start', 'period end', 'currency', 'calls'],
-    [head.buyerId, head.carrierId, head.requestId ?? '', head.periodStart, head.periodEnd, head.currency, r.calls],
+    ['buyer', 'carrier', 'request', 'period start', 'period end', 'currency', 'calls', ...(t ? ['attempts', 'answered', 'asr', 'acd seconds'] : [])],
+    [head.buyerId, head.carrierId, head.requestId ?? '', head.periodStart, head.periodEnd, head.currency, r.calls, ...traffic],
     [],
     ['source', 'calls', 'seconds', 'minutes', 'amount'],
     ...r.sources.map((s) => [s.source, s.calls, s.seconds, s.minutes, s.amount]),

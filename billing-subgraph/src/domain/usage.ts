@@ -1,5 +1,6 @@
 import { AppError, badInput } from './errors';
 import { SERVICE_TYPES, type ServiceType } from './incentive';
+import { VOICE_SECONDS } from './increments';
 import { checkDecimal, Dec } from './money';
 import { parseInstant } from './time';
 import { hasControlCharacters } from './text';
@@ -52,7 +53,10 @@ export interface UsageRecord {
   intervalStart: Date;
   intervalEnd: Date;
   serviceType: ServiceType;
-  /** Seconds (VOICE) or bytes (DATA), canonical integer string without leading zeros. */
+  /**
+   * Seconds (VOICE: exact, up to 3 decimals, e.g. "65.432"; rounded only by the tariff's
+   * increments when rated) or bytes (DATA: integer); canonical, without leading or trailing zeros.
+   */
   quantity: string;
   /** E.164 digits without '+'. */
   destination?: string;
@@ -155,8 +159,12 @@ function validate(raw: unknown, now: Date, limits: UsageLimits): UsageRecord {
   const serviceType = raw.serviceType as ServiceType;
 
   if (absent(raw.quantity)) throw badInput('quantity', 'quantity is required');
-  if (typeof raw.quantity !== 'string' || !/^\d{1,18}$/.test(raw.quantity)) {
-    throw badInput('quantity', `quantity must be a non-negative integer string of ${serviceType === 'VOICE' ? 'seconds' : 'bytes'} (at most 18 digits)`);
+  if (serviceType === 'VOICE') {
+    if (typeof raw.quantity !== 'string' || !VOICE_SECONDS.test(raw.quantity)) {
+      throw badInput('quantity', 'quantity must be a non-negative decimal string of seconds with at most 3 decimals, e.g. "65.432" (at most 18 integer digits)');
+    }
+  } else if (typeof raw.quantity !== 'string' || !/^\d{1,18}$/.test(raw.quantity)) {
+    throw badInput('quantity', 'quantity must be a non-negative integer string of bytes (at most 18 digits)');
   }
   const quantity = new Dec(raw.quantity).toFixed();
   if (serviceType === 'VOICE' && new Dec(quantity).gt(MAX_VOICE_SECONDS)) {
@@ -165,10 +173,14 @@ function validate(raw: unknown, now: Date, limits: UsageLimits): UsageRecord {
 
   // Usage that cannot be true is refused: a call lasts no longer than its interval, and data
   // moves no faster than the fastest link.
-  const intervalSeconds = (intervalEnd.getTime() - intervalStart.getTime()) / 1000;
+  const intervalMs = intervalEnd.getTime() - intervalStart.getTime();
+  const intervalSeconds = intervalMs / 1000;
   const maxRate = limits.maxDataRateMbps ?? DEFAULT_MAX_DATA_RATE_MBPS;
-  if (serviceType === 'VOICE' && new Dec(quantity).gt(Math.ceil(intervalSeconds))) {
-    throw badInput('quantity', `quantity of a VOICE record (${quantity} s) must not exceed its interval (${Math.ceil(intervalSeconds)} s)`);
+  // Compared exactly (decimal seconds against the interval's whole milliseconds). A switch may
+  // write start and end in whole seconds and the duration in milliseconds (65.432 s between
+  // :00 and :65), so a duration is accepted up to, not including, 1 s beyond its interval.
+  if (serviceType === 'VOICE' && new Dec(quantity).minus(new Dec(intervalMs).div(1000)).gte(1)) {
+    throw badInput('quantity', `quantity of a VOICE record (${quantity} s) must not exceed its interval (${new Dec(intervalMs).div(1000).toFixed()} s) by 1 s or more`);
   }
   if (serviceType === 'DATA' && new Dec(quantity).times(8).div(intervalSeconds).div(1_000_000).gt(maxRate)) {
     throw badInput('quantity', `quantity of a DATA record (${quantity} bytes in ${intervalSeconds} s) implies more than the maximum rate of ${maxRate} Mbps`);

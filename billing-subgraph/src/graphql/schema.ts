@@ -20,6 +20,7 @@ import { segmentsOf, type StoredBillingRecord } from '../store/billing-record-fo
 import { pollFeed, registerFeed, usageFeed, usageFeeds } from '../services/feeds';
 import { buyerBalance, outstandingOf, paidOf, paymentByReference, paymentsOfBill, recordPayment, scopedPaymentId, settlementStatementFor } from '../services/payments';
 import { recordSelection } from '../services/selection';
+import { recordRouteAttempts } from '../services/route-attempts';
 import { requestUsageSummary } from '../services/usage-summary';
 import { ingestUsageWithRejections } from '../services/importer-rejections';
 import { setMediationPolicy } from '../services/mediation';
@@ -120,6 +121,10 @@ export function buildBillingSchema() {
       recordSelection: (_: unknown, { input }: Args, ctx: Ctx) => {
         requireRole(ctx.identity, ['MODERATOR'], 'recordSelection');
         return recordSelection(ctx.deps, input);
+      },
+      recordRouteAttempts: (_: unknown, { slots }: Args, ctx: Ctx) => {
+        requireRole(ctx.identity, ['MODERATOR', 'ADMIN'], 'recordRouteAttempts');
+        return recordRouteAttempts(ctx.deps, slots);
       },
       ingestUsage: (_: unknown, { records, importerRejections }: Args, ctx: Ctx) => ingestUsageWithRejections(ctx.deps, requireIdentity(ctx.identity), records, importerRejections),
       setMediationPolicy: (_: unknown, { input }: Args, ctx: Ctx) => {

@@ -1,15 +1,16 @@
 import type { Identity } from '@exchange/platform';
-import { rateUsage, reconcileRecords, reconciliationCsv, type EconomicIncentive, type ReconciliationResult, type ReconRecord } from '../domain';
+import { Dec, rateUsage, reconcileRecords, reconciliationCsv, trafficFigures, type EconomicIncentive, type ReconciliationResult, type ReconRecord, type TrafficFigures } from '../domain';
 import type { SelectionDoc, UsageDoc } from '../store/models';
 import { badInput, forbidden, maySeeParty } from './access';
 import { parsePeriod } from './period';
 import type { Deps } from './deps';
 import { policiesFor } from './mediation';
+import { attemptSlotsOf } from './route-attempts';
 
 /** A reconciliation covers at most this long a period (a month and a bit), so one read stays bounded. */
 const MAX_PERIOD_MS = 32 * 86_400_000;
 
-export interface ReconciliationReport extends ReconciliationResult {
+export interface ReconciliationReport extends ReconciliationResult, TrafficFigures {
   buyerId: string;
   carrierId: string;
   requestId: string | null;
@@ -60,9 +61,17 @@ export async function reconciliation(deps: Deps, who: Identity, args: { buyerId?
     return r;
   });
   const result = reconcileRecords(records, policy, policy.precedence);
+  // ASR/ACD: the routing attempts of every selection of the pair (of the request), whatever
+  // their usage, against the calls billed (one billable record per call, an answered call
+  // lasting more than 0 s).
+  const pairSelections = (await deps.models.Selection.find({ buyerId, carrierId, ...(requestId === null ? {} : { requestId }) }).select({ _id: 1 }).lean().exec()) as { _id: string }[];
+  const slots = await attemptSlotsOf(deps, pairSelections.map((s) => s._id), start, end);
+  const answeredSeconds = counted.filter((u) => u.status === 'RATED' && new Dec(u.quantity).gt(0)).map((u) => u.quantity);
+  const traffic = trafficFigures(slots, { start, end }, answeredSeconds);
   const head = { buyerId, carrierId, requestId, periodStart: start.toISOString(), periodEnd: end.toISOString(), currency };
   return {
     ...result,
+    ...traffic,
     buyerId,
     carrierId,
     requestId,
@@ -72,6 +81,6 @@ export async function reconciliation(deps: Deps, who: Identity, args: { buyerId?
     answerToleranceSeconds: policy.answerToleranceSeconds,
     durationToleranceSeconds: policy.durationToleranceSeconds,
     durationTolerancePercent: policy.durationTolerancePercent,
-    csv: reconciliationCsv(head, result),
+    csv: reconciliationCsv(head, result, traffic),
   };
 }

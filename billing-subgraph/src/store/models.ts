@@ -8,6 +8,7 @@ import { feedModel, reporterModel, type FeedDoc, type ReporterDoc } from './feed
 import { ledgerModel, paymentModel, type LedgerDoc, type PaymentDoc } from './ledger.model';
 import { mediationPolicyModel, type MediationPolicyDoc } from './mediation.model';
 import { billingProfileModel, type BillingProfileDoc } from './profiles';
+import { routeAttemptModel, type RouteAttemptDoc } from './route-attempt.model';
 import { selectionModel, type SelectionDoc } from './selection.model';
 import { counterModel, slotModel, usageTotalsModel, type CounterDoc, type SlotDoc, type UsageTotalsDoc } from './slot.model';
 import { ratingBatchModel, rejectedUsageModel, usageModel, type RatingBatchDoc, type RejectedDoc, type UsageDoc, type UsageStatus } from './usage.model';
@@ -34,6 +35,7 @@ export type {
   RatingBatchDoc,
   RejectedDoc,
   ReporterDoc,
+  RouteAttemptDoc,
   SegmentDoc,
   SelectionDoc,
   SlotDoc,
@@ -64,6 +66,7 @@ export interface BillingModels {
   MediationPolicy: Model<MediationPolicyDoc>;
   Dispute: Model<DisputeDoc>;
   BillingProfile: Model<BillingProfileDoc>;
+  RouteAttempt: Model<RouteAttemptDoc>;
 }
 
 /** Registers billing's models on its own connection (its own database, never the moderator's). */
@@ -88,5 +91,6 @@ export function registerModels(conn: Connection): BillingModels {
     MediationPolicy: mediationPolicyModel(conn),
     Dispute: disputeModel(conn),
     BillingProfile: billingProfileModel(conn),
+    RouteAttempt: routeAttemptModel(conn),
   };
 }

@@ -82,6 +82,7 @@ const ACCESS: Record<string, Access> = {
   marketBoards: { allow: [...OPERATORS, 'PARTNER'] },
   // ---- Mutation
   recordSelection: { allow: ['MODERATOR'] },
+  recordRouteAttempts: { allow: ['ADMIN', 'MODERATOR'] },
   ingestUsage: { allow: [...OPERATORS, 'CARRIER', 'METER', 'LEC'] },
   registerUsageReporter: { allow: ['ADMIN', 'BILLING_AGENT'] },
   setMediationPolicy: { allow: ['ADMIN', 'BILLING_AGENT'] },
@@ -193,6 +194,7 @@ const OVERRIDES: Record<string, Override> = {
   routeCall: (who, fx) => ({ destination: '442071234567', ...(who === 'ADMIN' ? { buyerId: fx.buyer } : {}) }),
   routingTable: (who, fx) => (who === 'ADMIN' ? { buyerId: fx.buyer } : {}),
   recordSelection: (_w, fx) => ({ input: selectionInput({ selectionId: unique('authz-sel'), buyerId: fx.buyer, carrierId: fx.carrier }) }),
+  recordRouteAttempts: (_w, fx) => ({ slots: [{ selectionId: fx.selection, slotStart: '2026-10-05T10:05:00Z', attempts: 3 }] }),
   ingestUsage: (who, fx) => {
     const start = new Date(Date.UTC(2026, 9, 5, 10));
     return {

@@ -379,6 +379,9 @@ describe('portal in a real browser', () => {
     const carrierSide = [call('CARRIER', 1, at(3, 4), 602), call('CARRIER', 2, at(4, 2), 1200), call('CARRIER', 3, at(5, -3), 300), call('CARRIER', 4, at(6), 120)];
     expect((await gqlOk(gw, INGEST, { records: moderator }, agent)).ingestUsage).toEqual({ accepted: 3, duplicates: 0, rejected: [] });
     expect((await gqlOk(gw, INGEST, { records: carrierSide }, agent)).ingestUsage).toEqual({ accepted: 4, duplicates: 0, rejected: [] });
+    // The route server's attempts for the selection: 8 in two slots (4 answered calls: ASR 50 %).
+    const slots = [{ selectionId: 'sel-portal-recon', slotStart: at(3).toISOString(), attempts: 5 }, { selectionId: 'sel-portal-recon', slotStart: at(6).toISOString(), attempts: 3 }];
+    expect((await gqlOk(gw, `mutation($s: [RouteAttemptSlotInput!]!) { recordRouteAttempts(slots: $s) }`, { s: slots }, await token('MODERATOR', 'moderator'))).recordRouteAttempts).toBe(2);
     const run = await gqlOk(gw, `mutation($p: IntervalInput!) { generateBills(period: $p) { bills { id number kind request { id } } } }`, { p: { start: month.toISOString(), end: nextMonth.toISOString() } }, agent);
     const periodic = run.generateBills.bills.find((b: any) => b.kind === 'PERIODIC' && b.request?.id === 'req-portal-recon');
     expect(periodic).toBeDefined();
@@ -401,13 +404,15 @@ describe('portal in a real browser', () => {
     const comparisons = await cells('[data-testid="reconciliation-comparisons"] tbody tr');
     expect(comparisons.map((r) => r.slice(0, 6))).toEqual([['moderator / carrier', '3', '0', '1', '0', '122']]);
     expect(await text(buyer, 'reconciliation')).toMatch(/^4 calls\./);
+    // Routing attempts, answered calls, ASR and ACD ((600 + 1200 + 300 + 120) s / 4 calls).
+    expect([await text(buyer, 'reconciliation-attempts'), await text(buyer, 'reconciliation-answered'), await text(buyer, 'reconciliation-asr'), await text(buyer, 'reconciliation-acd')]).toEqual(['8', '4', '50.00 %', '555.0 s']);
     // Priced per started minute at 0.01 (the default increment): the carrier's 602 s call is 11 minutes.
     expect([sources[0][3], sources[1][3], comparisons[0][6]]).toEqual(['0.350000', '0.380000', '0.030000']);
     // The CSV download holds the same figures.
     const csvHref = (await buyer.getByTestId('reconciliation-csv').getAttribute('href'))!;
     expect(csvHref.startsWith('data:text/csv;charset=utf-8,')).toBe(true);
     const csv = decodeURIComponent(csvHref.slice('data:text/csv;charset=utf-8,'.length)).trim().split('\n');
-    expect(csv[1]).toMatch(/^buyer-portal,carrier-aurora,req-portal-recon,.*,USD,4$/);
+    expect(csv[1]).toMatch(/^buyer-portal,carrier-aurora,req-portal-recon,.*,USD,4,8,4,0\.5000,555\.0$/);
     expect(csv).toContain(`MODERATOR,3,2100,35.000000,${sources[0][3]}`);
     expect(csv).toContain(`CARRIER,4,2222,37.033333,${sources[1][3]}`);
     expect(csv).toContain(`MODERATOR,CARRIER,3,0,1,0,122,${comparisons[0][6]}`);

@@ -26,10 +26,18 @@ describe('billableSeconds', () => {
     expect(billableSeconds(0, { initialSeconds: 30, subsequentSeconds: 6 })).toBe(0);
   });
 
-  it('refuses negative, fractional and unsafe inputs', () => {
+  it.each([
+    ['65.432', 6, 6, 66], ['65.432', 60, 60, 120], ['60.001', 60, 60, 120], ['59.999', 60, 60, 60], ['0.001', 30, 6, 30], ['36.001', 30, 6, 42], ['1.5', 1, 1, 2],
+  ] as const)('a fractional duration %s s under %i/%i bills %i s (exact milliseconds)', (s, initialSeconds, subsequentSeconds, expected) => {
+    expect(billableSeconds(s, { initialSeconds, subsequentSeconds })).toBe(expected);
+  });
+
+  it('refuses negative, over-precise and unsafe inputs', () => {
     const inc = { initialSeconds: 60, subsequentSeconds: 60 };
     expect(() => billableSeconds(-1, inc)).toThrow(AppError);
-    expect(() => billableSeconds(1.5, inc)).toThrow(AppError);
+    expect(() => billableSeconds('1.0005', inc)).toThrow(AppError);
+    expect(() => billableSeconds('1e3', inc)).toThrow(AppError);
+    expect(() => billableSeconds('999999999999999999', inc)).toThrow(AppError);
     expect(() => billableSeconds(NaN, inc)).toThrow(AppError);
     expect(() => billableSeconds(10, { initialSeconds: 0, subsequentSeconds: 6 })).toThrow(AppError);
     expect(() => billableSeconds(10, { initialSeconds: 30, subsequentSeconds: 0 })).toThrow(AppError);

@@ -83,8 +83,27 @@ describe('rateUsage — VOICE', () => {
     expect(r.segments.map((s) => [s.tierIndex, s.quantity, s.amount])).toEqual([[1, '3', '0.045000']]);
   });
 
-  it.each([['1.5'], ['-1'], ['1e3'], ['NaN'], [''], ['1234567890123456789']])('refuses quantity %j', (q) => {
+  it.each([['1.5555'], ['-1'], ['1e3'], ['NaN'], [''], ['1234567890123456789']])('refuses quantity %j', (q) => {
     expect(() => voice({ currency: 'USD', ratePerUnit: '0.02' }, q)).toThrow(AppError);
+  });
+
+  it.each([
+    // [increment, seconds, billable seconds, amount at 0.60/min]
+    [[6, 6], '65.432', '66', '0.660000'],
+    [[60, 60], '65.432', '120', '1.200000'],
+    [[1, 1], '65.432', '66', '0.660000'],
+    [[30, 6], '30.001', '36', '0.360000'],
+    [[30, 6], '29.999', '30', '0.300000'],
+    [[60, 1], '60.5', '61', '0.610000'],
+    [[6, 6], '66.000', '66', '0.660000'],
+    [[1, 1], '0.001', '1', '0.010000'],
+  ] as const)('a fractional duration is rounded by the increments only: %j bills %s s as %s s', ([initialSeconds, subsequentSeconds], seconds, billable, amount) => {
+    const r = voice({ currency: 'USD', ratePerUnit: '0.60', billingIncrement: { initialSeconds, subsequentSeconds } }, seconds);
+    expect([r.billableBaseQuantity, r.amount, r.cumulativeAfter]).toEqual([billable, amount, billable]);
+  });
+
+  it('a DATA quantity stays whole bytes', () => {
+    expect(() => rateUsage({ incentive: { currency: 'USD', ratePerUnit: '0.5' }, serviceType: 'DATA', usage: { quantity: '1000.5' } })).toThrow(AppError);
   });
 
   it('refuses a numeric quantity and a bad cumulativeBefore', () => {

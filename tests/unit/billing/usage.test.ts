@@ -123,9 +123,13 @@ describe('validateUsageRecord — rejections name the field', () => {
   });
 
   it.each([
-    ['1.5'], ['-1'], ['1e3'], ['NaN'], ['Infinity'], [''], [' 5'], ['1234567890123456789'], [60], [NaN], [Infinity], [{ $gt: 0 }],
+    ['1.5555'], ['1.'], ['.5'], ['-1'], ['-0.5'], ['1e3'], ['NaN'], ['Infinity'], [''], [' 5'], ['1234567890123456789'], [60], [65.4], [NaN], [Infinity], [{ $gt: 0 }],
   ])('refuses quantity %j', (q) => {
     expect(failure({ quantity: q }).field).toBe('quantity');
+  });
+
+  it('a DATA quantity is whole bytes: a fraction is refused', () => {
+    expect(check({ quantity: '1000.5' }, validData())).toMatchObject({ ok: false, field: 'quantity', reason: expect.stringMatching(/integer string of bytes/) });
   });
 
   it('caps voice seconds at 31 days', () => {
@@ -196,6 +200,27 @@ describe('validateUsageRecord — usage that cannot be true (issue 12, item 7)',
     expect(r).toMatchObject({ ok: false, field: 'quantity', reason: expect.stringMatching(/must not exceed its interval \(1 s\)/) });
     expect(validateUsageRecord({ ...valid(), quantity: '66' }, 0, NOW)).toMatchObject({ ok: false, field: 'quantity' });
     expect(validateUsageRecord({ ...valid(), quantity: '65' }, 0, NOW).ok).toBe(true);
+  });
+
+  it('keeps an exact fractional VOICE duration (up to 3 decimals), canonical', () => {
+    // Kamailio's acc: 65.432 s; the interval 10:00:05–10:01:10.432 holds it exactly.
+    const exact = validateUsageRecord({ ...valid(), intervalEnd: '2026-11-03T10:01:10.432Z', quantity: '65.432' }, 0, NOW);
+    expect(exact).toMatchObject({ ok: true, record: { quantity: '65.432' } });
+    expect(validateUsageRecord({ ...valid(), quantity: '65.100' }, 0, NOW)).toMatchObject({ ok: true, record: { quantity: '65.1' } });
+    expect(validateUsageRecord({ ...valid(), quantity: '065.000' }, 0, NOW)).toMatchObject({ ok: true, record: { quantity: '65' } });
+  });
+
+  it('compares the duration with the interval exactly, allowing an interval truncated to whole seconds (< 1 s over)', () => {
+    // Start and end in whole seconds (65 s), duration in ms: 65.432 and 65.999 s are the same call.
+    expect(validateUsageRecord({ ...valid(), quantity: '65.432' }, 0, NOW).ok).toBe(true);
+    expect(validateUsageRecord({ ...valid(), quantity: '65.999' }, 0, NOW).ok).toBe(true);
+    // 1 s over is not truncation: refused, exactly at the boundary (no float error either side).
+    expect(validateUsageRecord({ ...valid(), quantity: '66' }, 0, NOW)).toMatchObject({ ok: false, field: 'quantity', reason: expect.stringMatching(/\(66 s\) must not exceed its interval \(65 s\) by 1 s or more/) });
+    expect(validateUsageRecord({ ...valid(), quantity: '66.001' }, 0, NOW)).toMatchObject({ ok: false, field: 'quantity' });
+    // An interval with milliseconds: 65.3 s holds 66.299 s, not 66.3 s (0.1 + 0.2 style sums stay exact).
+    const ms = { ...valid(), intervalEnd: '2026-11-03T10:01:10.300Z' };
+    expect(validateUsageRecord({ ...ms, quantity: '66.299' }, 0, NOW).ok).toBe(true);
+    expect(validateUsageRecord({ ...ms, quantity: '66.3' }, 0, NOW)).toMatchObject({ ok: false, field: 'quantity', reason: expect.stringMatching(/interval \(65\.3 s\)/) });
   });
 
   it('refuses DATA faster than the configured maximum rate', () => {
