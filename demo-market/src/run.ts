@@ -88,6 +88,7 @@ export async function startDemoMarket(env: NodeJS.ProcessEnv, logger: Logger): P
       stopping = true;
       wake?.();
       await loop;
+      logger.info(`${summary(market.counts)} (stopped)`);
     },
   };
 }
