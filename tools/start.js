@@ -58,7 +58,7 @@ function startDemoMarket(demoEnv) {
     return false; // not built
   }
   if (!decision.run) {
-    if (decision.refused) console.error(decision.reason);
+    if (decision.refused || decision.production) console.error(decision.reason);
     return false;
   }
   const child = spawn(process.execPath, [path.join(ROOT, 'demo-market/dist/main.js')], { env: demoEnv, stdio: ['ignore', 'inherit', 'inherit'], detached: true });

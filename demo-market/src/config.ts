@@ -31,6 +31,8 @@ export interface DemoMarketDecision {
   run: boolean;
   /** Asked for (DEMO_MARKET=true) where it may never run: production. */
   refused: boolean;
+  /** Production (where it never runs; `npm start` says so). */
+  production: boolean;
   /** One line for the log. */
   reason: string;
 }
@@ -50,14 +52,14 @@ export function demoMarketDecision(env: NodeJS.ProcessEnv = process.env): DemoMa
   const asked = flag(env.DEMO_MARKET);
   if (isProduction(env)) {
     return asked
-      ? { run: false, refused: true, reason: 'DEMO_MARKET=true is refused in production (NODE_ENV=production or production keys): the demo market is never run there' }
-      : { run: false, refused: false, reason: 'demo market off: production' };
+      ? { run: false, refused: true, production: true, reason: 'DEMO_MARKET=true is refused in production (NODE_ENV=production or production keys): the demo market is never run there' }
+      : { run: false, refused: false, production: true, reason: 'demo market not started: production (NODE_ENV=production or production keys)' };
   }
-  if (asked === false) return { run: false, refused: false, reason: 'demo market off (DEMO_MARKET=false)' };
-  if (asked === true) return { run: true, refused: false, reason: 'demo market on (DEMO_MARKET=true)' };
+  if (asked === false) return { run: false, refused: false, production: false, reason: 'demo market off (DEMO_MARKET=false)' };
+  if (asked === true) return { run: true, refused: false, production: false, reason: 'demo market on (DEMO_MARKET=true)' };
   return flag(env.SEED_DEMO_DATA)
-    ? { run: true, refused: false, reason: 'demo market on (SEED_DEMO_DATA=true; DEMO_MARKET=false switches it off)' }
-    : { run: false, refused: false, reason: 'demo market off (SEED_DEMO_DATA is not on)' };
+    ? { run: true, refused: false, production: false, reason: 'demo market on (SEED_DEMO_DATA=true; DEMO_MARKET=false switches it off)' }
+    : { run: false, refused: false, production: false, reason: 'demo market off (SEED_DEMO_DATA is not on)' };
 }
 
 export function loadDemoMarketConfig(env: NodeJS.ProcessEnv = process.env): DemoMarketConfig {

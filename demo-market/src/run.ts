@@ -29,6 +29,7 @@ export async function startDemoMarket(env: NodeJS.ProcessEnv, logger: Logger): P
   const decision = demoMarketDecision(env);
   if (!decision.run) {
     if (decision.refused) logger.error(decision.reason);
+    else if (decision.production) logger.warn(decision.reason);
     else logger.info(decision.reason);
     return null;
   }

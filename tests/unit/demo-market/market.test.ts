@@ -243,7 +243,7 @@ describe('where it runs', () => {
   });
 
   it('never in production: ignored by default, refused when asked for', () => {
-    expect(demoMarketDecision({ NODE_ENV: 'production', SEED_DEMO_DATA: 'true' })).toMatchObject({ run: false, refused: false });
+    expect(demoMarketDecision({ NODE_ENV: 'production', SEED_DEMO_DATA: 'true' })).toMatchObject({ run: false, refused: false, production: true });
     const asked = demoMarketDecision({ NODE_ENV: 'production', SEED_DEMO_DATA: 'true', DEMO_MARKET: 'true' });
     expect(asked).toMatchObject({ run: false, refused: true });
     expect(asked.reason).toMatch(/refused in production/);
