@@ -7,7 +7,6 @@ import { GraphQLCallError, type GatewayClient, type Party } from './client';
 import {
   billPeriodsDue,
   billPeriodStart,
-  bidRate,
   callEndsAt,
   callOutcome,
   callsThisTick,
@@ -18,11 +17,13 @@ import {
   finished,
   liveDestinations,
   meterRecord,
+  planBid,
   planRequest,
   requestDue,
   requestsToSettle,
-  willBid,
+  undercutRate,
   type AnsweredCall,
+  type BidIntent,
   type DemoBuyer,
   type DemoCarrier,
   type MarketTiming,
@@ -57,6 +58,7 @@ const CREATE_KEY = `mutation($input: CreateSwitchKeyInput!) { createSwitchKey(in
 const REGISTER_METER = `mutation($input: UsageReporterInput!) { registerUsageReporter(input: $input) { id } }`;
 const CREATE_REQUEST = `mutation($input: CreateServiceRequestInput!) { createServiceRequest(input: $input) { id status } }`;
 const OPEN_REQUESTS = `{ openRequests { id } }`;
+const BOARD = `query($id: ID!) { bidBoard(requestId: $id) { viewerRank bestRate } }`;
 const SUBMIT_BID = `mutation($input: SubmitBidInput!) { submitBid(input: $input) { id } }`;
 const REQUEST_STATE = `query($id: ID!) { serviceRequest(id: $id) { id status selection { id carrier { id } } } }`;
 const CLOSE = `mutation($id: ID!) { closeBidding(requestId: $id) { id status selection { id carrier { id } } } }`;
@@ -84,6 +86,8 @@ export interface DemoMarketOptions {
 export interface DemoMarketCounts {
   requests: number;
   bids: number;
+  /** Bids replaced by a lower one after the carrier saw it was outbid. */
+  rebids: number;
   awarded: number;
   noAward: number;
   calls: number;
@@ -104,14 +108,15 @@ export interface DemoMarketCounts {
 export class DemoPartiesMissing extends Error {}
 
 export class DemoMarket {
-  readonly counts: DemoMarketCounts = { requests: 0, bids: 0, awarded: 0, noAward: 0, calls: 0, routed: 0, failed: {}, answered: 0, meterRecords: 0, carrierRecords: 0, notBilled: 0, billRuns: 0, bills: 0, errors: 0 };
+  readonly counts: DemoMarketCounts = { requests: 0, bids: 0, rebids: 0, awarded: 0, noAward: 0, calls: 0, routed: 0, failed: {}, answered: 0, meterRecords: 0, carrierRecords: 0, notBilled: 0, billRuns: 0, bills: 0, errors: 0 };
   private readonly clock: () => Date;
   private readonly timing: MarketTiming;
   private buyers: DemoBuyer[] = [];
   private carriers: DemoCarrier[] = [];
   private readonly keys = new Map<string, string>();
   private readonly requests = new Map<string, TrackedRequest>();
-  private readonly consideredBids = new Set<string>();
+  /** Per request and carrier: what it means to bid and how far it got. */
+  private readonly bidPlans = new Map<string, { requestId: string; carrierId: string; intent: BidIntent | null; placed: boolean; reviewed: boolean }>();
   private pending: AnsweredCall[] = [];
   private readonly usagePeriods = new Set<number>();
   private nextRequestAt = 0;
@@ -168,7 +173,7 @@ export class DemoMarket {
   /** One round of the market at the simulator's clock. A failing part is counted and logged; the others still run. */
   async step(): Promise<void> {
     const now = this.clock();
-    for (const part of [() => this.postRequests(now), () => this.bid(), () => this.settle(now), () => this.placeCalls(now), () => this.report(now), () => this.runBills(now)]) {
+    for (const part of [() => this.postRequests(now), () => this.bid(now), () => this.settle(now), () => this.placeCalls(now), () => this.report(now), () => this.runBills(now)]) {
       try {
         await part();
       } catch (err) {
@@ -179,7 +184,7 @@ export class DemoMarket {
     for (const [id, r] of this.requests) {
       if (!finished(r, now.getTime())) continue;
       this.requests.delete(id);
-      for (const c of this.carriers) this.consideredBids.delete(`${id}|${c.id}`);
+      for (const c of this.carriers) this.bidPlans.delete(`${id}|${c.id}`);
     }
   }
 
@@ -210,25 +215,46 @@ export class DemoMarket {
     this.requests.set(r.id, { id: r.id, buyerId: plan.buyerId, endUserId: plan.endUserId, destinations: plan.destinations, start: plan.start, end: plan.end, biddingClosesAt: plan.biddingClosesAt, status: 'OPEN' });
   }
 
-  /** Each demo carrier looks at its open requests and bids once on those the simulator posted. */
-  private async bid(): Promise<void> {
+  /**
+   * Each demo carrier looks at its open requests, plans a bid on those the simulator posted (never
+   * on real users' requests), places it when its moment comes and, if it planned to, looks at the
+   * board again and undercuts the best rate when it was outbid.
+   */
+  private async bid(now: Date): Promise<void> {
+    const t = now.getTime();
     for (const c of this.carriers) {
       const { openRequests } = await this.o.client.gql<{ openRequests: { id: string }[] }>(carrier(c.id), OPEN_REQUESTS);
       for (const { id } of openRequests) {
         const r = this.requests.get(id);
         const key = `${id}|${c.id}`;
-        // Requests of real users are never bid on by the simulator.
-        if (!r || r.status !== 'OPEN' || this.consideredBids.has(key)) continue;
-        this.consideredBids.add(key);
-        if (!willBid(this.o.rng)) continue;
-        try {
-          await this.o.client.gql(carrier(c.id), SUBMIT_BID, { input: { requestId: id, incentive: { currency: DEMO_CURRENCY, ratePerUnit: bidRate(this.o.rng, r.destinations) } } });
-          this.counts.bids++;
-        } catch (err) {
-          // Bidding closed in between: the moderator refuses it, as it would a real late bid.
-          if (!(err instanceof GraphQLCallError)) throw err;
-        }
+        if (!r || r.status !== 'OPEN' || this.bidPlans.has(key)) continue;
+        this.bidPlans.set(key, { requestId: id, carrierId: c.id, intent: planBid(this.o.rng, r.destinations, t, r.biddingClosesAt.getTime()), placed: false, reviewed: false });
       }
+    }
+    for (const p of this.bidPlans.values()) {
+      const r = this.requests.get(p.requestId);
+      if (!r || r.status !== 'OPEN' || !p.intent) continue;
+      if (!p.placed && t >= p.intent.bidAt) {
+        p.placed = true;
+        if (await this.submitBid(p.carrierId, p.requestId, p.intent.rate)) this.counts.bids++;
+      } else if (p.placed && !p.reviewed && p.intent.reviewAt !== undefined && t >= p.intent.reviewAt && t < r.biddingClosesAt.getTime()) {
+        p.reviewed = true;
+        const { bidBoard } = await this.o.client.gql<{ bidBoard: { viewerRank: number | null; bestRate: string | null } }>(carrier(p.carrierId), BOARD, { id: p.requestId });
+        if (!bidBoard.viewerRank || bidBoard.viewerRank === 1 || !bidBoard.bestRate) continue;
+        const rate = undercutRate(this.o.rng, bidBoard.bestRate, p.intent.rate);
+        if (rate && (await this.submitBid(p.carrierId, p.requestId, rate))) this.counts.rebids++;
+      }
+    }
+  }
+
+  /** False when the moderator refused it (bidding closed in between, as for a real late bid). */
+  private async submitBid(carrierId: string, requestId: string, ratePerUnit: string): Promise<boolean> {
+    try {
+      await this.o.client.gql(carrier(carrierId), SUBMIT_BID, { input: { requestId, incentive: { currency: DEMO_CURRENCY, ratePerUnit } } });
+      return true;
+    } catch (err) {
+      if (!(err instanceof GraphQLCallError)) throw err;
+      return false;
     }
   }
 
@@ -356,7 +382,7 @@ export function summary(c: DemoMarketCounts): string {
     .map(([k, v]) => `${k} ${v}`)
     .join(', ');
   return (
-    `demo market: ${c.requests} requests (${c.awarded} awarded, ${c.noAward} no award), ${c.bids} bids; ` +
+    `demo market: ${c.requests} requests (${c.awarded} awarded, ${c.noAward} no award), ${c.bids} bids (${c.rebids} undercut); ` +
     `${c.calls} calls (${c.routed} routed${failed ? `, ${failed}` : ''}), ${c.answered} answered; ` +
     `CDRs ${c.meterRecords} meter + ${c.carrierRecords} carrier${c.notBilled ? ` (${c.notBilled} not billed)` : ''}; ` +
     `${c.billRuns} bill runs, ${c.bills} bills${c.errors ? `; ${c.errors} errors` : ''}`

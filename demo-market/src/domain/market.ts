@@ -46,7 +46,7 @@ export interface MarketTiming {
 
 export const DEFAULT_TIMING: MarketTiming = {
   requestEveryMs: 10_000,
-  biddingWindowMs: 8_000,
+  biddingWindowMs: 12_000,
   leadMs: 20_000,
   serviceMinMs: 180_000,
   serviceMaxMs: 360_000,
@@ -97,8 +97,50 @@ export function willBid(rng: Rng): boolean {
 export function bidRate(rng: Rng, destinations: readonly string[]): string {
   const base = Math.max(...destinations.map((d) => BASE_RATE[d] ?? DEFAULT_BASE_RATE));
   // Integer ten-thousandths throughout: money never passes through a float.
-  const units = Math.max(1, Math.round((base * intBetween(rng, 85, 130)) / 100));
+  return unitsToRate(Math.max(1, Math.round((base * intBetween(rng, 85, 130)) / 100)));
+}
+
+/** Decimal string with at most 4 decimals → ten-thousandths; null for anything else (another party's finer rate). */
+export function rateUnits(rate: string): number | null {
+  const m = /^(\d+)(?:\.(\d{1,4}))?$/.exec(rate);
+  return m ? Number(m[1]) * 10_000 + Number((m[2] ?? '').padEnd(4, '0')) : null;
+}
+
+function unitsToRate(units: number): string {
   return `${Math.floor(units / 10_000)}.${String(units % 10_000).padStart(4, '0')}`;
+}
+
+/** A carrier's plan for one request: when it bids, at what rate, and when (if at all) it looks at the board again. */
+export interface BidIntent {
+  bidAt: number;
+  rate: string;
+  /** It checks the board here and undercuts the best rate if it was outbid. */
+  reviewAt?: number;
+}
+
+/**
+ * Whether and when a carrier that sees a request at `seenAt` bids: at a random moment in the first
+ * half of the bidding time left, so boards fill up bid by bid; 40 % of them look again in the second
+ * half and answer being outbid (undercutRate).
+ */
+export function planBid(rng: Rng, destinations: readonly string[], seenAt: number, closesAt: number): BidIntent | null {
+  if (!willBid(rng)) return null;
+  const span = Math.max(0, closesAt - seenAt);
+  const intent: BidIntent = { bidAt: seenAt + Math.floor(rng() * span * 0.5), rate: bidRate(rng, destinations) };
+  if (chance(rng, 0.4)) intent.reviewAt = seenAt + Math.floor(span * (0.5 + rng() * 0.4));
+  return intent;
+}
+
+/**
+ * An outbid carrier's new rate: 0.0001-0.0003 below the best, unless that goes under 75 % of its
+ * first rate (then it lets the request go: null). Null too for a best rate it cannot read.
+ */
+export function undercutRate(rng: Rng, bestRate: string, ownRate: string): string | null {
+  const best = rateUnits(bestRate);
+  const own = rateUnits(ownRate);
+  if (best === null || own === null) return null;
+  const next = best - intBetween(rng, 1, 3);
+  return next >= 1 && next * 4 >= own * 3 && next < own ? unitsToRate(next) : null;
 }
 
 /** How many calls one buyer's switch places in one tick: on average callsPerMinute per minute. */

@@ -123,7 +123,7 @@ describe('the demo market', () => {
     expect(serviceRequests).toHaveLength(4);
     const awarded = serviceRequests.filter((r: any) => r.status === 'AWARDED');
     expect(awarded.length).toBe(c.awarded);
-    expect(serviceRequests.reduce((n: number, r: any) => n + r.bids.length, 0)).toBe(c.bids);
+    expect(serviceRequests.reduce((n: number, r: any) => n + r.bids.length, 0)).toBe(c.bids + c.rebids);
 
     let attempts = 0;
     for (const r of awarded) {

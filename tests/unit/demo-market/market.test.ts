@@ -16,9 +16,12 @@ import {
   finished,
   liveDestinations,
   meterRecord,
+  planBid,
   planRequest,
+  rateUnits,
   requestDue,
   requestsToSettle,
+  undercutRate,
   UNROUTED_PREFIX,
   type AnsweredCall,
   type TrackedRequest,
@@ -98,6 +101,51 @@ describe('bids', () => {
     expect(new Set(london).size).toBeGreaterThan(20);
     const pair = Array.from({ length: 200 }, () => Math.round(Number(bidRate(rng, ['4420', '33'])) * 10_000));
     expect(Math.min(...pair)).toBeGreaterThanOrEqual(127); // 85 % of 0.0150
+  });
+});
+
+describe('bidding over time', () => {
+  const seen = NOW.getTime();
+  const closes = seen + 12_000;
+
+  it('carriers bid at different moments in the first half of the window; some look again in the second half', () => {
+    const rng = seededRng(11);
+    const plans = Array.from({ length: 400 }, () => planBid(rng, ['4420'], seen, closes));
+    const bidding = plans.filter((p) => p !== null);
+    expect(bidding.length / plans.length).toBeGreaterThan(0.78);
+    expect(bidding.length / plans.length).toBeLessThan(0.92);
+    for (const p of bidding) {
+      expect(p.bidAt).toBeGreaterThanOrEqual(seen);
+      expect(p.bidAt).toBeLessThanOrEqual(seen + 6_000);
+      if (p.reviewAt !== undefined) {
+        expect(p.reviewAt).toBeGreaterThanOrEqual(seen + 6_000);
+        expect(p.reviewAt).toBeLessThan(closes);
+      }
+    }
+    expect(new Set(bidding.map((p) => p.bidAt)).size).toBeGreaterThan(100);
+    const reviewing = bidding.filter((p) => p.reviewAt !== undefined).length / bidding.length;
+    expect(reviewing).toBeGreaterThan(0.3);
+    expect(reviewing).toBeLessThan(0.5);
+  });
+
+  it('an outbid carrier undercuts the best rate by 0.0001-0.0003, but never below 75 % of its first rate', () => {
+    const rng = seededRng(12);
+    for (let i = 0; i < 100; i++) {
+      const r = undercutRate(rng, '0.0090', '0.0100')!;
+      expect(['0.0089', '0.0088', '0.0087']).toContain(r);
+    }
+    expect(undercutRate(rng, '0.007', '0.0100')).toBeNull(); // 0.0069 or less: under 75 %
+    expect(undercutRate(rng, '0.01', '0.0120')).toMatch(/^0\.00(99|98|97)$/);
+    expect(undercutRate(rng, '0.00005', '0.0100')).toBeNull(); // a rate finer than the simulator's
+    expect(undercutRate(rng, '0.0001', '0.0001')).toBeNull();
+  });
+
+  it('reads rates of up to 4 decimals exactly', () => {
+    expect(rateUnits('0.0085')).toBe(85);
+    expect(rateUnits('0.01')).toBe(100);
+    expect(rateUnits('2')).toBe(20_000);
+    expect(rateUnits('1.23456')).toBeNull();
+    expect(rateUnits('-1')).toBeNull();
   });
 });
 
