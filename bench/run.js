@@ -6,7 +6,7 @@
 //   npm run bench                            full scale: 15 min to over 40 min on 2 cores, most of
 //                                            it the bill run's 1,000,000 records (see the README)
 //   BENCH_SCALE=0.1 npm run bench            quick run (~5 min): every size scaled down
-//   BENCH_ONLY=ingest,billrun npm run bench  some benchmarks only
+//   BENCH_ONLY=ingest,billrun npm run bench  some benchmarks only (route: the switch-facing route server)
 //   BENCH_ONLY=peers npm run bench           the gateway against Hive Gateway (JS and Rust planner), ~8 min
 //   BENCH_OUT=bench/results/peers.json       write the report there instead of latest.json
 //   BENCH_CPU_PROF=/tmp/prof npm run bench   service processes write .cpuprofile files there
@@ -25,6 +25,7 @@ const { SCALE, round } = require('./lib/util');
 
 const BENCHES = [
   ['routing', 'Switch routing', () => require('./routing')],
+  ['route', 'Route server', () => require('./route-server')],
   ['batching', 'Entity batching', () => require('./batching')],
   ['overhead', 'Gateway overhead', () => require('./overhead')],
   ['peers', 'Gateway vs Node peers', () => require('./peers')],
@@ -126,6 +127,25 @@ function rows(results) {
       `moderator directly: ${fmt(x.moderatorDirect.perSec)}/s, p50 ${fmt(x.moderatorDirect.p50Ms)} ms`,
       'reported',
       '–',
+    ]);
+  }
+  if (r.route && !r.route.error) {
+    const x = r.route;
+    out.push([
+      'Route server',
+      `switch lookups on /route/kamailio over ${fmt(x.prefixes)} prefixes (${fmt(x.buyers)} buyers), ${fmt(x.concurrency)} in flight, keep-alive, distinct numbers (${fmt(x.lookups)} lookups)`,
+      `**${fmt(x.lookupsPerSec)}/s, p99 ${fmt(x.p99Ms)} ms** (p50 ${fmt(x.p50Ms)} ms)`,
+      `${fmt(x.ratioVsBaseline)}× a bare node:http server with a fixed body under the same load (${fmt(x.baseline.perSec)}/s, p99 ${fmt(x.baseline.p99Ms)} ms, ${fmt(x.baseline.serverCpuMsPerRequest)} ms CPU/request); answers ${Object.entries(x.statuses).map(([k, v]) => `${k}: ${fmt(v)}`).join(', ')}; CPU per lookup: route server ${fmt(x.serverCpuMsPerLookup)} ms, load generator ${fmt(x.clientCpuMsPerLookup)} ms (same 2 cores)`,
+      '≥ 10,000/s and p99 < 5 ms',
+      yes(x.met),
+    ]);
+    out.push([
+      'Route server',
+      `award → answered by the route server${x.update.acrossInstances ? ' of another instance (Redis pub/sub)' : ''}: p50 / p99 / max over ${fmt(x.update.awards)} awards`,
+      `**${fmt(x.update.p50Ms)} / ${fmt(x.update.p99Ms)} / ${fmt(x.update.maxMs)} ms**`,
+      'from sending closeBidding to the first 200 of a poll every ~1 ms',
+      'p99 < 1 s',
+      yes(x.updateMet),
     ]);
   }
   if (r.billrun && !r.billrun.error) {

@@ -14,7 +14,6 @@ import {
   type PreparedRoute,
   type RouteFormat,
 } from '../domain/route-answer';
-import type { RoutingEntry } from '../domain/routing';
 import { hashSwitchKey } from '../domain/switch-key';
 import type { RoutingService } from '../services/routing';
 import type { TrunkService } from '../services/trunks';
@@ -64,9 +63,23 @@ function keyOf(req: IncomingMessage, queryKey: string | undefined): string | und
  */
 export async function startRouteServer(deps: RouteServerDeps, listen: { host: string; port: number }): Promise<RouteServer> {
   const { routing, trunks, keys, attempts, logger } = deps;
-  // Keyed by the index's frozen entry: an award replaced in the index is a new entry, a trunk
-  // change a new array; either makes the prepared answer stale, and the old one is collected.
-  const prepared = new WeakMap<RoutingEntry, PreparedRoute>();
+  // Per selection (its parties never change: a selection is written once), rebuilt when the
+  // carrier's trunk array is a different one (every trunk change replaces it). Bounded: expired
+  // selections' answers are dropped with everything else when it fills up.
+  const prepared = new Map<string, PreparedRoute>();
+  // Key → its hash for keys that verified, so a switch's every request skips SHA-256; the owner
+  // is still read from the key service by hash, so a revocation applies at once. Only verified
+  // keys enter (nobody can fill it with guesses); bounded all the same.
+  const hashes = new Map<string, string>();
+  const hashOf = (key: string): string => {
+    const known = hashes.get(key);
+    if (known !== undefined) return known;
+    return hashSwitchKey(key);
+  };
+  const remember = (key: string, hash: string) => {
+    if (hashes.size >= 10_000) hashes.clear();
+    hashes.set(key, hash);
+  };
 
   const answer = (res: ServerResponse, format: RouteFormat, owner: KeyOwner, buyer: string | undefined, rawNumber: string | undefined, rawAt: string | undefined) => {
     if (buyer !== undefined && buyer !== owner.buyerId) return fail(res, FAILURES.UNKNOWN_BUYER);
@@ -79,10 +92,11 @@ export async function startRouteServer(deps: RouteServerDeps, listen: { host: st
     if (entry === null) return fail(res, r.reason === 'NO_ACTIVE_SELECTION_AT_TIME' ? FAILURES.NO_ACTIVE_SELECTION : FAILURES.NO_ROUTE);
     const list = trunks.trunksOf(entry.carrierId);
     if (list.length === 0) return fail(res, FAILURES.NO_TRUNK);
-    let p = prepared.get(entry);
+    let p = prepared.get(entry.selectionId);
     if (p === undefined || p.trunks !== list) {
+      if (prepared.size >= 100_000) prepared.clear();
       p = prepareRoute(entry, list);
-      prepared.set(entry, p);
+      prepared.set(entry.selectionId, p);
     }
     attempts.count(entry.selectionId, slotStartOf(t));
     send(res, 200, format === 'text' ? TEXT_TYPE : JSON_TYPE, renderRoute(p, format, digits));
@@ -99,12 +113,19 @@ export async function startRouteServer(deps: RouteServerDeps, listen: { host: st
     if (q === null) return fail(res, BAD_QUERY);
     const key = keyOf(req, q.key);
     if (key === undefined) return fail(res, FAILURES.UNAUTHENTICATED);
-    const hash = hashSwitchKey(key);
+    const hash = hashOf(key);
     const owner = keys.cached(hash);
     if (owner === null) return fail(res, FAILURES.UNAUTHENTICATED);
-    if (owner !== undefined) return answer(res, format, owner, q.buyer, q.number, q.at);
+    if (owner !== undefined) {
+      remember(key, hash);
+      return answer(res, format, owner, q.buyer, q.number, q.at);
+    }
     keys.verify(hash).then(
-      (o) => (o === null ? fail(res, FAILURES.UNAUTHENTICATED) : answer(res, format, o, q.buyer, q.number, q.at)),
+      (o) => {
+        if (o === null) return fail(res, FAILURES.UNAUTHENTICATED);
+        remember(key, hash);
+        answer(res, format, o, q.buyer, q.number, q.at);
+      },
       (err) => {
         logger.error({ err: (err as Error).message }, 'switch key verification failed');
         fail(res, FAILURES.UNAVAILABLE);

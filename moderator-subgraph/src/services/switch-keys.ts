@@ -33,6 +33,8 @@ const NEGATIVE_MAX = 10_000;
 export class SwitchKeyService {
   private active = new Map<string, KeyOwner>();
   private unknown = new Map<string, number>();
+  /** Hashes revoked while this instance runs: a database read that started before the revocation must not bring one back. */
+  private revoked = new Set<string>();
   private iterator: AsyncIterableIterator<KeyEvent> | null = null;
   private offInterruption: (() => void) | null = null;
 
@@ -61,8 +63,10 @@ export class SwitchKeyService {
   }
 
   private apply(e: KeyEvent): void {
-    if (e.revoked) this.active.delete(e.hash);
-    else {
+    if (e.revoked) {
+      this.active.delete(e.hash);
+      this.revoked.add(e.hash);
+    } else {
       this.active.set(e.hash, Object.freeze({ keyId: e.id, buyerId: e.buyerId }));
       this.unknown.delete(e.hash);
     }
@@ -95,7 +99,7 @@ export class SwitchKeyService {
     const c = this.cached(hash);
     if (c !== undefined) return c;
     const d = await this.models.SwitchKey.findOne({ hash }).lean().exec();
-    if (d && !d.revokedAt) {
+    if (d && !d.revokedAt && !this.revoked.has(hash)) {
       const owner = Object.freeze({ keyId: d._id, buyerId: d.buyerId });
       this.active.set(hash, owner);
       return owner;

@@ -84,7 +84,7 @@ export class TrunkService {
   }
 
   private carrierFor(identity: Identity | null, carrierIdArg: string | null | undefined): string {
-    const me = requireRole(identity, 'CARRIER', 'ADMIN', 'MODERATOR');
+    const me = requireRole(identity, 'CARRIER', 'ADMIN');
     if (me.role === 'CARRIER') {
       if (carrierIdArg && carrierIdArg !== me.sub) throw forbidden('A carrier may manage only its own trunks');
       return me.sub;
@@ -124,9 +124,12 @@ export class TrunkService {
     return toTrunk(doc);
   }
 
+  /** `carrierTrunks`: a carrier its own; operators (ADMIN, MODERATOR, BILLING_AGENT) name the carrier. */
   async list(identity: Identity | null, carrierIdArg?: string | null): Promise<CarrierTrunk[]> {
-    const carrierId = this.carrierFor(identity, carrierIdArg);
-    return this.listOf(identity, carrierId);
+    const me = requireRole(identity, 'CARRIER', 'ADMIN', 'MODERATOR', 'BILLING_AGENT');
+    if (me.role === 'CARRIER' && carrierIdArg && carrierIdArg !== me.sub) throw forbidden('A carrier may see only its own trunks');
+    if (me.role !== 'CARRIER' && !carrierIdArg) throw badInput('carrierId', `carrierId is required for ${me.role}`);
+    return this.listOf(identity, me.role === 'CARRIER' ? me.sub : (carrierIdArg as string));
   }
 
   /** `Carrier.trunks`: the carrier itself and operators. */

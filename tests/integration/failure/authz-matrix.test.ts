@@ -80,6 +80,9 @@ const ACCESS: Record<string, Access> = {
   routingTable: { allow: ['ADMIN', 'BUYER'] },
   billRelays: { allow: [...OPERATORS, 'BUYER', 'CARRIER'] },
   marketBoards: { allow: [...OPERATORS, 'PARTNER'] },
+  carrierTrunks: { allow: [...OPERATORS, 'CARRIER'] },
+  switchKeys: { allow: ['ADMIN', 'BUYER'] },
+  routeAttempts: { allow: [...OPERATORS, 'BUYER', 'CARRIER'] },
   // ---- Mutation
   recordSelection: { allow: ['MODERATOR'] },
   recordRouteAttempts: { allow: ['ADMIN', 'MODERATOR'] },
@@ -102,6 +105,10 @@ const ACCESS: Record<string, Access> = {
   withdrawBid: { allow: ['CARRIER'] },
   closeBidding: { allow: ['ADMIN', 'BUYER'] },
   relayBill: { allow: ['BILLING_AGENT'] },
+  addCarrierTrunk: { allow: ['ADMIN', 'CARRIER'] },
+  removeCarrierTrunk: { allow: ['ADMIN', 'CARRIER'] },
+  createSwitchKey: { allow: ['ADMIN', 'BUYER'] },
+  revokeSwitchKey: { allow: ['ADMIN', 'BUYER'] },
   // ---- Subscription
   billIssued: { allow: [...OPERATORS, 'BUYER', 'CARRIER'] },
   requestDistributed: { allow: [...OPERATORS, 'CARRIER'] },
@@ -130,8 +137,10 @@ interface Fixtures {
   billNumber: string;
   billTotal: { amount: string; currency: string };
   feed: string;
-  /** Fresh objects for calls that consume them (an allowed cancel, close or withdrawal). */
+  /** Fresh objects for calls that consume them (an allowed cancel, close, withdrawal, trunk removal or key revocation). */
   freshRequest(): Promise<string>;
+  freshTrunk(): Promise<string>;
+  freshKey(): Promise<string>;
   freshBid(): Promise<{ requestId: string; bidId: string }>;
 }
 
@@ -234,6 +243,13 @@ const OVERRIDES: Record<string, Override> = {
     input: { billId: fx.bill, billNumber: fx.billNumber, kind: 'ADVANCE', buyerId: fx.buyer, carrierId: fx.carrier, total: fx.billTotal, url: 'http://127.0.0.1:9/bill' },
   }),
   bidUpdates: (_w, fx) => ({ requestId: fx.requestOpen }),
+  carrierTrunks: (who, fx) => (who === 'CARRIER' ? {} : { carrierId: fx.carrier }),
+  switchKeys: (who, fx) => (who === 'ADMIN' ? { buyerId: fx.buyer } : {}),
+  routeAttempts: (_w, fx) => ({ selectionId: fx.selection }),
+  addCarrierTrunk: (who, fx) => ({ input: { name: unique('authz-trunk'), host: 'sip.example.net', ...(who === 'ADMIN' ? { carrierId: fx.carrier } : {}) } }),
+  removeCarrierTrunk: async (_w, fx) => ({ id: await fx.freshTrunk() }),
+  createSwitchKey: (who, fx) => ({ input: { name: 'matrix', ...(who === 'ADMIN' ? { buyerId: fx.buyer } : {}) } }),
+  revokeSwitchKey: async (_w, fx) => ({ id: await fx.freshKey() }),
 };
 
 function requestInput() {
@@ -332,6 +348,10 @@ describe('authorization matrix: every role × every root operation of the superg
       billTotal: advance.total,
       feed,
       freshRequest: create,
+      freshTrunk: async () =>
+        (await gqlOk(G, `mutation($i: AddCarrierTrunkInput!) { addCarrierTrunk(input: $i) { id } }`, { i: { name: unique('authz-trunk'), host: 'sip.example.net' } }, tokens.CARRIER))
+          .addCarrierTrunk.id as string,
+      freshKey: async () => (await gqlOk(G, `mutation { createSwitchKey(input: { name: "matrix" }) { switchKey { id } } }`, {}, tokens.BUYER)).createSwitchKey.switchKey.id as string,
       freshBid: async () => {
         const requestId = await create();
         return { requestId, bidId: await placeBid(requestId) };

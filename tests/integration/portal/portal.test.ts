@@ -508,4 +508,28 @@ describe('portal in a real browser', () => {
     ]);
     expect(problems).toEqual([]);
   }, 120_000);
+  it('carrier keeps its SIP trunks: field errors from the API, add, remove', async () => {
+    const page = await newPage('trunks');
+    page.on('dialog', (d) => void d.accept());
+    await page.goto(`${base}/portal/`);
+    await page.locator('button[data-party="carrier-boreas"]').click();
+    await page.getByRole('link', { name: 'SIP trunks' }).click();
+    await page.getByTestId('no-trunks').waitFor();
+    await page.getByLabel('Name', { exact: true }).fill('boreas-main');
+    await page.getByLabel('Host', { exact: true }).fill('not a host!');
+    await page.getByRole('button', { name: 'Add trunk' }).click();
+    await page.locator('[data-field-error="host"]').waitFor();
+    await page.getByLabel('Host', { exact: true }).fill('sip.boreas.example');
+    await page.getByLabel('Tech prefix').fill('#12');
+    await page.getByRole('button', { name: 'Add trunk' }).click();
+    await page.locator('[data-testid="trunks"] tbody tr').first().waitFor();
+    expect(await page.locator('[data-testid="trunks"] tbody tr').first().innerText()).toMatch(/boreas-main\s+sip\.boreas\.example\s+5060\s+UDP\s+#12\s+0/);
+    const stored = await gqlOk(stack.gateway.url, `{ carrierTrunks { name host techPrefix } }`, {}, await token('CARRIER', 'carrier-boreas'));
+    expect(stored.carrierTrunks).toEqual([{ name: 'boreas-main', host: 'sip.boreas.example', techPrefix: '#12' }]);
+    await shot(page, '16-carrier-trunks');
+    await page.getByRole('button', { name: 'Remove trunk boreas-main' }).click();
+    await page.getByTestId('no-trunks').waitFor();
+    expect((await gqlOk(stack.gateway.url, `{ carrierTrunks { name } }`, {}, await token('CARRIER', 'carrier-boreas'))).carrierTrunks).toEqual([]);
+    expect(problems).toEqual([]);
+  }, 60_000);
 });
