@@ -23,8 +23,8 @@ interface Report {
   answered: number;
   asr: string | null;
   acd: string | null;
-  sources: { source: string; calls: number; seconds: number; minutes: string; amount: string }[];
-  comparisons: { a: string; b: string; matched: number; onlyInA: number; onlyInB: number; durationMismatches: number; secondsDifference: number; amountDifference: string }[];
+  sources: { source: string; calls: number; seconds: string; minutes: string; amount: string }[];
+  comparisons: { a: string; b: string; matched: number; onlyInA: number; onlyInB: number; durationMismatches: number; secondsDifference: string; amountDifference: string }[];
   csv: string;
 }
 
@@ -54,8 +54,8 @@ export function ReconciliationSection({ buyerId, carrierId, period, requestId }:
       {report && (
         <div data-testid="reconciliation">
           <p class="muted">
-            {report.calls} calls. Records of one call match when answered within {report.answerToleranceSeconds} s and their durations differ by at most {report.durationToleranceSeconds} s or{' '}
-            {report.durationTolerancePercent} %.{' '}
+            {report.calls} calls. Records of two sources are one call when they have the same called number and were answered within {report.answerToleranceSeconds} s of each other; the call is
+            billed once. Its durations differ when they are more than {report.durationToleranceSeconds} s and {report.durationTolerancePercent} % apart.{' '}
             <a download={`reconciliation-${buyerId}-${carrierId}-${period.start.slice(0, 10)}.csv`} href={`data:text/csv;charset=utf-8,${encodeURIComponent(report.csv)}`} data-testid="reconciliation-csv">
               Download CSV
             </a>
@@ -130,7 +130,7 @@ export function ReconciliationSection({ buyerId, carrierId, period, requestId }:
                       <td class="num">{c.onlyInA}</td>
                       <td class="num">{c.onlyInB}</td>
                       <td class="num">{c.durationMismatches}</td>
-                      <td class="num">{c.secondsDifference}</td>
+                      <td class="num">{formatDecimal(c.secondsDifference)}</td>
                       <td class="num">{formatDecimal(c.amountDifference)}</td>
                     </tr>
                   ))}

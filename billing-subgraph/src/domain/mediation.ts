@@ -1,11 +1,14 @@
+import { Dec } from './money';
 import { USAGE_SOURCES, type UsageSource } from './usage';
 
 /**
  * Mediation: one billable record per call across reporters. The same call reported by the
  * measuring equipment, the Moderator, the buyer's LEC and the carrier arrives as up to four
- * records with slightly different answer times and durations; they are correlated (same buyer,
- * carrier and called number, answer time and duration within tolerances), one is elected by
- * source precedence and the others are kept as corroborating evidence linked to the same call.
+ * records with slightly different answer times and durations; they are correlated by `sameCall`
+ * (the one matching rule, also the reconciliation's), one is elected by source precedence and the
+ * others are kept as corroborating evidence linked to the same call. A duration difference never
+ * splits a call (that would charge it twice): the elected record's duration is billed and the
+ * reconciliation shows the difference (`durationsDiffer`).
  */
 export const DEFAULT_PRECEDENCE: readonly UsageSource[] = ['MEASURING_EQUIPMENT', 'MODERATOR', 'LOCAL_EXCHANGE_CARRIER', 'CARRIER'];
 
@@ -14,7 +17,10 @@ export interface MediationPolicy {
   precedence: readonly UsageSource[];
   /** Answer times of one call's records differ by at most this much (clocks, signalling delay). */
   answerToleranceSeconds: number;
-  /** Durations differ by at most the larger of these (rounding, release signalling). */
+  /**
+   * Durations of one call within the larger of these agree (rounding, release signalling); beyond
+   * it the call is still one call, billed once, and reconciliation reports a duration mismatch.
+   */
   durationToleranceSeconds: number;
   durationTolerancePercent: number;
 }
@@ -59,7 +65,8 @@ export interface CallRecord {
   carrierId: string;
   destination: string;
   answerMs: number;
-  seconds: number;
+  /** Duration in seconds: not part of the matching rule (a call's records may disagree on it). */
+  seconds?: number | string;
   /** Stored records: the call they belong to (absent: a call of its own) and whether they are its billable record. */
   callId?: string;
   elected?: boolean;
@@ -70,12 +77,33 @@ export const rankOf = (policy: MediationPolicy, source: string): number => {
   return i < 0 ? policy.precedence.length : i;
 };
 
-/** Same call: same buyer, carrier and called number, answer and duration within the policy's tolerances. */
-export function sameCall(a: CallRecord, b: CallRecord, policy: MediationPolicy): boolean {
-  if (a.buyerId !== b.buyerId || a.carrierId !== b.carrierId || a.destination !== b.destination) return false;
-  if (Math.abs(a.answerMs - b.answerMs) > policy.answerToleranceSeconds * 1000) return false;
-  const tolerance = Math.max(policy.durationToleranceSeconds, (Math.max(a.seconds, b.seconds) * policy.durationTolerancePercent) / 100);
-  return Math.abs(a.seconds - b.seconds) <= tolerance;
+/** What the matching rule reads of a record (a usage record, a reconciliation record). */
+export type CallIdentity = Pick<CallRecord, 'source' | 'buyerId' | 'carrierId' | 'answerMs'> & { destination?: string | null };
+
+/**
+ * THE matching rule (mediation and reconciliation both use it): two records report the same call
+ * when they come from different sources (each source reports a call once: two records of one
+ * source are two calls) with the same buyer, carrier and called number, answered within the
+ * policy's answer tolerance. Durations play no part: 160 s at the PBX and 180 s at the carrier
+ * answered 3 s apart are one call with a duration difference, never two calls.
+ */
+export function sameCall(a: CallIdentity, b: CallIdentity, policy: Pick<MediationPolicy, 'answerToleranceSeconds'>): boolean {
+  if (a.source === b.source) return false;
+  if (!a.destination || a.destination !== b.destination) return false;
+  if (a.buyerId !== b.buyerId || a.carrierId !== b.carrierId) return false;
+  return Math.abs(a.answerMs - b.answerMs) <= policy.answerToleranceSeconds * 1000;
+}
+
+/**
+ * Whether two records of one call disagree on its duration beyond the policy's tolerance (the
+ * larger of the seconds and the percent of the longer duration). Compared exactly: durations are
+ * decimal strings of up to 3 decimals.
+ */
+export function durationsDiffer(aSeconds: string | number, bSeconds: string | number, policy: Pick<MediationPolicy, 'durationToleranceSeconds' | 'durationTolerancePercent'>): boolean {
+  const a = new Dec(aSeconds);
+  const b = new Dec(bSeconds);
+  const tolerance = Dec.max(new Dec(policy.durationToleranceSeconds), Dec.max(a, b).times(policy.durationTolerancePercent).div(100));
+  return a.minus(b).abs().gt(tolerance);
 }
 
 export interface MediationOutcome {
@@ -89,8 +117,9 @@ const better = (policy: MediationPolicy, a: CallRecord, b: CallRecord) => rankOf
 
 /**
  * Elects one billable record per call. Incoming records join the stored call they correlate
- * with best (closest answer time) when that call has no record of their source yet (a source
- * reports a call once; two of its records are two calls); otherwise they start a call. Each call's
+ * with best (`sameCall` with a member, closest answer time) when that call has no record of their
+ * source yet (a source reports a call once; two of its records are two calls); otherwise they
+ * start a call. Each call's
  * billable record is its highest-precedence member (ties: smallest id, so the outcome never depends
  * on arrival order within a batch).
  */

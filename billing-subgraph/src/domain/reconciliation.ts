@@ -1,22 +1,26 @@
 import { Dec } from './money';
-import type { MediationPolicy } from './mediation';
+import { durationsDiffer, sameCall, type MediationPolicy } from './mediation';
 import type { TrafficFigures } from './traffic';
 
 /**
  * Reconciliation: what both sides compare every month. Per source (the measuring equipment, the
  * Moderator, the buyer's LEC, the carrier): calls, seconds and their price; per pair of sources:
- * calls both reported (mediation's calls, `callId`), calls each reported alone, calls whose answer
- * times agree but whose durations differ beyond the tolerance (mediation kept those apart), and the
- * difference in seconds and money.
+ * calls both reported, calls each reported alone, and among the calls both reported those whose
+ * durations differ beyond the tolerance, with the difference in seconds and money. Calls are
+ * mediation's (`callId`) and records mediation did not link are matched by the same rule
+ * (`sameCall`), so "one call" means the same here as on the bill.
  */
 export interface ReconRecord {
   id: string;
   source: string;
+  buyerId: string;
+  carrierId: string;
   /** Mediation's call id (absent: a call of its own). */
   callId?: string;
   destination?: string;
   answerMs: number;
-  seconds: number;
+  /** Exact duration, a decimal string (up to 3 decimals). */
+  seconds: string;
   /** This record's price at the pair's incentive, exact decimal string. */
   amount: string;
 }
@@ -24,7 +28,8 @@ export interface ReconRecord {
 export interface SourceTotals {
   source: string;
   calls: number;
-  seconds: number;
+  /** Exact sum of the durations (decimal string). */
+  seconds: string;
   /** seconds / 60, exact to 6 dp. */
   minutes: string;
   amount: string;
@@ -33,14 +38,14 @@ export interface SourceTotals {
 export interface SourceComparison {
   a: string;
   b: string;
-  /** Calls both sources reported (within the tolerances). */
+  /** Calls both sources reported (the matching rule, whatever their durations). */
   matched: number;
   onlyInA: number;
   onlyInB: number;
-  /** Calls with answer times within the tolerance whose durations differ by more than it. */
+  /** Matched calls whose two durations differ beyond the duration tolerance. */
   durationMismatches: number;
-  /** Σ b − Σ a over every record of the two sources. */
-  secondsDifference: number;
+  /** Σ b − Σ a over every record of the two sources (decimal string). */
+  secondsDifference: string;
   amountDifference: string;
 }
 
@@ -51,6 +56,65 @@ export interface ReconciliationResult {
 }
 
 const fmt = (d: Dec) => d.toFixed(6);
+
+/**
+ * The calls of the records: mediation's groups (`callId`), then groups mediation did not link
+ * merged by the matching rule (no source twice in a call; the closest answer time first).
+ * Returns each record's call key.
+ */
+export function callsOf(records: ReconRecord[], policy: MediationPolicy): Map<string, string> {
+  const groups = new Map<string, ReconRecord[]>();
+  for (const r of records) {
+    const k = r.callId ?? r.id;
+    let g = groups.get(k);
+    if (!g) groups.set(k, (g = []));
+    g.push(r);
+  }
+  // Only groups of one called number can be one call: compare within a number.
+  const byNumber = new Map<string, { key: string; members: ReconRecord[] }[]>();
+  for (const [key, members] of groups) {
+    const n = members[0].destination;
+    if (!n) continue;
+    let list = byNumber.get(n);
+    if (!list) byNumber.set(n, (list = []));
+    list.push({ key, members });
+  }
+  const keyOf = new Map<string, string>();
+  for (const [key, members] of groups) for (const r of members) keyOf.set(r.id, key);
+  for (const list of byNumber.values()) {
+    const first = new Map(list.map((g) => [g.key, Math.min(...g.members.map((m) => m.answerMs))]));
+    list.sort((x, y) => first.get(x.key)! - first.get(y.key)! || (x.key < y.key ? -1 : 1));
+    const tolerance = policy.answerToleranceSeconds * 1000;
+    const merged = new Set<number>();
+    for (let i = 0; i < list.length; i++) {
+      if (merged.has(i)) continue;
+      const call = list[i];
+      for (;;) {
+        let best: { j: number; diff: number } | null = null;
+        const last = Math.max(...call.members.map((m) => m.answerMs)) + tolerance;
+        for (let j = i + 1; j < list.length; j++) {
+          // Sorted by first answer: no later group can be answered within the tolerance.
+          if (first.get(list[j].key)! > last) break;
+          if (merged.has(j)) continue;
+          const other = list[j].members;
+          if (other.some((o) => call.members.some((m) => m.source === o.source))) continue;
+          for (const m of call.members) {
+            for (const o of other) {
+              if (!sameCall(m, o, policy)) continue;
+              const diff = Math.abs(m.answerMs - o.answerMs);
+              if (!best || diff < best.diff) best = { j, diff };
+            }
+          }
+        }
+        if (!best) break;
+        merged.add(best.j);
+        for (const o of list[best.j].members) keyOf.set(o.id, call.key);
+        call.members = [...call.members, ...list[best.j].members];
+      }
+    }
+  }
+  return keyOf;
+}
 
 export function reconcileRecords(records: ReconRecord[], policy: MediationPolicy, sourceOrder: readonly string[]): ReconciliationResult {
   const rank = (s: string) => {
@@ -64,51 +128,42 @@ export function reconcileRecords(records: ReconRecord[], policy: MediationPolicy
     list.push(r);
   }
   const sources = [...bySource.keys()].sort((x, y) => rank(x) - rank(y) || (x < y ? -1 : 1));
+  const seconds = (list: ReconRecord[]) => list.reduce((s, r) => s.plus(r.seconds), new Dec(0));
+  const sum = (list: ReconRecord[]) => list.reduce((s, r) => s.plus(r.amount), new Dec(0));
   const totals: SourceTotals[] = sources.map((source) => {
     const list = bySource.get(source)!;
-    const seconds = list.reduce((s, r) => s + r.seconds, 0);
-    return { source, calls: list.length, seconds, minutes: fmt(new Dec(seconds).div(60)), amount: fmt(list.reduce((s, r) => s.plus(r.amount), new Dec(0))) };
+    const secs = seconds(list);
+    return { source, calls: list.length, seconds: secs.toFixed(), minutes: fmt(secs.div(60)), amount: fmt(sum(list)) };
   });
-  const callOf = (r: ReconRecord) => r.callId ?? r.id;
+  const callOf = callsOf(records, policy);
   const comparisons: SourceComparison[] = [];
   for (let i = 0; i < sources.length; i++) {
     for (let j = i + 1; j < sources.length; j++) {
       const a = bySource.get(sources[i])!;
       const b = bySource.get(sources[j])!;
-      const bCalls = new Set(b.map(callOf));
-      const aCalls = new Set(a.map(callOf));
-      const aAlone = a.filter((r) => !bCalls.has(callOf(r)));
-      const bAlone = b.filter((r) => !aCalls.has(callOf(r)));
-      // Left-overs with the same called number answered within the tolerance: one call whose
-      // durations disagree beyond the tolerance (closest answer first, each record used once).
-      const used = new Set<string>();
+      // A source reports a call once: at most one record of each side per call.
+      const bByCall = new Map(b.map((r) => [callOf.get(r.id)!, r]));
+      let matched = 0;
       let mismatches = 0;
-      const tol = policy.answerToleranceSeconds * 1000;
-      for (const r of [...aAlone].sort((x, y) => x.answerMs - y.answerMs)) {
-        let best: ReconRecord | null = null;
-        for (const o of bAlone) {
-          if (used.has(o.id) || o.destination !== r.destination || Math.abs(o.answerMs - r.answerMs) > tol) continue;
-          if (!best || Math.abs(o.answerMs - r.answerMs) < Math.abs(best.answerMs - r.answerMs)) best = o;
-        }
-        if (best) {
-          used.add(best.id);
-          mismatches++;
-        }
+      for (const r of a) {
+        const other = bByCall.get(callOf.get(r.id)!);
+        if (!other) continue;
+        matched++;
+        if (durationsDiffer(r.seconds, other.seconds, policy)) mismatches++;
       }
-      const sum = (list: ReconRecord[]) => list.reduce((s, r) => s.plus(r.amount), new Dec(0));
       comparisons.push({
         a: sources[i],
         b: sources[j],
-        matched: a.length - aAlone.length,
-        onlyInA: aAlone.length - mismatches,
-        onlyInB: bAlone.length - mismatches,
+        matched,
+        onlyInA: a.length - matched,
+        onlyInB: b.length - matched,
         durationMismatches: mismatches,
-        secondsDifference: b.reduce((s, r) => s + r.seconds, 0) - a.reduce((s, r) => s + r.seconds, 0),
+        secondsDifference: seconds(b).minus(seconds(a)).toFixed(),
         amountDifference: fmt(sum(b).minus(sum(a))),
       });
     }
   }
-  return { calls: new Set(records.map(callOf)).size, sources: totals, comparisons };
+  return { calls: new Set(records.map((r) => callOf.get(r.id)!)).size, sources: totals, comparisons };
 }
 
 const csvCell = (v: string | number) => {

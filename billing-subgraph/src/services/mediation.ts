@@ -6,8 +6,9 @@ import type { Deps } from './deps';
 import { insertIgnoringDuplicates } from './rating';
 
 /**
- * Mediation between ingestion and rating (domain/mediation.ts): a VOICE record that correlates
- * with a stored record of the same call from another source is kept as corroborating evidence
+ * Mediation between ingestion and rating (domain/mediation.ts): a VOICE record that is the same
+ * call (`sameCall`: same buyer, carrier and called number, answered within the answer tolerance,
+ * whatever the durations) as a stored record of another source is kept as corroborating evidence
  * (status CORROBORATING, callId = the call) instead of being rated again; a higher-precedence
  * record arriving later replaces the billable one: the old record's charge is reversed by a
  * negative billing record and the new one is rated, so an issued bill is never changed silently
@@ -44,7 +45,7 @@ const callRecord = (u: Pick<UsageDoc, '_id' | 'source' | 'buyerId' | 'carrierId'
   carrierId: u.carrierId,
   destination: u.destination!,
   answerMs: new Date(u.intervalStart).getTime(),
-  seconds: Number(u.quantity),
+  seconds: u.quantity,
   ...(u.callId ? { callId: u.callId } : {}),
   elected: u.status === 'RATED' || u.status === 'ASSOCIATED',
 });
@@ -54,7 +55,8 @@ const callRecord = (u: Pick<UsageDoc, '_id' | 'source' | 'buyerId' | 'carrierId'
  * `'stored'`: stored ASSOCIATED by a re-association). Sets callId and, for evidence, status
  * CORROBORATING on the given documents; demotes stored records a better one replaces. Returns the
  * documents that remain billable. The stored side is read with one index-backed query per batch:
- * {destination ∈ the batch's called numbers, intervalStart in the batch's range ± tolerance}, the
+ * {destination ∈ the batch's called numbers, intervalStart in the batch's range ± the widest answer
+ * tolerance of the batch's pairs} (every record `sameCall` could match lies in it), the
  * {destination, intervalStart} index; other pairs' records of the same numbers are dropped after.
  */
 export async function mediateUsage(deps: Deps, docs: UsageDoc[], mode: 'insert' | 'stored', now = new Date()): Promise<UsageDoc[]> {

@@ -55,7 +55,7 @@ export async function reconciliation(deps: Deps, who: Identity, args: { buyerId?
       amount = rated.amount;
       currency ||= rated.appliedIncentive.currency;
     }
-    const r: ReconRecord = { id: u._id, source: u.source, answerMs: new Date(u.intervalStart).getTime(), seconds: Number(u.quantity), amount };
+    const r: ReconRecord = { id: u._id, source: u.source, buyerId, carrierId, answerMs: new Date(u.intervalStart).getTime(), seconds: u.quantity, amount };
     if (u.callId) r.callId = u.callId;
     if (u.destination) r.destination = u.destination;
     return r;

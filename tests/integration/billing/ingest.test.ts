@@ -27,7 +27,7 @@ describe('ingestUsage: idempotency, rejections, entitlement, late selections', (
   it('keeps bad records with their reasons while storing the good ones', async () => {
     const out = await ingestOk(b, [
       rec('good-1'),
-      rec('bad-qty', 60, { quantity: '12.5' }),
+      rec('bad-qty', 60, { quantity: '12.5555' }),
       rec('bad-interval', 60, { intervalEnd: '2026-10-01T00:00:00Z' }),
       rec('bad-dest', 60, { destination: 'LONDON' }),
       rec('good-2'),
@@ -42,7 +42,7 @@ describe('ingestUsage: idempotency, rejections, entitlement, late selections', (
     const listed = await gqlOk(b.url, `{ rejectedUsage(filter: { recordId: "bad-qty" }) { nodes { recordId field reason raw reportedBy index batchId } } }`, {}, await agentToken());
     expect(listed.rejectedUsage.nodes).toHaveLength(1);
     expect(listed.rejectedUsage.nodes[0]).toMatchObject({ recordId: 'bad-qty', field: 'quantity', reportedBy: 'BILLING_AGENT:agent-1', index: 1 });
-    expect(JSON.parse(listed.rejectedUsage.nodes[0].raw).quantity).toBe('12.5');
+    expect(JSON.parse(listed.rejectedUsage.nodes[0].raw).quantity).toBe('12.5555');
   });
 
   it('keeps a record whose id holds a NUL or other control character as rejected, with the id escaped (PostgreSQL refuses NUL)', async () => {

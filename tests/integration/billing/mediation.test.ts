@@ -104,13 +104,15 @@ describe('mediation: one call, one charge', () => {
     const at = (m: number, s = 0) => new Date(Date.UTC(2026, 10, 5, 10, m, s)).toISOString();
     const rec = (recordId: string, source: string, start: string, seconds: number) => ({ recordId, source, buyerId: 'rec-buyer', carrierId: 'rec-carrier', intervalStart: start, intervalEnd: new Date(Date.parse(start) + seconds * 1000).toISOString(), serviceType: 'VOICE', quantity: String(seconds), destination: '+442079460000' });
     await ingestOk(b, [rec('m1', 'MEASURING_EQUIPMENT', at(0), 100), rec('m2', 'MEASURING_EQUIPMENT', at(10), 200), rec('m3', 'MEASURING_EQUIPMENT', at(20), 300)], agent);
-    // The carrier: m1 matched (2 s later, 1 s longer), m2 30 s longer (beyond the tolerance), m3 missing, one call of its own.
+    // The carrier: m1 matched (2 s later, 1 s longer), m2 30 s longer (the same call, its duration beyond the tolerance), m3 missing, one call of its own.
     await ingestOk(b, [rec('c1', 'CARRIER', at(0, 2), 101), rec('c2', 'CARRIER', at(10, 1), 230), rec('c4', 'CARRIER', at(40), 60)], agent);
     const { token, gql } = await import('../../support/harness');
     const r = (await gqlOk(b.url, RECONCILIATION, { b: 'rec-buyer', c: 'rec-carrier', p: NOV }, await token('CARRIER', 'rec-carrier'))).reconciliation;
-    expect(r.sources.map((x: any) => [x.source, x.calls, x.seconds, x.amount])).toEqual([['MEASURING_EQUIPMENT', 3, 600, '6.000000'], ['CARRIER', 3, 391, '3.910000']]);
-    expect(r.comparisons).toEqual([{ a: 'MEASURING_EQUIPMENT', b: 'CARRIER', matched: 1, onlyInA: 1, onlyInB: 1, durationMismatches: 1, secondsDifference: -209, amountDifference: '-2.090000' }]);
-    expect(r.calls).toBe(5);
+    expect(r.sources.map((x: any) => [x.source, x.calls, x.seconds, x.amount])).toEqual([['MEASURING_EQUIPMENT', 3, '600', '6.000000'], ['CARRIER', 3, '391', '3.910000']]);
+    // m2/c2 is one call (one rule for the bill and the reconciliation), billed once, with a duration mismatch.
+    expect(r.comparisons).toEqual([{ a: 'MEASURING_EQUIPMENT', b: 'CARRIER', matched: 2, onlyInA: 1, onlyInB: 1, durationMismatches: 1, secondsDifference: '-209', amountDifference: '-2.090000' }]);
+    expect(r.calls).toBe(4);
+    expect(await usageByStatus('rec-carrier')).toEqual({ RATED: 4, CORROBORATING: 2, UNASSOCIATED: 0, ASSOCIATED: 0 });
     const stranger = await gql(b.url, RECONCILIATION, { b: 'rec-buyer', c: 'rec-carrier', p: NOV }, await token('CARRIER', 'med-carrier'));
     expect(stranger.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     const tooLong = await gql(b.url, RECONCILIATION, { b: 'rec-buyer', c: 'rec-carrier', p: { start: '2026-10-01T00:00:00Z', end: '2026-12-01T00:00:00Z' } }, agent);
@@ -186,4 +188,41 @@ describe('mediation: one call, one charge', () => {
     expect(charged.every((id) => id.startsWith('MEASURING_EQUIPMENT:'))).toBe(true);
   });
 
+  it('160 s at the PBX and 180 s at the carrier answered 3 s later are one call: one charge of 160 s, one matched call with a 20 s duration mismatch', async () => {
+    const pair = { buyerId: 'one-buyer', carrierId: 'one-carrier' };
+    await recordSelection(b, { selectionId: 'one-sel', requestId: 'one-req', ...pair, quantity: '1', start: NOV.start, end: NOV.end, incentive: { currency: 'USD', ratePerUnit: '0.6', billingIncrement: { initialSeconds: 1, subsequentSeconds: 1 } } });
+    const at = (s: number) => new Date(Date.UTC(2026, 10, 7, 9, 0, s)).toISOString();
+    const rec = (recordId: string, source: string, startS: number, seconds: number, destination: string) => ({ recordId, source, ...pair, intervalStart: at(startS), intervalEnd: at(startS + seconds), serviceType: 'VOICE', quantity: String(seconds), destination });
+    // The PBX first, then the carrier's record of the same call.
+    expect(await ingestOk(b, [rec('pbx-1', 'MEASURING_EQUIPMENT', 0, 160, '+442079461111')], agent)).toMatchObject({ accepted: 1, rejected: [] });
+    expect(await ingestOk(b, [rec('car-1', 'CARRIER', 3, 180, '+442079461111')], agent)).toMatchObject({ accepted: 1, rejected: [] });
+    const pbx = await b.models.Usage.findOne({ recordId: 'pbx-1' }).lean();
+    expect(await b.models.Usage.findOne({ recordId: 'car-1' }).lean()).toMatchObject({ status: 'CORROBORATING', callId: pbx!._id });
+    expect(await b.models.BillingRecord.countDocuments({ carrierId: 'one-carrier' })).toBe(1);
+
+    const bill = (await gqlOk(b.url, GENERATE, { period: NOV }, agent)).generateBills.bills.find((x: any) => x.carrier.id === 'one-carrier');
+    const usage = bill.lines.filter((l: any) => l.kind === 'USAGE');
+    // 160 s = 2.666667 min at 0.6: 1.600000 (not 160 + 180 s).
+    expect(usage.reduce((s: Dec, l: any) => s.plus(l.quantity), new Dec(0)).times(60).toFixed(0)).toBe('160');
+    expect(usage.reduce((s: Dec, l: any) => s.plus(l.amount), new Dec(0)).toFixed(6)).toBe('1.600000');
+
+    const { token } = await import('../../support/harness');
+    const r = (await gqlOk(b.url, RECONCILIATION, { b: 'one-buyer', c: 'one-carrier', p: NOV }, await token('BUYER', 'one-buyer'))).reconciliation;
+    expect(r.calls).toBe(1);
+    expect(r.comparisons).toEqual([{ a: 'MEASURING_EQUIPMENT', b: 'CARRIER', matched: 1, onlyInA: 0, onlyInB: 0, durationMismatches: 1, secondsDifference: '20', amountDifference: '0.200000' }]);
+  });
+
+  it('the carrier\'s 180 s first, then the PBX\'s 160 s: the carrier\'s charge is reversed, the call is billed once at 160 s', async () => {
+    const pair = { buyerId: 'rev-buyer', carrierId: 'rev-carrier' };
+    await recordSelection(b, { selectionId: 'rev-sel', requestId: 'rev-req', ...pair, quantity: '1', start: NOV.start, end: NOV.end, incentive: { currency: 'USD', ratePerUnit: '0.6', billingIncrement: { initialSeconds: 1, subsequentSeconds: 1 } } });
+    const at = (s: number) => new Date(Date.UTC(2026, 10, 8, 9, 0, s)).toISOString();
+    const rec = (recordId: string, source: string, startS: number, seconds: number) => ({ recordId, source, ...pair, intervalStart: at(startS), intervalEnd: at(startS + seconds), serviceType: 'VOICE', quantity: String(seconds), destination: '+442079462222' });
+    await ingestOk(b, [rec('car-2', 'CARRIER', 3, 180)], agent);
+    await ingestOk(b, [rec('pbx-2', 'MEASURING_EQUIPMENT', 0, 160)], agent);
+    expect(await usageByStatus('rev-carrier')).toEqual({ RATED: 1, CORROBORATING: 1, UNASSOCIATED: 0, ASSOCIATED: 0 });
+    expect((await b.models.Usage.findOne({ recordId: 'car-2' }).lean())!.supersededBy).toBe('MEASURING_EQUIPMENT:pbx-2');
+    const bill = (await gqlOk(b.url, GENERATE, { period: NOV }, agent)).generateBills.bills.find((x: any) => x.carrier.id === 'rev-carrier');
+    const usage = bill.lines.filter((l: any) => l.kind === 'USAGE');
+    expect(usage.reduce((s: Dec, l: any) => s.plus(l.amount), new Dec(0)).toFixed(6)).toBe('1.600000');
+  });
 });

@@ -417,7 +417,9 @@ describe('the exchange story through the gateway, one token per role', () => {
 
     const byCarrier = (await gqlOk(G, INGEST, { records: [usage('c1-0001', 'CARRIER', 600)] }, t.c1)).ingestUsage;
     expect(byCarrier).toEqual({ accepted: 1, duplicates: 0, rejected: [] });
-    const byMeter = (await gqlOk(G, INGEST, { records: [usage('m-0001', 'MEASURING_EQUIPMENT', 300, { equipmentId: 'meter-1' })] }, t.meter)).ingestUsage;
+    // Another call (another called number): the same number answered at the same moment would be the
+    // carrier's call reported again, billed once (mediation's matching rule).
+    const byMeter = (await gqlOk(G, INGEST, { records: [usage('m-0001', 'MEASURING_EQUIPMENT', 300, { equipmentId: 'meter-1', destination: '442071234568' })] }, t.meter)).ingestUsage;
     expect(byMeter).toEqual({ accepted: 1, duplicates: 0, rejected: [] });
     // Re-sent records are never charged twice.
     expect((await gqlOk(G, INGEST, { records: [usage('c1-0001', 'CARRIER', 600)] }, t.c1)).ingestUsage).toEqual({ accepted: 0, duplicates: 1, rejected: [] });

@@ -63,7 +63,12 @@ test('hot paths use indexes only', async () => {
     // The sweep of waiting usage: one waiting record of a pair that has a selection record.
     await ingestOk(stack.billing, [voice({ recordId: 'ns-wait', seconds: 60, buyerId: 'ns-b', carrierId: 'ns-c', start: '2026-11-25T08:00:00Z' })]);
     await rec.during('usageSweep', () => sweepUnassociatedUsage(stack.billing.deps, new Date(Date.now() + 120_000)));
-    await rec.during('reconciliation', () => gqlOk(B, `{ reconciliation(buyerId: "ns-b", carrierId: "ns-c", period: { start: "2026-10-01T00:00:00Z", end: "2026-11-01T00:00:00Z" }) { calls sources { source calls } } }`, {}, agent));
+    await rec.during('reconciliation', async () => {
+      // The route server's attempt counts (one upsert per slot) and the reconciliation's read of them.
+      await gqlOk(B, `mutation { recordRouteAttempts(slots: [{ selectionId: "ns-sel", slotStart: "2026-10-02T08:00:00Z", attempts: 4 }]) }`, {}, await token('MODERATOR', 'moderator'));
+      await gqlOk(B, `{ reconciliation(buyerId: "ns-b", carrierId: "ns-c", period: { start: "2026-10-01T00:00:00Z", end: "2026-11-01T00:00:00Z" }) { calls attempts asr sources { source calls } } }`, {}, agent);
+      await gqlOk(B, `{ reconciliation(buyerId: "ns-b", carrierId: "ns-c", requestId: "ns-req", period: { start: "2026-10-01T00:00:00Z", end: "2026-11-01T00:00:00Z" }) { calls attempts } }`, {}, agent);
+    });
     await rec.during('billRun', () => gqlOk(B, GENERATE, { period: { start: '2026-10-01T00:00:00Z', end: '2026-11-01T00:00:00Z' } }, agent));
     // Billing profiles and a billing cycle run (buyers grouped by zone and cycle day).
     await rec.during('billingCycle', async () => {

@@ -1,19 +1,34 @@
-import { checkMediationPolicy, DEFAULT_MEDIATION_POLICY, mediate, sameCall, type CallRecord } from '../../../billing-subgraph/src/domain';
+import { checkMediationPolicy, DEFAULT_MEDIATION_POLICY, durationsDiffer, mediate, sameCall, type CallRecord } from '../../../billing-subgraph/src/domain';
 
 const P = () => DEFAULT_MEDIATION_POLICY;
 const T0 = Date.UTC(2026, 10, 3, 14, 0, 0);
 const rec = (id: string, source: string, o: Partial<CallRecord> = {}): CallRecord => ({ id, source, buyerId: 'B', carrierId: 'C', destination: '442079460000', answerMs: T0, seconds: 120, ...o });
 
-describe('sameCall', () => {
-  it('correlates one buyer, carrier and called number within the tolerances', () => {
+describe('sameCall (the one matching rule of mediation and reconciliation)', () => {
+  it('one buyer, carrier and called number, answered within the answer tolerance, whatever the durations', () => {
     const a = rec('a', 'CARRIER');
     expect(sameCall(a, rec('b', 'MEASURING_EQUIPMENT', { answerMs: T0 + 10_000, seconds: 125 }), P())).toBe(true);
+    expect(sameCall(a, rec('b', 'MEASURING_EQUIPMENT', { answerMs: T0 - 10_000 }), P())).toBe(true);
     expect(sameCall(a, rec('b', 'MEASURING_EQUIPMENT', { answerMs: T0 + 10_001 }), P())).toBe(false);
-    expect(sameCall(a, rec('b', 'MEASURING_EQUIPMENT', { seconds: 126 }), P())).toBe(false);
-    // 2 % of a long call is more than 5 s
-    expect(sameCall(rec('a', 'CARRIER', { seconds: 3600 }), rec('b', 'MEASURING_EQUIPMENT', { seconds: 3670 }), P())).toBe(true);
+    // 160 s at the PBX, 180 s at the carrier, 3 s apart: one call (it used to be two, charged twice).
+    expect(sameCall(rec('pbx', 'MEASURING_EQUIPMENT', { seconds: 160 }), rec('car', 'CARRIER', { answerMs: T0 + 3000, seconds: 180 }), P())).toBe(true);
     expect(sameCall(a, rec('b', 'MEASURING_EQUIPMENT', { destination: '442079460001' }), P())).toBe(false);
     expect(sameCall(a, rec('b', 'MEASURING_EQUIPMENT', { carrierId: 'C2' }), P())).toBe(false);
+    expect(sameCall(a, rec('b', 'MEASURING_EQUIPMENT', { buyerId: 'B2' }), P())).toBe(false);
+    // Each source reports a call once: two records of one source are two calls.
+    expect(sameCall(a, rec('b', 'CARRIER', { answerMs: T0 + 1000 }), P())).toBe(false);
+    // No called number: nothing to correlate on.
+    expect(sameCall(rec('x', 'CARRIER', { destination: '' }), rec('y', 'MEASURING_EQUIPMENT', { destination: '' }), P())).toBe(false);
+  });
+
+  it('durationsDiffer: beyond the larger of 5 s and 2 % of the longer duration, compared exactly', () => {
+    expect(durationsDiffer('120', '125', P())).toBe(false);
+    expect(durationsDiffer('120', '125.001', P())).toBe(true);
+    expect(durationsDiffer('160', '180', P())).toBe(true);
+    // 2 % of a long call is more than 5 s
+    expect(durationsDiffer('3600', '3670', P())).toBe(false);
+    expect(durationsDiffer('3600', '3674', P())).toBe(true);
+    expect(durationsDiffer('65.432', '65', P())).toBe(false);
   });
 });
 
@@ -47,6 +62,15 @@ describe('mediate', () => {
       { callId: 'm2', elected: false },
       { callId: 'm3', elected: true },
     ]);
+  });
+
+  it('160 s at the PBX and 180 s at the carrier answered 3 s later: one call, the PBX record elected by precedence, in either order of arrival', () => {
+    const pbx = rec('pbx', 'MEASURING_EQUIPMENT', { seconds: 160 });
+    const car = rec('car', 'CARRIER', { answerMs: T0 + 3000, seconds: 180 });
+    expect(mediate([pbx, car], [], policy).incoming).toEqual([{ callId: 'pbx', elected: true }, { callId: 'pbx', elected: false }]);
+    expect(mediate([car], [{ ...pbx, elected: true }], policy)).toEqual({ incoming: [{ callId: 'pbx', elected: false }], demoted: [] });
+    // The carrier's first: it is billed until the PBX record arrives and replaces it.
+    expect(mediate([pbx], [{ ...car, elected: true }], policy)).toEqual({ incoming: [{ callId: 'car', elected: true, supersedes: 'car' }], demoted: [{ id: 'car', callId: 'car', by: 'pbx' }] });
   });
 
   it('honours a pair\'s own precedence', () => {
