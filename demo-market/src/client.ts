@@ -22,15 +22,16 @@ export class TokenSource {
   private readonly cache = new Map<string, { token: string; renewAt: number }>();
   private signer?: Promise<(sub: string, role: Role, expiresIn?: string) => Promise<string>>;
 
-  constructor(private readonly auth: { JWT_SECRET?: string; JWT_ISSUER?: string; JWT_AUDIENCE?: string }) {}
+  constructor(private readonly auth: { JWT_SECRET?: string; JWT_ISSUER?: string; JWT_AUDIENCE?: string; JWT_MAX_LIFETIME_SECONDS?: number }) {}
 
   async tokenFor(p: Party): Promise<string> {
     const key = `${p.role}:${p.sub}`;
     const hit = this.cache.get(key);
     if (hit && hit.renewAt > Date.now()) return hit.token;
     this.signer ??= createTokenSigner({ JWT_SECRET: this.auth.JWT_SECRET, issuer: this.auth.JWT_ISSUER, audience: this.auth.JWT_AUDIENCE });
-    const token = await (await this.signer)(p.sub, p.role, '1h');
-    this.cache.set(key, { token, renewAt: Date.now() + 45 * 60_000 });
+    const lifetime = Math.min(3600, this.auth.JWT_MAX_LIFETIME_SECONDS ?? 3600);
+    const token = await (await this.signer)(p.sub, p.role, `${lifetime}s`);
+    this.cache.set(key, { token, renewAt: Date.now() + lifetime * 750 });
     return token;
   }
 }

@@ -23,6 +23,8 @@ const schema = z.object({
   JWT_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   JWT_ISSUER: z.string().optional(),
   JWT_AUDIENCE: z.string().optional(),
+  /** The services refuse tokens valid for longer: the simulator's last at most this long (and at most an hour). */
+  JWT_MAX_LIFETIME_SECONDS: z.coerce.number().int().min(60).max(31 * 86_400).default(86_400),
 });
 
 export type DemoMarketConfig = z.infer<typeof schema>;

@@ -122,17 +122,10 @@ export class DemoMarket {
   private nextRequestAt = 0;
   private callSeq = 0;
   private capLogged = false;
-  /** Whether the route server's GraphQL (trunks, switch keys) is there: without it no calls are placed. */
-  switchReady = false;
 
   constructor(private readonly o: DemoMarketOptions) {
     this.clock = o.clock ?? (() => new Date());
     this.timing = { ...DEFAULT_TIMING, ...o.timing };
-  }
-
-  /** Ids of the requests this run posted and still tracks. */
-  get requestIds(): string[] {
-    return [...this.requests.keys()];
   }
 
   /** Finds the demo parties and prepares trunks, switch keys and the meter (each idempotent). */
@@ -144,14 +137,7 @@ export class DemoMarket {
       throw new DemoPartiesMissing('the demo buyers and carriers are not registered (SEED_DEMO_DATA seeds them into an empty database only)');
     }
     await this.o.client.gql(ADMIN, REGISTER_METER, { input: { id: DEMO_METER_ID, kind: 'METER', buyerIds: this.buyers.map((b) => b.id) } });
-    try {
-      await this.prepareSwitch();
-      this.switchReady = true;
-    } catch (err) {
-      // Without trunks and switch keys the market still runs: requests, bids, awards, advance bills.
-      if (!(err instanceof GraphQLCallError) || !err.codes.includes('GRAPHQL_VALIDATION_FAILED')) throw err;
-      this.o.logger.warn({ err: err.message }, 'demo market: the route server (switch keys, trunks) is not available; no calls will be placed');
-    }
+    await this.prepareSwitch();
   }
 
   private async prepareSwitch(): Promise<void> {
@@ -284,7 +270,6 @@ export class DemoMarket {
 
   /** Each buyer's switch dials numbers under its live awards (and a few nobody awarded), looking each call up. */
   private async placeCalls(now: Date): Promise<void> {
-    if (!this.switchReady) return;
     const live = liveDestinations(this.requests.values(), now.getTime());
     for (const [buyerId, prefixes] of live) {
       const key = this.keys.get(buyerId);

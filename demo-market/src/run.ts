@@ -61,7 +61,7 @@ export async function startDemoMarket(env: NodeJS.ProcessEnv, logger: Logger): P
       await new Promise((r) => setTimeout(r, 2_000));
     }
   }
-  logger.info({ seed, gateway: config.GATEWAY_URL, switch: market.switchReady }, 'demo market running (DEMO_MARKET=false switches it off)');
+  logger.info({ seed, gateway: config.GATEWAY_URL }, 'demo market running (DEMO_MARKET=false switches it off)');
 
   let stopping = false;
   let wake: (() => void) | undefined;
