@@ -12,6 +12,8 @@ import {
   callsThisTick,
   carrierRecord,
   DEFAULT_TIMING,
+  DEMO_BUYER_IDS,
+  DEMO_CARRIER_IDS,
   DEMO_CURRENCY,
   dialledNumber,
   finished,
@@ -31,10 +33,6 @@ import {
   type UsageRecord,
 } from './domain/market';
 import type { Rng } from './domain/rng';
-
-/** The moderator's demo parties (moderator-subgraph/src/services/parties.ts DEMO_BUYERS, DEMO_CARRIERS). */
-export const DEMO_BUYER_IDS = ['buyer-acme', 'buyer-globex', 'buyer-initech'] as const;
-export const DEMO_CARRIER_IDS = ['carrier-atlas', 'carrier-borealis', 'carrier-cygnus', 'carrier-delta'] as const;
 
 /** Names the simulator gives what it creates, so a restart finds (and replaces) its own. */
 export const DEMO_TRUNK_NAME = 'demo-trunk';

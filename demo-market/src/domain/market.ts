@@ -3,6 +3,10 @@
 // periods are due. Every random choice comes from the Rng passed in, so a seeded run repeats.
 import { chance, intBetween, pick, randomDigits, type Rng } from './rng';
 
+/** The moderator's demo parties (moderator-subgraph/src/services/parties.ts DEMO_BUYERS, DEMO_CARRIERS). */
+export const DEMO_BUYER_IDS = ['buyer-acme', 'buyer-globex', 'buyer-initech'] as const;
+export const DEMO_CARRIER_IDS = ['carrier-atlas', 'carrier-borealis', 'carrier-cygnus', 'carrier-delta'] as const;
+
 /** The demo parties as the simulator needs them (ids from the moderator's demo seed). */
 export interface DemoBuyer {
   id: string;

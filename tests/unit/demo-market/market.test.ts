@@ -11,6 +11,8 @@ import {
   callsThisTick,
   carrierRecord,
   DEFAULT_TIMING,
+  DEMO_BUYER_IDS,
+  DEMO_CARRIER_IDS,
   DESTINATION_SETS,
   dialledNumber,
   finished,
@@ -27,7 +29,6 @@ import {
   type TrackedRequest,
 } from '../../../demo-market/src/domain/market';
 import { seededRng } from '../../../demo-market/src/domain/rng';
-import { DEMO_BUYER_IDS, DEMO_CARRIER_IDS } from '../../../demo-market/src/market';
 import { demoMarketDecision } from '../../../demo-market/src/config';
 
 const NOW = new Date('2026-12-07T10:00:00Z');
