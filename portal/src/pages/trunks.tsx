@@ -77,7 +77,7 @@ export function TrunksPage() {
     <>
       <PageTitle>SIP trunks</PageTitle>
       <Announce text={news} />
-      <p class="muted">Buyers' switches send your awarded calls to these trunks, lowest priority first. Changes reach every switch within a second.</p>
+      <p class="muted">Buyers' switches send your awarded calls to these trunks in priority order (lower number first). Changes reach every switch within a second.</p>
       <Section title="Your trunks">
         <ErrorText error={list.error ?? removeError} />
         {list.loading && !list.data ? (
