@@ -5,6 +5,8 @@
 // nothing. Ports already taken, a DB_DIR another stack holds, or a bad variable stop it before
 // anything starts, with one message. Ctrl-C (or SIGTERM) stops the gateway, then the subgraphs,
 // then the database; if any service dies, the rest are stopped too so nothing is left half-running.
+// With the demo data on (and never in production) the demo market runs once the gateway is up: a
+// client of the gateway that simulates buyers, carriers and a switch (DEMO_MARKET=false: off).
 const { spawn } = require('node:child_process');
 const net = require('node:net');
 const path = require('node:path');
@@ -15,7 +17,7 @@ const { serviceConfigProblems } = require('./lib/service-config');
 
 const env = { ...process.env };
 /** Children by stopping order: the gateway first (its clients get `complete`), the database last. */
-const children = { gateway: [], subgraphs: [] };
+const children = { demo: [], gateway: [], subgraphs: [] };
 let db;
 /** The database being started: Ctrl-C meanwhile must still stop it (it is in its own process group). */
 let dbStarting;
@@ -42,6 +44,29 @@ function service(name, group, script, extraEnv) {
   });
   children[group].push(child);
   return child;
+}
+
+/**
+ * The demo market (demo-market/dist), if its own decision lets it run: it is a client, so its end
+ * (no demo parties, a failure) is reported but stops nothing else.
+ */
+function startDemoMarket(demoEnv) {
+  let decision;
+  try {
+    decision = require(path.join(ROOT, 'demo-market/dist/config.js')).demoMarketDecision(demoEnv);
+  } catch {
+    return false; // not built
+  }
+  if (!decision.run) {
+    if (decision.refused || decision.production) console.error(decision.reason);
+    return false;
+  }
+  const child = spawn(process.execPath, [path.join(ROOT, 'demo-market/dist/main.js')], { env: demoEnv, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
+  child.on('exit', (code, signal) => {
+    if (!stopping && code !== 0) console.error(`demo market exited (${signal ?? code}); the exchange keeps running.`);
+  });
+  children.demo.push(child);
+  return true;
 }
 
 /** Resolves when `child` reports that it bound its port; rejects if it exits first. */
@@ -85,6 +110,7 @@ function stopChild(c) {
 async function shutdown(code = 0) {
   if (stopping) return;
   stopping = true;
+  await Promise.all(children.demo.map(stopChild));
   await Promise.all(children.gateway.map(stopChild));
   await Promise.all(children.subgraphs.map(stopChild));
   if (!db && dbStarting) db = await dbStarting.catch(() => undefined);
@@ -144,19 +170,22 @@ async function main() {
   const common = { MODERATOR_URL: moderatorUrl, BILLING_URL: billingUrl, MODERATOR_HOST: host, BILLING_HOST: host, GATEWAY_HOST: host };
 
   const billing = service('billing', 'subgraphs', 'billing-subgraph/dist/main.js', { ...common, BILLING_PORT: String(ports.BILLING_PORT) });
+  const seedDemoData = env.SEED_DEMO_DATA ?? 'true';
   const moderator = service('moderator', 'subgraphs', 'moderator-subgraph/dist/main.js', {
     ...common,
     MODERATOR_PORT: String(ports.MODERATOR_PORT),
     ROUTE_SERVER_HOST: host,
     ROUTE_SERVER_PORT: String(ports.ROUTE_SERVER_PORT),
-    SEED_DEMO_DATA: env.SEED_DEMO_DATA ?? 'true',
+    SEED_DEMO_DATA: seedDemoData,
   });
   await Promise.all([listening(moderator), listening(billing)]);
   const gateway = service('gateway', 'gateway', 'gateway/dist/main.js', { ...common, GATEWAY_PORT: String(ports.GATEWAY_PORT), ROUTE_SERVER_URL: routeServerUrl });
   const up = await listening(gateway);
   if (stopping) return;
   const base = up.url.replace(/\/graphql$/, '');
-  console.log(`\nTelecom service exchange is up.\n  GraphQL gateway: ${up.url}\n  Portal:          ${base}/portal/\n  Route server:    ${routeServerUrl}/route/kamailio (also ${base}/route/…)\n  Press Ctrl-C to stop.\n`);
+  const demo = startDemoMarket({ ...env, SEED_DEMO_DATA: seedDemoData, GATEWAY_URL: up.url });
+  const demoLine = demo ? '  Demo market:     demo buyers and carriers trade and call (DEMO_MARKET=false: off)\n' : '';
+  console.log(`\nTelecom service exchange is up.\n  GraphQL gateway: ${up.url}\n  Portal:          ${base}/portal/\n  Route server:    ${routeServerUrl}/route/kamailio (also ${base}/route/…)\n${demoLine}  Press Ctrl-C to stop.\n`);
 }
 
 main().catch((err) => {

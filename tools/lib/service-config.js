@@ -9,6 +9,7 @@ const LOADERS = [
   ['moderator-subgraph/dist/config.js', 'loadModeratorConfig'],
   ['billing-subgraph/dist/config.js', 'loadBillingConfig'],
   ['gateway/dist/config.js', 'loadGatewayConfig'],
+  ['demo-market/dist/config.js', 'loadDemoMarketConfig'],
 ];
 
 /** Problems (one per bad or missing variable, deduplicated) of every service for `env`. */

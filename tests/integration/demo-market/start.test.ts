@@ -1,0 +1,112 @@
+// `npm start` (tools/start.js) and the demo market, as real processes from the built dist/: on demo
+// data it trades through the gateway and stops with the stack; DEMO_MARKET=false and production
+// leave it out (production saying why).
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { SignJWT } from 'jose';
+import { alive, descendants, run } from '../../support/processes';
+import { gql, token } from '../../support/harness';
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { freePort } = require('../../../tools/lib/ferretdb') as { freePort: () => Promise<number> };
+
+function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn' };
+  for (const k of Object.keys(env)) {
+    if (/^(JWT_|BILL_LINK|BOARD_PSEUDONYM|NODE_ENV$|.*SIGNING_KEY_FILE$|.*MONGODB_URI$|REDIS_URL$|DEMO_MARKET|SEED_DEMO_DATA$)/.test(k)) delete env[k];
+  }
+  return { ...env, ...extra };
+}
+
+/** The command line of a process (empty once it is gone). */
+function commandOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+  } catch {
+    return '';
+  }
+}
+
+const demoProcesses = (root: number) => descendants(root).filter((p) => commandOf(p).includes(path.join('demo-market', 'dist', 'main.js')));
+
+/** Starts the stack on free ports in a fresh DB_DIR; `body` gets the gateway URL; Ctrl-C afterwards. */
+async function withStack(extra: Record<string, string>, body: (url: string, proc: ReturnType<typeof run>) => Promise<void>) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'exchange-demo-'));
+  const [db, gw, mod, bil, rs] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const proc = run(
+    process.execPath,
+    [path.join(ROOT, 'tools', 'start.js')],
+    cleanEnv({ DB_DIR: dir, DB_PORT: String(db), GATEWAY_PORT: String(gw), MODERATOR_PORT: String(mod), BILLING_PORT: String(bil), ROUTE_SERVER_PORT: String(rs), LOG_LEVEL: 'info', ...extra }),
+    { detached: true },
+  );
+  try {
+    const [, url] = await proc.waitFor(/GraphQL gateway: (\S+)/);
+    await body(url, proc);
+    const pids = descendants(proc.child.pid!);
+    process.kill(-proc.child.pid!, 'SIGINT');
+    expect((await proc.exited).code).toBe(0);
+    const deadline = Date.now() + 5000;
+    while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(pids.filter(alive)).toEqual([]);
+  } finally {
+    for (const p of descendants(proc.child.pid!)) process.kill(p, 'SIGKILL');
+    if (proc.child.exitCode === null) proc.child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function until(cond: () => Promise<boolean>, what: string, bound = 60_000): Promise<void> {
+  const deadline = Date.now() + bound;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+describe('npm start and the demo market', () => {
+  it('on demo data the demo buyers trade through the gateway, and Ctrl-C stops the simulator with the stack', async () => {
+    await withStack({}, async (url, proc) => {
+      expect(proc.output().stdout).toContain('Demo market:');
+      expect(demoProcesses(proc.child.pid!)).toHaveLength(1);
+      const admin = await token('ADMIN', 'admin');
+      await until(async () => {
+        const r = await gql(url, '{ serviceRequests(first: 50) { status buyer { id } bids { id } } }', {}, admin);
+        return (r.data?.serviceRequests ?? []).some((s: { status: string; bids: unknown[] }) => s.status === 'AWARDED' && s.bids.length > 0);
+      }, 'a demo request is awarded');
+      const { serviceRequests } = (await gql(url, '{ serviceRequests(first: 50) { buyer { id } } }', {}, admin)).data!;
+      for (const s of serviceRequests) expect(['buyer-acme', 'buyer-globex', 'buyer-initech']).toContain(s.buyer.id);
+    });
+  }, 150_000);
+
+  it('DEMO_MARKET=false: no simulator, no requests', async () => {
+    await withStack({ DEMO_MARKET: 'false' }, async (url, proc) => {
+      expect(proc.output().stdout).not.toContain('Demo market:');
+      expect(demoProcesses(proc.child.pid!)).toEqual([]);
+      const r = await gql(url, '{ serviceRequests(first: 5) { id } }', {}, await token('ADMIN', 'admin'));
+      expect(r.data).toEqual({ serviceRequests: [] });
+    });
+  }, 150_000);
+
+  it('production on demo data: the demo market is not started, saying so', async () => {
+    const secret = 'a-deployment-secret-of-its-own-0123456789abcdef';
+    await withStack({ NODE_ENV: 'production', JWT_SECRET: secret, BOARD_PSEUDONYM_SECRET: 'p'.repeat(40), BILL_LINK_SECRET: 'l'.repeat(40), SEED_DEMO_DATA: 'true' }, async (_url, proc) => {
+      expect(proc.output().stderr).toContain('demo market not started: production');
+      expect(demoProcesses(proc.child.pid!)).toEqual([]);
+    });
+  }, 150_000);
+
+  it('production with DEMO_MARKET=true: the stack runs, the demo market is refused with a log line', async () => {
+    const secret = 'a-deployment-secret-of-its-own-0123456789abcdef';
+    const env = { NODE_ENV: 'production', JWT_SECRET: secret, BOARD_PSEUDONYM_SECRET: 'p'.repeat(40), BILL_LINK_SECRET: 'l'.repeat(40), DEMO_MARKET: 'true' };
+    await withStack(env, async (url, proc) => {
+      expect(proc.output().stderr).toContain('DEMO_MARKET=true is refused in production');
+      expect(proc.output().stdout).not.toContain('Demo market:');
+      expect(demoProcesses(proc.child.pid!)).toEqual([]);
+      const admin = await new SignJWT({ role: 'ADMIN' }).setProtectedHeader({ alg: 'HS256' }).setSubject('ops').setIssuedAt().setExpirationTime('10m').sign(new TextEncoder().encode(secret));
+      const r = await gql(url, '{ serviceRequests(first: 5) { id } }', {}, admin);
+      expect(r.data).toEqual({ serviceRequests: [] });
+    });
+  }, 150_000);
+});
