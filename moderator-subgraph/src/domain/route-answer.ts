@@ -174,7 +174,7 @@ function decode(v: string): string | null {
 }
 
 /**
- * The query string's four parameters (first occurrence wins; others ignored). A literal '+' stays a
+ * The query string's four parameters (first non-empty occurrence wins; others ignored). A literal '+' stays a
  * '+' (switches rarely encode it in `number`); percent-escapes are decoded. null when an escape is
  * malformed.
  */
@@ -192,7 +192,8 @@ export function parseRouteQuery(qs: string): RouteQuery | null {
         if (out[name] === undefined) {
           const v = decode(qs.slice(eq + 1, end));
           if (v === null) return null;
-          out[name] = v;
+          // An empty value is an unset one: switch configs template `buyer=$var(buyer)` whether or not it is set.
+          if (v !== '') out[name] = v;
         }
       }
     }

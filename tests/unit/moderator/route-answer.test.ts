@@ -85,7 +85,9 @@ describe('route answers', () => {
     expect(parseRouteQuery('number=+4420&buyer=b%201&at=1&key=k&number=99&x=1')).toEqual({ number: '+4420', buyer: 'b 1', at: '1', key: 'k' });
     expect(parseRouteQuery('number=%2B4420')).toEqual({ number: '+4420' });
     expect(parseRouteQuery('')).toEqual({});
-    expect(parseRouteQuery('number&=x&buyer=')).toEqual({ buyer: '' });
+    // An empty parameter is an unset one (a switch template whose variable is empty), never a buyer named ''.
+    expect(parseRouteQuery('number&=x&buyer=')).toEqual({});
+    expect(parseRouteQuery('buyer=&number=4420&buyer=b1')).toEqual({ number: '4420', buyer: 'b1' });
     expect(parseRouteQuery('number=%E0%A4%A')).toBeNull();
   });
 });
