@@ -4,7 +4,7 @@ import type { OfferedQos, QosRequirements } from '../domain/qos';
 import type { RouteSegment, ServiceType, ServiceUnit } from '../domain/service-request';
 import type { CostEstimate } from '../domain/cost';
 import type { AuctionLogEntry } from '../services/auction-log';
-import type { SipTransport } from '../domain/trunk';
+import type { CarrierTrunk, SipTransport } from '../domain/trunk';
 
 export interface EndUserDoc {
   id: string;
@@ -143,17 +143,8 @@ export interface BillRelayDoc {
   relayedAt: Date;
 }
 
-export interface CarrierTrunkDoc {
-  _id: string;
-  carrierId: string;
-  name: string;
-  host: string;
-  port: number;
-  transport: SipTransport;
-  techPrefix: string;
-  priority: number;
-  createdAt: Date;
-}
+/** The domain's trunk as stored: its id is the document's _id. */
+export type CarrierTrunkDoc = Omit<CarrierTrunk, 'id'> & { _id: string };
 
 /** A buyer switch's route-server credential: only the key's SHA-256 is kept. */
 export interface SwitchKeyDoc {
