@@ -4,7 +4,7 @@ import type { OfferedQos, QosRequirements } from '../domain/qos';
 import type { RouteSegment, ServiceType, ServiceUnit } from '../domain/service-request';
 import type { CostEstimate } from '../domain/cost';
 import type { AuctionLogEntry } from '../services/auction-log';
-import type { CarrierTrunk, SipTransport } from '../domain/trunk';
+import type { CarrierTrunk } from '../domain/trunk';
 
 export interface EndUserDoc {
   id: string;
