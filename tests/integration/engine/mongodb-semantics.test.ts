@@ -171,6 +171,12 @@ test('the issue’s cases: tiny doubles in a range, Long and Double beyond 2^53,
   await ids64.insertOne({ _id: new Double(2 ** 60) as any, v: 1 });
   const byLong = await ids64.updateOne({ _id: Long.fromBigInt(P60) as any }, { $set: { v: 2 } }, { upsert: true });
   expect([byLong.matchedCount, byLong.upsertedCount]).toEqual([1, 0]);
+  await expect(ids64.insertOne({ _id: Long.fromBigInt(P60) as any, v: 3 })).rejects.toMatchObject({ code: 11000 });
+  const uniq = coll('unique64');
+  await uniq.createIndex({ n: 1 }, { unique: true });
+  await uniq.insertOne({ _id: 'u1' as any, n: Long.fromBigInt(P60 + 256n) });
+  await expect(uniq.insertOne({ _id: 'u2' as any, n: new Double(2 ** 60 + 256) })).rejects.toMatchObject({ code: 11000 });
+  await uniq.insertOne({ _id: 'u3' as any, n: Long.fromBigInt(P60 + 1n) });
   const byK = await c.updateOne({ amount: Long.fromBigInt(P60) }, { $set: { k: 1 } }, { upsert: true });
   expect([byK.matchedCount, byK.upsertedCount]).toEqual([1, 0]);
   // A Long with no double of its value is another key.
