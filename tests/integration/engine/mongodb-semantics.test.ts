@@ -165,6 +165,9 @@ test('the issue’s cases: tiny doubles in a range, Long and Double beyond 2^53,
   // An upsert whose range holds a stored tiny double updates it.
   const up = await c.updateOne({ amount: { $gte: 0, $lte: 1e-6 }, _id: 'tiny' }, { $set: { seen: true } }, { upsert: true });
   expect([up.matchedCount, up.upsertedCount]).toEqual([1, 0]);
+  const upRange = await c.updateOne({ amount: { $gt: 0, $lt: 1e-6 } }, { $inc: { hits: 1 } }, { upsert: true });
+  expect([upRange.matchedCount, upRange.upsertedCount]).toEqual([1, 0]);
+  expect(await c.countDocuments({ hits: 1 })).toBe(1);
 
   // Long and Double of one value are one _id: an upsert by the other type updates, never inserts.
   const ids64 = coll('ids64');
