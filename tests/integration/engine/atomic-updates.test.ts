@@ -103,7 +103,7 @@ onPostgreSQL('two engine processes on one PostgreSQL database', () => {
     execFileSync('psql', [`${dbState.pgBase}/postgres`, '-q', '-c', `DROP DATABASE IF EXISTS ${pgDb}`]);
   });
 
-  const coll = (i: number, name: string) => clients[i % 2].db('shared').collection<Record<string, any>>(name);
+  const coll = (i: number, name: string) => clients[i % 2].db('shared').collection<any>(name);
 
   test('50 concurrent $inc split across both processes lose no increment', async () => {
     await coll(0, 'counters').insertOne({ _id: 'c', n: 0 });

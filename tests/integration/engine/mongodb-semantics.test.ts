@@ -77,7 +77,7 @@ afterAll(async () => {
   await client.close();
 });
 
-const coll = (name: string) => client.db(dbName).collection<Record<string, any>>(name);
+const coll = (name: string) => client.db(dbName).collection<any>(name);
 
 async function ids(name: string, filter: Record<string, unknown>): Promise<string[]> {
   const docs = await coll(name).find(filter, { projection: { _id: 1 } }).toArray();
