@@ -14,6 +14,7 @@ export interface Op {
   collection: string;
   method: string;
   filter: Record<string, unknown>;
+  sort?: Record<string, unknown>;
 }
 
 const FILTERED: Record<string, (args: any[]) => Record<string, unknown> | undefined> = {
@@ -40,7 +41,8 @@ export class QueryRecorder {
     mongoose.set('debug', function (this: any, collection: string, method: string, ...args: any[]) {
       const pick = FILTERED[method];
       if (!pick) return;
-      rec.ops.push({ phase: rec.phase, db: this?.conn?.name ?? '?', collection, method, filter: pick(args) ?? {} });
+      const sort = method === 'find' || method === 'findOne' ? args[1]?.sort : undefined;
+      rec.ops.push({ phase: rec.phase, db: this?.conn?.name ?? '?', collection, method, filter: pick(args) ?? {}, ...(sort ? { sort } : {}) });
     });
   }
 
@@ -134,4 +136,25 @@ export async function copyIndexes(fromUri: string, toUri: string, dbs: string[])
     await from.close();
     await to.close();
   }
+}
+
+function isRange(cond: unknown): boolean {
+  return typeof cond === 'object' && cond !== null && ['$gt', '$gte', '$lt', '$lte'].some((op) => op in (cond as object));
+}
+
+/**
+ * Sorted reads whose first sort key carries no range in the filter, by shape ("collection
+ * {filter fields} sort key"): the engine reads such pages through the filter's index (if any) and
+ * sorts every match in Go, rather than reading the first documents of an index in order
+ * (tools/ferretdb/patches/0001, sorted pages).
+ */
+export function sortedWithoutRange(ops: Op[], phases: string[]): string[] {
+  const shapes = new Set<string>();
+  for (const op of ops) {
+    if (!phases.includes(op.phase) || !op.sort) continue;
+    const key = Object.keys(op.sort)[0];
+    if (!key || isRange(op.filter[key])) continue;
+    shapes.add(`${op.collection} {${Object.keys(op.filter).sort().join(',')}} sort ${key}`);
+  }
+  return [...shapes].sort();
 }
