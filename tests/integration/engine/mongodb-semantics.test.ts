@@ -188,6 +188,66 @@ test('the issue’s cases: tiny doubles in a range, Long and Double beyond 2^53,
   expect(await ids64.countDocuments({})).toBe(2);
 });
 
+test('an upsert that matches nothing builds its document from the filter’s equality conditions only (patch 0004)', async () => {
+  const c = coll('upserts');
+  await c.createIndex({ amount: 1 });
+  await c.insertOne({ _id: 'old', amount: 5, tag: 'x' });
+  const doc = async (id: unknown) => {
+    const found = await c.findOne({ _id: id });
+    expect(found).not.toBeNull();
+    return found;
+  };
+
+  // A range-only filter: the new document has the update's fields and an ObjectId, no amount.
+  const rangeOnly = await c.updateOne({ amount: { $gte: 0, $lte: 1 } }, { $set: { n: 1 } }, { upsert: true });
+  expect([rangeOnly.matchedCount, rangeOnly.upsertedCount]).toEqual([0, 1]);
+  const fromRange = await doc(rangeOnly.upsertedId);
+  expect(fromRange._id).toBeInstanceOf(mongoose.mongo.ObjectId);
+  expect(Object.keys(fromRange).sort()).toEqual(['_id', 'n']);
+
+  // Range next to equalities (plain, dotted, $eq, a Long): those are taken, the range is not.
+  const mixed = await c.updateOne(
+    { amount: { $gte: 0, $lte: 1 }, tag: 'x', 'meta.kind': 'k', seq: Long.fromBigInt(P60 + 1n), level: { $eq: 3, $gte: 0 }, _id: 'mixed' },
+    { $set: { n: 2 }, $setOnInsert: { created: true } },
+    { upsert: true },
+  );
+  expect([mixed.matchedCount, mixed.upsertedCount, mixed.upsertedId]).toEqual([0, 1, 'mixed']);
+  const fromMixed = await doc('mixed');
+  expect(fromMixed).toEqual({ _id: 'mixed', tag: 'x', meta: { kind: 'k' }, seq: Long.fromBigInt(P60 + 1n), level: 3, n: 2, created: true });
+  expect(fromMixed.seq).toBeInstanceOf(Long);
+  // Found again by the same filter, once the update put a value in the range: no second insert.
+  await c.updateOne({ _id: 'mixed' }, { $set: { amount: 0.5 } });
+  const again = await c.updateOne({ amount: { $gte: 0, $lte: 1 }, tag: 'x', seq: Long.fromBigInt(P60 + 1n) }, { $inc: { n: 1 } }, { upsert: true });
+  expect([again.matchedCount, again.upsertedCount]).toEqual([1, 0]);
+
+  // $in of one value is an equality; of two, a constraint only. A regex is a pattern, not a value.
+  const inOne = await c.updateOne({ code: { $in: ['only'] }, amount: { $lt: -1 } }, { $set: { n: 3 } }, { upsert: true });
+  expect(await doc(inOne.upsertedId)).toMatchObject({ code: 'only', n: 3 });
+  const inTwo = await c.updateOne({ code: { $in: ['a', 'b'] }, label: /^x/ }, { $set: { n: 4 } }, { upsert: true });
+  const fromInTwo = await doc(inTwo.upsertedId);
+  expect(Object.keys(fromInTwo).sort()).toEqual(['_id', 'n']);
+  const idIn = await c.updateOne({ _id: { $in: ['picked'] }, amount: { $gt: 100 } }, { $set: { n: 5 } }, { upsert: true });
+  expect(idIn.upsertedId).toBe('picked');
+  expect(await doc('picked')).toEqual({ _id: 'picked', n: 5 });
+
+  // findOneAndUpdate with upsert and a range: the new document, without the ranged field.
+  const fam = await c.findOneAndUpdate(
+    { amount: { $gte: 1000, $lt: 2000 }, tag: 'fam' },
+    { $set: { n: 6 }, $setOnInsert: { created: true } },
+    { upsert: true, returnDocument: 'after', includeResultMetadata: true },
+  );
+  expect(fam.lastErrorObject).toMatchObject({ updatedExisting: false });
+  expect(fam.value).toMatchObject({ tag: 'fam', n: 6, created: true });
+  expect(Object.keys(fam.value!).sort()).toEqual(['_id', 'created', 'n', 'tag']);
+  expect(await doc(fam.value!._id)).toEqual(fam.value);
+  const famBefore = await c.findOneAndUpdate({ amount: { $gte: 3000 }, tag: 'fam2' }, { $set: { n: 7 } }, { upsert: true });
+  expect(famBefore).toBeNull();
+  expect(await c.countDocuments({ tag: 'fam2', n: 7, amount: { $exists: false } })).toBe(1);
+
+  // The document that existed was never touched.
+  expect(await doc('old')).toEqual({ _id: 'old', amount: 5, tag: 'x' });
+});
+
 test('sorted pages over mixed tiny, ordinary and huge numbers come in MongoDB’s order', async () => {
   const c = coll('rates');
   await c.createIndex({ rate: 1 });
