@@ -20,6 +20,7 @@ import {
   REQUEST_ID_HEADER,
   renderMetrics,
   requestIdFrom,
+  requestLabels,
   type Logger,
 } from '@exchange/platform';
 import type { GatewayConfig } from './config';
@@ -60,6 +61,9 @@ const bytesOf = (limit: string) => {
   const m = /^(\d+)(b|kb|mb)$/.exec(limit)!;
   return Number(m[1]) * BYTES[m[2]];
 };
+
+/** The routes the gateway serves: the only `route` label values besides `other`. */
+const GATEWAY_ROUTES = ['/graphql', '/health', '/ready', '/metrics', '/portal'] as const;
 
 /** A complete HTTP answer of Apollo Server: shared, unchanged, by the callers of one joined operation. */
 interface HttpAnswer {
@@ -369,8 +373,8 @@ export async function createGatewayApp(config: GatewayConfig, opts: GatewayAppOp
     const q = url.indexOf('?');
     const path = q >= 0 ? url.slice(0, q) : url;
     res.once('finish', () => {
-      const route = path.split('/').slice(0, 2).join('/') || '/';
-      metrics.httpDuration.observe({ route, method: req.method ?? 'GET', status: String(res.statusCode) }, Number(process.hrtime.bigint() - started) / 1e9);
+      const labels = requestLabels(path, req.method, GATEWAY_ROUTES);
+      metrics.httpDuration.observe({ ...labels, status: String(res.statusCode) }, Number(process.hrtime.bigint() - started) / 1e9);
     });
     const read = req.method === 'GET' || req.method === 'HEAD';
     if (path === '/graphql' || path === '/graphql/') return graphql(req, res, url, requestId);

@@ -11,11 +11,14 @@ import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
 import { bearerToken, type TokenVerifier } from './auth';
 import { createErrorFormatter } from './errors';
-import { renderMetrics, type ServiceMetrics } from './metrics';
+import { renderMetrics, requestLabels, type ServiceMetrics } from './metrics';
 import { operatorOnly, OPERATOR_ROLES } from './operator-access';
 import { checkOperationLimits, DEFAULT_QUERY_LIMITS, type OperationLimits } from './query-limits';
 import { REQUEST_ID_HEADER, requestIdFrom } from './request-id';
 import type { Identity } from './roles';
+
+/** Paths every subgraph serves; routes a subgraph adds report their own pattern. */
+const SUBGRAPH_ROUTES = ['/graphql', '/health', '/ready', '/metrics'] as const;
 
 /** What every resolver gets, before a subgraph adds its own dataloaders and repositories. */
 export interface BaseContext {
@@ -195,9 +198,11 @@ export async function startSubgraphServer<Ctx extends BaseContext>(opts: Subgrap
     res.setHeader(REQUEST_ID_HEADER, requestId);
     (req as unknown as { requestId: string }).requestId = requestId;
     res.on('finish', () => {
-      const route = req.route?.path ?? req.path.split('/').slice(0, 2).join('/');
+      // A matched route's pattern (a fixed set), else a known prefix, else `other`: never the raw path.
+      const labels = requestLabels(req.path, req.method, SUBGRAPH_ROUTES);
+      const route = typeof req.route?.path === 'string' ? req.route.path : labels.route;
       metrics.httpDuration.observe(
-        { route, method: req.method, status: String(res.statusCode) },
+        { route, method: labels.method, status: String(res.statusCode) },
         Number(process.hrtime.bigint() - started) / 1e9,
       );
     });
