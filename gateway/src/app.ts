@@ -24,7 +24,7 @@ import {
   type Logger,
 } from '@exchange/platform';
 import type { GatewayConfig } from './config';
-import { ForwardingDataSource, Upstream, type GatewayContext } from './datasource';
+import { callerKey, ForwardingDataSource, Upstream, type GatewayContext } from './datasource';
 import { BadJson, BodyTooLarge, isJson, parseJsonBody, readBody, sendError, sendJson, sendText } from './http';
 import { InFlight } from './inflight';
 import { inboundKey } from './inbound';
@@ -349,7 +349,7 @@ export async function createGatewayApp(config: GatewayConfig, opts: GatewayAppOp
     if (!persisted(req, res, context, body, new URLSearchParams(search))) return;
 
     let answer: HttpAnswer;
-    const key = raw !== undefined && config.DEDUPE_OPERATIONS ? inboundKey(req, raw, body, config.MAX_QUERY_TOKENS) : undefined;
+    const key = raw !== undefined && config.DEDUPE_OPERATIONS ? inboundKey(req, raw, body, config.MAX_QUERY_TOKENS, callerKey(context)) : undefined;
     if (key !== undefined) {
       // Identical queries from the same caller while one is running: one execution, the same bytes to each.
       const run = inbound.run(key, () => execute(req, search, body, context));

@@ -34,10 +34,17 @@ export function isDedupableQuery(query: unknown, operationName: unknown, maxToke
  * the same credentials (the Authorization header, i.e. the same identity) and asking for the same
  * response format (Accept). Undefined when the request must run on its own.
  */
-export function inboundKey(req: IncomingMessage, raw: string, body: unknown, maxTokens: number): string | undefined {
+export function inboundKey(
+  req: IncomingMessage,
+  raw: string,
+  body: unknown,
+  maxTokens: number,
+  /** The verified caller (datasource callerKey); by default the Authorization header. */
+  caller: string = String(req.headers.authorization ?? ''),
+): string | undefined {
   if (raw.length > MAX_JOINABLE_BODY || !body || typeof body !== 'object' || Array.isArray(body)) return undefined;
   const { query, operationName } = body as { query?: unknown; operationName?: unknown };
   if (!isDedupableQuery(query, operationName, maxTokens)) return undefined;
   const preflight = req.headers['apollo-require-preflight'] ?? req.headers['x-apollo-operation-name'] ?? '';
-  return `${req.headers.authorization ?? ''}\n${req.headers.accept ?? ''}\n${preflight}\n${raw}`;
+  return `${caller}\n${req.headers.accept ?? ''}\n${preflight}\n${raw}`;
 }
