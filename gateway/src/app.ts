@@ -219,6 +219,11 @@ export async function createGatewayApp(config: GatewayConfig, opts: GatewayAppOp
     formatError,
     isStopping: () => stopping,
     maxOperationsPerConnection: config.MAX_SUBSCRIPTIONS_PER_CONNECTION,
+    maxOperationsPerIdentity: config.MAX_SUBSCRIPTIONS_PER_IDENTITY,
+    maxConnections: config.WS_MAX_CONNECTIONS,
+    maxConnectionsPerAddress: config.WS_MAX_CONNECTIONS_PER_ADDRESS,
+    maxConnectionsPerIdentity: config.WS_MAX_CONNECTIONS_PER_IDENTITY,
+    initTimeoutMs: config.WS_INIT_TIMEOUT_MS,
   });
 
   const ready = async (res: ServerResponse) => {

@@ -71,6 +71,16 @@ const schema = z.object({
   SUBSCRIPTION_QUEUE_LIMIT: positiveInt(256),
   /** Operations (mostly subscriptions) one client WebSocket connection may have open at once. */
   MAX_SUBSCRIPTIONS_PER_CONNECTION: positiveInt(100),
+  /** Client WebSocket connections open at once on this gateway; beyond it an upgrade is answered 503. */
+  WS_MAX_CONNECTIONS: positiveInt(10000),
+  /** Client WebSocket connections from one client address; beyond it an upgrade is answered 429 (raise it behind a proxy that does not keep client addresses). */
+  WS_MAX_CONNECTIONS_PER_ADDRESS: positiveInt(100),
+  /** Client WebSocket connections of one verified identity (role and subject); beyond it the connection is closed with 4403. */
+  WS_MAX_CONNECTIONS_PER_IDENTITY: positiveInt(20),
+  /** Operations (mostly subscriptions) one identity may have open over all its connections. */
+  MAX_SUBSCRIPTIONS_PER_IDENTITY: positiveInt(200),
+  /** A client WebSocket that has not sent connection_init within this time is closed with 4408. */
+  WS_INIT_TIMEOUT_MS: positiveInt(3000),
   /** Ping interval on upstream subgraph WebSockets; no pong within it closes the socket and errors its subscriptions. */
   UPSTREAM_KEEPALIVE_MS: nonNegativeInt(12000),
   /** The built web portal served at /portal (`npm run build` writes it). */
