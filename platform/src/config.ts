@@ -15,6 +15,11 @@ export function loadConfig<S extends z.ZodObject>(schema: S, env: NodeJS.Process
   // Empty strings are treated as unset so `FOO= npm start` falls back to the default.
   const cleaned: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') cleaned[k] = v;
+  // Libraries (Express's error pages, React) compare NODE_ENV exactly: `Production` is written as they expect.
+  if (isProductionNodeEnv(env.NODE_ENV)) {
+    cleaned.NODE_ENV = 'production';
+    if (env === process.env) process.env.NODE_ENV = 'production';
+  }
   const result = schema.safeParse(cleaned);
   if (!result.success) {
     throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
@@ -84,9 +89,17 @@ export function exitOnConfigError<T>(fn: () => T): T {
 /** Settings whose presence marks a production deployment, like NODE_ENV=production. */
 export const PRODUCTION_KEY_SETTINGS = ['JWT_JWKS_FILE', 'JWT_JWKS_URL', 'MODERATOR_SIGNING_KEY_FILE', 'BILLING_SIGNING_KEY_FILE'] as const;
 
-/** Production: NODE_ENV=production or any production key setting (empty values count as unset). */
+/**
+ * NODE_ENV names production in any letter case and with surrounding blanks (`Production`,
+ * ` PRODUCTION`): compared exactly, `NODE_ENV=Production` ran with every development default.
+ */
+export function isProductionNodeEnv(value: string | undefined): boolean {
+  return value?.trim().toLowerCase() === 'production';
+}
+
+/** Production: NODE_ENV=production (any case) or any production key setting (empty values count as unset). */
 export function isProduction(env: NodeJS.ProcessEnv = process.env): boolean {
-  return env.NODE_ENV === 'production' || PRODUCTION_KEY_SETTINGS.some((k) => !!env[k]);
+  return isProductionNodeEnv(env.NODE_ENV) || PRODUCTION_KEY_SETTINGS.some((k) => !!env[k]);
 }
 
 /** The repository's development values: never accepted as a secret in production. */
