@@ -16,6 +16,9 @@ import {
   createErrorFormatter,
   createLogger,
   createTokenVerifier,
+  exceedsJsonDepth,
+  jsonTooDeepMessage,
+  MAX_JSON_DEPTH,
   operatorRefusal,
   REQUEST_ID_HEADER,
   renderMetrics,
@@ -251,7 +254,22 @@ export async function createGatewayApp(config: GatewayConfig, opts: GatewayAppOp
   };
 
   const portal = await createPortalHandler(config, logger);
-  const bodyLimit = bytesOf(config.BODY_LIMIT);
+  /** A body, or a GET's `variables`/`extensions`, nesting deeper than MAX_JSON_DEPTH. */
+  const tooDeep = (body: unknown, search: string): boolean => {
+    if (exceedsJsonDepth(body, MAX_JSON_DEPTH + 1)) return true;
+    if (!search) return false;
+    const params = new URLSearchParams(search);
+    for (const name of ['variables', 'extensions']) {
+      const text = params.get(name);
+      if (!text) continue;
+      try {
+        if (exceedsJsonDepth(JSON.parse(text))) return true;
+      } catch {
+        // Not JSON: Apollo answers that itself.
+      }
+    }
+    return false;
+  };
   const inbound = new InFlight<HttpAnswer>();
 
   /** Verifies the bearer token once here (cached until its exp); subgraphs verify the forwarded token again. */
@@ -323,20 +341,28 @@ export async function createGatewayApp(config: GatewayConfig, opts: GatewayAppOp
   const graphql = async (req: IncomingMessage, res: ServerResponse, url: string, requestId: string) => {
     const q = url.indexOf('?');
     const search = q >= 0 ? url.slice(q) : '';
+    // Authenticated first (headers only): the body of a caller without a valid token is not read
+    // beyond UNAUTHENTICATED_BODY_LIMIT, so 32 MB bodies are no longer parsed for anyone.
+    let context: GatewayContext;
+    try {
+      context = await authenticate(req, requestId);
+    } catch (err) {
+      req.resume();
+      return sendError(res, 401, (err as Error).message, 'UNAUTHENTICATED');
+    }
+    const limit = context.identity || bytesOf(config.BODY_LIMIT) <= bytesOf(config.UNAUTHENTICATED_BODY_LIMIT) ? config.BODY_LIMIT : config.UNAUTHENTICATED_BODY_LIMIT;
     let raw: string | undefined;
     let body: unknown;
     if (req.method === 'POST' && isJson(req)) {
       try {
-        raw = await readBody(req, bodyLimit);
+        raw = await readBody(req, bytesOf(limit));
         body = parseJsonBody(raw);
       } catch (err) {
         if (err instanceof BodyTooLarge) {
-          return sendJson(
-            res,
-            413,
-            { errors: [{ message: `The request body is larger than the limit of ${config.BODY_LIMIT}`, extensions: { code: 'PAYLOAD_TOO_LARGE', limit: config.BODY_LIMIT } }] },
-            { connection: 'close' },
-          );
+          const message = limit === config.BODY_LIMIT
+            ? `The request body is larger than the limit of ${limit}`
+            : `The request body is larger than the limit of ${limit} for requests without a token`;
+          return sendJson(res, 413, { errors: [{ message, extensions: { code: 'PAYLOAD_TOO_LARGE', limit } }] }, { connection: 'close' });
         }
         if (err instanceof BadJson) return sendError(res, 400, `The request body is not valid JSON: ${err.message}`, 'BAD_REQUEST');
         throw err;
@@ -345,12 +371,7 @@ export async function createGatewayApp(config: GatewayConfig, opts: GatewayAppOp
       // Not JSON: Apollo refuses it (CSRF prevention) without a body, as it did behind Express.
       req.resume();
     }
-    let context: GatewayContext;
-    try {
-      context = await authenticate(req, requestId);
-    } catch (err) {
-      return sendError(res, 401, (err as Error).message, 'UNAUTHENTICATED');
-    }
+    if (tooDeep(body, search)) return sendError(res, 400, jsonTooDeepMessage(), 'BAD_REQUEST', { limit: MAX_JSON_DEPTH });
     if (!persisted(req, res, context, body, new URLSearchParams(search))) return;
 
     let answer: HttpAnswer;

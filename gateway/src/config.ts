@@ -43,6 +43,8 @@ const schema = z.object({
   /** /metrics without a token; default true, false in production (then an ADMIN bearer token is required). */
   METRICS_PUBLIC: bool(true),
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/, 'e.g. 1mb').default('32mb'),
+  /** Request bodies without a valid token: refused beyond this before reading or parsing them (anonymous operations are small). */
+  UNAUTHENTICATED_BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/, 'e.g. 64kb').default('64kb'),
   /** Deepest field nesting an operation may have (root fields are depth 1; introspection is not counted). */
   MAX_QUERY_DEPTH: positiveInt(12),
   /** Highest cost an operation may have: every field costs 1, multiplied by the sizes of the lists around it. */

@@ -17,7 +17,7 @@ import { getVariableValues } from 'graphql/execution/values';
 import { WebSocket, WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { ApolloServer } from '@apollo/server';
-import { bearerToken, REQUEST_ID_HEADER, requestIdFrom, type Logger, type TokenVerifier } from '@exchange/platform';
+import { bearerToken, exceedsJsonDepth, jsonTooDeepMessage, MAX_JSON_DEPTH, REQUEST_ID_HEADER, requestIdFrom, type Logger, type TokenVerifier } from '@exchange/platform';
 import { callerKey, type GatewayContext } from './datasource';
 import { checkOperationLimits, type OperationLimits } from './limits';
 import type { GatewayMetrics } from './metrics';
@@ -280,6 +280,9 @@ export function startGatewayWs(opts: GatewayWsOptions) {
             metrics.wsRefusals.inc({ reason: 'identity_subscriptions' });
             return [coded(`At most ${opts.maxOperationsPerIdentity} operations may be open for one identity over all its connections`, 'TOO_MANY_SUBSCRIPTIONS')];
           }
+        }
+        if (exceedsJsonDepth(payload.variables) || exceedsJsonDepth(payload.extensions)) {
+          return [new GraphQLError(jsonTooDeepMessage(), { extensions: { code: 'BAD_REQUEST', limit: MAX_JSON_DEPTH } })];
         }
         const context = ctx.extra.context!;
         let source = payload.query;

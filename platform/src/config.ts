@@ -56,21 +56,30 @@ export const authEnv = {
 export const queryLimitEnv = {
   /** Deepest field nesting (one more than the gateway's 12: entity fetches add `_entities`). */
   MAX_QUERY_DEPTH: z.coerce.number().int().min(1).default(13),
+  /** 5,000: the gateway's limit. A buyer calling a subgraph directly gets no more than through the gateway. */
+  MAX_QUERY_COST: z.coerce.number().int().min(1).default(5_000),
   /**
-   * 100,000: twenty times the gateway's 5,000, because operator tools and billing agents call a
-   * subgraph directly for whole pages (1,000 billing records with their segments cost ~60,000);
-   * every attack of the security review still costs far more (2^22 fragment spreads, 1,000
-   * aliased __schema = 250,000, 2,400 settlement statements = 602,400) or fails the token limit.
+   * 100,000 for operator tokens (ADMIN, BILLING_AGENT, MODERATOR) only: operator tools and billing
+   * agents call a subgraph directly for whole pages (1,000 billing records with their segments
+   * cost ~60,000); every attack of the security review still costs far more (2^22 fragment
+   * spreads, 1,000 aliased __schema = 250,000, 2,400 settlement statements = 602,400).
    */
-  MAX_QUERY_COST: z.coerce.number().int().min(1).default(100_000),
+  OPERATOR_MAX_QUERY_COST: z.coerce.number().int().min(1).default(100_000),
   DEFAULT_LIST_SIZE: z.coerce.number().int().min(1).default(10),
   MAX_QUERY_TOKENS: z.coerce.number().int().min(100).default(10000),
   MAX_LIST_ITEMS: z.coerce.number().int().min(1).default(10000),
 };
 
 /** The OperationLimits of a config that spread queryLimitEnv. */
-export function queryLimitsOf(c: { MAX_QUERY_DEPTH: number; MAX_QUERY_COST: number; DEFAULT_LIST_SIZE: number; MAX_QUERY_TOKENS: number; MAX_LIST_ITEMS: number }) {
-  return { maxDepth: c.MAX_QUERY_DEPTH, maxCost: c.MAX_QUERY_COST, defaultListSize: c.DEFAULT_LIST_SIZE, maxTokens: c.MAX_QUERY_TOKENS, maxListItems: c.MAX_LIST_ITEMS };
+export function queryLimitsOf(c: { MAX_QUERY_DEPTH: number; MAX_QUERY_COST: number; OPERATOR_MAX_QUERY_COST?: number; DEFAULT_LIST_SIZE: number; MAX_QUERY_TOKENS: number; MAX_LIST_ITEMS: number }) {
+  return {
+    maxDepth: c.MAX_QUERY_DEPTH,
+    maxCost: c.MAX_QUERY_COST,
+    operatorMaxCost: c.OPERATOR_MAX_QUERY_COST,
+    defaultListSize: c.DEFAULT_LIST_SIZE,
+    maxTokens: c.MAX_QUERY_TOKENS,
+    maxListItems: c.MAX_LIST_ITEMS,
+  };
 }
 
 /** Runs `fn` and turns a ConfigError into a clear message and exit code 1 (for main.ts files). */
