@@ -96,7 +96,8 @@ export async function createGatewayApp(config: GatewayConfig, opts: GatewayAppOp
   const logger = opts.logger ?? createLogger('gateway', config.LOG_LEVEL);
   const metrics = createGatewayMetrics();
   const verifier = createTokenVerifier(config);
-  const allowList = config.PARTNER_OPERATIONS_FILE ? OperationAllowList.fromFile(config.PARTNER_OPERATIONS_FILE) : undefined;
+  // On by default (the committed schema/partner-operations.json); `none` only outside production.
+  const allowList = config.PARTNER_OPERATIONS_FILE === 'none' ? undefined : OperationAllowList.fromFile(config.PARTNER_OPERATIONS_FILE);
   const limits: OperationLimits = {
     maxDepth: config.MAX_QUERY_DEPTH,
     maxCost: config.MAX_QUERY_COST,

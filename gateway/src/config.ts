@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { assertProductionReady, authEnv, isProduction, bool, httpUrl, logLevel, loadConfig, port } from '@exchange/platform';
+import { assertProductionReady, authEnv, ConfigError, isProduction, bool, httpUrl, logLevel, loadConfig, port } from '@exchange/platform';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 const nonNegativeInt = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
@@ -67,8 +67,12 @@ const schema = z.object({
   SUBGRAPH_CONNECTIONS: positiveInt(128),
   /** Apollo's data collection (the gateway's OpenTelemetry export to Apollo, usage and schema reporting); off unless set. */
   APOLLO_TELEMETRY: bool(false),
-  /** JSON file `{ "<sha256 of the query text>": "<query>" }`: when set, PARTNER tokens may only run these operations. */
-  PARTNER_OPERATIONS_FILE: z.string().optional(),
+  /**
+   * JSON file `{ "<sha256 of the query text>": "<query>" }`: PARTNER tokens may only run these
+   * operations. On by default with the committed list; `none` turns it off (development and tests
+   * of resolvers only; refused in production).
+   */
+  PARTNER_OPERATIONS_FILE: z.string().default(path.resolve(__dirname, '..', '..', 'schema', 'partner-operations.json')),
   /** Events buffered per subscription while earlier ones are still being completed; beyond it the subscription ends with an error. */
   SUBSCRIPTION_QUEUE_LIMIT: positiveInt(256),
   /** Operations (mostly subscriptions) one client WebSocket connection may have open at once. */
@@ -99,6 +103,9 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
   const c = loadConfig(schema, env);
   assertProductionReady(env, { tokens: true });
   const production = isProduction(env);
+  if (production && c.PARTNER_OPERATIONS_FILE === 'none') {
+    throw new ConfigError(['PARTNER_OPERATIONS_FILE: production keeps the partner allow-list on (set a file, not none)']);
+  }
   return {
     ...c,
     // Off by default in production; an explicit setting wins.
