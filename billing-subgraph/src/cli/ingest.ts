@@ -192,12 +192,17 @@ export async function runIngest(opts: IngestOptions): Promise<IngestSummary> {
   let batch: { record: unknown; line: number }[] = [];
   let refused: { key: string; line: number; recordId: null; source: UsageSource; reason: string; raw: string }[] = [];
   let pendingSkipped = 0;
+  let unsentRefusals = 0;
   let row = 0;
   let batches = 0;
   let stopped = false;
   let zonelessTimes = false;
   const flush = async () => {
-    if (batch.length > 0 || refused.length > 0) {
+    if (batch.length === 0 && refused.length > 0) {
+      // Billing keeps refused rows only beside records of the same file; these stay in this summary.
+      cp.rejected += refused.length;
+      unsentRefusals += refused.length;
+    } else if (batch.length > 0) {
       cp.inFlight = { from: cp.rowsDone + 1, to: row };
       save();
       const out = await send(opts, batch.map((b) => b.record), refused);
@@ -263,6 +268,7 @@ export async function runIngest(opts: IngestOptions): Promise<IngestSummary> {
   }
   bar?.stop();
   if (stopped) log(`stopped after row ${cp.rowsDone} (checkpoint ${opts.checkpointPath}): run the same command again to resume after row ${cp.rowsDone}, or add --restart to start over`);
+  if (unsentRefusals) log(`note: ${unsentRefusals} refused rows came in batches without any record; billing did not store them (they are listed in this summary)`);
   if (zonelessTimes && !opts.timeZone) log('note: times without a zone were read as UTC; if the switch writes its local time, run again with --timezone <IANA zone> --restart');
   return summarise();
 
