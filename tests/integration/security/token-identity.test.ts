@@ -27,7 +27,12 @@ describe('tokens are keyed by the identity they verify to', () => {
   beforeAll(async () => {
     orders = await startOrders(ordersState);
     ledger = await startLedger(new LedgerState());
-    gw = await startTestGateway(composeTestSupergraph({ orders: orders.url, ledger: ledger.url }));
+    // The connection limits (ws-limits.test.ts) are raised: this test holds 300 connections of one identity from one address.
+    gw = await startTestGateway(composeTestSupergraph({ orders: orders.url, ledger: ledger.url }), {
+      WS_MAX_CONNECTIONS_PER_ADDRESS: '400',
+      WS_MAX_CONNECTIONS_PER_IDENTITY: '400',
+      MAX_SUBSCRIPTIONS_PER_IDENTITY: '400',
+    });
   });
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.dispose()));
