@@ -21,7 +21,13 @@ async function run(ctx) {
   const subscribers = scaled(1000, 50);
   const bids = scaled(20, 10);
   const ratePerSec = Number(process.env.BENCH_BID_RATE ?? '0.5');
-  const stack = await startStack({ mongoUri: ctx.db.uri, gatewayEnv: { MAX_SUBSCRIPTIONS_PER_CONNECTION: '10' } });
+  // One machine plays every subscriber, a third of them under one buyer token: the per-address and
+  // per-identity WebSocket limits (docs/SECURITY.md) are raised above the subscriber count.
+  const many = String(subscribers * 2);
+  const stack = await startStack({
+    mongoUri: ctx.db.uri,
+    gatewayEnv: { MAX_SUBSCRIPTIONS_PER_CONNECTION: '10', WS_MAX_CONNECTIONS_PER_ADDRESS: many, WS_MAX_CONNECTIONS_PER_IDENTITY: many, MAX_SUBSCRIPTIONS_PER_IDENTITY: many },
+  });
   const clients = [];
   try {
     const gw = stack.gateway.url;

@@ -20,7 +20,7 @@ async function main() {
   const { values } = parseArgs({
     options: { role: { type: 'string' }, sub: { type: 'string' }, expires: { type: 'string', default: '12h' } },
   });
-  if (process.env.JWT_JWKS_FILE || process.env.JWT_JWKS_URL || process.env.NODE_ENV === 'production') {
+  if (process.env.JWT_JWKS_FILE || process.env.JWT_JWKS_URL || String(process.env.NODE_ENV ?? '').trim().toLowerCase() === 'production') {
     console.error('Refusing: production keys are configured (JWT_JWKS_FILE/JWT_JWKS_URL or NODE_ENV=production). Issue tokens with your identity provider.');
     process.exit(2);
   }

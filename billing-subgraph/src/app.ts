@@ -22,6 +22,7 @@ import type { Deps } from './services/deps';
 import { runDeliveries } from './services/delivery';
 import { runFeedPolls } from './services/feeds';
 import { recoverUnratedUsage } from './services/usage';
+import { repairUnnumberedBills } from './services/issue-completion';
 import { sweepUnassociatedUsage } from './services/usage-sweep';
 import { billSiteRoutes } from './http/site';
 import { sweepExpiredClaims } from './store/sweep';
@@ -135,6 +136,12 @@ export async function createBillingApp(config: BillingConfig, opts: { logger?: L
     plugins: [batchSizeGuard<BillingContext>()],
   });
   if (!base) base = new URL(server.url).origin;
+  // Issued bills left without a number (a crash between the flip and the number): completed now,
+  // and once more when bills issued just before the start are clearly abandoned.
+  const repair = () => repairUnnumberedBills(deps).catch((err) => logger.error({ err }, 'repairing unnumbered bills failed'));
+  await repair();
+  const repairAgain = setTimeout(repair, config.BILL_ISSUE_RECOVERY_AFTER_MS);
+  repairAgain.unref();
   if (config.WORKERS) {
     deliveries.start();
     feeds.start();
@@ -155,6 +162,7 @@ export async function createBillingApp(config: BillingConfig, opts: { logger?: L
       await sweep.run();
     },
     async stop() {
+      clearTimeout(repairAgain);
       await deliveries.stop();
       await feeds.stop();
       await usageSweep.stop();

@@ -16,14 +16,18 @@ import {
   createErrorFormatter,
   createLogger,
   createTokenVerifier,
+  exceedsJsonDepth,
+  jsonTooDeepMessage,
+  MAX_JSON_DEPTH,
   operatorRefusal,
   REQUEST_ID_HEADER,
   renderMetrics,
   requestIdFrom,
+  requestLabels,
   type Logger,
 } from '@exchange/platform';
 import type { GatewayConfig } from './config';
-import { ForwardingDataSource, Upstream, type GatewayContext } from './datasource';
+import { callerKey, ForwardingDataSource, Upstream, type GatewayContext } from './datasource';
 import { BadJson, BodyTooLarge, isJson, parseJsonBody, readBody, sendError, sendJson, sendText } from './http';
 import { InFlight } from './inflight';
 import { inboundKey } from './inbound';
@@ -62,6 +66,9 @@ const bytesOf = (limit: string) => {
   return Number(m[1]) * BYTES[m[2]];
 };
 
+/** The routes the gateway serves: the only `route` label values besides `other`. */
+const GATEWAY_ROUTES = ['/graphql', '/health', '/ready', '/metrics', '/portal', '/route'] as const;
+
 /** A complete HTTP answer of Apollo Server: shared, unchanged, by the callers of one joined operation. */
 interface HttpAnswer {
   status: number;
@@ -90,7 +97,8 @@ export async function createGatewayApp(config: GatewayConfig, opts: GatewayAppOp
   const logger = opts.logger ?? createLogger('gateway', config.LOG_LEVEL);
   const metrics = createGatewayMetrics();
   const verifier = createTokenVerifier(config);
-  const allowList = config.PARTNER_OPERATIONS_FILE ? OperationAllowList.fromFile(config.PARTNER_OPERATIONS_FILE) : undefined;
+  // On by default (the committed schema/partner-operations.json); `none` only outside production.
+  const allowList = config.PARTNER_OPERATIONS_FILE === 'none' ? undefined : OperationAllowList.fromFile(config.PARTNER_OPERATIONS_FILE);
   const limits: OperationLimits = {
     maxDepth: config.MAX_QUERY_DEPTH,
     maxCost: config.MAX_QUERY_COST,
@@ -216,6 +224,11 @@ export async function createGatewayApp(config: GatewayConfig, opts: GatewayAppOp
     formatError,
     isStopping: () => stopping,
     maxOperationsPerConnection: config.MAX_SUBSCRIPTIONS_PER_CONNECTION,
+    maxOperationsPerIdentity: config.MAX_SUBSCRIPTIONS_PER_IDENTITY,
+    maxConnections: config.WS_MAX_CONNECTIONS,
+    maxConnectionsPerAddress: config.WS_MAX_CONNECTIONS_PER_ADDRESS,
+    maxConnectionsPerIdentity: config.WS_MAX_CONNECTIONS_PER_IDENTITY,
+    initTimeoutMs: config.WS_INIT_TIMEOUT_MS,
   });
 
   const ready = async (res: ServerResponse) => {
@@ -244,7 +257,22 @@ export async function createGatewayApp(config: GatewayConfig, opts: GatewayAppOp
 
   const portal = await createPortalHandler(config, logger);
   const routeProxy = createRouteProxy(config.ROUTE_SERVER_URL, config.SUBGRAPH_TIMEOUT_MS, logger);
-  const bodyLimit = bytesOf(config.BODY_LIMIT);
+  /** A body, or a GET's `variables`/`extensions`, nesting deeper than MAX_JSON_DEPTH. */
+  const tooDeep = (body: unknown, search: string): boolean => {
+    if (exceedsJsonDepth(body, MAX_JSON_DEPTH + 1)) return true;
+    if (!search) return false;
+    const params = new URLSearchParams(search);
+    for (const name of ['variables', 'extensions']) {
+      const text = params.get(name);
+      if (!text) continue;
+      try {
+        if (exceedsJsonDepth(JSON.parse(text))) return true;
+      } catch {
+        // Not JSON: Apollo answers that itself.
+      }
+    }
+    return false;
+  };
   const inbound = new InFlight<HttpAnswer>();
 
   /** Verifies the bearer token once here (cached until its exp); subgraphs verify the forwarded token again. */
@@ -316,20 +344,28 @@ export async function createGatewayApp(config: GatewayConfig, opts: GatewayAppOp
   const graphql = async (req: IncomingMessage, res: ServerResponse, url: string, requestId: string) => {
     const q = url.indexOf('?');
     const search = q >= 0 ? url.slice(q) : '';
+    // Authenticated first (headers only): the body of a caller without a valid token is not read
+    // beyond UNAUTHENTICATED_BODY_LIMIT, so 32 MB bodies are no longer parsed for anyone.
+    let context: GatewayContext;
+    try {
+      context = await authenticate(req, requestId);
+    } catch (err) {
+      req.resume();
+      return sendError(res, 401, (err as Error).message, 'UNAUTHENTICATED');
+    }
+    const limit = context.identity || bytesOf(config.BODY_LIMIT) <= bytesOf(config.UNAUTHENTICATED_BODY_LIMIT) ? config.BODY_LIMIT : config.UNAUTHENTICATED_BODY_LIMIT;
     let raw: string | undefined;
     let body: unknown;
     if (req.method === 'POST' && isJson(req)) {
       try {
-        raw = await readBody(req, bodyLimit);
+        raw = await readBody(req, bytesOf(limit));
         body = parseJsonBody(raw);
       } catch (err) {
         if (err instanceof BodyTooLarge) {
-          return sendJson(
-            res,
-            413,
-            { errors: [{ message: `The request body is larger than the limit of ${config.BODY_LIMIT}`, extensions: { code: 'PAYLOAD_TOO_LARGE', limit: config.BODY_LIMIT } }] },
-            { connection: 'close' },
-          );
+          const message = limit === config.BODY_LIMIT
+            ? `The request body is larger than the limit of ${limit}`
+            : `The request body is larger than the limit of ${limit} for requests without a token`;
+          return sendJson(res, 413, { errors: [{ message, extensions: { code: 'PAYLOAD_TOO_LARGE', limit } }] }, { connection: 'close' });
         }
         if (err instanceof BadJson) return sendError(res, 400, `The request body is not valid JSON: ${err.message}`, 'BAD_REQUEST');
         throw err;
@@ -338,16 +374,11 @@ export async function createGatewayApp(config: GatewayConfig, opts: GatewayAppOp
       // Not JSON: Apollo refuses it (CSRF prevention) without a body, as it did behind Express.
       req.resume();
     }
-    let context: GatewayContext;
-    try {
-      context = await authenticate(req, requestId);
-    } catch (err) {
-      return sendError(res, 401, (err as Error).message, 'UNAUTHENTICATED');
-    }
+    if (tooDeep(body, search)) return sendError(res, 400, jsonTooDeepMessage(), 'BAD_REQUEST', { limit: MAX_JSON_DEPTH });
     if (!persisted(req, res, context, body, new URLSearchParams(search))) return;
 
     let answer: HttpAnswer;
-    const key = raw !== undefined && config.DEDUPE_OPERATIONS ? inboundKey(req, raw, body, config.MAX_QUERY_TOKENS) : undefined;
+    const key = raw !== undefined && config.DEDUPE_OPERATIONS ? inboundKey(req, raw, body, config.MAX_QUERY_TOKENS, callerKey(context)) : undefined;
     if (key !== undefined) {
       // Identical queries from the same caller while one is running: one execution, the same bytes to each.
       const run = inbound.run(key, () => execute(req, search, body, context));
@@ -371,8 +402,8 @@ export async function createGatewayApp(config: GatewayConfig, opts: GatewayAppOp
     const q = url.indexOf('?');
     const path = q >= 0 ? url.slice(0, q) : url;
     res.once('finish', () => {
-      const route = path.split('/').slice(0, 2).join('/') || '/';
-      metrics.httpDuration.observe({ route, method: req.method ?? 'GET', status: String(res.statusCode) }, Number(process.hrtime.bigint() - started) / 1e9);
+      const labels = requestLabels(path, req.method, GATEWAY_ROUTES);
+      metrics.httpDuration.observe({ ...labels, status: String(res.statusCode) }, Number(process.hrtime.bigint() - started) / 1e9);
     });
     const read = req.method === 'GET' || req.method === 'HEAD';
     if (path === '/graphql' || path === '/graphql/') return graphql(req, res, url, requestId);

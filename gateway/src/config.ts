@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { assertProductionReady, authEnv, isProduction, bool, httpUrl, logLevel, loadConfig, port } from '@exchange/platform';
+import { assertProductionReady, authEnv, ConfigError, isProduction, bool, httpUrl, logLevel, loadConfig, port } from '@exchange/platform';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 const nonNegativeInt = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
@@ -45,6 +45,8 @@ const schema = z.object({
   /** /metrics without a token; default true, false in production (then an ADMIN bearer token is required). */
   METRICS_PUBLIC: bool(true),
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/, 'e.g. 1mb').default('32mb'),
+  /** Request bodies without a valid token: refused beyond this before reading or parsing them (anonymous operations are small). */
+  UNAUTHENTICATED_BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/, 'e.g. 64kb').default('64kb'),
   /** Deepest field nesting an operation may have (root fields are depth 1; introspection is not counted). */
   MAX_QUERY_DEPTH: positiveInt(12),
   /** Highest cost an operation may have: every field costs 1, multiplied by the sizes of the lists around it. */
@@ -67,12 +69,26 @@ const schema = z.object({
   SUBGRAPH_CONNECTIONS: positiveInt(128),
   /** Apollo's data collection (the gateway's OpenTelemetry export to Apollo, usage and schema reporting); off unless set. */
   APOLLO_TELEMETRY: bool(false),
-  /** JSON file `{ "<sha256 of the query text>": "<query>" }`: when set, PARTNER tokens may only run these operations. */
-  PARTNER_OPERATIONS_FILE: z.string().optional(),
+  /**
+   * JSON file `{ "<sha256 of the query text>": "<query>" }`: PARTNER tokens may only run these
+   * operations. On by default with the committed list; `none` turns it off (development and tests
+   * of resolvers only; refused in production).
+   */
+  PARTNER_OPERATIONS_FILE: z.string().default(path.resolve(__dirname, '..', '..', 'schema', 'partner-operations.json')),
   /** Events buffered per subscription while earlier ones are still being completed; beyond it the subscription ends with an error. */
   SUBSCRIPTION_QUEUE_LIMIT: positiveInt(256),
   /** Operations (mostly subscriptions) one client WebSocket connection may have open at once. */
   MAX_SUBSCRIPTIONS_PER_CONNECTION: positiveInt(100),
+  /** Client WebSocket connections open at once on this gateway; beyond it an upgrade is answered 503. */
+  WS_MAX_CONNECTIONS: positiveInt(10000),
+  /** Client WebSocket connections from one client address; beyond it an upgrade is answered 429 (raise it behind a proxy that does not keep client addresses). */
+  WS_MAX_CONNECTIONS_PER_ADDRESS: positiveInt(100),
+  /** Client WebSocket connections of one verified identity (role and subject); beyond it the connection is closed with 4403. */
+  WS_MAX_CONNECTIONS_PER_IDENTITY: positiveInt(20),
+  /** Operations (mostly subscriptions) one identity may have open over all its connections. */
+  MAX_SUBSCRIPTIONS_PER_IDENTITY: positiveInt(200),
+  /** A client WebSocket that has not sent connection_init within this time is closed with 4408. */
+  WS_INIT_TIMEOUT_MS: positiveInt(3000),
   /** Ping interval on upstream subgraph WebSockets; no pong within it closes the socket and errors its subscriptions. */
   UPSTREAM_KEEPALIVE_MS: nonNegativeInt(12000),
   /** The built web portal served at /portal (`npm run build` writes it). */
@@ -89,6 +105,9 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
   const c = loadConfig(schema, env);
   assertProductionReady(env, { tokens: true });
   const production = isProduction(env);
+  if (production && c.PARTNER_OPERATIONS_FILE === 'none') {
+    throw new ConfigError(['PARTNER_OPERATIONS_FILE: production keeps the partner allow-list on (set a file, not none)']);
+  }
   return {
     ...c,
     // Off by default in production; an explicit setting wins.

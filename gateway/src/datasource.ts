@@ -15,6 +15,16 @@ export interface GatewayContext {
   identity: { sub: string; role: string } | null;
 }
 
+/**
+ * Who the caller is, for keying shared work (deduplication, upstream sockets): the verified role
+ * and subject, never the raw token text. Several tokens of one identity are one caller.
+ */
+export function callerKey(context: Partial<Pick<GatewayContext, 'identity' | 'authorization'>>): string {
+  if (context.identity) return `${context.identity.role} ${context.identity.sub}`;
+  // No verified identity: anonymous, or a request the gateway makes itself (schema loading).
+  return context.identity === null ? '' : `unverified ${context.authorization ?? ''}`;
+}
+
 export interface SubgraphPolicy {
   timeoutMs: number;
   /** Extra attempts for queries; mutations get exactly one. */
@@ -87,7 +97,7 @@ export class ForwardingDataSource implements GraphQLDataSource<GatewayContext> {
     if (mutation || this.policy.dedupe === false) {
       outcome = await this.send(body, context, mutation);
     } else {
-      const { promise, joined } = this.upstream.inflight.run(upstreamKey(context.authorization, body), () => this.send(body, context, false));
+      const { promise, joined } = this.upstream.inflight.run(upstreamKey(callerKey(context), body), () => this.send(body, context, false));
       if (joined) this.metrics?.deduplicated.inc({ direction: 'outbound', target: this.serviceName });
       outcome = await promise;
     }

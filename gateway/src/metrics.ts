@@ -12,6 +12,8 @@ export interface GatewayMetrics extends ServiceMetrics {
   upstreamSubscriptions: Gauge<'subgraph'>;
   /** Subscription events delivered to clients, by subgraph. */
   subscriptionEvents: Counter<'subgraph'>;
+  /** Client WebSocket connections and operations refused by a limit: total, address, identity, connection_subscriptions, identity_subscriptions. */
+  wsRefusals: Counter<'reason'>;
   subgraphRequests: Counter<'subgraph' | 'outcome'>;
   subgraphRetries: Counter<'subgraph'>;
   /** Operations answered by joining an identical one in flight: inbound (client operations) or outbound (subgraph requests). */
@@ -46,6 +48,12 @@ export function createGatewayMetrics(): GatewayMetrics {
       name: 'gateway_subscription_events_total',
       help: 'Subscription events delivered to clients, by subgraph',
       labelNames: ['subgraph'] as const,
+      registers,
+    }),
+    wsRefusals: new Counter({
+      name: 'gateway_websocket_refusals_total',
+      help: 'Client WebSocket connections and operations refused by a limit, by reason',
+      labelNames: ['reason'] as const,
       registers,
     }),
     subgraphRequests: new Counter({

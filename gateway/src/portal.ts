@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import serveStatic from 'serve-static';
-import { createTokenSigner, type Logger } from '@exchange/platform';
+import { createTokenSigner, isProductionNodeEnv, type Logger } from '@exchange/platform';
 import type { GatewayConfig } from './config';
 import { BodyTooLarge, isJson, parseJsonBody, readBody, sendJson, sendText } from './http';
 
@@ -41,7 +41,7 @@ const PARTY_ID = /^[A-Za-z0-9_-]{1,63}$/;
  * deployment with its own keys accepts.
  */
 export function demoTokensEnabled(config: Pick<GatewayConfig, 'JWT_SECRET' | 'JWT_JWKS_FILE' | 'JWT_JWKS_URL' | 'NODE_ENV'>): boolean {
-  return !config.JWT_SECRET && !config.JWT_JWKS_FILE && !config.JWT_JWKS_URL && config.NODE_ENV !== 'production';
+  return !config.JWT_SECRET && !config.JWT_JWKS_FILE && !config.JWT_JWKS_URL && !isProductionNodeEnv(config.NODE_ENV);
 }
 
 /** Serves /portal and everything under it; `path` is the request path (without the query string). */

@@ -15,7 +15,7 @@ import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import type { Logger } from '@exchange/platform';
 import { REQUEST_ID_HEADER } from '@exchange/platform';
-import type { GatewayContext } from './datasource';
+import { callerKey, type GatewayContext } from './datasource';
 import type { GatewayMetrics } from './metrics';
 
 /** The pseudo-service whose "fetch" hands the upstream event to the query plan executor. */
@@ -89,11 +89,11 @@ function upstreamFailure(subgraph: string, err: unknown): GraphQLError {
 }
 
 /**
- * Upstream graphql-ws clients of ONE token: one socket per subgraph, opened under that token when
- * the first subscription there starts and closed when the last one ends (lazy). Connections that
- * present the same token are the same identity, so they share it; every subscription on it ends
- * when its client connection does (token expiry closes the connection), so the socket's lifetime
- * never exceeds the token's.
+ * Upstream graphql-ws clients of ONE verified identity (role and subject): one socket per subgraph,
+ * opened under the token of the first subscriber when the first subscription there starts and
+ * closed when the last one ends (lazy). Connections of the same identity share it, whichever of
+ * its tokens they present; every subscription on it ends when its client connection does (token
+ * expiry closes the connection), so the socket never outlives the last valid token it serves.
  */
 export class UpstreamConnection {
   private readonly clients = new Map<string, Client>();
@@ -377,7 +377,8 @@ export class SubscriptionGateway {
   }
 
   private upstreamFor(context: GatewayContext): { connection: UpstreamConnection; release: () => void } {
-    const key = context.authorization ?? '';
+    // By verified identity, not token text: 300 tokens of one partner share one socket per subgraph.
+    const key = callerKey(context);
     let entry = this.upstreams.get(key);
     if (!entry) {
       entry = { connection: new UpstreamConnection(context, this.opts.keepAliveMs, this.opts.connectTimeoutMs, this.opts.logger), streams: 0 };
@@ -539,7 +540,7 @@ export class SubscriptionGateway {
     for (const name of plan.primary.variableUsages ?? []) if (name in args.variables) variables[name] = args.variables[name];
     const request = { query: plan.primary.operation, variables, ...(plan.primary.operationName ? { operationName: plan.primary.operationName } : {}) };
     // Same token, same operation, same variables: the same results, so one upstream stream.
-    const key = JSON.stringify([args.context.authorization ?? '', subgraph, url, args.operationName ?? '', print(args.document), args.variables]);
+    const key = JSON.stringify([callerKey(args.context), subgraph, url, args.operationName ?? '', print(args.document), args.variables]);
     const stream = this.sharedStream(key, subgraph, url, args.context, request, completeEvent);
 
     metrics.activeSubscriptions.inc({ subgraph });

@@ -2,6 +2,7 @@
 // /graphql path. Queries and mutations sent over the socket run through Apollo Server exactly like
 // HTTP ones; subscriptions run through the SubscriptionGateway.
 import type { Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import {
   getOperationAST,
   GraphQLError,
@@ -16,8 +17,8 @@ import { getVariableValues } from 'graphql/execution/values';
 import { WebSocket, WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { ApolloServer } from '@apollo/server';
-import { bearerToken, REQUEST_ID_HEADER, requestIdFrom, type Logger, type TokenVerifier } from '@exchange/platform';
-import type { GatewayContext } from './datasource';
+import { bearerToken, exceedsJsonDepth, jsonTooDeepMessage, MAX_JSON_DEPTH, REQUEST_ID_HEADER, requestIdFrom, type Logger, type TokenVerifier } from '@exchange/platform';
+import { callerKey, type GatewayContext } from './datasource';
 import { checkOperationLimits, type OperationLimits } from './limits';
 import type { GatewayMetrics } from './metrics';
 import { notAllowedForPartner, OperationAllowList, persistedHashOf, unknownPersistedOperation } from './persisted';
@@ -25,6 +26,8 @@ import type { SubscriptionGateway } from './subscriptions';
 
 type ConnectionState = {
   context?: GatewayContext;
+  /** The identity this connection is counted under (connections and operations per identity). */
+  identityKey?: string;
   /** Closes the connection when the token expires. */
   expiry?: NodeJS.Timeout;
 };
@@ -135,6 +138,17 @@ export interface GatewayWsOptions {
   formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
   isStopping: () => boolean;
   maxOperationsPerConnection: number;
+  maxOperationsPerIdentity: number;
+  maxConnections: number;
+  maxConnectionsPerAddress: number;
+  maxConnectionsPerIdentity: number;
+  initTimeoutMs: number;
+}
+
+/** Refuses an upgrade with a plain HTTP answer: no WebSocket is opened, nothing is parsed. */
+function refuseUpgrade(socket: Duplex, status: number, text: string, message: string) {
+  const body = `${message}\n`;
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }
 
 const socketOf = (ctx: { extra: unknown }) => (ctx.extra as { socket: { close(code: number, reason: string): void } }).socket;
@@ -149,9 +163,36 @@ export function startGatewayWs(opts: GatewayWsOptions) {
   // server's own errors (a taken port at listen) on the WebSocket server, where graphql-ws prints
   // them with a stack as an "internal error"; the gateway reports those itself, in one line.
   const wsServer = new WebSocketServer({ noServer: true, path: '/graphql', maxPayload: opts.maxPayload });
+  // Limits before the handshake: in total and per client address (an upgrade refused costs no
+  // WebSocket). 3,000 anonymous connections were all accepted before these.
+  let open = 0;
+  const perAddress = new Map<string, number>();
   opts.httpServer.on('upgrade', (req, socket, head) => {
+    const address = req.socket.remoteAddress ?? '';
+    if (open >= opts.maxConnections) {
+      metrics.wsRefusals.inc({ reason: 'total' });
+      return refuseUpgrade(socket, 503, 'Service Unavailable', `The gateway has ${opts.maxConnections} WebSocket connections open; try again later`);
+    }
+    if ((perAddress.get(address) ?? 0) >= opts.maxConnectionsPerAddress) {
+      metrics.wsRefusals.inc({ reason: 'address' });
+      return refuseUpgrade(socket, 429, 'Too Many Requests', `At most ${opts.maxConnectionsPerAddress} WebSocket connections per client address`);
+    }
+    open++;
+    perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
+    let counted = true;
+    const release = () => {
+      if (!counted) return;
+      counted = false;
+      open--;
+      const n = (perAddress.get(address) ?? 1) - 1;
+      if (n > 0) perAddress.set(address, n);
+      else perAddress.delete(address);
+    };
+    socket.once('close', release);
     wsServer.handleUpgrade(req, socket, head, (ws) => wsServer.emit('connection', ws, req));
   });
+  /** Open connections per verified identity, with their graphql-ws contexts (to count operations). */
+  const perIdentity = new Map<string, Set<{ subscriptions: Record<string, unknown> }>>();
   wsServer.on('connection', (socket) => {
     metrics.wsConnections.inc();
     socket.once('close', () => metrics.wsConnections.dec());
@@ -172,6 +213,8 @@ export function startGatewayWs(opts: GatewayWsOptions) {
     {
       // Validation happens in onSubscribe against the current API schema.
       schema: () => subscriptions.apiSchema,
+      // A socket that never sends connection_init is closed (4408) instead of held open.
+      connectionInitWaitTimeout: opts.initTimeoutMs,
       onConnect: async (ctx) => {
         if (opts.isStopping()) return false;
         const params = ctx.connectionParams ?? {};
@@ -184,6 +227,20 @@ export function startGatewayWs(opts: GatewayWsOptions) {
             requestId: requestIdFrom(params[REQUEST_ID_HEADER] as string | undefined),
             identity: identity ? { sub: identity.sub, role: identity.role } : null,
           };
+          if (identity) {
+            // One partner token held 200 connections × 100 subscriptions before this limit.
+            const key = callerKey(ctx.extra.context);
+            const mine = perIdentity.get(key) ?? new Set();
+            if (mine.size >= opts.maxConnectionsPerIdentity) {
+              metrics.wsRefusals.inc({ reason: 'identity' });
+              // 4403 (graphql-ws Forbidden): the client does not retry it.
+              socketOf(ctx).close(4403, `Forbidden: at most ${opts.maxConnectionsPerIdentity} connections per identity`);
+              return false;
+            }
+            mine.add(ctx);
+            perIdentity.set(key, mine);
+            ctx.extra.identityKey = key;
+          }
           const exp = token ? expiresAt(token) : undefined;
           if (exp !== undefined) {
             // A subscription never outlives its token: at expiry the connection closes with 4401 and
@@ -211,7 +268,21 @@ export function startGatewayWs(opts: GatewayWsOptions) {
       onSubscribe: async (ctx, id, payload) => {
         if (opts.isStopping()) return [coded('The gateway is shutting down; reconnect', 'SHUTTING_DOWN')];
         if (Object.keys(ctx.subscriptions).length > opts.maxOperationsPerConnection) {
+          metrics.wsRefusals.inc({ reason: 'connection_subscriptions' });
           return [coded(`At most ${opts.maxOperationsPerConnection} operations may be open on one connection`, 'TOO_MANY_SUBSCRIPTIONS')];
+        }
+        const siblings = ctx.extra.identityKey ? perIdentity.get(ctx.extra.identityKey) : undefined;
+        if (siblings) {
+          // This operation is already registered (as null) on its connection, as in the check above.
+          let n = 0;
+          for (const c of siblings) n += Object.keys(c.subscriptions).length;
+          if (n > opts.maxOperationsPerIdentity) {
+            metrics.wsRefusals.inc({ reason: 'identity_subscriptions' });
+            return [coded(`At most ${opts.maxOperationsPerIdentity} operations may be open for one identity over all its connections`, 'TOO_MANY_SUBSCRIPTIONS')];
+          }
+        }
+        if (exceedsJsonDepth(payload.variables) || exceedsJsonDepth(payload.extensions)) {
+          return [new GraphQLError(jsonTooDeepMessage(), { extensions: { code: 'BAD_REQUEST', limit: MAX_JSON_DEPTH } })];
         }
         const context = ctx.extra.context!;
         let source = payload.query;
@@ -283,6 +354,12 @@ export function startGatewayWs(opts: GatewayWsOptions) {
       onError: (_ctx, _id, _payload, errors) => errors.map(format),
       onClose: async (ctx) => {
         clearTimeout(ctx.extra.expiry);
+        const key = ctx.extra.identityKey;
+        const mine = key !== undefined ? perIdentity.get(key) : undefined;
+        if (mine) {
+          mine.delete(ctx);
+          if (mine.size === 0) perIdentity.delete(key!);
+        }
       },
     },
     wsServer,

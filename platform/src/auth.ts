@@ -36,6 +36,33 @@ export const DEFAULT_TOKEN_CACHE_SIZE = 10_000;
 
 /** 24 h: a working day's session; service-to-service tokens live minutes. */
 export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 86_400;
+/**
+ * Longest bearer token accepted, in characters: an RS256 token with the usual claims is ~800, an
+ * HS256 one ~250; 4 KB leaves room for an identity provider's extra claims and bounds what a
+ * cache or log line keeps per token.
+ */
+export const MAX_TOKEN_LENGTH = 4096;
+
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * Refuses a JWT that is not in its one canonical compact form: three strict base64url parts (no
+ * padding, no other characters) whose decoding re-encodes to exactly the same text (no ignored
+ * trailing bits), within MAX_TOKEN_LENGTH. Base64url decoders skip foreign characters, so without
+ * this `sig[0:10] + "!!~~**" + sig[10:]` verified too and one token became any number of distinct
+ * strings (each its own cache entry, upstream socket and deduplication key).
+ */
+export function checkTokenShape(token: string): void {
+  if (token.length > MAX_TOKEN_LENGTH) throw unauthenticated(`Invalid token: longer than ${MAX_TOKEN_LENGTH} characters`);
+  const parts = token.split('.');
+  if (parts.length !== 3) throw unauthenticated('Invalid token: a JWT has exactly three dot-separated parts');
+  for (const part of parts) {
+    if (!BASE64URL.test(part) || Buffer.from(part, 'base64url').toString('base64url') !== part) {
+      throw unauthenticated('Invalid token: every part must be canonical base64url (no padding, no other characters)');
+    }
+  }
+}
+
 /** Clock skew allowed between the issuer and this service. */
 const CLOCK_TOLERANCE_SECONDS = 60;
 
@@ -79,6 +106,8 @@ export function createTokenVerifier(config: AuthConfig): TokenVerifier {
   return {
     mode,
     async verify(token: string): Promise<Identity> {
+      // Before the cache: only the canonical form of a token is ever a key.
+      checkTokenShape(token);
       const cached = cache.get(token);
       // A copy: callers own the identity they are given.
       if (cached) return { ...cached };

@@ -15,6 +15,11 @@ export function loadConfig<S extends z.ZodObject>(schema: S, env: NodeJS.Process
   // Empty strings are treated as unset so `FOO= npm start` falls back to the default.
   const cleaned: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') cleaned[k] = v;
+  // Libraries (Express's error pages, React) compare NODE_ENV exactly: `Production` is written as they expect.
+  if (isProductionNodeEnv(env.NODE_ENV)) {
+    cleaned.NODE_ENV = 'production';
+    if (env === process.env) process.env.NODE_ENV = 'production';
+  }
   const result = schema.safeParse(cleaned);
   if (!result.success) {
     throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
@@ -51,21 +56,30 @@ export const authEnv = {
 export const queryLimitEnv = {
   /** Deepest field nesting (one more than the gateway's 12: entity fetches add `_entities`). */
   MAX_QUERY_DEPTH: z.coerce.number().int().min(1).default(13),
+  /** 5,000: the gateway's limit. A buyer calling a subgraph directly gets no more than through the gateway. */
+  MAX_QUERY_COST: z.coerce.number().int().min(1).default(5_000),
   /**
-   * 100,000: twenty times the gateway's 5,000, because operator tools and billing agents call a
-   * subgraph directly for whole pages (1,000 billing records with their segments cost ~60,000);
-   * every attack of the security review still costs far more (2^22 fragment spreads, 1,000
-   * aliased __schema = 250,000, 2,400 settlement statements = 602,400) or fails the token limit.
+   * 100,000 for operator tokens (ADMIN, BILLING_AGENT, MODERATOR) only: operator tools and billing
+   * agents call a subgraph directly for whole pages (1,000 billing records with their segments
+   * cost ~60,000); every attack of the security review still costs far more (2^22 fragment
+   * spreads, 1,000 aliased __schema = 250,000, 2,400 settlement statements = 602,400).
    */
-  MAX_QUERY_COST: z.coerce.number().int().min(1).default(100_000),
+  OPERATOR_MAX_QUERY_COST: z.coerce.number().int().min(1).default(100_000),
   DEFAULT_LIST_SIZE: z.coerce.number().int().min(1).default(10),
   MAX_QUERY_TOKENS: z.coerce.number().int().min(100).default(10000),
   MAX_LIST_ITEMS: z.coerce.number().int().min(1).default(10000),
 };
 
 /** The OperationLimits of a config that spread queryLimitEnv. */
-export function queryLimitsOf(c: { MAX_QUERY_DEPTH: number; MAX_QUERY_COST: number; DEFAULT_LIST_SIZE: number; MAX_QUERY_TOKENS: number; MAX_LIST_ITEMS: number }) {
-  return { maxDepth: c.MAX_QUERY_DEPTH, maxCost: c.MAX_QUERY_COST, defaultListSize: c.DEFAULT_LIST_SIZE, maxTokens: c.MAX_QUERY_TOKENS, maxListItems: c.MAX_LIST_ITEMS };
+export function queryLimitsOf(c: { MAX_QUERY_DEPTH: number; MAX_QUERY_COST: number; OPERATOR_MAX_QUERY_COST?: number; DEFAULT_LIST_SIZE: number; MAX_QUERY_TOKENS: number; MAX_LIST_ITEMS: number }) {
+  return {
+    maxDepth: c.MAX_QUERY_DEPTH,
+    maxCost: c.MAX_QUERY_COST,
+    operatorMaxCost: c.OPERATOR_MAX_QUERY_COST,
+    defaultListSize: c.DEFAULT_LIST_SIZE,
+    maxTokens: c.MAX_QUERY_TOKENS,
+    maxListItems: c.MAX_LIST_ITEMS,
+  };
 }
 
 /** Runs `fn` and turns a ConfigError into a clear message and exit code 1 (for main.ts files). */
@@ -84,9 +98,17 @@ export function exitOnConfigError<T>(fn: () => T): T {
 /** Settings whose presence marks a production deployment, like NODE_ENV=production. */
 export const PRODUCTION_KEY_SETTINGS = ['JWT_JWKS_FILE', 'JWT_JWKS_URL', 'MODERATOR_SIGNING_KEY_FILE', 'BILLING_SIGNING_KEY_FILE'] as const;
 
-/** Production: NODE_ENV=production or any production key setting (empty values count as unset). */
+/**
+ * NODE_ENV names production in any letter case and with surrounding blanks (`Production`,
+ * ` PRODUCTION`): compared exactly, `NODE_ENV=Production` ran with every development default.
+ */
+export function isProductionNodeEnv(value: string | undefined): boolean {
+  return value?.trim().toLowerCase() === 'production';
+}
+
+/** Production: NODE_ENV=production (any case) or any production key setting (empty values count as unset). */
 export function isProduction(env: NodeJS.ProcessEnv = process.env): boolean {
-  return env.NODE_ENV === 'production' || PRODUCTION_KEY_SETTINGS.some((k) => !!env[k]);
+  return isProductionNodeEnv(env.NODE_ENV) || PRODUCTION_KEY_SETTINGS.some((k) => !!env[k]);
 }
 
 /** The repository's development values: never accepted as a secret in production. */

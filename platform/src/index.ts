@@ -13,3 +13,4 @@ export * from './subgraph-server';
 export * from './paging';
 export * from './query-limits';
 export * from './operator-access';
+export * from './json-depth';

@@ -25,6 +25,8 @@ import {
 export interface OperationLimits {
   maxDepth: number;
   maxCost: number;
+  /** A subgraph's cost limit for operator tokens (ADMIN, BILLING_AGENT, MODERATOR); others get maxCost. */
+  operatorMaxCost?: number;
   /** Assumed size of a list without a size argument. */
   defaultListSize: number;
   /** Most items one list in the variables may hold (checked before the variables are coerced). */
@@ -41,6 +43,7 @@ export interface OperationLimits {
 export const DEFAULT_QUERY_LIMITS: Required<OperationLimits> = {
   maxDepth: 12,
   maxCost: 5000,
+  operatorMaxCost: 5000,
   defaultListSize: 10,
   maxListItems: 10_000,
   maxTokens: 10_000,

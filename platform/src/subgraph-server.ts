@@ -11,11 +11,15 @@ import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
 import { bearerToken, type TokenVerifier } from './auth';
 import { createErrorFormatter } from './errors';
-import { renderMetrics, type ServiceMetrics } from './metrics';
+import { renderMetrics, requestLabels, type ServiceMetrics } from './metrics';
 import { operatorOnly, OPERATOR_ROLES } from './operator-access';
 import { checkOperationLimits, DEFAULT_QUERY_LIMITS, type OperationLimits } from './query-limits';
 import { REQUEST_ID_HEADER, requestIdFrom } from './request-id';
 import type { Identity } from './roles';
+import { exceedsJsonDepth, jsonTooDeepMessage, MAX_JSON_DEPTH } from './json-depth';
+
+/** Paths every subgraph serves; routes a subgraph adds report their own pattern. */
+const SUBGRAPH_ROUTES = ['/graphql', '/health', '/ready', '/metrics'] as const;
 
 /** What every resolver gets, before a subgraph adds its own dataloaders and repositories. */
 export interface BaseContext {
@@ -37,6 +41,8 @@ export interface SubgraphServerOptions<Ctx extends BaseContext> {
   /** Adds per-request state (dataloaders must be per request so caches never cross callers). */
   buildContext: (base: BaseContext) => Ctx;
   bodyLimit?: string;
+  /** Body limit for requests without a valid token (default 64kb). */
+  unauthenticatedBodyLimit?: string;
   introspection?: boolean;
   /** Extra HTTP routes (e.g. billing's posted bills); mounted before /graphql. */
   routes?: (app: Express) => void;
@@ -62,6 +68,28 @@ function selectsService(document: DocumentNode): boolean {
   return found;
 }
 
+/** A body, or a GET's `variables`/`extensions`, nesting deeper than MAX_JSON_DEPTH. */
+function tooDeep(body: unknown, query: Record<string, unknown>): boolean {
+  if (exceedsJsonDepth(body, MAX_JSON_DEPTH + 1)) return true;
+  for (const name of ['variables', 'extensions']) {
+    const text = query[name];
+    if (typeof text !== 'string') continue;
+    try {
+      if (exceedsJsonDepth(JSON.parse(text))) return true;
+    } catch {
+      // Not JSON: Apollo answers that itself.
+    }
+  }
+  return false;
+}
+
+/** The gateway's cost limit for tenants; operator tools get OPERATOR_MAX_QUERY_COST. */
+const COST_OPERATOR_ROLES: readonly string[] = ['ADMIN', 'BILLING_AGENT', 'MODERATOR'];
+function limitsFor(limits: OperationLimits, identity: Identity | null | undefined): OperationLimits {
+  const operator = !!identity && COST_OPERATOR_ROLES.includes(identity.role);
+  return operator && limits.operatorMaxCost ? { ...limits, maxCost: limits.operatorMaxCost } : limits;
+}
+
 /**
  * Operation limits and, with introspection off, `_service` only for operators: the two checks a
  * subgraph makes itself before executing anything.
@@ -79,7 +107,7 @@ function subgraphGuard<Ctx extends BaseContext>(limits: OperationLimits, introsp
               });
             }
           }
-          const error = checkOperationLimits(schema, document, operation, request.variables ?? {}, limits);
+          const error = checkOperationLimits(schema, document, operation, request.variables ?? {}, limitsFor(limits, contextValue.identity));
           if (error) throw error;
         },
       };
@@ -138,7 +166,10 @@ export async function startSubgraphServer<Ctx extends BaseContext>(opts: Subgrap
         if (errors.length) return errors;
         const operation = getOperationAST(document, payload.operationName);
         if (!operation) return [new GraphQLError('Unable to identify operation', { extensions: { code: 'BAD_REQUEST' } })];
-        const limitError = checkOperationLimits(opts.schema, document, operation, (payload.variables ?? {}) as Record<string, unknown>, limits);
+        if (exceedsJsonDepth(payload.variables) || exceedsJsonDepth(payload.extensions)) {
+          return [new GraphQLError(jsonTooDeepMessage(), { extensions: { code: 'BAD_REQUEST', limit: MAX_JSON_DEPTH } })];
+        }
+        const limitError = checkOperationLimits(opts.schema, document, operation, (payload.variables ?? {}) as Record<string, unknown>, limitsFor(limits, _ctx.extra.identity));
         if (limitError) return [limitError];
         return { schema: opts.schema, document, operationName: payload.operationName, variableValues: payload.variables };
       },
@@ -195,9 +226,11 @@ export async function startSubgraphServer<Ctx extends BaseContext>(opts: Subgrap
     res.setHeader(REQUEST_ID_HEADER, requestId);
     (req as unknown as { requestId: string }).requestId = requestId;
     res.on('finish', () => {
-      const route = req.route?.path ?? req.path.split('/').slice(0, 2).join('/');
+      // A matched route's pattern (a fixed set), else a known prefix, else `other`: never the raw path.
+      const labels = requestLabels(req.path, req.method, SUBGRAPH_ROUTES);
+      const route = typeof req.route?.path === 'string' ? req.route.path : labels.route;
       metrics.httpDuration.observe(
-        { route, method: req.method, status: String(res.statusCode) },
+        { route, method: labels.method, status: String(res.statusCode) },
         Number(process.hrtime.bigint() - started) / 1e9,
       );
     });
@@ -215,9 +248,25 @@ export async function startSubgraphServer<Ctx extends BaseContext>(opts: Subgrap
     res.send(await renderMetrics(metrics.registry));
   });
   opts.routes?.(app);
+  // Bodies of callers without a valid token are refused beyond a small limit before they are
+  // parsed (32 MB bodies were read and parsed for anyone); the token is verified from the headers.
+  const jsonForTokens = express.json({ limit: opts.bodyLimit ?? '1mb' });
+  const jsonForAnyone = express.json({ limit: opts.unauthenticatedBodyLimit ?? '64kb' });
   app.use(
     '/graphql',
-    express.json({ limit: opts.bodyLimit ?? '1mb' }),
+    (req, res, next) => {
+      identityFrom(verifier, req.headers.authorization).then(
+        (identity) => (identity ? jsonForTokens : jsonForAnyone)(req, res, next),
+        () => jsonForAnyone(req, res, next),
+      );
+    },
+    (req, res, next) => {
+      if (tooDeep(req.body, req.query as Record<string, unknown>)) {
+        res.status(400).json({ errors: [{ message: jsonTooDeepMessage(), extensions: { code: 'BAD_REQUEST', limit: MAX_JSON_DEPTH } }] });
+        return;
+      }
+      next();
+    },
     expressMiddleware(server, {
       context: async ({ req }) => {
         const requestId = (req as unknown as { requestId: string }).requestId;
@@ -226,6 +275,24 @@ export async function startSubgraphServer<Ctx extends BaseContext>(opts: Subgrap
       },
     }),
   );
+  app.use((req, res) => {
+    res.status(404).type('text/plain').send(`Cannot ${req.method} ${req.path}`);
+  });
+  // Errors outside GraphQL execution (a body that is not JSON or too large, a route's failure):
+  // a short message, never Express's HTML page with the stack trace (shown outside production).
+  app.use((err: unknown, req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    const e = err as { status?: number; statusCode?: number; expose?: boolean; message?: string; type?: string };
+    const status = e.status ?? e.statusCode ?? 500;
+    const message = status < 500 && e.expose !== false && e.message ? e.message : 'Internal server error';
+    if (status >= 500) logger.error({ err }, 'request failed');
+    if (res.headersSent) return void res.destroy();
+    if (req.path === '/graphql' || req.originalUrl.startsWith('/graphql')) {
+      const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : status < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR';
+      res.status(status).json({ errors: [{ message, extensions: { code } }] });
+      return;
+    }
+    res.status(status).type('text/plain').send(message);
+  });
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);

@@ -118,6 +118,15 @@ function freePort() {
   });
 }
 
+/** The database directory readable by its owner only: 0700, its files 0600 (also files of an older start). */
+function privateDir(dir) {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  fs.chmodSync(dir, 0o700);
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (entry.isFile()) fs.chmodSync(path.join(dir, entry.name), 0o600);
+  }
+}
+
 /**
  * Starts FerretDB and resolves once it accepts connections.
  * @param {{ port?: number, host?: string, sqliteDir?: string, postgresqlUrl?: string, stdio?: 'inherit'|'pipe', logLevel?: string, detached?: boolean }} opts
@@ -129,9 +138,21 @@ async function startFerretDB(opts = {}) {
   const port = opts.port || (await freePort());
   const args = ['-listen', `${host}:${port}`, '-log-level', opts.logLevel || 'error'];
   if (opts.postgresqlUrl) args.push('-postgresql', opts.postgresqlUrl);
-  else args.push('-sqlite', opts.sqliteDir || path.join(ROOT, 'data', 'db'));
+  const sqliteDir = opts.postgresqlUrl ? undefined : opts.sqliteDir || path.join(ROOT, 'data', 'db');
+  if (sqliteDir) {
+    args.push('-sqlite', sqliteDir);
+    privateDir(sqliteDir);
+  }
 
-  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: !!opts.detached });
+  // The database creates its files with the umask it inherits: 0077 gives 0600 files (0644 before:
+  // every local user could read bills and usage).
+  const umask = process.umask(0o077);
+  let child;
+  try {
+    child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: !!opts.detached });
+  } finally {
+    process.umask(umask);
+  }
   let stderr = '';
   child.stderr.on('data', (d) => {
     stderr += d;

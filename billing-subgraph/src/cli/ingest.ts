@@ -33,6 +33,9 @@ import { LAYOUT_NAMES, resolveLayout, type ResolvedLayout } from './ingest-layou
 import { PRESETS_TEXT } from './ingest-help';
 import { rowOptions } from './row-options';
 
+/** Refused/skipped rows held back at most this long waiting for a record to be sent with. */
+const HELD_ROWS_MAX = 10_000;
+
 export interface IngestOptions {
   file: string;
   url: string;
@@ -225,12 +228,18 @@ export async function runIngest(opts: IngestOptions): Promise<IngestSummary> {
   // Rows that are no billable call: counted as skipped, and kept with their reason (importerRejections) so they can be listed.
   let notBillable: typeof refused = [];
   let pendingSkippedBy: Record<string, number> = {};
+  let unsentRefusals = 0;
   let row = 0;
   let batches = 0;
   let stopped = false;
   let zonelessTimes = false;
   const flush = async () => {
-    if (batch.length > 0 || refused.length > 0 || notBillable.length > 0) {
+    if (batch.length === 0 && refused.length + notBillable.length > 0) {
+      // Billing keeps refused rows only beside records of the same file (a batch without records is
+      // refused): rows held back this long with no record to go with stay in this summary.
+      cp.rejected += refused.length;
+      unsentRefusals += refused.length + notBillable.length;
+    } else if (batch.length > 0) {
       cp.inFlight = { from: cp.rowsDone + 1, to: row };
       save();
       const out = await send(opts, batch.map((b) => b.record), [...refused, ...notBillable]);
@@ -285,7 +294,9 @@ export async function runIngest(opts: IngestOptions): Promise<IngestSummary> {
       }
       // A resumed run first sends exactly the rows that were in flight, so their duplicates are told apart.
       const inFlightEnd = inFlight && cp.rowsDone < inFlight.to && row === inFlight.to;
-      if (batch.length + refused.length + notBillable.length >= opts.batchSize || inFlightEnd) {
+      // Refused and skipped rows wait for records to travel with (see flush), up to a bound.
+      const full = batch.length > 0 ? batch.length + refused.length + notBillable.length >= opts.batchSize : refused.length + notBillable.length >= HELD_ROWS_MAX;
+      if (full || inFlightEnd) {
         await flush();
         if ((opts.maxBatches !== undefined && batches >= opts.maxBatches) || opts.stopRequested?.()) {
           stopped = true;
@@ -316,6 +327,7 @@ export async function runIngest(opts: IngestOptions): Promise<IngestSummary> {
   }
   if (ignoredLines > 0) log(`note: ${ignoredLines} lines were not accounting records (other log output) and were passed over`);
   if (stopped) log(`stopped after row ${cp.rowsDone} (checkpoint ${opts.checkpointPath}): run the same command again to resume after row ${cp.rowsDone}, or add --restart to start over`);
+  if (unsentRefusals) log(`note: ${unsentRefusals} refused or skipped rows had no accepted record in their file section; billing did not store them (the refused ones are listed in this summary)`);
   if (zonelessTimes && !opts.timeZone) log('note: times without a zone were read as UTC; if the switch writes its local time, run again with --timezone <IANA zone> --restart');
   return summarise();
 

@@ -47,19 +47,30 @@ function v6Groups(ip: string): number[] {
   return [...h, ...fill, ...r];
 }
 
+const v4Of = (hi: number, lo: number) => `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+
+/**
+ * Judged on the parsed groups, so every spelling of an address is the same address: only global
+ * unicast (2000::/3) outside the ranges below is public; forms that carry an IPv4 address are
+ * judged by it.
+ */
 function v6Blocked(ip: string): boolean {
   const g = v6Groups(ip);
   if (g.length !== 8 || g.some((x) => !Number.isInteger(x) || x < 0 || x > 0xffff)) return true;
-  if (g.every((x) => x === 0)) return true; // :: unspecified
-  if (g.slice(0, 7).every((x) => x === 0) && g[7] === 1) return true; // ::1 loopback
-  // IPv4-mapped (::ffff:a.b.c.d), IPv4-compatible (::a.b.c.d) and NAT64 (64:ff9b::a.b.c.d): judge the IPv4 address.
-  const embedded = `${g[6] >> 8}.${g[6] & 255}.${g[7] >> 8}.${g[7] & 255}`;
-  if (g.slice(0, 5).every((x) => x === 0) && (g[5] === 0xffff || g[5] === 0)) return v4Blocked(embedded);
-  if (g[0] === 0x64 && g[1] === 0xff9b && g.slice(2, 6).every((x) => x === 0)) return v4Blocked(embedded);
-  if ((g[0] & 0xfe00) === 0xfc00) return true; // fc00::/7 unique local (private)
-  if ((g[0] & 0xffc0) === 0xfe80) return true; // fe80::/10 link-local
-  if ((g[0] & 0xffc0) === 0xfec0) return true; // fec0::/10 site-local (deprecated, private)
-  if ((g[0] & 0xff00) === 0xff00) return true; // ff00::/8 multicast
+  const zeros = (from: number, to: number) => g.slice(from, to).every((x) => x === 0);
+  // IPv4-mapped (::ffff:a.b.c.d), IPv4-compatible (::a.b.c.d; :: and ::1 fall in 0/8), IPv4-translated
+  // (::ffff:0:a.b.c.d) and NAT64 (64:ff9b::a.b.c.d): judge the IPv4 address.
+  if (zeros(0, 5) && (g[5] === 0xffff || g[5] === 0)) return zeros(0, 7) && g[7] <= 1 ? true : v4Blocked(v4Of(g[6], g[7]));
+  if (zeros(0, 4) && g[4] === 0xffff && g[5] === 0) return v4Blocked(v4Of(g[6], g[7]));
+  if (g[0] === 0x64 && g[1] === 0xff9b && zeros(2, 6)) return v4Blocked(v4Of(g[6], g[7]));
+  // Everything outside global unicast: unique local fc00::/7, link-local fe80::/10, site-local,
+  // multicast ff00::/8, discard 100::/64, local-use NAT64 64:ff9b:1::/48, reserved ranges.
+  if ((g[0] & 0xe000) !== 0x2000) return true;
+  if (g[0] === 0x2002) return v4Blocked(v4Of(g[1], g[2])); // 6to4: the IPv4 address is in the prefix
+  if (g[0] === 0x2001 && g[1] === 0x0db8) return true; // 2001:db8::/32 documentation
+  // 2001::/23 IETF protocol assignments, among them Teredo 2001::/32 (a tunnel to an address we cannot judge).
+  if (g[0] === 0x2001 && (g[1] & 0xfe00) === 0) return true;
+  if (g[0] === 0x3fff && g[1] < 0x1000) return true; // 3fff::/20 documentation
   return false;
 }
 

@@ -30,3 +30,25 @@ export function checkCorrection(field: string, v: unknown, currency: string): st
 export function disputedAmount(disputes: { status: DisputeStatus; amount: string }[]): string {
   return disputes.filter((d) => d.status === 'OPEN').reduce((s, d) => s.plus(d.amount), new Dec(0)).toFixed();
 }
+
+/**
+ * Bounds a correction by what the disputed bill (or line) charged: a credit (negative) cannot give
+ * back more than was charged, a debit (positive) cannot add more than was charged (missing usage is
+ * ingested and billed by the bill run, not disputed). `others` are the corrections already
+ * accepted or being decided on the same bill (or line): together with this one they stay within
+ * the bound, so ten small credits cannot add up past it either. Without this a buyer's −5 dispute
+ * on a 0.05 bill was accepted, and a carrier's 999999999999999999.99 one reached the ledger.
+ */
+export function checkCorrectionBound(field: string, amount: string, charged: string, others: string[], what: string): void {
+  const a = new Dec(amount);
+  const c = new Dec(charged);
+  const same = others.map((o) => new Dec(o)).filter((o) => o.isNegative() === a.isNegative());
+  const used = same.reduce((s, o) => s.plus(o.abs()), new Dec(0));
+  const bound = a.isNegative() ? Dec.max(c, 0) : c.abs();
+  const left = Dec.max(bound.minus(used), 0);
+  if (a.abs().greaterThan(left)) {
+    const kind = a.isNegative() ? 'a credit' : 'a charge';
+    const already = used.isZero() ? '' : ` (${used.toFixed()} of it already accepted or being decided)`;
+    throw badInput(field, `${field}: ${kind} of at most ${left.toFixed()} is possible on ${what}, which charged ${c.toFixed()}${already}`);
+  }
+}

@@ -2,15 +2,32 @@ import type { BillDoc } from '../store/models';
 
 /** A cell that is nothing but a number (an amount, a quantity): safe to leave as it is. */
 const PLAIN_NUMBER = /^-?\d+(\.\d+)?$/;
+/** Characters a spreadsheet may split a cell at (its locale's separator: `,` or `;`, tabs, line ends). */
+const SEPARATOR = /[,;\t\r\n]/;
+/** A formula's first character: = + - @, or a tab or carriage return before one. */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
 /**
  * One CSV cell. A cell starting with = + - @, a tab or a carriage return would be read as a
- * formula by spreadsheets (CSV injection: a carrier's end-user id `-1+1+cmd|' /C calc'!A0`):
- * it is prefixed with ' and quoted, unless the whole cell is a plain number (-12.50).
+ * formula by spreadsheets (CSV injection: a carrier's end-user id `-1+1+cmd|' /C calc'!A0`), and
+ * so would any part after a separator: a spreadsheet in a semicolon locale splits
+ * `VAT;=HYPERLINK(…)` into two cells. Every such part gets a ' before it, unless it is a plain
+ * number (-12.50); the cell is quoted.
  */
 export const csvCell = (s: unknown) => {
   const v = String(s ?? '');
-  const safe = /^[=+\-@\t\r]/.test(v) && !PLAIN_NUMBER.test(v) ? `'${v}` : v;
-  return /[",\n\r]/.test(safe) || safe !== v ? `"${safe.replace(/"/g, '""')}"` : safe;
+  let safe = '';
+  let start = 0;
+  for (let i = 0; i <= v.length; i++) {
+    if (i < v.length && !SEPARATOR.test(v[i])) continue;
+    const part = v.slice(start, i);
+    safe += FORMULA_START.test(part) && !PLAIN_NUMBER.test(part) ? `'${part}` : part;
+    if (i < v.length) safe += v[i];
+    start = i + 1;
+  }
+  // A leading tab or carriage return (separators themselves) still marks the whole cell.
+  if (/^[\t\r]/.test(v)) safe = `'${safe}`;
+  return /[",;\n\r]/.test(safe) || safe !== v ? `"${safe.replace(/"/g, '""')}"` : safe;
 };
 
 /** The bill's lines as CSV; taxed bills end with NET, one TAX row per tax line, then TOTAL. */

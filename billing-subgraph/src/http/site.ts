@@ -66,7 +66,9 @@ export function billSiteRoutes(deps: Deps, verifier: TokenVerifier) {
           return void res.send(pdf);
         }
         res.setHeader('content-type', 'text/html; charset=utf-8');
-        res.send(billHtml(bill, { rows, csvHref: documentUrls(deps, bill._id).callsCsv }));
+        // Opened through a signed link: the annex link it hands out expires with that link.
+        const notAfter = allowedBy === 'link' ? Number(req.query.expires) : undefined;
+        res.send(billHtml(bill, { rows, csvHref: documentUrls(deps, bill._id, Date.now(), notAfter).callsCsv }));
       } catch (err) {
         deps.logger.error({ err }, 'bill page failed');
         // A streamed annex that failed midway can only be cut off.

@@ -59,8 +59,14 @@ function linkSignature(deps: Deps, billId: string, format: DocFormat, expires: n
   return createHmac('sha256', deps.config.linkSecret).update(`${billId}|${format}|${expires}`).digest('base64url');
 }
 
-export function documentUrls(deps: Deps, billId: string, now = Date.now()) {
-  const expires = Math.floor(now / 1000) + (deps.config.BILL_LINK_MAX_TTL_SECONDS ?? LINK_TTL_SECONDS);
+/**
+ * Signed links to a bill's documents. `notAfter` (epoch seconds): a link derived from another
+ * signed link (the page's call-detail link) expires with it, never later: a page opened through
+ * a link about to expire handed out a fresh 7-day link before.
+ */
+export function documentUrls(deps: Deps, billId: string, now = Date.now(), notAfter?: number) {
+  const full = Math.floor(now / 1000) + (deps.config.BILL_LINK_MAX_TTL_SECONDS ?? LINK_TTL_SECONDS);
+  const expires = notAfter !== undefined && Number.isFinite(notAfter) ? Math.min(full, notAfter) : full;
   const url = (format: DocFormat) => {
     const path = format === 'html' ? `/bills/${encodeURIComponent(billId)}` : `/bills/${encodeURIComponent(billId)}.${format}`;
     return `${deps.publicBase()}${path}?expires=${expires}&sig=${linkSignature(deps, billId, format, expires)}`;

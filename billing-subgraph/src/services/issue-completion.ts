@@ -15,8 +15,42 @@ import { insertIgnoringDuplicates } from './rating';
  */
 export async function completeIssued(deps: Deps, bill: BillDoc): Promise<BillDoc> {
   if (bill.status === 'DRAFT' || bill.number) return bill;
-  await postIssued(deps, bill);
-  return assignBillNumber(deps.models, bill);
+  // Both steps are idempotent, so a failure (a lost connection, a write conflict) is retried at
+  // once: an issued bill is never left "(being numbered)" by a passing error. One that keeps
+  // failing is completed by the start-up repair and the delivery worker (recoverIssued).
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await postIssued(deps, bill);
+      return await assignBillNumber(deps.models, bill);
+    } catch (err) {
+      if (attempt >= ISSUE_COMPLETION_ATTEMPTS) throw err;
+      deps.logger.warn({ err, billId: bill._id, attempt }, 'completing an issued bill failed; retrying');
+      await new Promise((r) => setTimeout(r, 50 * attempt));
+    }
+  }
+}
+
+/** Attempts at posting and numbering an issued bill before the error is reported. */
+export const ISSUE_COMPLETION_ATTEMPTS = 3;
+
+/**
+ * Start-up repair: every issued bill still without its number (its issuer died, or its completion
+ * kept failing) gets its postings and its number, once it has been issued longer than
+ * BILL_ISSUE_RECOVERY_AFTER_MS (younger ones may be numbered by another process right now; the
+ * caller runs this again once that time has passed). Returns how many were repaired.
+ */
+export async function repairUnnumberedBills(deps: Deps, now = Date.now()): Promise<number> {
+  const stuck = (await deps.models.Bill.find({ number: null, status: { $ne: 'DRAFT' } }).limit(10_000).lean().exec()) as BillDoc[];
+  let repaired = 0;
+  for (const bill of stuck) {
+    try {
+      if ((await recoverIssued(deps, bill, now)).number) repaired++;
+    } catch (err) {
+      deps.logger.error({ err, billId: bill._id }, 'an issued bill could not be numbered');
+    }
+  }
+  if (repaired) deps.logger.warn({ repaired }, 'issued bills without a number were completed');
+  return repaired;
 }
 
 /** Crash recovery (the delivery worker, a re-delivered selection): completes an issued bill whose issuer died after the flip. */

@@ -74,6 +74,13 @@ export async function listUsageRecords(deps: Deps, who: Identity, filter: Record
     if (q[k] !== undefined && q[k] !== v) throw forbidden(`a ${who.role} only sees its own usage`);
     q[k] = v;
   }
+  if (who.role === 'BUYER') {
+    // Only usage of carriers that hold a selection of this buyer: any carrier could otherwise
+    // park records naming an unrelated buyer in that buyer's list (they are never billed to it).
+    const carriers = ((await deps.models.Selection.find({ buyerId: who.sub }).select({ carrierId: 1 }).limit(10_000).lean().exec()) as { carrierId: string }[]).map((x) => x.carrierId);
+    const allowed = [...new Set(carriers)];
+    q.carrierId = typeof q.carrierId === 'string' ? (allowed.includes(q.carrierId) ? q.carrierId : { $in: [] }) : { $in: allowed };
+  }
   return pageById<UsageDoc>(deps.models.Usage, q, first, after, 100, 1000);
 }
 

@@ -27,7 +27,7 @@ export interface IngestOutcome {
   parked: { index: number; recordId: string; reason: string }[];
 }
 
-const SOURCE_FOR_ROLE: Partial<Record<Role, string>> = { CARRIER: 'CARRIER', METER: 'MEASURING_EQUIPMENT', LEC: 'LOCAL_EXCHANGE_CARRIER' };
+export const SOURCE_FOR_ROLE: Partial<Record<Role, string>> = { CARRIER: 'CARRIER', METER: 'MEASURING_EQUIPMENT', LEC: 'LOCAL_EXCHANGE_CARRIER' };
 const ANY_PARTY: readonly Role[] = ['MODERATOR', 'BILLING_AGENT', 'ADMIN'];
 
 export const toSelectionRef = (s: SelectionDoc): SelectionRef => ({

@@ -158,5 +158,7 @@ export function billModel(conn: Connection): Model<BillDoc> {
   // The bill run reads the bills of its period and grouping.
   bill.index({ periodStart: 1, groupBy: 1 });
   bill.index({ selectionIds: 1 });
+  // The start-up repair finds issued bills still without a number (services/issue-completion.ts).
+  bill.index({ number: 1 });
   return conn.model<BillDoc>('Bill', bill, 'bills');
 }

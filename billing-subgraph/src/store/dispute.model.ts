@@ -23,6 +23,8 @@ export interface DisputeDoc {
   resolvedBy?: string | null;
   resolvedAt?: Date | null;
   history: { at: Date; by: string; action: string; reason: string }[];
+  /** An acceptance under way (services/disputes.ts): who, since when, for which amount; the dispute stays OPEN until its adjustment bill exists. */
+  resolving?: { by: string; at: Date; amount: string } | null;
 }
 
 export function disputeModel(conn: Connection): Model<DisputeDoc> {
@@ -47,6 +49,7 @@ export function disputeModel(conn: Connection): Model<DisputeDoc> {
       resolvedBy: String,
       resolvedAt: Date,
       history: [{ _id: false, at: Date, by: String, action: String, reason: String }],
+      resolving: { type: { _id: false, by: String, at: Date, amount: String }, default: undefined },
     },
     { versionKey: false, strict: true },
   );

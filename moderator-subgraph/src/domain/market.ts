@@ -6,7 +6,7 @@ import type { RouteSegment, ServiceType, ServiceUnit } from './service-request';
  * The anonymised market feed partners read to find boards worth watching. A market board is built
  * from an explicit list of request fields (routes, service, quantity, interval, closing time) and
  * two figures of the ranking (best all-in rate, number of ranked bids): never the buyer, never a
- * carrier, a bid id or a pseudonym.
+ * carrier, a bid id or a pseudonym, and no free text the buyer wrote (a route's network).
  */
 export interface MarketBoard {
   requestId: string;
@@ -38,7 +38,9 @@ export function marketBoardOf(req: MarketRequest, ranking: Pick<Ranking, 'curren
   const best = ranking.ranked[0];
   return {
     requestId: req._id,
-    routes: (req.routes ?? []).map((r) => (r.network ? { origin: r.origin, destination: r.destination, network: r.network } : { origin: r.origin, destination: r.destination })),
+    // Prefixes only: a segment's network is the buyer's free text (it could name the buyer or
+    // anyone else), so it never reaches partners.
+    routes: (req.routes ?? []).map((r) => ({ origin: r.origin, destination: r.destination })),
     serviceType: req.serviceType as ServiceType,
     quantity: req.quantity ?? '0',
     unit: req.unit as ServiceUnit,

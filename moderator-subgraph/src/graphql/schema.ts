@@ -71,6 +71,14 @@ async function visibleCarrier(ctx: Ctx, carrierId: string | undefined) {
   return ctx.loaders.carrier.load(carrierId);
 }
 
+/** Root-field rules for one carrier: operators, the carrier itself, and buyers whose request it was distributed. */
+async function mayReadCarrier(ctx: Ctx, carrierId: string): Promise<boolean> {
+  const me = ctx.identity;
+  if (!me || !canSeeCarrier(me, carrierId)) return false;
+  if (me.role !== 'BUYER') return true;
+  return !!(await ctx.services.models.ServiceRequest.exists({ buyerId: me.sub, carrierIds: carrierId }).exec());
+}
+
 async function visibleBid(ctx: Ctx, bidId: string | undefined): Promise<BidDoc | null> {
   if (!bidId) return null;
   const bid = await ctx.loaders.bid.load(bidId);
@@ -251,8 +259,11 @@ export function buildModeratorSchema() {
     },
     Carrier: {
       id,
+      // Entity fetches (the gateway's, or anyone's on this port) follow the root fields' rules: an
+      // operator, the carrier itself, or a buyer the carrier has dealt with (a request of that buyer
+      // was distributed to it, as its bills, boards and selections show). Any buyer read any carrier here.
       __resolveReference: async (ref: { id: string }, ctx: Ctx) => {
-        if (!canSeeCarrier(ctx.identity, ref.id)) throw forbidden('You may not see this carrier');
+        if (!(await mayReadCarrier(ctx, ref.id))) throw forbidden('You may not see this carrier');
         return ctx.loaders.carrier.load(ref.id);
       },
       trunks: (c: { _id: string }, _: unknown, ctx: Ctx) => ctx.services.trunks.listOf(ctx.identity, c._id),

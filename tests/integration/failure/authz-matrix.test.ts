@@ -296,7 +296,13 @@ describe('authorization matrix: every role × every root operation of the superg
   const clients: TestWsClient[] = [];
 
   beforeAll(async () => {
-    stack = await startStack({ moderator: { OUTBOX_INTERVAL_MS: '50', OUTBOX_BACKOFF_BASE_MS: '20', OUTBOX_BACKOFF_MAX_MS: '200' }, billing: { WORKER_INTERVAL_MS: '600000' } });
+    // The matrix checks each resolver's own rules, so the partner allow-list (on by default, which
+    // would refuse every unlisted PARTNER operation before any resolver) is off here.
+    stack = await startStack({
+      moderator: { OUTBOX_INTERVAL_MS: '50', OUTBOX_BACKOFF_BASE_MS: '20', OUTBOX_BACKOFF_MAX_MS: '200' },
+      billing: { WORKER_INTERVAL_MS: '600000' },
+      gateway: { PARTNER_OPERATIONS_FILE: 'none' },
+    });
     G = stack.gateway.url;
     const buyer = 'authz-buyer';
     const carrier = 'authz-carrier';

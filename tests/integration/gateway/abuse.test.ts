@@ -63,7 +63,8 @@ describe('abuse resistance of the query layer', () => {
     const q = nestedFragments(22);
     expect(q.length).toBeLessThan(1000);
     const started = Date.now();
-    const r = await gql(gw.url, q);
+    // With a token: without one, a body this size (2.6 MB) is refused before parsing (UNAUTHENTICATED_BODY_LIMIT).
+    const r = await gql(gw.url, q, {}, buyer);
     expect(Date.now() - started).toBeLessThan(1500);
     expect(r.status).toBe(400);
     expect(r.errors?.[0]?.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', cost: 2 ** 22 });
@@ -93,7 +94,8 @@ describe('abuse resistance of the query layer', () => {
   it('refuses 200,000 __typename aliases at the parser (token limit)', async () => {
     const q = `{ ${Array.from({ length: 200_000 }, (_, i) => `t${i}: __typename`).join(' ')} }`;
     const started = Date.now();
-    const r = await gql(gw.url, q);
+    // With a token: without one, a body this size (2.6 MB) is refused before parsing (UNAUTHENTICATED_BODY_LIMIT).
+    const r = await gql(gw.url, q, {}, buyer);
     expect(Date.now() - started).toBeLessThan(3000);
     expect(r.status).toBe(400);
     expect(r.errors?.[0]?.message).toMatch(/more that 10000 tokens/);
@@ -105,7 +107,7 @@ describe('abuse resistance of the query layer', () => {
   it('applies the same limits inside each subgraph, for callers that skip the gateway', async () => {
     const r = await gql(orders.url, nestedFragments(22), {}, buyer);
     expect(r.errors?.[0]?.extensions?.code).toBe('QUERY_TOO_COMPLEX');
-    const tokens = await gql(orders.url, `{ ${Array.from({ length: 20_000 }, (_, i) => `t${i}: __typename`).join(' ')} }`);
+    const tokens = await gql(orders.url, `{ ${Array.from({ length: 20_000 }, (_, i) => `t${i}: __typename`).join(' ')} }`, {}, buyer);
     expect(tokens.errors?.[0]?.message).toMatch(/more that 10000 tokens/);
     const c = wsClient(orders.url, buyer);
     try {

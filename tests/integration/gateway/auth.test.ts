@@ -88,10 +88,11 @@ describe('gateway identity with the development HS256 secret', () => {
   });
 
   it('prints development tokens with npm run token, which the gateway accepts', async () => {
-    const out = await runTokenTool({}, ['--role', 'PARTNER', '--sub', 'partner-9']);
+    // A CARRIER token: a PARTNER one may run only the persisted operations (the allow-list is on by default).
+    const out = await runTokenTool({}, ['--role', 'CARRIER', '--sub', 'carrier-9']);
     expect(out.code).toBe(0);
     const r = await gql(gateway.url, '{ whoami }', {}, out.stdout.trim());
-    expect(r.data).toEqual({ whoami: 'partner-9' });
+    expect(r.data).toEqual({ whoami: 'carrier-9' });
   });
 });
 

@@ -54,10 +54,16 @@ describe('CSV formula injection (issue 12, item 6)', () => {
     expect(csvCell('+44 20')).toBe(`"'+44 20"`);
     expect(csvCell('@SUM(A1)')).toBe(`"'@SUM(A1)"`);
     expect(csvCell('\tcmd')).toBe(`"'\tcmd"`);
-    expect(csvCell('\r=1')).toBe(`"'\r=1"`);
+    expect(csvCell('\r=1')).toBe(`"'\r'=1"`);
     expect(csvCell('-1e3')).toBe(`"'-1e3"`);
     expect(csvCell('-5.000000')).toBe('-5.000000');
     expect(csvCell('12')).toBe('12');
     expect(csvCell('eu-7')).toBe('eu-7');
+    // Issue 20: every part a spreadsheet may split the cell into (semicolon locales, tabs, line ends).
+    expect(csvCell('VAT;=HYPERLINK("http://x")')).toBe(`"VAT;'=HYPERLINK(""http://x"")"`);
+    expect(csvCell('a,+1+cmd')).toBe(`"a,'+1+cmd"`);
+    expect(csvCell('note\t@SUM(A1)')).toBe(`"note\t'@SUM(A1)"`);
+    expect(csvCell('x\n-2+3')).toBe(`"x\n'-2+3"`);
+    expect(csvCell('1;-2.50')).toBe('"1;-2.50"');
   });
 });

@@ -2,7 +2,7 @@
 // outlives the work it joined.
 import type { IncomingMessage } from 'node:http';
 import { InFlight, upstreamKey } from '../../../gateway/src/inflight';
-import { inboundKey, isDedupableQuery } from '../../../gateway/src/inbound';
+import { inboundKey, isDedupableQuery, kindMemoSize, KINDS_REMEMBERED_BYTES } from '../../../gateway/src/inbound';
 
 const deferred = <T>() => {
   let resolve!: (v: T) => void;
@@ -93,5 +93,25 @@ describe('inbound joining', () => {
     expect(inboundKey(h, batch, JSON.parse(batch), 1000)).toBeUndefined();
     const big = JSON.stringify({ query: `{ a }${' '.repeat(70 * 1024)}` });
     expect(inboundKey(h, big, JSON.parse(big), 1000)).toBeUndefined();
+  });
+});
+
+// Issue 20 (low–medium): unauthenticated queries with 40 KB comments filled the operation-kind memo.
+describe('the operation-kind memo', () => {
+  it('keys on the text without comments and whitespace, and stays within its byte bound', () => {
+    const before = kindMemoSize();
+    const padded = (i: number) => `# ${'x'.repeat(40 * 1024)}\n{ whoami${i} }`;
+    for (let i = 0; i < 500; i++) expect(isDedupableQuery(padded(i), undefined, 1000)).toBe(true);
+    const after = kindMemoSize();
+    // 500 entries of ~12 bytes each: the comments are not remembered.
+    expect(after.bytes - before.bytes).toBeLessThan(500 * 32);
+    expect(after.bytes).toBeLessThanOrEqual(KINDS_REMEMBERED_BYTES);
+    // The same operation with other comments and spacing is the same entry.
+    const size = kindMemoSize().entries;
+    expect(isDedupableQuery('{\n  whoami1   # again\n}', undefined, 1000)).toBe(true);
+    expect(kindMemoSize().entries).toBe(size);
+    // Big distinct texts never take more than the bound.
+    for (let i = 0; i < 300; i++) isDedupableQuery(`{ ${Array.from({ length: 700 }, (_, j) => `a${i}_${j}: whoami`).join(' ')} }`, undefined, 100_000);
+    expect(kindMemoSize().bytes).toBeLessThanOrEqual(KINDS_REMEMBERED_BYTES);
   });
 });

@@ -8,7 +8,8 @@ const req = {
   endUserId: 'end-user-secret',
   carrierIds: ['carrier-a', 'carrier-b'],
   status: 'OPEN',
-  routes: [{ origin: '1', destination: '4420', network: 'mobile' }, { origin: '1', destination: '33' }],
+  // The buyer's free text (issue 20: it reached partners through the market feed).
+  routes: [{ origin: '1', destination: '4420', network: 'Acme Ltd, call Bob +44 7700 900123' }, { origin: '1', destination: '33' }],
   serviceType: 'VOICE' as const,
   quantity: '1000',
   unit: 'MINUTE' as const,
@@ -31,7 +32,7 @@ describe('market board (anonymised feed)', () => {
     const board = marketBoardOf(req, ranking);
     expect(board).toEqual({
       requestId: 'sr_0123abcd',
-      routes: [{ origin: '1', destination: '4420', network: 'mobile' }, { origin: '1', destination: '33' }],
+      routes: [{ origin: '1', destination: '4420' }, { origin: '1', destination: '33' }],
       serviceType: 'VOICE',
       quantity: '1000',
       unit: 'MINUTE',
@@ -43,7 +44,7 @@ describe('market board (anonymised feed)', () => {
       bidCount: 2,
     });
     const text = JSON.stringify(board);
-    for (const secret of ['buyer-secret', 'end-user-secret', 'carrier-a', 'carrier-b', 'bid-1', 'bid-2', 'Bidder-']) expect(text).not.toContain(secret);
+    for (const secret of ['Acme', 'Bob', 'buyer-secret', 'end-user-secret', 'carrier-a', 'carrier-b', 'bid-1', 'bid-2', 'Bidder-']) expect(text).not.toContain(secret);
   });
 
   it('has no rate and no currency before the first bid', () => {

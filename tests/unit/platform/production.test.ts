@@ -143,3 +143,14 @@ describe('operation cost bounded before it is computed (item 3)', () => {
     expect(measure('{ items(first: 5) { id name } }').cost).toBe(11);
   });
 });
+
+// Issue 20 (low–medium): NODE_ENV=Production ran in development mode (compared exactly).
+describe('NODE_ENV in any letter case', () => {
+  it.each(['Production', 'PRODUCTION', ' production '])('%j is production and refuses development secrets', (value) => {
+    expect(isProduction({ NODE_ENV: value })).toBe(true);
+    expect(messageOf(() => loadGatewayConfig({ NODE_ENV: value }))).toContain('JWT_SECRET');
+  });
+  it('development stays development', () => {
+    expect(isProduction({ NODE_ENV: 'development' })).toBe(false);
+  });
+});
