@@ -37,3 +37,4 @@ export * from './tax';
 export * from './destination';
 export * from './call-detail';
 export * from './traffic';
+export * from './lease-timing';

@@ -1,3 +1,4 @@
+import { withLeases } from '../store/leases';
 import type { Deps } from './deps';
 
 /**
@@ -7,9 +8,11 @@ import type { Deps } from './deps';
  * only on the same called number, so batches sharing a called number take turns from mediation
  * to rating; batches about other numbers run in parallel.
  *
- * In-process: one billing process serves a database (the embedded engine's lock file makes sure
- * of that for the default install). Several billing processes on one MongoDB would need a
- * database lease per number instead.
+ * The turns are database leases (store/leases.ts), one per called number, so any number of billing
+ * processes on one database take them: the meter's batch on one instance and the carrier's on
+ * another bill each call once (tests/integration/failure/multi-instance.test.ts). KeyedTurns is
+ * the local fast path in front of them: batches of this process wait for each other in memory and
+ * only one of them at a time asks the database for a number.
  */
 export class KeyedTurns {
   private readonly tails = new Map<string, Promise<void>>();
@@ -35,11 +38,18 @@ export class KeyedTurns {
 
 const turns = new WeakMap<object, KeyedTurns>();
 
+/** Lease key of a called number (the leases collection is shared by every kind of lease). */
+const callKey = (destination: string) => `call|${destination}`;
+
 /** Runs `work` holding the turn of every called number of `docs` that mediation correlates on. */
 export function inCallTurns<T>(deps: Deps, docs: { serviceType?: string; destination?: string | null }[], work: () => Promise<T>): Promise<T> {
   if (!deps.config.MEDIATION) return work();
   let t = turns.get(deps.models);
   if (!t) turns.set(deps.models, (t = new KeyedTurns()));
-  const keys = docs.flatMap((d) => (d.serviceType === 'VOICE' && d.destination ? [d.destination] : []));
-  return t.run(keys, work);
+  const keys = docs.flatMap((d) => (d.serviceType === 'VOICE' && d.destination ? [callKey(d.destination)] : []));
+  return t.run(keys, () =>
+    withLeases(deps.models.Lease, keys, work, {
+      onLost: (lost) => deps.logger.error({ lost, numbers: keys.length }, 'call leases lapsed while mediating (the process stalled past their ttl): another instance may have mediated the same calls'),
+    }),
+  );
 }

@@ -10,6 +10,7 @@ import { mediationPolicyModel, type MediationPolicyDoc } from './mediation.model
 import { billingProfileModel, type BillingProfileDoc } from './profiles';
 import { routeAttemptModel, type RouteAttemptDoc } from './route-attempt.model';
 import { selectionModel, type SelectionDoc } from './selection.model';
+import { leaseModel, type LeaseDoc } from './leases';
 import { counterModel, slotModel, usageTotalsModel, type CounterDoc, type SlotDoc, type UsageTotalsDoc } from './slot.model';
 import { ratingBatchModel, rejectedUsageModel, usageModel, type RatingBatchDoc, type RejectedDoc, type UsageDoc, type UsageStatus } from './usage.model';
 
@@ -67,6 +68,8 @@ export interface BillingModels {
   Dispute: Model<DisputeDoc>;
   BillingProfile: Model<BillingProfileDoc>;
   RouteAttempt: Model<RouteAttemptDoc>;
+  /** Cross-process leases (store/leases.ts). */
+  Lease: Model<LeaseDoc>;
 }
 
 /** Registers billing's models on its own connection (its own database, never the moderator's). */
@@ -92,5 +95,6 @@ export function registerModels(conn: Connection): BillingModels {
     Dispute: disputeModel(conn),
     BillingProfile: billingProfileModel(conn),
     RouteAttempt: routeAttemptModel(conn),
+    Lease: leaseModel(conn),
   };
 }

@@ -4,9 +4,10 @@ import type { ActiveBidDoc } from '../store/models';
  * The auction of one request is an append-only log whose entries take consecutive sequence numbers
  * (`<requestId>:<seq>` is the _id, so two writers can never take the same number). Order in the log
  * is the order of events; the state (active bids, currency, whether and when bidding closed) is a
- * fold over it. This needs nothing from the database but an atomic unique insert: FerretDB 1.x
- * applies conditional updates (findOneAndUpdate with a status filter) non-atomically under
- * concurrency, so they cannot decide races.
+ * fold over it. This needs nothing from the database but an atomic unique insert, which every
+ * engine gives across processes, so any number of moderator instances on one database agree on the
+ * outcome. Conditional updates (findOneAndUpdate with a status filter) are atomic on MongoDB and on
+ * the project's patched FerretDB, but not on FerretDB 1.x as released: they decide no race here.
  */
 export type LogKind = 'BID' | 'WITHDRAW' | 'CLOSE' | 'CANCEL';
 

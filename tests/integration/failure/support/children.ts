@@ -7,7 +7,7 @@ const ROOT = path.resolve(__dirname, '..', '..', '..', '..');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 export const { freePort } = require('../../../../tools/lib/ferretdb') as { freePort: () => Promise<number> };
 
-export type ServiceName = 'moderator' | 'billing';
+export type ServiceName = 'moderator' | 'billing' | 'gateway';
 
 export interface ChildService {
   url: string;
@@ -40,10 +40,11 @@ function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
-/** Starts `<service>-subgraph/dist/main.js` with `env` on `port` and waits until /ready answers 200. */
+/** Starts `<service>-subgraph/dist/main.js` (the gateway: `gateway/dist/main.js`) with `env` on `port` and waits until /ready answers 200. */
 export async function startChild(service: ServiceName, port: number, env: Record<string, string>, timeoutMs = 30_000): Promise<ChildService> {
-  const portVar = service === 'moderator' ? 'MODERATOR_PORT' : 'BILLING_PORT';
-  const proc = run(process.execPath, [path.join(ROOT, `${service}-subgraph`, 'dist', 'main.js')], cleanEnv({ ...(service === 'moderator' ? { ROUTE_SERVER_PORT: '0' } : {}), ...env, [portVar]: String(port) }));
+  const portVar = service === 'moderator' ? 'MODERATOR_PORT' : service === 'billing' ? 'BILLING_PORT' : 'GATEWAY_PORT';
+  const main = service === 'gateway' ? path.join(ROOT, 'gateway', 'dist', 'main.js') : path.join(ROOT, `${service}-subgraph`, 'dist', 'main.js');
+  const proc = run(process.execPath, [main], cleanEnv({ ...(service === 'moderator' ? { ROUTE_SERVER_PORT: '0' } : {}), ...env, [portVar]: String(port) }));
   const pid = proc.child.pid!;
   live.add(pid);
   void proc.exited.then(() => live.delete(pid));

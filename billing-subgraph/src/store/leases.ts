@@ -1,0 +1,141 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Schema, type Connection, type Model } from 'mongoose';
+import { DEFAULT_LEASE_TIMING, leaseBackoffMs, leaseRenewEveryMs, type LeaseTiming } from '../domain/lease-timing';
+import { SCHEMA_OPTIONS } from './schema-options';
+
+/**
+ * Database leases: a key is held by whoever holds the document `{_id: key, owner, expiresAt}` of
+ * the `leases` collection, so every billing process on one database takes turns, not just the
+ * callers of one process. Every step is one single-document atomic write: acquiring inserts the
+ * document (two acquirers of a free key collide on the unique _id, one wins), taking over a lease
+ * whose holder died is `findOneAndUpdate({_id, expiresAt < now})` (one winner: the engine applies
+ * conditional updates atomically, across processes on PostgreSQL too), renewing and releasing
+ * match the owner, so a holder never extends or drops a lease someone else took over.
+ *
+ * Several keys are acquired in sorted order (one ordered insert stops at the first held key): any
+ * two acquirers meet at their first common key, so no two ever wait on each other (no deadlock).
+ */
+export interface LeaseDoc {
+  _id: string;
+  owner: string;
+  expiresAt: Date;
+}
+
+export function leaseModel(conn: Connection): Model<LeaseDoc> {
+  const lease = new Schema<LeaseDoc>({ _id: { type: String, required: true }, owner: String, expiresAt: Date }, SCHEMA_OPTIONS);
+  return conn.model<LeaseDoc>('Lease', lease, 'leases');
+}
+
+/** Thrown when a key stayed held by someone else for longer than the timing's maxWaitMs. */
+export class LeaseBusyError extends Error {
+  constructor(
+    readonly key: string,
+    readonly holder: string | null,
+    waitedMs: number,
+  ) {
+    super(`lease ${key} is held by ${holder ?? 'another process'}: not acquired after ${waitedMs} ms; retry later`);
+  }
+}
+
+/** This process's name in lease documents; each acquisition adds its own id. */
+const PROCESS = `${hostname()}:${process.pid}`;
+export const newLeaseOwner = () => `${PROCESS}:${randomUUID()}`;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Index of the first refused document of a failed ordered insert (a duplicate key), or null for another failure. */
+function firstDuplicate(err: unknown): number | null {
+  const raw = (err as { writeErrors?: unknown }).writeErrors;
+  const list = (Array.isArray(raw) ? raw : raw ? [raw] : []) as { index: number; code: number }[];
+  if (list.length > 0) return list[0].code === 11000 ? Math.min(...list.map((e) => e.index)) : null;
+  return (err as { code?: unknown }).code === 11000 ? 0 : null;
+}
+
+/**
+ * Acquires every key (sorted, unique) for `owner`, waiting with backoff while another owner holds
+ * one; throws LeaseBusyError (having released what it took) after timing.maxWaitMs.
+ */
+export async function acquireLeases(Lease: Model<LeaseDoc>, keys: readonly string[], owner: string, timing: LeaseTiming = DEFAULT_LEASE_TIMING): Promise<void> {
+  const sorted = [...new Set(keys)].sort();
+  const started = Date.now();
+  let i = 0;
+  let attempt = 0;
+  try {
+    while (i < sorted.length) {
+      const expiresAt = new Date(Date.now() + timing.ttlMs);
+      try {
+        await Lease.collection.insertMany(sorted.slice(i).map((k) => ({ _id: k, owner, expiresAt })) as never[], { ordered: true });
+        return;
+      } catch (err) {
+        const at = firstDuplicate(err);
+        if (at === null) throw err;
+        // Ordered: the keys before the refused one are ours now.
+        i += at;
+      }
+      // sorted[i] is held: a lease that lapsed (its holder died or stalled) is taken over.
+      const took = await Lease.findOneAndUpdate({ _id: sorted[i], expiresAt: { $lt: new Date() } }, { $set: { owner, expiresAt: new Date(Date.now() + timing.ttlMs) } }, { returnDocument: 'after' }).lean().exec();
+      if (took?.owner === owner) {
+        i++;
+        attempt = 0;
+        continue;
+      }
+      const waited = Date.now() - started;
+      if (waited >= timing.maxWaitMs) {
+        const holder = await Lease.findById(sorted[i]).lean().exec();
+        throw new LeaseBusyError(sorted[i], holder?.owner ?? null, waited);
+      }
+      await sleep(leaseBackoffMs(attempt++, timing));
+    }
+  } catch (err) {
+    await releaseLeases(Lease, sorted.slice(0, i), owner).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Extends the owner's leases; returns how many it still held (fewer: some lapsed and were taken over). */
+export async function renewLeases(Lease: Model<LeaseDoc>, keys: readonly string[], owner: string, ttlMs: number): Promise<number> {
+  const res = await Lease.updateMany({ _id: { $in: [...keys] }, owner }, { $set: { expiresAt: new Date(Date.now() + ttlMs) } }).exec();
+  return res.matchedCount;
+}
+
+/** Drops the owner's leases (never one another owner took over). */
+export async function releaseLeases(Lease: Model<LeaseDoc>, keys: readonly string[], owner: string): Promise<void> {
+  if (keys.length === 0) return;
+  await Lease.deleteMany({ _id: { $in: [...keys] }, owner }).exec();
+}
+
+/**
+ * Runs `work` holding the leases of `keys`, renewed every ttl/3 while it runs (a long batch keeps
+ * its keys), released after. A renewal that finds a lease lost (the process stalled for a whole
+ * ttl) is reported through `onLost`: the work cannot be undone from here, so it must be loud.
+ */
+export async function withLeases<T>(
+  Lease: Model<LeaseDoc>,
+  keys: readonly string[],
+  work: () => Promise<T>,
+  opts: { timing?: LeaseTiming; onLost?: (lost: number) => void } = {},
+): Promise<T> {
+  const unique = [...new Set(keys)];
+  if (unique.length === 0) return work();
+  const timing = opts.timing ?? DEFAULT_LEASE_TIMING;
+  const owner = newLeaseOwner();
+  await acquireLeases(Lease, unique, owner, timing);
+  let renewing: Promise<void> = Promise.resolve();
+  const heartbeat = setInterval(() => {
+    renewing = renewLeases(Lease, unique, owner, timing.ttlMs).then(
+      (held) => {
+        if (held < unique.length) opts.onLost?.(unique.length - held);
+      },
+      () => undefined, // a failed renewal is retried at the next beat; the lease outlives two misses
+    );
+  }, leaseRenewEveryMs(timing.ttlMs));
+  heartbeat.unref();
+  try {
+    return await work();
+  } finally {
+    clearInterval(heartbeat);
+    await renewing;
+    await releaseLeases(Lease, unique, owner);
+  }
+}
