@@ -1,4 +1,4 @@
-import { withLeases } from '../store/leases';
+import { newLeaseOwner, withLeases } from '../store/leases';
 import type { Deps } from './deps';
 
 /**
@@ -36,7 +36,8 @@ export class KeyedTurns {
   }
 }
 
-const turns = new WeakMap<object, KeyedTurns>();
+/** Per billing app (its models): the in-process queue, and its name in the lease documents. */
+const turns = new WeakMap<object, { queue: KeyedTurns; group: string }>();
 
 /** Lease key of a called number (the leases collection is shared by every kind of lease). */
 const callKey = (destination: string) => `call|${destination}`;
@@ -45,10 +46,12 @@ const callKey = (destination: string) => `call|${destination}`;
 export function inCallTurns<T>(deps: Deps, docs: { serviceType?: string; destination?: string | null }[], work: () => Promise<T>): Promise<T> {
   if (!deps.config.MEDIATION) return work();
   let t = turns.get(deps.models);
-  if (!t) turns.set(deps.models, (t = new KeyedTurns()));
+  if (!t) turns.set(deps.models, (t = { queue: new KeyedTurns(), group: newLeaseOwner() }));
+  const { group } = t;
   const keys = docs.flatMap((d) => (d.serviceType === 'VOICE' && d.destination ? [callKey(d.destination)] : []));
-  return t.run(keys, () =>
+  return t.queue.run(keys, () =>
     withLeases(deps.models.Lease, keys, work, {
+      group,
       onLost: (lost) => deps.logger.error({ lost, numbers: keys.length }, 'call leases lapsed while mediating (the process stalled past their ttl): another instance may have mediated the same calls'),
     }),
   );

@@ -19,11 +19,17 @@ import { SCHEMA_OPTIONS } from './schema-options';
 export interface LeaseDoc {
   _id: string;
   owner: string;
+  /**
+   * The in-process queue the holder took its turn in (see withLeases' `group`): a lease of the
+   * caller's own group is one a finished turn failed to release (its delete was lost with the
+   * connection), so the next turn takes it over at once instead of waiting out the ttl.
+   */
+  group?: string;
   expiresAt: Date;
 }
 
 export function leaseModel(conn: Connection): Model<LeaseDoc> {
-  const lease = new Schema<LeaseDoc>({ _id: { type: String, required: true }, owner: String, expiresAt: Date }, SCHEMA_OPTIONS);
+  const lease = new Schema<LeaseDoc>({ _id: { type: String, required: true }, owner: String, group: String, expiresAt: Date }, SCHEMA_OPTIONS);
   return conn.model<LeaseDoc>('Lease', lease, 'leases');
 }
 
@@ -56,7 +62,7 @@ function firstDuplicate(err: unknown): number | null {
  * Acquires every key (sorted, unique) for `owner`, waiting with backoff while another owner holds
  * one; throws LeaseBusyError (having released what it took) after timing.maxWaitMs.
  */
-export async function acquireLeases(Lease: Model<LeaseDoc>, keys: readonly string[], owner: string, timing: LeaseTiming = DEFAULT_LEASE_TIMING): Promise<void> {
+export async function acquireLeases(Lease: Model<LeaseDoc>, keys: readonly string[], owner: string, timing: LeaseTiming = DEFAULT_LEASE_TIMING, group?: string): Promise<void> {
   const sorted = [...new Set(keys)].sort();
   const started = Date.now();
   let i = 0;
@@ -65,7 +71,7 @@ export async function acquireLeases(Lease: Model<LeaseDoc>, keys: readonly strin
     while (i < sorted.length) {
       const expiresAt = new Date(Date.now() + timing.ttlMs);
       try {
-        await Lease.collection.insertMany(sorted.slice(i).map((k) => ({ _id: k, owner, expiresAt })) as never[], { ordered: true });
+        await Lease.collection.insertMany(sorted.slice(i).map((k) => ({ _id: k, owner, ...(group ? { group } : {}), expiresAt })) as never[], { ordered: true });
         return;
       } catch (err) {
         const at = firstDuplicate(err);
@@ -74,7 +80,9 @@ export async function acquireLeases(Lease: Model<LeaseDoc>, keys: readonly strin
         i += at;
       }
       // sorted[i] is held: a lease that lapsed (its holder died or stalled) is taken over.
-      const took = await Lease.findOneAndUpdate({ _id: sorted[i], expiresAt: { $lt: new Date() } }, { $set: { owner, expiresAt: new Date(Date.now() + timing.ttlMs) } }, { returnDocument: 'after' }).lean().exec();
+      // So is one left behind by an earlier turn of the caller's own queue (the caller holds that turn now).
+      const free = group ? { $or: [{ expiresAt: { $lt: new Date() } }, { group }] } : { expiresAt: { $lt: new Date() } };
+      const took = await Lease.findOneAndUpdate({ _id: sorted[i], ...free }, { $set: { owner, ...(group ? { group } : {}), expiresAt: new Date(Date.now() + timing.ttlMs) } }, { returnDocument: 'after' }).lean().exec();
       if (took?.owner === owner) {
         i++;
         attempt = 0;
@@ -107,20 +115,21 @@ export async function releaseLeases(Lease: Model<LeaseDoc>, keys: readonly strin
 
 /**
  * Runs `work` holding the leases of `keys`, renewed every ttl/3 while it runs (a long batch keeps
- * its keys), released after. A renewal that finds a lease lost (the process stalled for a whole
+ * its keys), released after. `group` names an in-process queue that already serialises its callers
+ * on these keys: only a caller holding its turn in that queue may pass it. A renewal that finds a lease lost (the process stalled for a whole
  * ttl) is reported through `onLost`: the work cannot be undone from here, so it must be loud.
  */
 export async function withLeases<T>(
   Lease: Model<LeaseDoc>,
   keys: readonly string[],
   work: () => Promise<T>,
-  opts: { timing?: LeaseTiming; onLost?: (lost: number) => void } = {},
+  opts: { timing?: LeaseTiming; onLost?: (lost: number) => void; group?: string } = {},
 ): Promise<T> {
   const unique = [...new Set(keys)];
   if (unique.length === 0) return work();
   const timing = opts.timing ?? DEFAULT_LEASE_TIMING;
   const owner = newLeaseOwner();
-  await acquireLeases(Lease, unique, owner, timing);
+  await acquireLeases(Lease, unique, owner, timing, opts.group);
   let renewing: Promise<void> = Promise.resolve();
   const heartbeat = setInterval(() => {
     renewing = renewLeases(Lease, unique, owner, timing.ttlMs).then(
@@ -131,11 +140,31 @@ export async function withLeases<T>(
     );
   }, leaseRenewEveryMs(timing.ttlMs));
   heartbeat.unref();
+  let failure: { err: unknown } | null = null;
   try {
     return await work();
+  } catch (err) {
+    failure = { err };
+    throw err;
   } finally {
     clearInterval(heartbeat);
     await renewing;
-    await releaseLeases(Lease, unique, owner);
+    // After the connection to the database broke, a release sent at once raced the driver's
+    // reconnection and stalled it (failure/db-drop test): the leases are left to lapse instead —
+    // this queue's next turn takes them over at once, other instances after the ttl. A release
+    // that fails otherwise is harmless for the same reason.
+    if (!failure || !isConnectionFailure(failure.err)) await releaseLeases(Lease, unique, owner).catch(() => undefined);
   }
+}
+
+const CONNECTION_FAILURES = new Set(['MongoNetworkError', 'MongoNetworkTimeoutError', 'MongoServerSelectionError', 'MongoPoolClearedError', 'MongoTopologyClosedError']);
+
+/** Whether an error (or one it wraps) is the database connection failing, not the work's own error. */
+function isConnectionFailure(err: unknown): boolean {
+  for (let e = err as { name?: string; cause?: unknown; hasErrorLabel?: (l: string) => boolean } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    if (typeof e.name === 'string' && CONNECTION_FAILURES.has(e.name)) return true;
+    // A bulk write cut off by the connection carries the driver's labels rather than its class.
+    if (typeof e.hasErrorLabel === 'function' && (e.hasErrorLabel('ResetPool') || e.hasErrorLabel('NetworkError'))) return true;
+  }
+  return false;
 }

@@ -52,6 +52,15 @@ describe('database leases', () => {
     expect(await leases[0].countDocuments({ _id: 'dead' })).toBe(0);
   });
 
+  it("takes over at once a live lease its own queue's earlier turn left behind (its release was lost), never another queue's", async () => {
+    await leases[0].create({ _id: 'left', owner: 'queue-a:turn-1', group: 'queue-a', expiresAt: new Date(Date.now() + 60_000) });
+    await acquireLeases(leases[1], ['left'], 'queue-a:turn-2', { ...fast, maxWaitMs: 100 }, 'queue-a');
+    expect((await leases[0].findById('left').lean())!.owner).toBe('queue-a:turn-2');
+    const err = await acquireLeases(leases[1], ['left'], 'queue-b:turn-1', { ...fast, maxWaitMs: 100 }, 'queue-b').catch((e) => e);
+    expect(err).toBeInstanceOf(LeaseBusyError);
+    await releaseLeases(leases[1], ['left'], 'queue-a:turn-2');
+  });
+
   it('gives up after the bounded wait naming the key and its holder, keeping none of the keys it took', async () => {
     await leases[0].create({ _id: 'k2', owner: 'busy-holder', expiresAt: new Date(Date.now() + 60_000) });
     const err = await acquireLeases(leases[1], ['k3', 'k1', 'k2'], 'waiter', { ...fast, maxWaitMs: 100 }).catch((e) => e);
