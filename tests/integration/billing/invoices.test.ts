@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
 import { PNG } from 'pngjs';
 import { Dec } from '../../../billing-subgraph/src/domain';
 import { documentUrls } from '../../../billing-subgraph/src/services/delivery';
@@ -114,16 +115,20 @@ describe('invoices a finance team accepts (issue 14 item 4)', () => {
     const ledger = await b.models.Ledger.find({ billId: id }).lean();
     expect(ledger.map((l) => [l.account, l.amount]).sort()).toEqual([['buyer:ny-buyer:receivable', '4.08'], ['carrier:ny-carrier:payable', '-3.75'], ['carrier:ny-carrier:tax', '-0.33']]);
 
-    // the call-detail annex as CSV (signed link), in time order, times in New York and UTC
-    const csv = (await (await fetch(bill.documentUrls.callsCsv)).text()).trim().split('\r\n');
-    expect(csv[0]).toBe('start_local (America/New_York),start_utc,called_number,end_user,quantity,unit,rate,amount');
-    expect(csv.slice(1)).toEqual([
-      '2026-10-05 10:00:00,2026-10-05T14:00:00.000Z,"\'+12125551234",,2,MINUTE,0.25,0.500000',
-      '2026-10-05 23:30:00,2026-10-06T03:30:00.000Z,"\'+18765551234",,5,MINUTE,0.25,1.250000',
-      '2026-10-07 08:00:00,2026-10-07T12:00:00.000Z,"\'+12125551234",,1,MINUTE,0.25,0.250000',
-      '2026-10-08 08:00:00,2026-10-08T12:00:00.000Z,"\'+442071234567",,1,MINUTE,0.25,0.250000',
-      '2026-10-09 08:00:00,2026-10-09T12:00:00.000Z,"\'+12125551234",,3,MINUTE,0.25,0.750000',
-      '2026-10-10 08:00:00,2026-10-10T12:00:00.000Z,"\'+442071234567",,4,MINUTE,0.25,1.000000',
+    // the call-detail annex as CSV (signed link), in time order, times in New York (with the offset) and UTC,
+    // the record id and the seconds; called numbers are quoted text, never a formula or an apostrophe
+    const csvText = await (await fetch(bill.documentUrls.callsCsv)).text();
+    expect(csvText.split('\r\n')[0]).toBe('record_id,start_local (America/New_York),utc_offset,start_utc,called_number,end_user,seconds,quantity,unit,rate,amount');
+    expect(csvText).toContain(',"+12125551234",');
+    expect(csvText).not.toContain("'+");
+    const cells = parse(csvText, { columns: true }) as Record<string, string>[];
+    expect(cells.map((r) => [r['record_id'].split('|')[0], r['start_local (America/New_York)'], r.utc_offset, r.start_utc, r.called_number, r.end_user, r.seconds, r.quantity, r.unit, r.rate, r.amount])).toEqual([
+      ['MODERATOR:ny-1', '2026-10-05 10:00:00', 'UTC-04:00', '2026-10-05T14:00:00.000Z', '+12125551234', '', '120', '2', 'MINUTE', '0.25', '0.500000'],
+      ['MODERATOR:ny-2', '2026-10-05 23:30:00', 'UTC-04:00', '2026-10-06T03:30:00.000Z', '+18765551234', '', '300', '5', 'MINUTE', '0.25', '1.250000'],
+      ['MODERATOR:ny-3', '2026-10-07 08:00:00', 'UTC-04:00', '2026-10-07T12:00:00.000Z', '+12125551234', '', '60', '1', 'MINUTE', '0.25', '0.250000'],
+      ['MODERATOR:ny-4', '2026-10-08 08:00:00', 'UTC-04:00', '2026-10-08T12:00:00.000Z', '+442071234567', '', '60', '1', 'MINUTE', '0.25', '0.250000'],
+      ['MODERATOR:ny-5', '2026-10-09 08:00:00', 'UTC-04:00', '2026-10-09T12:00:00.000Z', '+12125551234', '', '180', '3', 'MINUTE', '0.25', '0.750000'],
+      ['MODERATOR:ny-6', '2026-10-10 08:00:00', 'UTC-04:00', '2026-10-10T12:00:00.000Z', '+442071234567', '', '240', '4', 'MINUTE', '0.25', '1.000000'],
     ]);
     // the same authorization as the other documents
     const base = new URL(b.url).origin;
@@ -152,16 +157,24 @@ describe('invoices a finance team accepts (issue 14 item 4)', () => {
     // the period's first and last day in New York
     expect([stored.periodStart!.toISOString(), stored.periodEnd!.toISOString()]).toEqual(['2026-10-01T04:00:00.000Z', '2026-11-01T04:00:00.000Z']);
     const periodText = 'Oct 1, 2026 – Oct 31, 2026';
-    for (const want of ['Acme Telecom Inc.', '350 Fifth Avenue', 'New York, NY 10118', 'EIN 12-3456789', 'Carrier Networks GmbH', 'Berlin', `Bill ${bill.number}`, periodText, dueText, 'IBAN DE89 3704 0044 0532 0130 00', `Payment reference: ${bill.number}`]) {
+    for (const want of ['Acme Telecom Inc.', '350 Fifth Avenue', 'New York, NY 10118', 'EIN 12-3456789', 'Carrier Networks GmbH', 'Berlin', `Invoice ${bill.number}`, periodText, dueText, 'Net 15', 'IBAN DE89 3704 0044 0532 0130 00', `Invoice ${bill.number} · Page 1 of 1`]) {
       expect(text).toContain(want);
     }
+    // the remittance block: pay to, bank details, reference, amount, due
+    expect(text).toMatch(new RegExp(`Remittance\\s+Pay to\\s+Carrier Networks GmbH\\s+Bank details\\s+IBAN DE89 3704 0044 0532 0130 00, BIC COBADEFFXXX\\s+Reference\\s+${bill.number}\\s+Amount\\s+4\\.08 USD\\s+Due\\s+${dueText}`));
+    // money at 2 decimals everywhere outside the CSV; internal ids only in the call-detail part
+    const [front, annexText] = text.split(/\n\s*Call detail\n/);
+    expect(front).not.toMatch(/\d\.\d{3,}(?! ?%)/);
+    for (const id of ['ny-buyer', 'ny-carrier', 'ny-req', 'ny-sel']) expect(front).not.toContain(id);
+    expect(annexText).toContain('buyer ny-buyer, carrier ny-carrier; request ny-req');
     expect(text).toMatch(/Sales tax 8\.875% on 3\.75\s+0\.33 USD/);
     expect(text).toMatch(/Net\s+3\.75 USD/);
     expect(text).toMatch(/Total\s+4\.08 USD/);
-    expect(text).toMatch(/\+1 United States \(US\)\s+3\s+6\s+1\.500000/);
-    expect(text).toMatch(/\+44 United Kingdom \(GB\)\s+2\s+5\s+1\.250000/);
-    expect(text).toMatch(/2026-10-05 23:30:00\s+2026-10-06T03:30:00Z\s+\+18765551234\s+5\s+MINUTE\s+0\.25\s+1\.250000/);
-    expect(text).toContain('6 billed records; start times local to the buyer (America/New_York) and in UTC.');
+    expect(text).toMatch(/\+1 United States \(US\)\s+3\s+6\s+0\.25 USD\/min\s+1\.50\n/);
+    expect(text).toMatch(/\+44 United Kingdom \(GB\)\s+2\s+5\s+0\.25 USD\/min\s+1\.25\n/);
+    expect(text).toMatch(/Usage, base rate\s+16\s+min\s+0\.25 USD\/min\s+4\.00\n/);
+    expect(text).toMatch(/2026-10-05 23:30:00\s+2026-10-06T03:30:00Z\s+\+18765551234\s+300\s+0\.25 USD\/min\s+1\.25\n/);
+    expect(text).toContain('6 billed records; start times local to the buyer (America/New_York;');
     expect(text).toMatch(/2026-10-05 10:00:00\s+2026-10-05T14:00:00Z\s+\+12125551234/);
 
     // the HTML page names the parties and the dates in New York
@@ -185,7 +198,7 @@ describe('invoices a finance team accepts (issue 14 item 4)', () => {
       expect(text).toContain('3 calls are billed on this invoice; their call detail is in the CSV annex:');
       expect(text.replace(/\s+/g, '')).toContain(`${new URL(small.url).origin}/bills/${bill.id}.calls.csv`);
       expect(text).not.toContain('+33123456781');
-      expect(text).toContain('+33 France (FR) 3 3 0.300000');
+      expect(text).toContain('+33 France (FR) 3 3 0.10 EUR/min 0.30');
       // the parties without a profile: their ids
       expect(text).toContain('big-buyer');
     } finally {
@@ -249,14 +262,15 @@ describe('invoices a finance team accepts (issue 14 item 4)', () => {
     expect(stored.recordCount).toBe(N);
     const res = await fetch(documentUrls(b.deps, id).callsCsv);
     expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
-    const rows = (await res.text()).trim().split('\r\n').slice(1).map((l) => l.split(','));
+    const rows = (parse(await res.text(), { columns: true }) as Record<string, string>[]);
     expect(rows).toHaveLength(N);
-    const starts = rows.map((r) => r[1]);
+    const starts = rows.map((r) => r.start_utc);
     expect([...starts].sort()).toEqual(starts);
-    expect(new Set(rows.map((r) => r[2])).size).toBe(N);
-    const total = rows.reduce((a, r) => a.plus(r[7]), new Dec(0));
+    expect(new Set(rows.map((r) => r.called_number)).size).toBe(N);
+    expect(new Set(rows.map((r) => r.record_id)).size).toBe(N);
+    const total = rows.reduce((a, r) => a.plus(r.amount), new Dec(0));
     expect(total.toFixed(6)).toBe(stored.usageAmount);
-    expect(stored.destinationSummary).toEqual([{ prefix: '+44', country: 'GB', countryName: 'United Kingdom', calls: N, minutes: rows.reduce((a, r) => a.plus(r[4]), new Dec(0)).toFixed(), amount: stored.usageAmount }]);
+    expect(stored.destinationSummary).toEqual([{ prefix: '+44', country: 'GB', countryName: 'United Kingdom', calls: N, minutes: rows.reduce((a, r) => a.plus(r.quantity), new Dec(0)).toFixed(), amount: stored.usageAmount }]);
     // too many for the PDF's table (500 by default): the PDF says how many and where the CSV is
     const pdfFile = join(dir, 'stream.pdf');
     writeFileSync(pdfFile, Buffer.from(await (await fetch(documentUrls(b.deps, id).pdf)).arrayBuffer()));
