@@ -88,7 +88,7 @@ export function callDetailRow(r: CallDetailRecord, zone: string, periodRates: Ma
   return {
     recordId: r._id ?? '',
     nature: recordNature(r._id),
-    seconds: base ? base.toFixed() : '',
+    seconds: base && recordNature(r._id) !== 'DISPUTE' ? base.toFixed() : '',
     offset: formatOffset(offsetMinutesAt(r.intervalStart, zone)),
     ambiguous: isAmbiguousLocal(r.intervalStart, zone),
     startLocal: localDateTime(r.intervalStart, zone),

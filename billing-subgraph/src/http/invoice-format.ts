@@ -124,7 +124,7 @@ function lineView(b: BillDoc, l: BillLineDoc, ctx: DocumentContext, cur: string)
   // An accepted dispute's correction: a record of quantity 0 (services/disputes.ts).
   if (ctx.disputes.length && l.kind === 'USAGE' && new Dec(l.quantity ?? '0').isZero() && !new Dec(l.amount).isZero()) {
     const refs = [...new Set(ctx.disputes.map((d) => d.billNumber))].join(', ');
-    const what = ctx.disputes.length === 1 ? `Correction of invoice ${refs} accepted in dispute ${ctx.disputes[0].id}` : `Corrections of invoice ${refs} accepted in ${ctx.disputes.length} disputes (see Corrections)`;
+    const what = `Dispute correction${ctx.disputes.length === 1 ? '' : 's'} to invoice ${refs}`;
     return { description: what, quantity: '', unit: '', rate: '', amount: formatMoney(l.amount, cur) };
   }
   return {
@@ -157,7 +157,8 @@ function corrections(b: BillDoc, ctx: DocumentContext, rows: CallDetailRow[] | n
 function annexRow(r: CallDetailRow, cur: string, unit: string): AnnexRowView {
   const called = r.nature === 'DISPUTE' ? 'dispute correction' : r.nature === 'REVERSAL' ? `${r.calledNumber} (reversal)` : r.calledNumber;
   return {
-    recordId: r.recordId,
+    // The source's own record id ("fm-1" of "MODERATOR:fm-1|…"): the CSV annex has the full billing-record id.
+    recordId: r.nature === 'DISPUTE' ? r.recordId : (r.recordId.split('|')[0].split(':').slice(1).join(':') || r.recordId),
     startLocal: `${r.startLocal}${r.ambiguous ? ` ${r.offset}` : ''}`,
     startUtc: r.startUtc.replace('.000Z', 'Z'),
     called,
@@ -184,6 +185,8 @@ export function documentView(b: BillDoc, ctx: DocumentContext = EMPTY_CONTEXT, r
   if (b.kind === 'ADVANCE') facts.push(['Type', 'Advance invoice for the committed quantity']);
 
   const destinations = (b.destinationSummary ?? []).map((r): DestinationView => {
+    // A dispute's correction is a record without a called number: not a call.
+    if (ctx.disputes.length && r.prefix === null && new Dec(r.minutes).isZero()) return { label: 'Dispute corrections', calls: '', minutes: '', rate: '', amount: formatMoney(r.amount, cur) };
     const avg = averageRate(r.amount, r.minutes);
     return { label: destinationLabel(r), calls: String(r.calls), minutes: formatQuantity(r.minutes, 2), rate: avg && !new Dec(r.minutes).isZero() ? rateLabel(avg.toFixed(), cur, 'MINUTE') : '', amount: formatMoney(r.amount, cur) };
   });

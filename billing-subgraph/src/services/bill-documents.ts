@@ -1,3 +1,4 @@
+import { seriesOfTotal } from '../domain';
 import type { BillDoc, DisputeDoc } from '../store/models';
 import type { Deps } from './deps';
 
@@ -18,7 +19,7 @@ export interface CitedDispute {
 }
 
 export interface DocumentContext {
-  /** Earlier issued bills of the same group and period, oldest first: what an adjustment corrects. */
+  /** Earlier issued invoices of the same group and period, oldest first: what an adjustment corrects (earlier credit notes are not cited). */
   corrects: { id: string; number: string }[];
   disputes: CitedDispute[];
   /** Advance invoice numbers by selection id (ADVANCE_CREDIT lines name the invoice they credit). */
@@ -31,9 +32,9 @@ export async function documentContext(deps: Deps, bill: BillDoc): Promise<Docume
   const { Bill, Dispute } = deps.models;
   const corrects: DocumentContext['corrects'] = [];
   if (bill.kind === 'ADJUSTMENT' && bill.groupKey) {
-    const earlier = (await Bill.find({ groupKey: bill.groupKey }).select({ number: 1, sequence: 1, status: 1 }).lean().exec()) as BillDoc[];
+    const earlier = (await Bill.find({ groupKey: bill.groupKey }).select({ number: 1, sequence: 1, status: 1, total: 1 }).lean().exec()) as BillDoc[];
     earlier
-      .filter((e) => e.status !== 'DRAFT' && e.number && (e.sequence ?? 0) < (bill.sequence ?? 0))
+      .filter((e) => e.status !== 'DRAFT' && e.number && (e.sequence ?? 0) < (bill.sequence ?? 0) && seriesOfTotal(e.total) === 'INVOICE')
       .sort((a, b) => (a.sequence ?? 0) - (b.sequence ?? 0))
       .forEach((e) => corrects.push({ id: e._id, number: e.number! }));
   }

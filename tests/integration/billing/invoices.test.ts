@@ -276,4 +276,97 @@ describe('invoices a finance team accepts (issue 14 item 4)', () => {
     writeFileSync(pdfFile, Buffer.from(await (await fetch(documentUrls(b.deps, id).pdf)).arrayBuffer()));
     expect(execFileSync('pdftotext', ['-layout', pdfFile, '-']).toString()).toContain(`${N} calls are billed on this invoice`);
   });
+
+  it('a finance month (issue 21): an invoice, a credit note from an accepted dispute and a late-record adjustment, rendered and read as a finance team reads them', async () => {
+    await profile(b, 'fm-buyer', 'BUYER', {
+      timeZone: NY, legalName: 'Müller & Söhne Telecom Inc.', paymentTermsDays: 30,
+      address: { lines: ['1 Liberty Plaza'], city: 'New York', region: 'NY', postalCode: '10006', country: 'US' },
+      tax: { name: 'Sales tax', ratePercent: '8.875', reverseCharge: false },
+    });
+    await profile(b, 'fm-carrier', 'CARRIER', { legalName: 'Überseekabel GmbH', address: { lines: ['Jägerstraße 5'], city: 'Köln', postalCode: '50667', country: 'DE' }, paymentInstructions: 'IBAN DE02 1203 0000 0000 2020 51' });
+    await recordSelection(b, {
+      selectionId: 'fm-sel', requestId: 'fm-req', buyerId: 'fm-buyer', carrierId: 'fm-carrier', quantity: '1', start: '2026-11-01T00:00:00Z', end: '2026-12-01T00:00:00Z',
+      routes: [{ origin: 'US', destination: '1' }, { origin: 'US', destination: '44' }],
+      incentive: { currency: 'USD', ratePerUnit: '0.25' },
+    });
+    // two calls at 01:30 on the night New York's clocks go back (EDT, then EST)
+    await ingestOk(b, [
+      voice({ recordId: 'fm-1', destination: '+12125550001', seconds: 120, buyerId: 'fm-buyer', carrierId: 'fm-carrier', start: '2026-11-01T05:30:00Z' }),
+      voice({ recordId: 'fm-2', destination: '+442071230002', seconds: 180, buyerId: 'fm-buyer', carrierId: 'fm-carrier', start: '2026-11-01T06:30:00Z' }),
+      voice({ recordId: 'fm-3', destination: '+12125550003', seconds: 60, buyerId: 'fm-buyer', carrierId: 'fm-carrier', start: '2026-11-12T15:00:00Z' }),
+    ]);
+    const CYCLE = `mutation { runBillingCycle(period: "2026-11") { bills { id kind number sequence buyer { id } total { amount } } } }`;
+    const agent = await agentToken();
+    const first = (await gqlOk(b.url, CYCLE, {}, agent)).runBillingCycle.bills.filter((x: any) => x.buyer.id === 'fm-buyer');
+    expect(first.map((x: any) => x.kind)).toEqual(['PERIODIC']);
+    const invoice = first[0];
+    expect(invoice.number).toMatch(/^B-\d{4}-\d{2}-\d{6}$/);
+
+    const buyer = await token('BUYER', 'fm-buyer');
+    const base = new URL(b.url).origin;
+    const render = async (id: string, name: string) => {
+      const res = await fetch(`${base}/bills/${id}.pdf`, { headers: { authorization: `Bearer ${buyer}` } });
+      expect(res.status).toBe(200);
+      const file = join(dir, `${name}.pdf`);
+      writeFileSync(file, Buffer.from(await res.arrayBuffer()));
+      execFileSync('pdftoppm', ['-png', '-r', '40', file, join(dir, name)]);
+      const png = PNG.sync.read(readFileSync(join(dir, `${name}-1.png`)));
+      expect(png.height).toBeGreaterThan(png.width);
+      const text = execFileSync('pdftotext', ['-layout', file, '-']).toString();
+      const [front, annex] = text.split(/\n\s*Call detail\n/);
+      expect(annex).toBeDefined();
+      // money at the minor unit outside the call-detail annex; no internal ids there
+      expect(front).not.toMatch(/\d\.\d{3,}(?! ?%)/);
+      for (const internal of ['fm-buyer', 'fm-carrier', 'fm-req', 'fm-sel', 'MODERATOR:']) expect(front).not.toContain(internal);
+      return { text, front, annex };
+    };
+
+    // the invoice: title, terms in words, remittance block, page X of Y, the DST night with offsets
+    const inv = await render(invoice.id, 'fm-invoice');
+    expect(inv.front).toContain(`Invoice ${invoice.number}`);
+    expect(inv.front).toContain('Müller & Söhne Telecom Inc.');
+    expect(inv.front).toContain('Überseekabel GmbH');
+    expect(inv.front).toMatch(/Payment terms\s+Net 30/);
+    expect(inv.front).toMatch(new RegExp(`Remittance\\s+Pay to\\s+Überseekabel GmbH\\s+Bank details\\s+IBAN DE02 1203 0000 0000 2020 51\\s+Reference\\s+${invoice.number}\\s+Amount\\s+${invoice.total.amount.replace('.', '\\.')} USD\\s+Due\\s+[A-Z][a-z]{2} \\d{1,2}, \\d{4}`));
+    expect(inv.text).toMatch(new RegExp(`Invoice ${invoice.number} · Page 1 of 1`));
+    expect(inv.annex).toMatch(/2026-11-01 01:30:00 UTC-04:00\s+2026-11-01T05:30:00Z\s+\+12125550001\s+120/);
+    expect(inv.annex).toMatch(/2026-11-01 01:30:00 UTC-05:00\s+2026-11-01T06:30:00Z\s+\+442071230002\s+180/);
+    expect(inv.annex).toMatch(/2026-11-12 10:00:00\s+2026-11-12T15:00:00Z/);
+
+    // an accepted dispute of 0.03: a credit note in its own series, citing the invoice and the dispute
+    const opened = (await gqlOk(b.url, `mutation($i: OpenDisputeInput!) { openDispute(input: $i) { id } }`, { i: { billId: invoice.id, lineIndex: 0, reason: 'call to +12125550003 lasted 53 s', amount: '-0.03' } }, buyer)).openDispute;
+    const decided = (await gqlOk(b.url, `mutation($i: ResolveDisputeInput!) { resolveDispute(input: $i) { adjustmentBillId } }`, { i: { disputeId: opened.id, accept: true, reason: 'switch logs agree' } }, agent)).resolveDispute;
+    const credit = (await gqlOk(b.url, `query($id: ID!) { bill(id: $id) { id number kind total { amount } } }`, { id: decided.adjustmentBillId }, buyer)).bill;
+    expect(credit).toMatchObject({ kind: 'ADJUSTMENT', total: { amount: '-0.03' } });
+    expect(credit.number).toMatch(/^CN-\d{4}-\d{2}-\d{6}$/);
+    const cn = await render(credit.id, 'fm-credit');
+    expect(cn.front).toContain(`Credit note ${credit.number}`);
+    expect(cn.front).toMatch(new RegExp(`Credits invoice\\s+${invoice.number}`));
+    expect(cn.front).toMatch(new RegExp(`Dispute\\s+${opened.id}`));
+    expect(cn.front).toMatch(new RegExp(`Dispute correction to invoice ${invoice.number}\\s+-0\\.03\\n`));
+    expect(cn.front).toMatch(/Dispute corrections\s+-0\.03\n/);
+    expect(cn.front.replace(/\s+/g, ' ')).toContain(`Dispute ${opened.id} on invoice ${invoice.number}, line "Usage, base rate": original 1.50 USD, corrected to 1.47 USD; correction -0.03 USD. Reason: call to +12125550003 lasted 53 s. Decision: switch logs agree.`);
+    expect(cn.front).toMatch(/Total credit\s+-0\.03 USD/);
+    expect(cn.front).toContain('0.03 USD credited to your account');
+    for (const absent of ['Due date', 'Outstanding', 'IBAN', 'Remittance', 'Net 30', '0 MINUTE at 0', 'USD/MINUTE']) expect(cn.front).not.toContain(absent);
+    expect(cn.text).toContain(`Credit note ${credit.number} · Page 1 of 1`);
+    expect(cn.annex).toMatch(/dispute\|dsp_\S*\s+.*dispute correction\s+.*-0\.03/);
+
+    // a late call: an adjustment invoice citing the invoice and naming the call it adds
+    await ingestOk(b, [voice({ recordId: 'fm-late', destination: '+442071230009', seconds: 60, buyerId: 'fm-buyer', carrierId: 'fm-carrier', start: '2026-11-20T15:00:00Z' })]);
+    const late = (await gqlOk(b.url, CYCLE, {}, agent)).runBillingCycle.bills.filter((x: any) => x.buyer.id === 'fm-buyer' && x.sequence === 2);
+    expect(late).toHaveLength(1);
+    expect(late[0].number).toMatch(/^B-/);
+    const adj = await render(late[0].id, 'fm-late');
+    expect(adj.front).toContain(`Invoice ${late[0].number}`);
+    expect(adj.front).toMatch(new RegExp(`Corrects invoice\\s+${invoice.number}\\n`));
+    expect(adj.front).toMatch(/Reason\s+call records received after the invoice of the period was issued/);
+    expect(adj.front.replace(/\s+/g, ' ')).toContain(`Late record: call fm-late (source MODERATOR) to +442071230009 at 2026-11-20 10:00:00, 60 s, not on invoice ${invoice.number}; charged 0.25 USD.`);
+    expect(adj.front).toMatch(/Remittance\s+Pay to/);
+
+    // the lines CSV: plain numbers at the minor unit, the document type, the period in New York and UTC
+    const rows = parse(await (await fetch(`${base}/bills/${credit.id}.csv`, { headers: { authorization: `Bearer ${buyer}` } })).text(), { columns: true }) as Record<string, string>[];
+    expect(rows.map((r) => [r.document, r.line_kind, r.amount])).toEqual([['Credit note', 'USAGE', '-0.03'], ['Credit note', 'NET', '-0.03'], ['Credit note', 'TAX', '0.00'], ['Credit note', 'TOTAL', '-0.03']]);
+    expect([rows[0].time_zone, rows[0].period_start_local, rows[0].period_end_local, rows[0].period_start, rows[0].period_end]).toEqual([NY, '2026-11-01 00:00:00', '2026-12-01 00:00:00', '2026-11-01T04:00:00.000Z', '2026-12-01T05:00:00.000Z']);
+  });
 });

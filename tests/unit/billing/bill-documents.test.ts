@@ -76,7 +76,7 @@ describe('posted bill documents', () => {
     expect(html).toContain('<h1>Credit note CN-2026-11-000001</h1>');
     expect(html).toContain('<dd id="corrects">B-2026-10-000001</dd>');
     expect(html).toContain('<dd id="disputes">dsp_9</dd>');
-    expect(html).toContain('<td>Correction of invoice B-2026-10-000001 accepted in dispute dsp_9</td><td class="n"></td><td></td><td class="n"></td><td class="n">-0.03</td>');
+    expect(html).toContain('<td>Dispute correction to invoice B-2026-10-000001</td><td class="n"></td><td></td><td class="n"></td><td class="n">-0.03</td>');
     expect(html).toContain('Dispute dsp_9 on invoice B-2026-10-000001, line &quot;Usage, base rate&quot;: original 4.00 USD, corrected to 3.97 USD; correction -0.03 USD. Reason: call ny-3 was 40 s, not 60 s. Decision: switch logs agree.');
     expect(html).toContain('0.03 USD credited to your account');
     for (const absent of ['Outstanding', 'Due date', 'IBAN', 'Remittance', '0 MINUTE at 0']) expect(html).not.toContain(absent);
