@@ -38,6 +38,8 @@ export interface BillingProfile {
   legalName: string | null;
   address: PostalAddress | null;
   taxRegistration: string | null;
+  /** The account number the party's counterparties know it by (printed on bills instead of the internal party id). */
+  accountNumber: string | null;
   tax: TaxRule | null;
   /** Days after the issue date (in timeZone) the bill is due. */
   paymentTermsDays: number;
@@ -58,6 +60,7 @@ export function defaultProfile(partyId: string, role: 'BUYER' | 'CARRIER'): Bill
     legalName: null,
     address: null,
     taxRegistration: null,
+    accountNumber: null,
     tax: null,
     paymentTermsDays: DEFAULT_PAYMENT_TERMS_DAYS,
     paymentInstructions: null,

@@ -21,6 +21,7 @@ export function partyLines(p: InvoicePartyDoc | undefined, partyId: string | und
     lines.push(countryName(p.address.country));
   }
   if (p.taxRegistration) lines.push(`Tax registration: ${p.taxRegistration}`);
+  if (p.accountNumber) lines.push(`Account number: ${p.accountNumber}`);
   return { name: p.legalName ?? p.partyId, lines };
 }
 

@@ -8,6 +8,7 @@ const partyOf = (p: BillingProfile): InvoicePartyDoc => ({
   legalName: p.legalName,
   address: p.address ? { lines: [...p.address.lines], city: p.address.city, region: p.address.region ?? null, postalCode: p.address.postalCode ?? null, country: p.address.country } : null,
   taxRegistration: p.taxRegistration,
+  accountNumber: p.accountNumber ?? null,
 });
 
 export interface InvoiceSnapshot {

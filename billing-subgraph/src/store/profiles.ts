@@ -21,6 +21,7 @@ export function billingProfileModel(conn: Connection): Model<BillingProfileDoc> 
       legalName: { type: String, default: null },
       address: { type: address, default: null },
       taxRegistration: { type: String, default: null },
+      accountNumber: { type: String, default: null },
       tax: { type: tax, default: null },
       paymentTermsDays: { type: Number, required: true },
       paymentInstructions: { type: String, default: null },

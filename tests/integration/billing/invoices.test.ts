@@ -279,11 +279,11 @@ describe('invoices a finance team accepts (issue 14 item 4)', () => {
 
   it('a finance month (issue 21): an invoice, a credit note from an accepted dispute and a late-record adjustment, rendered and read as a finance team reads them', async () => {
     await profile(b, 'fm-buyer', 'BUYER', {
-      timeZone: NY, legalName: 'Müller & Söhne Telecom Inc.', paymentTermsDays: 30,
+      timeZone: NY, legalName: 'Müller & Söhne Telecom Inc.', paymentTermsDays: 30, accountNumber: 'CUST-004711',
       address: { lines: ['1 Liberty Plaza'], city: 'New York', region: 'NY', postalCode: '10006', country: 'US' },
       tax: { name: 'Sales tax', ratePercent: '8.875', reverseCharge: false },
     });
-    await profile(b, 'fm-carrier', 'CARRIER', { legalName: 'Überseekabel GmbH', address: { lines: ['Jägerstraße 5'], city: 'Köln', postalCode: '50667', country: 'DE' }, paymentInstructions: 'IBAN DE02 1203 0000 0000 2020 51' });
+    await profile(b, 'fm-carrier', 'CARRIER', { accountNumber: 'SUP-88', legalName: 'Überseekabel GmbH', address: { lines: ['Jägerstraße 5'], city: 'Köln', postalCode: '50667', country: 'DE' }, paymentInstructions: 'IBAN DE02 1203 0000 0000 2020 51' });
     await recordSelection(b, {
       selectionId: 'fm-sel', requestId: 'fm-req', buyerId: 'fm-buyer', carrierId: 'fm-carrier', quantity: '1', start: '2026-11-01T00:00:00Z', end: '2026-12-01T00:00:00Z',
       routes: [{ origin: 'US', destination: '1' }, { origin: 'US', destination: '44' }],
@@ -327,6 +327,8 @@ describe('invoices a finance team accepts (issue 14 item 4)', () => {
     expect(inv.front).toContain('Müller & Söhne Telecom Inc.');
     expect(inv.front).toContain('Überseekabel GmbH');
     expect(inv.front).toMatch(/Payment terms\s+Net 30/);
+    // account numbers from the profiles instead of the internal ids
+    expect(inv.front).toMatch(/Account number: SUP-88\s+Account number: CUST-004711/);
     expect(inv.front).toMatch(new RegExp(`Remittance\\s+Pay to\\s+Überseekabel GmbH\\s+Bank details\\s+IBAN DE02 1203 0000 0000 2020 51\\s+Reference\\s+${invoice.number}\\s+Amount\\s+${invoice.total.amount.replace('.', '\\.')} USD\\s+Due\\s+[A-Z][a-z]{2} \\d{1,2}, \\d{4}`));
     expect(inv.text).toMatch(new RegExp(`Invoice ${invoice.number} · Page 1 of 1`));
     expect(inv.annex).toMatch(/2026-11-01 01:30:00 UTC-04:00\s+2026-11-01T05:30:00Z\s+\+12125550001\s+120/);
