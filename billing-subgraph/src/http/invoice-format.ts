@@ -159,14 +159,14 @@ function annexRow(r: CallDetailRow, cur: string, unit: string): AnnexRowView {
   const called = r.nature === 'DISPUTE' ? 'dispute correction' : r.nature === 'REVERSAL' ? `${r.calledNumber} (reversal)` : r.calledNumber;
   return {
     // The source's own record id ("fm-1" of "MODERATOR:fm-1|…"): the CSV annex has the full billing-record id.
-    recordId: r.nature === 'DISPUTE' ? r.recordId : (r.recordId.split('|')[0].split(':').slice(1).join(':') || r.recordId),
+    recordId: r.nature === 'DISPUTE' ? 'dispute' : r.recordId.split('|')[0].split(':').slice(1).join(':') || r.recordId,
     startLocal: `${r.startLocal}${r.ambiguous ? ` ${r.offset}` : ''}`,
     startUtc: r.startUtc.replace('.000Z', 'Z'),
     called,
     endUser: r.endUser,
     seconds: r.seconds,
-    quantity: r.quantity,
-    unit: unit === 'MINUTE' ? 'min' : unit,
+    quantity: r.nature === 'DISPUTE' ? '' : r.quantity,
+    unit: r.nature === 'DISPUTE' ? '' : unit === 'MINUTE' ? 'min' : unit,
     rate: r.nature === 'DISPUTE' ? '' : rateLabel(r.rate, cur, r.unit),
     amount: formatMoney(r.amount, cur),
   };

@@ -145,7 +145,7 @@ export function billPdf(b: BillDoc, annex?: PdfAnnex): Promise<Buffer> {
       paragraph(doc, `${count} billed record${count === 1 ? '' : 's'}; start times local to the buyer (${v.zone}; with the UTC offset where the local time occurs twice) and in UTC. Accounts: buyer ${b.buyerId}, carrier ${b.carrierId}${b.requestId ? `; request ${b.requestId}` : ''}.`);
       doc.moveDown(0.3);
       const callCols: Col[] = [{ title: 'Record', width: 60 }, { title: 'Start (local)', width: 100 }, { title: 'Start (UTC)', width: 76 }, { title: 'Called number', width: 62 }, { title: 'End user', width: 36 }, { title: 'Seconds', width: 32, right: true }, { title: 'Rate', width: 71, right: true }, { title: `Amount ${cur}`, width: 58, right: true }];
-      table(doc, callCols, v.annex.map((r) => [r.recordId, r.startLocal, r.startUtc, r.called, r.endUser, r.seconds || `${r.quantity} ${r.unit}`, r.rate, r.amount]), 6.5);
+      table(doc, callCols, v.annex.map((r) => [r.recordId, r.startLocal, r.startUtc, r.called, r.endUser, r.seconds || `${r.quantity} ${r.unit}`.trim(), r.rate, r.amount]), 6.5);
     } else {
       paragraph(doc, `${count} calls are billed on this ${v.title.toLowerCase()}; their call detail is in the CSV annex: ${annex?.csvUrl ?? `/bills/${b._id}.calls.csv`}. Accounts: buyer ${b.buyerId}, carrier ${b.carrierId}${b.requestId ? `; request ${b.requestId}` : ''}.`);
     }
