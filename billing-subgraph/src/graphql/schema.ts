@@ -292,6 +292,10 @@ export function buildBillingSchema() {
     LedgerEntry: {
       paymentId: (l: LedgerDoc) => l.paymentId ?? null,
     },
+    BillingProfile: {
+      previousRules: (p: { previousRules?: unknown[] }) => p.previousRules ?? [],
+      rulesEffectiveFrom: (p: { previousRules?: { until: Date }[] }) => p.previousRules?.[p.previousRules.length - 1]?.until ?? null,
+    },
     UsageFeed: { id: (f: FeedDoc) => f._id },
     UsageReporter: { id: (r: { _id: string }) => r._id },
     BillingWebhook: { partyId: (w: { _id: string }) => w._id },

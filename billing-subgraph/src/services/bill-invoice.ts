@@ -38,7 +38,8 @@ export async function invoiceSnapshot(deps: Deps, bill: BillDoc): Promise<Invoic
     fields: {
       buyerParty: partyOf(buyer),
       sellerParty: partyOf(seller),
-      timeZone: buyer.timeZone,
+      // The zone the draft was made in (the one in effect at its period start), else the profile's.
+      timeZone: bill.timeZone ?? buyer.timeZone,
       paymentInstructions: seller.paymentInstructions,
       netAmount: taxed.net,
       taxLines: taxed.taxLines,
