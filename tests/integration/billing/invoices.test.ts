@@ -296,10 +296,10 @@ describe('invoices a finance team accepts (issue 14 item 4)', () => {
       voice({ recordId: 'fm-2', destination: '+442071230002', seconds: 180, buyerId: 'fm-buyer', carrierId: 'fm-carrier', start: '2026-11-01T06:30:00Z' }),
       voice({ recordId: 'fm-3', destination: '+12125550003', seconds: 60, buyerId: 'fm-buyer', carrierId: 'fm-carrier', start: '2026-11-12T15:00:00Z' }),
     ]);
-    const CYCLE = `mutation { runBillingCycle(period: "2026-11") { bills { id kind number sequence buyer { id } total { amount } } } }`;
+    const CYCLE = `mutation { runBillingCycle(period: "2026-11") { bills { id kind documentType number sequence buyer { id } total { amount } } } }`;
     const agent = await agentToken();
     const first = (await gqlOk(b.url, CYCLE, {}, agent)).runBillingCycle.bills.filter((x: any) => x.buyer.id === 'fm-buyer');
-    expect(first.map((x: any) => x.kind)).toEqual(['PERIODIC']);
+    expect(first.map((x: any) => [x.kind, x.documentType])).toEqual([['PERIODIC', 'INVOICE']]);
     const invoice = first[0];
     expect(invoice.number).toMatch(/^B-\d{4}-\d{2}-\d{6}$/);
 
@@ -341,8 +341,8 @@ describe('invoices a finance team accepts (issue 14 item 4)', () => {
     // an accepted dispute of 0.03: a credit note in its own series, citing the invoice and the dispute
     const opened = (await gqlOk(b.url, `mutation($i: OpenDisputeInput!) { openDispute(input: $i) { id } }`, { i: { billId: invoice.id, lineIndex: 0, reason: 'call to +12125550003 lasted 53 s', amount: '-0.03' } }, buyer)).openDispute;
     const decided = (await gqlOk(b.url, `mutation($i: ResolveDisputeInput!) { resolveDispute(input: $i) { adjustmentBillId } }`, { i: { disputeId: opened.id, accept: true, reason: 'switch logs agree' } }, agent)).resolveDispute;
-    const credit = (await gqlOk(b.url, `query($id: ID!) { bill(id: $id) { id number kind total { amount } } }`, { id: decided.adjustmentBillId }, buyer)).bill;
-    expect(credit).toMatchObject({ kind: 'ADJUSTMENT', total: { amount: '-0.03' } });
+    const credit = (await gqlOk(b.url, `query($id: ID!) { bill(id: $id) { id number kind documentType total { amount } } }`, { id: decided.adjustmentBillId }, buyer)).bill;
+    expect(credit).toMatchObject({ kind: 'ADJUSTMENT', documentType: 'CREDIT_NOTE', total: { amount: '-0.03' } });
     expect(credit.number).toMatch(/^CN-\d{4}-\d{2}-\d{6}$/);
     const cn = await render(credit.id, 'fm-credit');
     expect(cn.front).toContain(`Credit note ${credit.number}`);
