@@ -146,10 +146,13 @@ function corrections(b: BillDoc, ctx: DocumentContext, rows: CallDetailRow[] | n
     out.push(`The call records corrected are listed in the call-detail annex (CSV).`);
     return out;
   }
+  // A call whose better record arrived later: its reversal and the new record share the called number.
+  const reversed = new Set(rows.filter((r) => r.nature === 'REVERSAL').map((r) => r.calledNumber));
   for (const r of rows) {
     const when = `${r.startLocal}${r.ambiguous ? ` ${r.offset}` : ''}`;
     const call = `call ${callReference(r.recordId)}${r.calledNumber ? ` to ${r.calledNumber}` : ''} at ${when}`;
     if (r.nature === 'REVERSAL') out.push(`Reversed: ${call}, ${r.seconds ? `${abs(r.seconds)} s, ` : ''}charged on ${original} at ${formatMoney(abs(r.amount), cur)} ${cur}, superseded by a better record of the same call; now ${formatMoney(r.amount, cur)} ${cur}.`);
+    else if (r.nature === 'CALL' && r.calledNumber && reversed.has(r.calledNumber)) out.push(`Replacement: ${call}, ${r.seconds ? `${r.seconds} s, ` : ''}the better record of the reversed call; charged ${formatMoney(r.amount, cur)} ${cur}.`);
     else if (r.nature === 'CALL') out.push(`Late record: ${call}, ${r.seconds ? `${r.seconds} s, ` : ''}not on ${original}; charged ${formatMoney(r.amount, cur)} ${cur}.`);
   }
   return out;
