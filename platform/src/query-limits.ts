@@ -104,6 +104,16 @@ export interface OperationMeasure {
   cost: number;
 }
 
+/**
+ * Leaf (scalar or enum) fields of one list item that cost as much as one field (issue 21 item 5):
+ * a row's scalars are read from the document the row already is, so a 1,000-row page of a type's
+ * 15 to 30 scalar fields costs 1,000 × 2 or 3, not 1,000 × 30 (refused at 5,000 although the
+ * schema allows 1,000 rows). Every object and list inside a row still costs 1 and its own
+ * multiplier, and leaves outside lists (the root, single objects) still cost 1 each, so alias
+ * floods stay as costly as before (3,000 aliases inside a 1,000-row page cost 300,000).
+ */
+export const LEAVES_PER_UNIT = 10;
+
 /** Arguments that bound the size of a list a field returns. */
 const SIZE_ARGUMENTS = ['first', 'last', 'limit', 'take', 'pageSize'];
 
@@ -133,6 +143,8 @@ export function measureOperation(
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
   const memo = new Map<string, [number, number]>();
+  // Leaves of one list item, counted per selection set walked (a fragment's leaves are counted with the fragment).
+  const leafCost = (leaves: number, inList: boolean) => (inList ? Math.ceil(leaves / LEAVES_PER_UNIT) : leaves);
 
   const fieldOf = (parent: GraphQLCompositeType | undefined, name: string): GraphQLField<unknown, unknown> | undefined =>
     parent && (isObjectType(parent) || isInterfaceType(parent)) ? parent.getFields()[name] : undefined;
@@ -150,9 +162,11 @@ export function measureOperation(
   // Returns [depth, cost] of a selection set; `visiting` stops fragment cycles (validation rejects them anyway).
   // `pageSize`: the size argument of the enclosing non-list field (a connection such as
   // `bills(first: 100) { nodes { … } }`), which bounds the lists directly inside it.
-  const walk = (set: SelectionSetNode, parent: GraphQLCompositeType | undefined, visiting: Set<string>, pageSize?: number): [number, number] => {
+  // `inList`: the set selects fields of a list item (directly or through single objects inside it).
+  const walk = (set: SelectionSetNode, parent: GraphQLCompositeType | undefined, visiting: Set<string>, pageSize?: number, inList = false): [number, number] => {
     let depth = 0;
     let cost = 0;
+    let leaves = 0;
     for (const sel of set.selections) {
       if (sel.kind === Kind.FIELD) {
         const name = sel.name.value;
@@ -163,11 +177,17 @@ export function measureOperation(
         const field = fieldOf(parent, name);
         const isList = !!field && isListType(getNullableType(field.type));
         const size = sizeArgument(sel);
+        const weighted = parent ? FIELD_WEIGHTS[`${parent.name}.${name}`] : undefined;
+        if (!sel.selectionSet && !isList && weighted === undefined) {
+          leaves++;
+          depth = Math.max(depth, 1);
+          continue;
+        }
         let childDepth = 0;
         let childCost = 0;
         if (sel.selectionSet) {
           const named = field ? getNamedType(field.type) : undefined;
-          [childDepth, childCost] = walk(sel.selectionSet, named && isCompositeType(named) ? named : undefined, visiting, isList ? undefined : size);
+          [childDepth, childCost] = walk(sel.selectionSet, named && isCompositeType(named) ? named : undefined, visiting, isList ? undefined : size, isList || inList);
         }
         const multiplier = isList ? (size ?? pageSize ?? defaultListSize) : 1;
         const weight = (parent && FIELD_WEIGHTS[`${parent.name}.${name}`]) ?? 1;
@@ -175,26 +195,26 @@ export function measureOperation(
         cost += weight + multiplier * childCost;
       } else if (sel.kind === Kind.INLINE_FRAGMENT) {
         const typed = sel.typeCondition ? schema.getType(sel.typeCondition.name.value) : parent;
-        const [d, c] = walk(sel.selectionSet, typed && isCompositeType(typed) ? typed : parent, visiting, pageSize);
+        const [d, c] = walk(sel.selectionSet, typed && isCompositeType(typed) ? typed : parent, visiting, pageSize, inList);
         depth = Math.max(depth, d);
         cost += c;
       } else {
         const name = sel.name.value;
         const frag = fragments.get(name);
         if (!frag || visiting.has(name)) continue;
-        const key = `${name}|${pageSize ?? ''}`;
+        const key = `${name}|${pageSize ?? ''}|${inList}`;
         let measured = memo.get(key);
         if (!measured) {
           const typed = schema.getType(frag.typeCondition.name.value);
           const next = new Set(visiting).add(name);
-          measured = walk(frag.selectionSet, typed && isCompositeType(typed) ? typed : parent, next, pageSize);
+          measured = walk(frag.selectionSet, typed && isCompositeType(typed) ? typed : parent, next, pageSize, inList);
           memo.set(key, measured);
         }
         depth = Math.max(depth, measured[0]);
         cost += measured[1];
       }
     }
-    return [depth, cost];
+    return [depth, cost + leafCost(leaves, inList)];
   };
 
   const root = schema.getRootType(operation.operation) ?? undefined;

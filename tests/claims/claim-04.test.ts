@@ -17,7 +17,7 @@ describe('claim 4: the bill is posted on the bill website for the buyer and the 
     expect(html.status).toBe(200);
     expect(html.type).toMatch(/^text\/html/);
     const page = html.body.toString('utf8');
-    expect(page).toContain(`<h1>Bill ${bill.number}</h1>`);
+    expect(page).toContain(`<h1>Invoice ${bill.number}</h1>`);
     expect(page).toContain('<dd id="buyer">buyer-1</dd>');
     expect(page).toContain('<dd id="carrier">carrier-low</dd>');
     expect(page).toContain(`<dd id="request">${a.requestId}</dd>`);

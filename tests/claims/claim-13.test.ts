@@ -25,9 +25,10 @@ describe('claim 13: the billing computer posts the usage bill on its website for
       expect(pdf.body.subarray(0, 5).toString()).toBe('%PDF-');
       const csv = await fetchDocument(`${origin}/bills/${periodic.id}.csv`, p.billToken);
       expect(csvRows(csv.body).map((r) => [r.request_id, r.line_kind, r.amount])).toEqual([
-        [a.requestId, 'USAGE', '2.500000'],
-        [a.requestId, 'USAGE', '0.800000'],
-        [a.requestId, 'ADVANCE_CREDIT', '-1.000000'],
+        // amounts at the currency's minor unit (issue 21)
+        [a.requestId, 'USAGE', '2.50'],
+        [a.requestId, 'USAGE', '0.80'],
+        [a.requestId, 'ADVANCE_CREDIT', '-1.00'],
         [a.requestId, 'TOTAL', '2.30'],
       ]);
     }

@@ -20,8 +20,8 @@ describe('claim 16: the billing computer bills a reseller, itemised per end user
     expect(b.endUserSubtotals.map((s: any) => [s.endUserId, s.amount])).toEqual([['clinic', '0.500000'], ['hotel', '1.500000']]);
     const html = (await fetchDocument(b.documentUrls.html)).body.toString();
     expect(html).toContain('<h2>Per end user</h2>');
-    expect(html).toContain('<tr><td>hotel</td><td class="n">1.500000</td></tr>');
+    expect(html).toContain('<tr><td>hotel</td><td class="n">1.50</td></tr>');
     const csv = csvRows((await fetchDocument(b.documentUrls.csv)).body);
-    expect(csv.filter((r) => r.line_kind === 'USAGE').map((r) => [r.end_user_id, r.quantity, r.amount])).toEqual([['clinic', '1', '0.500000'], ['hotel', '3', '1.500000']]);
+    expect(csv.filter((r) => r.line_kind === 'USAGE').map((r) => [r.end_user_id, r.quantity, r.amount])).toEqual([['clinic', '1', '0.50'], ['hotel', '3', '1.50']]);
   });
 });

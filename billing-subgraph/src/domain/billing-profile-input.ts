@@ -15,6 +15,7 @@ export interface ProfileChange {
   legalName?: unknown;
   address?: unknown;
   taxRegistration?: unknown;
+  accountNumber?: unknown;
   tax?: unknown;
   paymentTermsDays?: unknown;
   paymentInstructions?: unknown;
@@ -23,7 +24,7 @@ export interface ProfileChange {
 /** Fields that decide which period a record lands in or what it is billed in: fixed once the party has been billed. */
 export const LOCKED_PROFILE_FIELDS = ['timeZone', 'cycleDay', 'currency'] as const;
 
-export const PROFILE_TEXT_LIMITS = { legalName: 200, addressLine: 100, addressLines: 4, city: 100, region: 100, postalCode: 20, taxRegistration: 50, taxName: 40, paymentInstructions: 2000 } as const;
+export const PROFILE_TEXT_LIMITS = { legalName: 200, addressLine: 100, addressLines: 4, city: 100, region: 100, postalCode: 20, taxRegistration: 50, accountNumber: 40, taxName: 40, paymentInstructions: 2000 } as const;
 export const MAX_PAYMENT_TERMS_DAYS = 365;
 
 function text(field: string, v: unknown, max: number, opts: { optional?: boolean; multiline?: boolean } = {}): string | null {
@@ -87,6 +88,7 @@ export function applyProfileChange(current: BillingProfile, change: ProfileChang
   if (change.legalName !== undefined) next.legalName = text(f('legalName'), change.legalName, PROFILE_TEXT_LIMITS.legalName, { optional: true });
   if (change.address !== undefined) next.address = address(f('address'), change.address);
   if (change.taxRegistration !== undefined) next.taxRegistration = text(f('taxRegistration'), change.taxRegistration, PROFILE_TEXT_LIMITS.taxRegistration, { optional: true });
+  if (change.accountNumber !== undefined) next.accountNumber = text(f('accountNumber'), change.accountNumber, PROFILE_TEXT_LIMITS.accountNumber, { optional: true });
   if (change.tax !== undefined) next.tax = tax(f('tax'), change.tax);
   if (change.paymentTermsDays !== undefined) {
     const d = change.paymentTermsDays;

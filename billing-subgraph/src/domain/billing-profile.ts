@@ -38,11 +38,79 @@ export interface BillingProfile {
   legalName: string | null;
   address: PostalAddress | null;
   taxRegistration: string | null;
+  /** The account number the party's counterparties know it by (printed on bills instead of the internal party id). */
+  accountNumber: string | null;
   tax: TaxRule | null;
   /** Days after the issue date (in timeZone) the bill is due. */
   paymentTermsDays: number;
   /** How to pay this party (carriers: bank details), printed on bills it is paid by. */
   paymentInstructions: string | null;
+  /**
+   * The zones and cycle days in effect before the current ones, oldest first, each until the
+   * instant the next took over (a period start under it): a party moves to its real zone from a
+   * period boundary on, and what was billed before stays where it was (issue 21 item 6).
+   */
+  previousRules?: RuleSpan[];
+}
+
+/** A zone and cycle day that were in effect until `until` (exclusive). */
+export interface RuleSpan {
+  timeZone: string;
+  cycleDay: number;
+  until: Date;
+}
+
+type Rules = Pick<BillingProfile, 'timeZone' | 'cycleDay' | 'previousRules'>;
+
+/** The rules in effect, oldest first, each with the instant it took over (null: always). */
+function ruleChain(p: Rules): { timeZone: string; cycleDay: number; from: Date | null }[] {
+  const spans = p.previousRules ?? [];
+  return [...spans.map((s, i) => ({ timeZone: s.timeZone, cycleDay: s.cycleDay, from: i === 0 ? null : spans[i - 1].until })), { timeZone: p.timeZone, cycleDay: p.cycleDay, from: spans.length ? spans[spans.length - 1].until : null }];
+}
+
+/**
+ * The first period under rules that took over at `from` (a period start of the rules before):
+ * it starts at `from` and carries the label the old rules gave the period starting there; it ends
+ * where the new rules end the period of that label. A move to a zone a few hours away shifts that
+ * one period's end by those hours; a new cycle day makes it a transition period up to that day.
+ */
+function transitionPeriod(prev: Pick<BillingProfile, 'timeZone' | 'cycleDay'>, next: Pick<BillingProfile, 'timeZone' | 'cycleDay'>, from: Date): BillingPeriod {
+  const label = periodContaining(prev, from).label;
+  const end = periodOfLabel(next, label).end;
+  return { start: from, end: end.getTime() > from.getTime() ? end : periodContaining(next, from).end, label };
+}
+
+/** The zone and cycle day in effect at `instant` (a period is read in the rules in effect at its start). */
+export function rulesAt(p: Rules, instant: Date): { timeZone: string; cycleDay: number } {
+  const chain = ruleChain(p);
+  let k = chain.length - 1;
+  while (k > 0 && instant.getTime() < chain[k].from!.getTime()) k--;
+  return { timeZone: chain[k].timeZone, cycleDay: chain[k].cycleDay };
+}
+
+/** The billing period containing `instant` under the rules in effect then (previousRules, then the current ones). */
+export function periodContainingAt(p: Rules, instant: Date): BillingPeriod {
+  const chain = ruleChain(p);
+  if (chain.length === 1) return periodContaining(p, instant);
+  let k = chain.length - 1;
+  while (k > 0 && instant.getTime() < chain[k].from!.getTime()) k--;
+  const rule = chain[k];
+  if (rule.from === null) return periodContaining(rule, instant);
+  const first = transitionPeriod(chain[k - 1], rule, rule.from);
+  return instant.getTime() < first.end.getTime() ? first : periodContaining(rule, instant);
+}
+
+/** The period labelled `label` under the rules in effect for it (previousRules, then the current ones). */
+export function periodOfLabelAt(p: Rules, label: string): BillingPeriod {
+  const chain = ruleChain(p);
+  if (chain.length === 1) return periodOfLabel(p, label);
+  periodOfLabel(p, label); // checks the label
+  let k = chain.length - 1;
+  while (k > 0 && label < periodContaining(chain[k - 1], chain[k].from!).label) k--;
+  const rule = chain[k];
+  if (rule.from === null) return periodOfLabel(rule, label);
+  const first = transitionPeriod(chain[k - 1], rule, rule.from);
+  return label === first.label ? first : periodOfLabel(rule, label);
 }
 
 export const DEFAULT_PAYMENT_TERMS_DAYS = 30;
@@ -58,6 +126,7 @@ export function defaultProfile(partyId: string, role: 'BUYER' | 'CARRIER'): Bill
     legalName: null,
     address: null,
     taxRegistration: null,
+    accountNumber: null,
     tax: null,
     paymentTermsDays: DEFAULT_PAYMENT_TERMS_DAYS,
     paymentInstructions: null,

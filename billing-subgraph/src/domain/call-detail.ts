@@ -1,9 +1,12 @@
 import { Dec, formatRecordAmount } from './money';
 import { BYTES_PER_GB, SECONDS_PER_MINUTE } from './rating';
 import { wallParts } from './zoned-time';
+import { formatOffset, offsetMinutesAt } from './local-time';
 
 /** One billed record as the call-detail annex shows it. */
 export interface CallDetailRecord {
+  /** The billing record id (= the usage id `${source}:${recordId}…`, `…|superseded` for a reversal, `dispute|<id>` for an accepted dispute). */
+  _id?: string;
   intervalStart: Date;
   selectionId: string;
   destination?: string | null;
@@ -17,6 +20,16 @@ export interface CallDetailRecord {
 }
 
 export interface CallDetailRow {
+  /** The billing record id (internal: shown only in the call-detail annex). */
+  recordId: string;
+  /** What the record is: a call, the reversal of a superseded call, or a dispute's correction. */
+  nature: 'CALL' | 'REVERSAL' | 'DISPUTE';
+  /** Billable seconds of a voice record ("" for another unit). */
+  seconds: string;
+  /** UTC offset of the local start ("UTC-04:00"), printed next to it when that wall time occurs twice (a DST night). */
+  offset: string;
+  /** The local start occurs twice in the zone (the repeated hour): the offset tells which. */
+  ambiguous: boolean;
   /** Start in the buyer's zone, "2026-11-03 19:00:00". */
   startLocal: string;
   /** Start in UTC, ISO 8601. */
@@ -31,7 +44,16 @@ export interface CallDetailRow {
   amount: string;
 }
 
-export const CALL_DETAIL_HEADER = ['start_local', 'start_utc', 'called_number', 'end_user', 'quantity', 'unit', 'rate', 'amount'] as const;
+export const CALL_DETAIL_HEADER = ['record_id', 'start_local', 'utc_offset', 'start_utc', 'called_number', 'end_user', 'seconds', 'quantity', 'unit', 'rate', 'amount'] as const;
+
+/** The nature of a billing record from its id (services/mediation.ts, services/disputes.ts). */
+export const recordNature = (id: string | undefined): CallDetailRow['nature'] => (id?.startsWith('dispute|') ? 'DISPUTE' : id?.endsWith('|superseded') ? 'REVERSAL' : 'CALL');
+
+/** True when the wall time of `instant` in `zone` also names another instant (the repeated hour of a DST change). */
+export function isAmbiguousLocal(instant: Date, zone: string): boolean {
+  const here = localDateTime(instant, zone);
+  return [-60, -30, 30, 60].some((m) => localDateTime(new Date(instant.getTime() + m * 60_000), zone) === here);
+}
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 
@@ -62,7 +84,13 @@ export function callDetailRow(r: CallDetailRecord, zone: string, periodRates: Ma
   const reached = periodRates.get(`${r.selectionId}|${r.unit}`);
   const scale = scaleOf(r.unit);
   const repriced = reached !== undefined && scale !== null;
+  const base = r.unit === 'MINUTE' ? new Dec(r.billableBaseQuantity) : null;
   return {
+    recordId: r._id ?? '',
+    nature: recordNature(r._id),
+    seconds: base && recordNature(r._id) !== 'DISPUTE' ? base.toFixed() : '',
+    offset: formatOffset(offsetMinutesAt(r.intervalStart, zone)),
+    ambiguous: isAmbiguousLocal(r.intervalStart, zone),
     startLocal: localDateTime(r.intervalStart, zone),
     startUtc: r.intervalStart.toISOString(),
     calledNumber: r.destination ? `+${r.destination}` : '',

@@ -1,6 +1,7 @@
 // The billing computer's pure domain: no database, no GraphQL, no clock unless injected.
 export * from './errors';
 export * from './money';
+export * from './money-format';
 export * from './time';
 export * from './incentive';
 export * from './increments';

@@ -4,7 +4,7 @@ import { GraphQLScalarType, Kind, parse } from 'graphql';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { Identity } from '@exchange/platform';
-import { disputedAmount, localDate } from '../domain';
+import { disputedAmount, localDate, seriesOfTotal } from '../domain';
 import { forbidden, maySeeParty, requireIdentity, requireRole } from '../services/access';
 import { generateBills } from '../services/bill-run';
 import { runBillingCycle } from '../services/bill-cycle';
@@ -249,6 +249,7 @@ export function buildBillingSchema() {
         return billVisible(who, b) ? b : null;
       },
       id: (b: BillDoc) => b._id,
+      documentType: (b: BillDoc) => seriesOfTotal(b.total),
       // Numbered right after the issue flip; a bill seen in between (or whose issuer died there, until recovery) has none yet.
       number: (b: BillDoc) => b.number ?? '(being numbered)',
       buyer: (b: BillDoc) => ({ __typename: 'Buyer', id: b.buyerId }),
@@ -291,6 +292,10 @@ export function buildBillingSchema() {
     },
     LedgerEntry: {
       paymentId: (l: LedgerDoc) => l.paymentId ?? null,
+    },
+    BillingProfile: {
+      previousRules: (p: { previousRules?: unknown[] }) => p.previousRules ?? [],
+      rulesEffectiveFrom: (p: { previousRules?: { until: Date }[] }) => p.previousRules?.[p.previousRules.length - 1]?.until ?? null,
     },
     UsageFeed: { id: (f: FeedDoc) => f._id },
     UsageReporter: { id: (r: { _id: string }) => r._id },

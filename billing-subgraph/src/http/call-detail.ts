@@ -3,14 +3,18 @@ import type { Response } from 'express';
 import { CALL_DETAIL_HEADER, callDetailRow, periodRateMap, type CallDetailRow } from '../domain';
 import { billedRecordPages } from '../store/bill-claims';
 import type { BillDoc, BillingModels, BillingRecordDoc } from '../store/models';
-import { csvCell } from './csv';
+import { csvCell, csvText } from './csv';
 import { zoneOf } from './invoice-format';
 
 const rowOf = (r: BillingRecordDoc, zone: string, rates: Map<string, string>): CallDetailRow =>
   callDetailRow({ ...r, rates: r.segments.map((s) => s.ratePerUnit) }, zone, rates);
 
+// Amounts at the record precision (6 dp: the rows add up exactly to the bill's usage amount); a
+// called number "+44…" is a quoted text cell (csvText), never a number or a formula.
 const csvLine = (row: CallDetailRow) =>
-  [row.startLocal, row.startUtc, row.calledNumber, row.endUser, row.quantity, row.unit, row.rate, row.amount].map(csvCell).join(',') + '\r\n';
+  [row.recordId, row.startLocal, row.offset, row.startUtc, row.calledNumber, row.endUser, row.seconds, row.quantity, row.unit, row.rate, row.amount]
+    .map((v, i) => (i === 4 ? csvText(v) : csvCell(v)))
+    .join(',') + '\r\n';
 
 /**
  * GET /bills/<id>.calls.csv: one row per billing record the bill charged, streamed page by page

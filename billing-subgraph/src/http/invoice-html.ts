@@ -1,6 +1,7 @@
 import type { CallDetailRow } from '../domain';
+import type { DocumentContext } from '../services/bill-documents';
 import type { BillDoc } from '../store/models';
-import { destinationLabel, dueDateText, issueDate, netOf, outstandingOf, paidOf, partyLines, periodText, taxLabel, zoneOf } from './invoice-format';
+import { documentView, type DocumentView } from './invoice-format';
 
 const esc = (s: unknown) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
@@ -9,71 +10,78 @@ export interface AnnexView {
   rows: CallDetailRow[] | null;
   /** Where the call-detail CSV is (relative to the page, or a signed link). */
   csvHref: string;
+  /** What the document cites (services/bill-documents.ts). */
+  context?: DocumentContext;
 }
 
-function partyHtml(id: string, title: string, p: ReturnType<typeof partyLines>): string {
+function partyHtml(id: string, title: string, p: DocumentView['seller']): string {
   return `<section class="party" id="${id}"><h2>${title}</h2><p><strong>${esc(p.name)}</strong>${p.lines.map((l) => `<br>${esc(l)}`).join('')}</p></section>`;
 }
 
-function annexHtml(b: BillDoc, annex: AnnexView | undefined): string {
-  const href = annex?.csvHref ?? `${encodeURIComponent(b._id)}.calls.csv`;
-  const count = b.recordCount ?? 0;
+// Element ids of the values scripts and tests read.
+const TOTAL_IDS: Record<string, string> = { Net: 'net', Total: 'total', 'Total credit': 'total', Paid: 'paid', Outstanding: 'outstanding' };
+const FACT_IDS: Record<string, string> = { number: 'number', 'Issue date': 'issued', 'Payment terms': 'terms', 'Due date': 'due', 'Service period': 'period', 'Credits invoice': 'corrects', 'Corrects invoice': 'corrects', Dispute: 'disputes', Disputes: 'disputes' };
+
+const cells = (tag: 'td' | 'th', values: string[], right: boolean[]) => values.map((v, i) => `<${tag}${right[i] ? ' class="n"' : ''}>${esc(v)}</${tag}>`).join('');
+
+function annexHtml(b: BillDoc, v: DocumentView, href: string): string {
+  const count = v.recordCount;
   const link = `<p id="calls-csv">${count} billed record${count === 1 ? '' : 's'}: call detail as <a href="${esc(href)}">CSV</a>.</p>`;
-  if (!annex?.rows) return `<h2>Call detail</h2>${link}`;
-  const rows = annex.rows
-    .map((r) => `<tr><td>${esc(r.startLocal)}</td><td>${esc(r.startUtc)}</td><td>${esc(r.calledNumber)}</td><td>${esc(r.endUser)}</td><td class="n">${esc(r.quantity)}</td><td>${esc(r.unit)}</td><td class="n">${esc(r.rate)}</td><td class="n">${esc(r.amount)}</td></tr>`)
-    .join('\n');
-  return `<h2>Call detail</h2>${link}
-<table id="calls"><thead><tr><th>Start (${esc(zoneOf(b))})</th><th>Start (UTC)</th><th>Called number</th><th>End user</th><th>Quantity</th><th>Unit</th><th>Rate</th><th>Amount</th></tr></thead>
+  // Internal references (account and request ids) belong to the annex only.
+  const refs = `<dl id="internal-ids"><dt>Buyer account id</dt><dd id="buyer">${esc(b.buyerId)}</dd><dt>Carrier account id</dt><dd id="carrier">${esc(b.carrierId)}</dd>${b.requestId ? `<dt>Request id</dt><dd id="request">${esc(b.requestId)}</dd>` : ''}</dl>`;
+  if (!v.annex) return `<h2>Call detail</h2>${link}${refs}`;
+  const right = [false, false, false, false, false, true, true, false, true, true];
+  const rows = v.annex.map((r) => `<tr>${cells('td', [r.recordId, r.startLocal, r.startUtc, r.called, r.endUser, r.seconds, r.quantity, r.unit, r.rate, r.amount], right)}</tr>`).join('\n');
+  return `<h2>Call detail</h2>${link}${refs}
+<table id="calls"><thead><tr>${cells('th', ['Record', `Start (${v.zone})`, 'Start (UTC)', 'Called number', 'End user', 'Seconds', 'Quantity', 'Unit', 'Rate', `Amount ${b.currency ?? ''}`], right)}</tr></thead>
 <tbody>
 ${rows}
 </tbody></table>`;
 }
 
-/** The posted bill as a page: both parties, dates in the buyer's zone, lines, destinations, taxes, payment, annex. */
+/** The posted bill as a page: an invoice or a credit note, as a finance team files it (issue 21). */
 export function billHtml(b: BillDoc, annex?: AnnexView): string {
+  const v = documentView(b, annex?.context, annex?.rows ?? null);
   const cur = esc(b.currency);
-  const rows = (b.lines ?? [])
-    .map((l) => `<tr><td>${esc(l.kind)}</td><td>${esc(l.description)}</td><td>${esc(l.requestId)}</td><td>${esc(l.endUserId)}</td><td class="n">${esc(l.quantity)}</td><td>${esc(l.unit)}</td><td class="n">${esc(l.ratePerUnit)}</td><td class="n">${esc(l.amount)}</td></tr>`)
+  const lineRight = [false, true, false, true, true];
+  const lines = v.lines.map((l) => `<tr>${cells('td', [l.description, l.quantity, l.unit, l.rate, l.amount], lineRight)}</tr>`).join('\n');
+  const subs = v.endUsers.map(([label, amount]) => `<tr>${cells('td', [label, amount], [false, true])}</tr>`).join('\n');
+  const destRight = [false, true, true, true, true];
+  const dest = v.destinations.map((r) => `<tr>${cells('td', [r.label, r.calls, r.minutes, r.rate, r.amount], destRight)}</tr>`).join('\n');
+  const totals = v.totals
+    .map((t) => {
+      const id = TOTAL_IDS[t.label];
+      const [amount, code] = t.value.split(' ');
+      const value = id ? `<span id="${id}">${esc(amount)}</span> ${esc(code)}` : esc(t.value);
+      return `<tr${t.strong ? ' class="strong"' : ''}><td>${esc(t.label)}${t.note ? `<br><em>${esc(t.note)}</em>` : ''}</td><td class="n">${value}</td></tr>`;
+    })
     .join('\n');
-  const subs = (b.endUserSubtotals ?? []).map((s) => `<tr><td>${esc(s.label)}</td><td class="n">${esc(s.amount)}</td></tr>`).join('\n');
-  const dest = (b.destinationSummary ?? [])
-    .map((r) => `<tr><td>${esc(destinationLabel(r))}</td><td class="n">${r.calls}</td><td class="n">${esc(r.minutes)}</td><td class="n">${esc(r.amount)}</td></tr>`)
-    .join('\n');
-  const taxes = (b.taxLines ?? [])
-    .map((t) => `<p class="tax">${esc(taxLabel(t))} on ${esc(t.base)}: <span class="tax-amount">${esc(t.amount)}</span> ${cur}${t.note ? `<br><em>${esc(t.note)}</em>` : ''}</p>`)
-    .join('\n');
+  const facts = v.facts.map(([k, val]) => `<dt>${esc(k)}</dt><dd${FACT_IDS[k.replace(/^(Invoice|Credit note) /, '')] ? ` id="${FACT_IDS[k.replace(/^(Invoice|Credit note) /, '')]}"` : ''}>${esc(val)}</dd>`).join('\n');
+  const payment = v.remittance
+    ? `<h2>Remittance</h2><table id="remittance"><tbody>${v.remittance.map(([k, val]) => `<tr><th>${esc(k)}</th><td>${esc(val)}</td></tr>`).join('')}</tbody></table>`
+    : `<h2>Credit</h2><p id="credit">${esc(v.creditText)}</p>`;
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Bill ${esc(b.number)}</title>
-<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin-bottom:1em}td,th{border:1px solid #ccc;padding:4px 8px}.n{text-align:right}.party{display:inline-block;vertical-align:top;width:45%}</style></head>
+<html lang="en"><head><meta charset="utf-8"><title>${esc(v.title)} ${esc(v.number)}</title>
+<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin-bottom:1em}td,th{border:1px solid #ccc;padding:4px 8px}.n{text-align:right}.party{display:inline-block;vertical-align:top;width:45%}.strong{font-weight:bold}</style></head>
 <body>
-<h1>Bill ${esc(b.number)}</h1>
-${partyHtml('seller', 'From', partyLines(b.sellerParty, b.carrierId))}
-${partyHtml('buyer', 'Bill to', partyLines(b.buyerParty, b.buyerId))}
-<dl>
-<dt>Bill number</dt><dd id="number">${esc(b.number)}</dd>
-<dt>Kind</dt><dd id="kind">${esc(b.kind)}</dd>
-<dt>Buyer account</dt><dd id="buyer">${esc(b.buyerId)}</dd>
-<dt>Carrier account</dt><dd id="carrier">${esc(b.carrierId)}</dd>
-<dt>Request</dt><dd id="request">${esc(b.requestId ?? '')}</dd>
-<dt>Period</dt><dd id="period">${esc(periodText(b))}</dd>
-<dt>Issue date</dt><dd id="issued">${esc(issueDate(b))}</dd>
-<dt>Due date</dt><dd id="due">${esc(dueDateText(b))}</dd>
-<dt>Status</dt><dd id="status">${esc(b.status)}</dd>
+<h1>${esc(v.title)} ${esc(v.number)}</h1>
+${partyHtml('seller', 'From', v.seller)}
+${partyHtml('buyer', v.isCredit ? 'Credit to' : 'Bill to', v.buyer)}
+<dl id="facts">
+${facts}
 </dl>
-<table><thead><tr><th>Kind</th><th>Description</th><th>Request</th><th>End user</th><th>Quantity</th><th>Unit</th><th>Rate</th><th>Amount</th></tr></thead>
+<table id="lines"><thead><tr>${cells('th', ['Description', 'Quantity', 'Unit', 'Rate', `Amount ${b.currency ?? ''}`], lineRight)}</tr></thead>
 <tbody>
-${rows}
+${lines}
 </tbody></table>
+${v.corrections.length ? `<h2>Corrections</h2><ul id="corrections">${v.corrections.map((c) => `<li>${esc(c)}</li>`).join('')}</ul>` : ''}
 ${subs ? `<h2>Per end user</h2><table><tbody>${subs}</tbody></table>` : ''}
-${dest ? `<h2>Summary by destination</h2><table id="destinations"><thead><tr><th>Destination</th><th>Calls</th><th>Minutes</th><th>Amount</th></tr></thead><tbody>${dest}</tbody></table>` : ''}
-<p>Subtotal: <span id="subtotal">${esc(b.subtotal)}</span> ${cur}</p>
-<p>Net: <span id="net">${esc(netOf(b))}</span> ${cur}</p>
-${taxes}
-<p><strong>Total: <span id="total">${esc(b.total)}</span> ${cur}</strong></p>
-<p>Paid: ${esc(paidOf(b))} — Outstanding: <span id="outstanding">${esc(outstandingOf(b))}</span> ${cur}</p>
-<h2>Payment</h2>
-<p id="payment">${b.paymentInstructions ? `${esc(b.paymentInstructions)}<br>` : ''}Payment reference: ${esc(b.number)}. Due ${esc(dueDateText(b))}.</p>
-${annexHtml(b, annex)}
+${dest ? `<h2>Summary by destination</h2><table id="destinations"><thead><tr>${cells('th', ['Destination', 'Calls', 'Minutes', 'Average rate', `Amount ${b.currency ?? ''}`], destRight)}</tr></thead><tbody>${dest}</tbody></table>` : ''}
+<table id="totals"><tbody>
+${totals}
+</tbody></table>
+<p class="currency">Amounts in ${cur}.</p>
+${payment}
+${annexHtml(b, v, annex?.csvHref ?? `${encodeURIComponent(b._id)}.calls.csv`)}
 </body></html>`;
 }

@@ -1,6 +1,7 @@
 import type { Express, Request, Response } from 'express';
 import { bearerToken, type TokenVerifier } from '@exchange/platform';
 import { maySeeParty } from '../services/access';
+import { documentContext } from '../services/bill-documents';
 import { documentBill, documentUrls, verifyLink, type DocFormat } from '../services/delivery';
 import type { Deps } from '../services/deps';
 import { callDetailRows, streamCallDetailCsv } from './call-detail';
@@ -59,8 +60,9 @@ export function billSiteRoutes(deps: Deps, verifier: TokenVerifier) {
         }
         if (format === 'calls.csv') return void (await streamCallDetailCsv(deps.models, bill, res));
         const rows = await callDetailRows(deps.models, bill, deps.config.BILL_PDF_CALL_DETAIL_MAX);
+        const context = await documentContext(deps, bill);
         if (format === 'pdf') {
-          const pdf = await billPdf(bill, { rows, csvUrl: `${deps.publicBase()}/bills/${encodeURIComponent(bill._id)}.calls.csv` });
+          const pdf = await billPdf(bill, { rows, context, csvUrl: `${deps.publicBase()}/bills/${encodeURIComponent(bill._id)}.calls.csv` });
           res.setHeader('content-type', 'application/pdf');
           res.setHeader('content-disposition', `attachment; filename="${bill.number ?? bill._id}.pdf"`);
           return void res.send(pdf);
@@ -68,7 +70,7 @@ export function billSiteRoutes(deps: Deps, verifier: TokenVerifier) {
         res.setHeader('content-type', 'text/html; charset=utf-8');
         // Opened through a signed link: the annex link it hands out expires with that link.
         const notAfter = allowedBy === 'link' ? Number(req.query.expires) : undefined;
-        res.send(billHtml(bill, { rows, csvHref: documentUrls(deps, bill._id, Date.now(), notAfter).callsCsv }));
+        res.send(billHtml(bill, { rows, context, csvHref: documentUrls(deps, bill._id, Date.now(), notAfter).callsCsv }));
       } catch (err) {
         deps.logger.error({ err }, 'bill page failed');
         // A streamed annex that failed midway can only be cut off.

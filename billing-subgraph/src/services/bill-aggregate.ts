@@ -30,7 +30,11 @@ export function addRecord(agg: DraftAgg, r: ClaimableRecord): void {
   const destination = destinationOf(r.destination);
   let dest = sa.destinations.get(destination.key);
   if (!dest) sa.destinations.set(destination.key, (dest = { destination, calls: 0, minutes: new Dec(0), base: new Dec(0), rated: new Dec(0) }));
-  dest.calls++;
+  // Calls net of corrections (issue 21): a reversal of a superseded call (negative quantity) takes
+  // its call back, an accepted dispute's correction (quantity 0) is no call; a replaced call then
+  // reads as 0 calls and the difference in minutes, not as 2 calls.
+  const quantity = r.segments.reduce((a, seg) => a.plus(seg.quantity), new Dec(0));
+  dest.calls += quantity.isNegative() ? -1 : r._id.startsWith('dispute|') ? 0 : 1;
   for (const seg of r.segments) {
     if (r.unit === 'MINUTE') dest.minutes = dest.minutes.plus(seg.quantity);
     dest.base = dest.base.plus(seg.baseQuantity);

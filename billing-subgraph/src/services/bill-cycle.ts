@@ -1,4 +1,4 @@
-import { defaultProfile, periodOfLabel } from '../domain';
+import { defaultProfile, periodOfLabel, periodOfLabelAt } from '../domain';
 import type { BillDoc } from '../store/models';
 import { cyclesOf } from '../store/profiles';
 import { badInput } from './access';
@@ -17,7 +17,8 @@ export async function runBillingCycle(deps: Deps, label: unknown, groupBy: Group
   const utc = periodOfLabel(defaultProfile('', 'BUYER'), label);
   const byBounds = new Map<string, { start: Date; end: Date; buyers: Set<string> }>();
   for (const p of await cyclesOf(deps.models.BillingProfile, 'BUYER')) {
-    const period = periodOfLabel(p, label);
+    // The rules in effect for that period (a zone changed from a later boundary leaves it as it was).
+    const period = periodOfLabelAt(p, label);
     if (period.start.getTime() === utc.start.getTime() && period.end.getTime() === utc.end.getTime()) continue;
     const key = `${period.start.toISOString()}|${period.end.toISOString()}`;
     let g = byBounds.get(key);

@@ -8,6 +8,7 @@ const partyOf = (p: BillingProfile): InvoicePartyDoc => ({
   legalName: p.legalName,
   address: p.address ? { lines: [...p.address.lines], city: p.address.city, region: p.address.region ?? null, postalCode: p.address.postalCode ?? null, country: p.address.country } : null,
   taxRegistration: p.taxRegistration,
+  accountNumber: p.accountNumber ?? null,
 });
 
 export interface InvoiceSnapshot {
@@ -37,7 +38,8 @@ export async function invoiceSnapshot(deps: Deps, bill: BillDoc): Promise<Invoic
     fields: {
       buyerParty: partyOf(buyer),
       sellerParty: partyOf(seller),
-      timeZone: buyer.timeZone,
+      // The zone the draft was made in (the one in effect at its period start), else the profile's.
+      timeZone: bill.timeZone ?? buyer.timeZone,
       paymentInstructions: seller.paymentInstructions,
       netAmount: taxed.net,
       taxLines: taxed.taxLines,

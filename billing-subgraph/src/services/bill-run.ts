@@ -1,6 +1,6 @@
 import { ascendingPages, DATE_MAX } from '@exchange/platform';
 import { randomUUID } from 'node:crypto';
-import { formatRecordAmount } from '../domain';
+import { formatRecordAmount, rulesAt } from '../domain';
 import { CLAIMABLE_FIELDS, claimable, claimDoc, hasUnclaimed, type ClaimableRecord } from '../store/bill-claims';
 import type { StoredBillingRecord } from '../store/billing-record-format';
 import { beat, DRAFT_LEASE_MS, endRun, leaseExpired } from '../store/draft-lease';
@@ -42,12 +42,13 @@ export interface BillRunScope {
 interface RunContext {
   scope: BillRunScope;
   inScope: (buyerId: string) => boolean;
-  /** The zone of each buyer seen, from its profile (read once per buyer per run). */
+  /** The zone of each buyer seen, from its profile (read once per buyer per run): the one in effect at the period start. */
   zones: Map<string, string>;
+  periodStart: Date;
 }
 
-function runContext(scope: BillRunScope): RunContext {
-  return { scope, zones: new Map(), inScope: (b) => (!scope.buyers || scope.buyers.has(b)) && !scope.exceptBuyers?.has(b) };
+function runContext(scope: BillRunScope, periodStart: Date): RunContext {
+  return { scope, zones: new Map(), periodStart, inScope: (b) => (!scope.buyers || scope.buyers.has(b)) && !scope.exceptBuyers?.has(b) };
 }
 
 /** Reads the profiles of the buyers not yet known to the run (one query). */
@@ -55,7 +56,7 @@ async function loadZones(deps: Deps, run: RunContext, buyerIds: string[]): Promi
   const missing = [...new Set(buyerIds)].filter((b) => !run.zones.has(b));
   if (missing.length === 0) return;
   const profiles = await profilesOf(deps.models.BillingProfile, missing.map((id) => ({ id, role: 'BUYER' as const })));
-  for (const [id, p] of profiles) run.zones.set(id, p.timeZone);
+  for (const [id, p] of profiles) run.zones.set(id, rulesAt(p, run.periodStart).timeZone);
 }
 
 /**
@@ -78,7 +79,7 @@ async function loadZones(deps: Deps, run: RunContext, buyerIds: string[]): Promi
  */
 export async function generateBills(deps: Deps, periodInput: { start?: unknown; end?: unknown }, groupBy: Grouping, scope: BillRunScope = {}): Promise<{ bills: BillDoc[]; issued: number }> {
   const { start, end } = parsePeriod(periodInput);
-  const run = runContext(scope);
+  const run = runContext(scope, start);
   const { Bill, BillClaim } = deps.models;
   const runId = randomUUID();
   const match = { intervalStart: { $gte: start, $lt: end } };

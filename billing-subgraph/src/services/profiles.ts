@@ -1,5 +1,5 @@
-import type { Identity } from '@exchange/platform';
-import { applyProfileChange, assertLockedUnchanged, defaultProfile, hasControlCharacters, type BillingProfile, type ProfileChange } from '../domain';
+import { DATE_MAX, type Identity } from '@exchange/platform';
+import { applyProfileChange, assertLockedUnchanged, defaultProfile, hasControlCharacters, periodContainingAt, type BillingProfile, type ProfileChange } from '../domain';
 import { profileOf, saveProfile, storedProfile, toProfile } from '../store/profiles';
 import { badInput, conflict, forbidden } from './access';
 import type { Deps } from './deps';
@@ -34,9 +34,30 @@ async function hasBillingHistory(deps: Deps, partyId: string, role: PartyRole): 
 }
 
 /**
- * setBillingProfile (BILLING_AGENT, ADMIN): creates or changes a party's profile. The zone, cycle
- * day and currency are fixed once the party has usage or bills (CONFLICT); everything else
- * applies to the bills issued afterwards.
+ * A new zone or cycle day for a party that already has usage or bills: it takes over from the
+ * start of the party's next period under its current rules (recorded in previousRules with that
+ * date), so records of earlier periods keep the periods they were rated and billed in. CONFLICT
+ * when a change is already scheduled, or when records from that date on were already rated
+ * (future-dated usage) under the current rules.
+ */
+async function scheduleRuleChange(deps: Deps, current: BillingProfile, next: BillingProfile, role: PartyRole, now: Date): Promise<BillingProfile> {
+  const spans = current.previousRules ?? [];
+  const pending = spans.length ? spans[spans.length - 1].until : null;
+  if (pending && pending.getTime() > now.getTime()) {
+    throw conflict(`a change of zone or cycle day is already scheduled from ${pending.toISOString()}; it cannot change again before then`, 'profile.timeZone');
+  }
+  const from = periodContainingAt(current, now).end;
+  const party = role === 'BUYER' ? { buyerId: current.partyId } : { carrierId: current.partyId };
+  const rated = await deps.models.BillingRecord.findOne({ ...party, intervalStart: { $gte: from, $lte: DATE_MAX } }).select({ _id: 1 }).lean().exec();
+  if (rated) throw conflict(`records from ${from.toISOString()} on were already rated under ${current.timeZone}; the zone cannot change from that period`, 'profile.timeZone');
+  return { ...next, previousRules: [...spans, { timeZone: current.timeZone, cycleDay: current.cycleDay, until: from }] };
+}
+
+/**
+ * setBillingProfile (BILLING_AGENT, ADMIN): creates or changes a party's profile. Once the party
+ * has usage or bills, the currency is fixed (CONFLICT) and a new zone or cycle day applies from
+ * its next period start (scheduleRuleChange); everything else applies to the bills issued
+ * afterwards.
  */
 export async function setBillingProfile(deps: Deps, who: Identity, args: { partyId?: unknown; role?: unknown; profile?: ProfileChange | null }): Promise<ProfileView> {
   const partyId = partyIdOf(args.partyId);
@@ -44,8 +65,11 @@ export async function setBillingProfile(deps: Deps, who: Identity, args: { party
   const stored = await storedProfile(deps.models.BillingProfile, partyId);
   if (stored && stored.role !== role) throw conflict(`${partyId} has a ${stored.role} profile; a party's role does not change`, 'role');
   const current = stored ? toProfile(stored) : defaultProfile(partyId, role);
-  const next = applyProfileChange(current, args.profile);
-  assertLockedUnchanged(current, next, await hasBillingHistory(deps, partyId, role));
+  let next = applyProfileChange(current, args.profile);
+  const billed = await hasBillingHistory(deps, partyId, role);
+  // Zone and cycle day of a billed party move from a period boundary on; the currency never does.
+  assertLockedUnchanged(current, { ...next, timeZone: current.timeZone, cycleDay: current.cycleDay }, billed);
+  if (billed && (next.timeZone !== current.timeZone || next.cycleDay !== current.cycleDay)) next = await scheduleRuleChange(deps, current, next, role, new Date());
   const doc = await saveProfile(deps.models.BillingProfile, next, `${who.role}:${who.sub}`);
   return { ...next, isDefault: false, updatedBy: doc.updatedBy, updatedAt: doc.updatedAt };
 }

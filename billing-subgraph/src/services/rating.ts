@@ -1,4 +1,4 @@
-import { Dec, encodeSlotSample, periodContaining, rateUsage, type BillingProfile, type EconomicIncentive } from '../domain';
+import { Dec, encodeSlotSample, periodContainingAt, rateUsage, type BillingProfile, type EconomicIncentive } from '../domain';
 import type { BillingModels, BillingRecordDoc, SelectionDoc, SlotDoc, UsageDoc } from '../store/models';
 import { toStoredBillingRecord } from '../store/billing-record-format';
 import { claimNextSlots } from '../store/slots';
@@ -52,7 +52,7 @@ async function periodsFor(deps: Deps, usages: UsageDoc[]): Promise<(u: UsageDoc)
   const buyers = [...new Set(usages.map((u) => u.buyerId))];
   const stored = await profilesOf(deps.models.BillingProfile, buyers.map((id) => ({ id, role: 'BUYER' as const })));
   const zoned = new Map<string, BillingProfile>();
-  for (const [id, p] of stored) if (p.role === 'BUYER' && (p.timeZone !== 'UTC' || p.cycleDay !== 1)) zoned.set(id, p);
+  for (const [id, p] of stored) if (p.role === 'BUYER' && (p.timeZone !== 'UTC' || p.cycleDay !== 1 || p.previousRules?.length)) zoned.set(id, p);
   if (zoned.size === 0) return (u) => periodOf(u.intervalStart);
   // A batch's records mostly share a period: the last one found per buyer answers without Intl.
   const last = new Map<string, { start: number; end: number; label: string }>();
@@ -62,7 +62,7 @@ async function periodsFor(deps: Deps, usages: UsageDoc[]): Promise<(u: UsageDoc)
     const t = u.intervalStart.getTime();
     const hit = last.get(u.buyerId);
     if (hit && t >= hit.start && t < hit.end) return hit.label;
-    const found = periodContaining(p, u.intervalStart);
+    const found = periodContainingAt(p, u.intervalStart);
     last.set(u.buyerId, { start: found.start.getTime(), end: found.end.getTime(), label: found.label });
     return found.label;
   };

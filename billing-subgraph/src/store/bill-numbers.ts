@@ -1,9 +1,13 @@
-import { formatBillNumber } from '../domain';
+import { formatBillNumber, seriesOfTotal } from '../domain';
 import type { BillDoc, BillingModels } from './models';
 import { claimNextSlot, latestSlot } from './slots';
 
-/** The series of a bill number: the UTC month of the issue date (domain/bill-number.ts). */
-const seriesKey = (issuedAt: Date) => `billno|${issuedAt.toISOString().slice(0, 7)}`;
+/**
+ * The series of a bill number: invoices or credit notes (a negative total), per UTC month of the
+ * issue date (domain/bill-number.ts). The invoice series keeps its key, so bills numbered before
+ * credit notes existed keep their numbers and their series stays gapless.
+ */
+const seriesKey = (bill: BillDoc) => `${seriesOfTotal(bill.total) === 'CREDIT_NOTE' ? 'cnno' : 'billno'}|${bill.issuedAt.toISOString().slice(0, 7)}`;
 
 /** Thrown inside a slot claim when the bill already holds a slot of the series. */
 class AlreadyNumbered extends Error {
@@ -24,7 +28,7 @@ class AlreadyNumbered extends Error {
 export async function assignBillNumber(models: BillingModels, bill: BillDoc): Promise<BillDoc> {
   if (bill.number || bill.status === 'DRAFT') return bill;
   const { Bill } = models;
-  const key = seriesKey(bill.issuedAt);
+  const key = seriesKey(bill);
   let floor = bill.numberFloor;
   if (floor === undefined) {
     const seen = (await latestSlot(models, key))?.seq ?? 0;
@@ -44,7 +48,7 @@ export async function assignBillNumber(models: BillingModels, bill: BillDoc): Pr
     if (!(err instanceof AlreadyNumbered)) throw err;
     seq = err.seq;
   }
-  const number = formatBillNumber(seq, bill.issuedAt);
+  const number = formatBillNumber(seq, bill.issuedAt, seriesOfTotal(bill.total));
   await Bill.updateOne({ _id: bill._id, number: { $exists: false } }, { $set: { number } }).exec();
   return (await Bill.findById(bill._id).lean().exec()) as BillDoc;
 }

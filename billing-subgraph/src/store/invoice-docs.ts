@@ -8,6 +8,8 @@ export interface InvoicePartyDoc {
   legalName: string | null;
   address: PostalAddress | null;
   taxRegistration: string | null;
+  /** The party's account number from its profile (absent on bills issued before account numbers). */
+  accountNumber?: string | null;
 }
 
 // Stored exactly as the domain computes them (domain/tax.ts, domain/destination.ts).
@@ -16,5 +18,5 @@ export type DestinationRowDoc = DestinationRow;
 
 export function invoicePartySchema(): Schema<InvoicePartyDoc> {
   const address = new Schema({ lines: [String], city: String, region: String, postalCode: String, country: String }, { _id: false });
-  return new Schema<InvoicePartyDoc>({ partyId: String, legalName: String, address: { type: address, default: null }, taxRegistration: String }, { _id: false });
+  return new Schema<InvoicePartyDoc>({ partyId: String, legalName: String, address: { type: address, default: null }, taxRegistration: String, accountNumber: String }, { _id: false });
 }

@@ -21,9 +21,11 @@ export function billingProfileModel(conn: Connection): Model<BillingProfileDoc> 
       legalName: { type: String, default: null },
       address: { type: address, default: null },
       taxRegistration: { type: String, default: null },
+      accountNumber: { type: String, default: null },
       tax: { type: tax, default: null },
       paymentTermsDays: { type: Number, required: true },
       paymentInstructions: { type: String, default: null },
+      previousRules: { type: [{ _id: false, timeZone: String, cycleDay: Number, until: Date }], default: undefined },
       updatedBy: String,
       updatedAt: Date,
     },
@@ -67,7 +69,7 @@ export async function storedProfile(model: Model<BillingProfileDoc>, id: string)
 }
 
 /** Every stored profile of a role, only its party, zone and cycle day (a billing cycle's grouping). */
-export async function cyclesOf(model: Model<BillingProfileDoc>, role: 'BUYER' | 'CARRIER'): Promise<{ partyId: string; timeZone: string; cycleDay: number }[]> {
-  const docs = (await model.find({ role }).select({ _id: 1, timeZone: 1, cycleDay: 1 }).lean().exec()) as Pick<BillingProfileDoc, '_id' | 'timeZone' | 'cycleDay'>[];
-  return docs.map((d) => ({ partyId: d._id, timeZone: d.timeZone, cycleDay: d.cycleDay }));
+export async function cyclesOf(model: Model<BillingProfileDoc>, role: 'BUYER' | 'CARRIER'): Promise<{ partyId: string; timeZone: string; cycleDay: number; previousRules?: BillingProfile['previousRules'] }[]> {
+  const docs = (await model.find({ role }).select({ _id: 1, timeZone: 1, cycleDay: 1, previousRules: 1 }).lean().exec()) as Pick<BillingProfileDoc, '_id' | 'timeZone' | 'cycleDay' | 'previousRules'>[];
+  return docs.map((d) => ({ partyId: d._id, timeZone: d.timeZone, cycleDay: d.cycleDay, previousRules: d.previousRules ?? undefined }));
 }

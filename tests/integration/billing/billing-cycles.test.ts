@@ -1,7 +1,9 @@
 // Issue 14, item 3: billing profiles. A New York buyer's periods run midnight to midnight Eastern:
 // its calls land in the period of their local date, its tiers reset and its minimum charges apply
 // per New York month, and a billing cycle run bills that month. Profiles are validated, read only
-// by the party itself and the billing staff, and their zone is fixed once the party is billed.
+// by the party itself and the billing staff; once the party is billed its currency is fixed and
+// its zone moves only from its next period start (issue 21 item 6).
+import { periodContaining } from '../../../billing-subgraph/src/domain';
 import { errorCodes, gql, gqlOk, startBilling, token } from '../../support/harness';
 import { agentToken, BILL_FIELDS, ingestOk, moderatorToken, recordSelection, selectionInput, voice, type Billing } from './fixtures';
 
@@ -171,18 +173,27 @@ describe('billing profiles: periods, tiers and minimum charges in the buyer\'s z
     expect(usageLines(octGrad).reduce((a: number, l: any) => a + Number(l.quantity), 0)).toBe(100);
     expect(usageLines(octGrad).map((l: any) => l.tierIndex)).toEqual([0]);
 
-    // The zone of a billed buyer is fixed; its name and terms are not.
-    const zone = await setProfile(b, 'ny-buyer', { timeZone: 'Europe/Paris' });
-    expect([errorCodes(zone), zone.errors?.[0].extensions?.field]).toEqual([['CONFLICT'], 'profile.timeZone']);
+    // A billed buyer's zone changes from its next period start on (issue 21 item 6): recorded with
+    // that date; the periods before keep New York (November billed again issues nothing new).
+    const nextStart = periodContaining({ timeZone: 'America/New_York', cycleDay: 1 }, new Date()).end.toISOString();
+    const zone = (await gqlOk(b.url, `mutation { setBillingProfile(partyId: "ny-buyer", role: BUYER, profile: { timeZone: "Europe/Paris" }) { timeZone rulesEffectiveFrom previousRules { timeZone cycleDay until } } }`, {}, agent)).setBillingProfile;
+    expect(zone).toEqual({ timeZone: 'Europe/Paris', rulesEffectiveFrom: nextStart, previousRules: [{ timeZone: 'America/New_York', cycleDay: 1, until: nextStart }] });
+    const novAgain = (await gqlOk(b.url, CYCLE, { period: '2026-11' }, agent)).runBillingCycle;
+    expect(novAgain.issued).toBe(0);
+    expect(novAgain.bills.filter((x: any) => x.buyer.id === 'ny-buyer' && x.kind === 'PERIODIC').map((x: any) => [x.period.start, x.timeZone])).toEqual([
+      ['2026-11-01T04:00:00.000Z', 'America/New_York'],
+      ['2026-11-01T04:00:00.000Z', 'America/New_York'],
+    ]);
+    // one change at a time: another before it takes over is refused
     const day = await setProfile(b, 'ny-buyer', { cycleDay: 5 });
-    expect([errorCodes(day), day.errors?.[0].extensions?.field]).toEqual([['CONFLICT'], 'profile.cycleDay']);
+    expect([errorCodes(day), day.errors?.[0].extensions?.field, day.errors?.[0].message]).toEqual([['CONFLICT'], 'profile.timeZone', expect.stringContaining(`already scheduled from ${nextStart}`)]);
     const cur = await setProfile(b, 'ny-buyer', { currency: 'EUR' });
     expect([errorCodes(cur), cur.errors?.[0].extensions?.field]).toEqual([['CONFLICT'], 'profile.currency']);
-    const renamed = (await gqlOk(b.url, SET, { partyId: 'ny-buyer', role: 'BUYER', profile: { ...NY, legalName: 'NY Buyer LLC', paymentTermsDays: 15 } }, agent)).setBillingProfile;
-    expect(renamed).toMatchObject({ timeZone: 'America/New_York', legalName: 'NY Buyer LLC', paymentTermsDays: 15 });
-    // A buyer without a profile that has been billed cannot take a zone either.
-    const late = await setProfile(b, 'utc-buyer', { timeZone: 'America/New_York' });
-    expect([errorCodes(late), late.errors?.[0].extensions?.field]).toEqual([['CONFLICT'], 'profile.timeZone']);
+    const renamed = (await gqlOk(b.url, SET, { partyId: 'ny-buyer', role: 'BUYER', profile: { legalName: 'NY Buyer LLC', paymentTermsDays: 15 } }, agent)).setBillingProfile;
+    expect(renamed).toMatchObject({ timeZone: 'Europe/Paris', legalName: 'NY Buyer LLC', paymentTermsDays: 15 });
+    // A buyer without a profile that has been billed moves to its real zone from its next UTC month.
+    const late = (await gqlOk(b.url, `mutation { setBillingProfile(partyId: "utc-buyer", role: BUYER, profile: { timeZone: "America/New_York" }) { timeZone rulesEffectiveFrom } }`, {}, agent)).setBillingProfile;
+    expect(late).toEqual({ timeZone: 'America/New_York', rulesEffectiveFrom: periodContaining({ timeZone: 'UTC', cycleDay: 1 }, new Date()).end.toISOString() });
   });
 
   it('issues the adjustment of an accepted dispute on a New York bill for that buyer and period only', async () => {
@@ -249,9 +260,9 @@ describe('billing profiles: periods, tiers and minimum charges in the buyer\'s z
   });
 
   it('dates a carrier\'s settlement statement in the carrier\'s zone', async () => {
-    // A carrier already billed keeps its zone, like a buyer.
-    const billed = await setProfile(b, 'ny-carrier', { timeZone: 'America/Chicago' }, 'CARRIER');
-    expect([errorCodes(billed), billed.errors?.[0].extensions?.field]).toEqual([['CONFLICT'], 'profile.timeZone']);
+    // A carrier already billed keeps its currency; its zone moves from its next period start, like a buyer's.
+    const billed = (await gqlOk(b.url, `mutation { setBillingProfile(partyId: "ny-carrier", role: CARRIER, profile: { timeZone: "America/Chicago" }) { timeZone rulesEffectiveFrom previousRules { timeZone } } }`, {}, await agentToken())).setBillingProfile;
+    expect(billed).toEqual({ timeZone: 'America/Chicago', rulesEffectiveFrom: expect.any(String), previousRules: [{ timeZone: expect.any(String) }] });
     await gqlOk(b.url, SET, { partyId: 'chi-carrier', role: 'CARRIER', profile: { timeZone: 'America/Chicago', paymentInstructions: 'ACH 123' } }, await agentToken());
     const st = await gqlOk(
       b.url,

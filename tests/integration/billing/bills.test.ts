@@ -194,7 +194,7 @@ describe('generateBills, adjustments, bill access and the posted bill website', 
     expect(page).toContain(bill.number);
     const csv = await (await fetch(bill.documentUrls.csv)).text();
     const rows = csv.trim().split('\r\n');
-    expect(rows[0]).toBe('bill_number,bill_id,kind,buyer_id,carrier_id,request_id,period_start,period_end,line_kind,description,end_user_id,quantity,unit,rate_per_unit,tier_index,amount,currency');
+    expect(rows[0]).toBe('bill_number,document,bill_id,kind,buyer_id,carrier_id,request_id,time_zone,period_start_local,period_end_local,period_start,period_end,line_kind,description,end_user_id,quantity,unit,rate_per_unit,tier_index,amount,currency');
     expect(rows[rows.length - 1].endsWith(',TOTAL,Total (rounded to the minor unit),,,,,,2.50,USD')).toBe(true);
     const pdf = await fetch(bill.documentUrls.pdf);
     expect(pdf.headers.get('content-type')).toBe('application/pdf');

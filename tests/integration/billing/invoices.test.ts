@@ -2,8 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
 import { PNG } from 'pngjs';
 import { Dec } from '../../../billing-subgraph/src/domain';
+import { billPdf } from '../../../billing-subgraph/src/http/invoice-pdf';
 import { documentUrls } from '../../../billing-subgraph/src/services/delivery';
 import { gqlOk, startBilling, token } from '../../support/harness';
 import { agentToken, GENERATE, ingestOk, OCT, recordSelection, voice, type Billing } from './fixtures';
@@ -114,16 +116,20 @@ describe('invoices a finance team accepts (issue 14 item 4)', () => {
     const ledger = await b.models.Ledger.find({ billId: id }).lean();
     expect(ledger.map((l) => [l.account, l.amount]).sort()).toEqual([['buyer:ny-buyer:receivable', '4.08'], ['carrier:ny-carrier:payable', '-3.75'], ['carrier:ny-carrier:tax', '-0.33']]);
 
-    // the call-detail annex as CSV (signed link), in time order, times in New York and UTC
-    const csv = (await (await fetch(bill.documentUrls.callsCsv)).text()).trim().split('\r\n');
-    expect(csv[0]).toBe('start_local (America/New_York),start_utc,called_number,end_user,quantity,unit,rate,amount');
-    expect(csv.slice(1)).toEqual([
-      '2026-10-05 10:00:00,2026-10-05T14:00:00.000Z,"\'+12125551234",,2,MINUTE,0.25,0.500000',
-      '2026-10-05 23:30:00,2026-10-06T03:30:00.000Z,"\'+18765551234",,5,MINUTE,0.25,1.250000',
-      '2026-10-07 08:00:00,2026-10-07T12:00:00.000Z,"\'+12125551234",,1,MINUTE,0.25,0.250000',
-      '2026-10-08 08:00:00,2026-10-08T12:00:00.000Z,"\'+442071234567",,1,MINUTE,0.25,0.250000',
-      '2026-10-09 08:00:00,2026-10-09T12:00:00.000Z,"\'+12125551234",,3,MINUTE,0.25,0.750000',
-      '2026-10-10 08:00:00,2026-10-10T12:00:00.000Z,"\'+442071234567",,4,MINUTE,0.25,1.000000',
+    // the call-detail annex as CSV (signed link), in time order, times in New York (with the offset) and UTC,
+    // the record id and the seconds; called numbers are quoted text, never a formula or an apostrophe
+    const csvText = await (await fetch(bill.documentUrls.callsCsv)).text();
+    expect(csvText.split('\r\n')[0]).toBe('record_id,start_local (America/New_York),utc_offset,start_utc,called_number,end_user,seconds,quantity,unit,rate,amount');
+    expect(csvText).toContain(',"+12125551234",');
+    expect(csvText).not.toContain("'+");
+    const cells = parse(csvText, { columns: true }) as Record<string, string>[];
+    expect(cells.map((r) => [r['record_id'].split('|')[0], r['start_local (America/New_York)'], r.utc_offset, r.start_utc, r.called_number, r.end_user, r.seconds, r.quantity, r.unit, r.rate, r.amount])).toEqual([
+      ['MODERATOR:ny-1', '2026-10-05 10:00:00', 'UTC-04:00', '2026-10-05T14:00:00.000Z', '+12125551234', '', '120', '2', 'MINUTE', '0.25', '0.500000'],
+      ['MODERATOR:ny-2', '2026-10-05 23:30:00', 'UTC-04:00', '2026-10-06T03:30:00.000Z', '+18765551234', '', '300', '5', 'MINUTE', '0.25', '1.250000'],
+      ['MODERATOR:ny-3', '2026-10-07 08:00:00', 'UTC-04:00', '2026-10-07T12:00:00.000Z', '+12125551234', '', '60', '1', 'MINUTE', '0.25', '0.250000'],
+      ['MODERATOR:ny-4', '2026-10-08 08:00:00', 'UTC-04:00', '2026-10-08T12:00:00.000Z', '+442071234567', '', '60', '1', 'MINUTE', '0.25', '0.250000'],
+      ['MODERATOR:ny-5', '2026-10-09 08:00:00', 'UTC-04:00', '2026-10-09T12:00:00.000Z', '+12125551234', '', '180', '3', 'MINUTE', '0.25', '0.750000'],
+      ['MODERATOR:ny-6', '2026-10-10 08:00:00', 'UTC-04:00', '2026-10-10T12:00:00.000Z', '+442071234567', '', '240', '4', 'MINUTE', '0.25', '1.000000'],
     ]);
     // the same authorization as the other documents
     const base = new URL(b.url).origin;
@@ -152,16 +158,24 @@ describe('invoices a finance team accepts (issue 14 item 4)', () => {
     // the period's first and last day in New York
     expect([stored.periodStart!.toISOString(), stored.periodEnd!.toISOString()]).toEqual(['2026-10-01T04:00:00.000Z', '2026-11-01T04:00:00.000Z']);
     const periodText = 'Oct 1, 2026 – Oct 31, 2026';
-    for (const want of ['Acme Telecom Inc.', '350 Fifth Avenue', 'New York, NY 10118', 'EIN 12-3456789', 'Carrier Networks GmbH', 'Berlin', `Bill ${bill.number}`, periodText, dueText, 'IBAN DE89 3704 0044 0532 0130 00', `Payment reference: ${bill.number}`]) {
+    for (const want of ['Acme Telecom Inc.', '350 Fifth Avenue', 'New York, NY 10118', 'EIN 12-3456789', 'Carrier Networks GmbH', 'Berlin', `Invoice ${bill.number}`, periodText, dueText, 'Net 15', 'IBAN DE89 3704 0044 0532 0130 00', `Invoice ${bill.number} · Page 1 of 1`]) {
       expect(text).toContain(want);
     }
+    // the remittance block: pay to, bank details, reference, amount, due
+    expect(text).toMatch(new RegExp(`Remittance\\s+Pay to\\s+Carrier Networks GmbH\\s+Bank details\\s+IBAN DE89 3704 0044 0532 0130 00, BIC COBADEFFXXX\\s+Reference\\s+${bill.number}\\s+Amount\\s+4\\.08 USD\\s+Due\\s+${dueText}`));
+    // money at 2 decimals everywhere outside the CSV; internal ids only in the call-detail part
+    const [front, annexText] = text.split(/\n\s*Call detail\n/);
+    expect(front).not.toMatch(/\d\.\d{3,}(?! ?%)/);
+    for (const id of ['ny-buyer', 'ny-carrier', 'ny-req', 'ny-sel']) expect(front).not.toContain(id);
+    expect(annexText).toContain('buyer ny-buyer, carrier ny-carrier; request ny-req');
     expect(text).toMatch(/Sales tax 8\.875% on 3\.75\s+0\.33 USD/);
     expect(text).toMatch(/Net\s+3\.75 USD/);
     expect(text).toMatch(/Total\s+4\.08 USD/);
-    expect(text).toMatch(/\+1 United States \(US\)\s+3\s+6\s+1\.500000/);
-    expect(text).toMatch(/\+44 United Kingdom \(GB\)\s+2\s+5\s+1\.250000/);
-    expect(text).toMatch(/2026-10-05 23:30:00\s+2026-10-06T03:30:00Z\s+\+18765551234\s+5\s+MINUTE\s+0\.25\s+1\.250000/);
-    expect(text).toContain('6 billed records; start times local to the buyer (America/New_York) and in UTC.');
+    expect(text).toMatch(/\+1 United States \(US\)\s+3\s+6\s+0\.25 USD\/min\s+1\.50\n/);
+    expect(text).toMatch(/\+44 United Kingdom \(GB\)\s+2\s+5\s+0\.25 USD\/min\s+1\.25\n/);
+    expect(text).toMatch(/Usage, base rate\s+16\s+min\s+0\.25 USD\/min\s+4\.00\n/);
+    expect(text).toMatch(/2026-10-05 23:30:00\s+2026-10-06T03:30:00Z\s+\+18765551234\s+300\s+0\.25 USD\/min\s+1\.25\n/);
+    expect(text).toContain('6 billed records; start times local to the buyer (America/New_York;');
     expect(text).toMatch(/2026-10-05 10:00:00\s+2026-10-05T14:00:00Z\s+\+12125551234/);
 
     // the HTML page names the parties and the dates in New York
@@ -185,7 +199,7 @@ describe('invoices a finance team accepts (issue 14 item 4)', () => {
       expect(text).toContain('3 calls are billed on this invoice; their call detail is in the CSV annex:');
       expect(text.replace(/\s+/g, '')).toContain(`${new URL(small.url).origin}/bills/${bill.id}.calls.csv`);
       expect(text).not.toContain('+33123456781');
-      expect(text).toContain('+33 France (FR) 3 3 0.300000');
+      expect(text).toContain('+33 France (FR) 3 3 0.10 EUR/min 0.30');
       // the parties without a profile: their ids
       expect(text).toContain('big-buyer');
     } finally {
@@ -249,17 +263,137 @@ describe('invoices a finance team accepts (issue 14 item 4)', () => {
     expect(stored.recordCount).toBe(N);
     const res = await fetch(documentUrls(b.deps, id).callsCsv);
     expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
-    const rows = (await res.text()).trim().split('\r\n').slice(1).map((l) => l.split(','));
+    const rows = (parse(await res.text(), { columns: true }) as Record<string, string>[]);
     expect(rows).toHaveLength(N);
-    const starts = rows.map((r) => r[1]);
+    const starts = rows.map((r) => r.start_utc);
     expect([...starts].sort()).toEqual(starts);
-    expect(new Set(rows.map((r) => r[2])).size).toBe(N);
-    const total = rows.reduce((a, r) => a.plus(r[7]), new Dec(0));
+    expect(new Set(rows.map((r) => r.called_number)).size).toBe(N);
+    expect(new Set(rows.map((r) => r.record_id)).size).toBe(N);
+    const total = rows.reduce((a, r) => a.plus(r.amount), new Dec(0));
     expect(total.toFixed(6)).toBe(stored.usageAmount);
-    expect(stored.destinationSummary).toEqual([{ prefix: '+44', country: 'GB', countryName: 'United Kingdom', calls: N, minutes: rows.reduce((a, r) => a.plus(r[4]), new Dec(0)).toFixed(), amount: stored.usageAmount }]);
+    expect(stored.destinationSummary).toEqual([{ prefix: '+44', country: 'GB', countryName: 'United Kingdom', calls: N, minutes: rows.reduce((a, r) => a.plus(r.quantity), new Dec(0)).toFixed(), amount: stored.usageAmount }]);
     // too many for the PDF's table (500 by default): the PDF says how many and where the CSV is
     const pdfFile = join(dir, 'stream.pdf');
     writeFileSync(pdfFile, Buffer.from(await (await fetch(documentUrls(b.deps, id).pdf)).arrayBuffer()));
     expect(execFileSync('pdftotext', ['-layout', pdfFile, '-']).toString()).toContain(`${N} calls are billed on this invoice`);
+  });
+
+  it('a finance month (issue 21): an invoice, a credit note from an accepted dispute and a late-record adjustment, rendered and read as a finance team reads them', async () => {
+    await profile(b, 'fm-buyer', 'BUYER', {
+      timeZone: NY, legalName: 'Müller & Söhne Telecom Inc.', paymentTermsDays: 30, accountNumber: 'CUST-004711',
+      address: { lines: ['1 Liberty Plaza'], city: 'New York', region: 'NY', postalCode: '10006', country: 'US' },
+      tax: { name: 'Sales tax', ratePercent: '8.875', reverseCharge: false },
+    });
+    await profile(b, 'fm-carrier', 'CARRIER', { accountNumber: 'SUP-88', legalName: 'Überseekabel GmbH', address: { lines: ['Jägerstraße 5'], city: 'Köln', postalCode: '50667', country: 'DE' }, paymentInstructions: 'IBAN DE02 1203 0000 0000 2020 51' });
+    await recordSelection(b, {
+      selectionId: 'fm-sel', requestId: 'fm-req', buyerId: 'fm-buyer', carrierId: 'fm-carrier', quantity: '1', start: '2026-11-01T00:00:00Z', end: '2026-12-01T00:00:00Z',
+      routes: [{ origin: 'US', destination: '1' }, { origin: 'US', destination: '44' }],
+      incentive: { currency: 'USD', ratePerUnit: '0.25' },
+    });
+    // two calls at 01:30 on the night New York's clocks go back (EDT, then EST)
+    await ingestOk(b, [
+      voice({ recordId: 'fm-1', destination: '+12125550001', seconds: 120, buyerId: 'fm-buyer', carrierId: 'fm-carrier', start: '2026-11-01T05:30:00Z' }),
+      voice({ recordId: 'fm-2', destination: '+442071230002', seconds: 180, buyerId: 'fm-buyer', carrierId: 'fm-carrier', start: '2026-11-01T06:30:00Z' }),
+      voice({ recordId: 'fm-3', destination: '+12125550003', seconds: 60, buyerId: 'fm-buyer', carrierId: 'fm-carrier', start: '2026-11-12T15:00:00Z' }),
+    ]);
+    const CYCLE = `mutation { runBillingCycle(period: "2026-11") { bills { id kind documentType number sequence buyer { id } total { amount } } } }`;
+    const agent = await agentToken();
+    const first = (await gqlOk(b.url, CYCLE, {}, agent)).runBillingCycle.bills.filter((x: any) => x.buyer.id === 'fm-buyer');
+    expect(first.map((x: any) => [x.kind, x.documentType])).toEqual([['PERIODIC', 'INVOICE']]);
+    const invoice = first[0];
+    expect(invoice.number).toMatch(/^B-\d{4}-\d{2}-\d{6}$/);
+
+    const buyer = await token('BUYER', 'fm-buyer');
+    const base = new URL(b.url).origin;
+    const render = async (id: string, name: string) => {
+      const res = await fetch(`${base}/bills/${id}.pdf`, { headers: { authorization: `Bearer ${buyer}` } });
+      expect(res.status).toBe(200);
+      const file = join(dir, `${name}.pdf`);
+      writeFileSync(file, Buffer.from(await res.arrayBuffer()));
+      execFileSync('pdftoppm', ['-png', '-r', '40', file, join(dir, name)]);
+      const png = PNG.sync.read(readFileSync(join(dir, `${name}-1.png`)));
+      expect(png.height).toBeGreaterThan(png.width);
+      const text = execFileSync('pdftotext', ['-layout', file, '-']).toString();
+      const [front, annex] = text.split(/\n\s*Call detail\n/);
+      expect(annex).toBeDefined();
+      // money at the minor unit outside the call-detail annex; no internal ids there
+      expect(front).not.toMatch(/\d\.\d{3,}(?! ?%)/);
+      for (const internal of ['fm-buyer', 'fm-carrier', 'fm-req', 'fm-sel', 'MODERATOR:']) expect(front).not.toContain(internal);
+      return { text, front, annex };
+    };
+
+    // the invoice: title, terms in words, remittance block, page X of Y, the DST night with offsets
+    const inv = await render(invoice.id, 'fm-invoice');
+    expect(inv.front).toContain(`Invoice ${invoice.number}`);
+    expect(inv.front).toContain('Müller & Söhne Telecom Inc.');
+    expect(inv.front).toContain('Überseekabel GmbH');
+    expect(inv.front).toMatch(/Payment terms\s+Net 30/);
+    // the advance credit names the advance invoice it draws on
+    expect(inv.front).toMatch(/Credit from advance invoice B-\d{4}-\d{2}-\d{6}\s+-0\.25\n/);
+    // account numbers from the profiles instead of the internal ids
+    expect(inv.front).toMatch(/Account number: SUP-88\s+Account number: CUST-004711/);
+    expect(inv.front).toMatch(new RegExp(`Remittance\\s+Pay to\\s+Überseekabel GmbH\\s+Bank details\\s+IBAN DE02 1203 0000 0000 2020 51\\s+Reference\\s+${invoice.number}\\s+Amount\\s+${invoice.total.amount.replace('.', '\\.')} USD\\s+Due\\s+[A-Z][a-z]{2} \\d{1,2}, \\d{4}`));
+    expect(inv.text).toMatch(new RegExp(`Invoice ${invoice.number} · Page 1 of 1`));
+    expect(inv.annex).toMatch(/2026-11-01 01:30:00 UTC-04:00\s+2026-11-01T05:30:00Z\s+\+12125550001\s+120/);
+    expect(inv.annex).toMatch(/2026-11-01 01:30:00 UTC-05:00\s+2026-11-01T06:30:00Z\s+\+442071230002\s+180/);
+    expect(inv.annex).toMatch(/2026-11-12 10:00:00\s+2026-11-12T15:00:00Z/);
+
+    // an accepted dispute of 0.03: a credit note in its own series, citing the invoice and the dispute
+    const opened = (await gqlOk(b.url, `mutation($i: OpenDisputeInput!) { openDispute(input: $i) { id } }`, { i: { billId: invoice.id, lineIndex: 0, reason: 'call to +12125550003 lasted 53 s', amount: '-0.03' } }, buyer)).openDispute;
+    const decided = (await gqlOk(b.url, `mutation($i: ResolveDisputeInput!) { resolveDispute(input: $i) { adjustmentBillId } }`, { i: { disputeId: opened.id, accept: true, reason: 'switch logs agree' } }, agent)).resolveDispute;
+    const credit = (await gqlOk(b.url, `query($id: ID!) { bill(id: $id) { id number kind documentType total { amount } } }`, { id: decided.adjustmentBillId }, buyer)).bill;
+    expect(credit).toMatchObject({ kind: 'ADJUSTMENT', documentType: 'CREDIT_NOTE', total: { amount: '-0.03' } });
+    expect(credit.number).toMatch(/^CN-\d{4}-\d{2}-\d{6}$/);
+    const cn = await render(credit.id, 'fm-credit');
+    expect(cn.front).toContain(`Credit note ${credit.number}`);
+    expect(cn.front).toMatch(new RegExp(`Credits invoice\\s+${invoice.number}`));
+    expect(cn.front).toMatch(new RegExp(`Dispute\\s+${opened.id}`));
+    expect(cn.front).toMatch(new RegExp(`Dispute correction to invoice ${invoice.number}\\s+-0\\.03\\n`));
+    expect(cn.front).toMatch(/Dispute corrections\s+-0\.03\n/);
+    expect(cn.front.replace(/\s+/g, ' ')).toContain(`Dispute ${opened.id} on invoice ${invoice.number}, line "Usage, base rate": original 1.50 USD, corrected to 1.47 USD; correction -0.03 USD. Reason: call to +12125550003 lasted 53 s. Decision: switch logs agree.`);
+    expect(cn.front).toMatch(/Total credit\s+-0\.03 USD/);
+    expect(cn.front).toContain('0.03 USD credited to your account');
+    for (const absent of ['Due date', 'Outstanding', 'IBAN', 'Remittance', 'Net 30', '0 MINUTE at 0', 'USD/MINUTE']) expect(cn.front).not.toContain(absent);
+    expect(cn.text).toContain(`Credit note ${credit.number} · Page 1 of 1`);
+    expect(cn.annex).toMatch(/dispute\s+2026-11-01 00:00:00\s+2026-11-01T04:00:00Z\s+dispute correction\s+-0\.03/);
+
+    // a late call: an adjustment invoice citing the invoice and naming the call it adds
+    await ingestOk(b, [voice({ recordId: 'fm-late', destination: '+442071230009', seconds: 60, buyerId: 'fm-buyer', carrierId: 'fm-carrier', start: '2026-11-20T15:00:00Z' })]);
+    const late = (await gqlOk(b.url, CYCLE, {}, agent)).runBillingCycle.bills.filter((x: any) => x.buyer.id === 'fm-buyer' && x.sequence === 2);
+    expect(late).toHaveLength(1);
+    expect(late[0].number).toMatch(/^B-/);
+    const adj = await render(late[0].id, 'fm-late');
+    expect(adj.front).toContain(`Invoice ${late[0].number}`);
+    expect(adj.front).toMatch(new RegExp(`Corrects invoice\\s+${invoice.number}\\n`));
+    expect(adj.front).toMatch(/Reason\s+call records received after the invoice of the period was issued/);
+    expect(adj.front.replace(/\s+/g, ' ')).toContain(`Late record: call fm-late (source MODERATOR) to +442071230009 at 2026-11-20 10:00:00, 60 s, not on invoice ${invoice.number}; charged 0.25 USD.`);
+    expect(adj.front).toMatch(/Remittance\s+Pay to/);
+
+    // the lines CSV: plain numbers at the minor unit, the document type, the period in New York and UTC
+    const rows = parse(await (await fetch(`${base}/bills/${credit.id}.csv`, { headers: { authorization: `Bearer ${buyer}` } })).text(), { columns: true }) as Record<string, string>[];
+    expect(rows.map((r) => [r.document, r.line_kind, r.amount])).toEqual([['Credit note', 'USAGE', '-0.03'], ['Credit note', 'NET', '-0.03'], ['Credit note', 'TAX', '0.00'], ['Credit note', 'TOTAL', '-0.03']]);
+    expect([rows[0].time_zone, rows[0].period_start_local, rows[0].period_end_local, rows[0].period_start, rows[0].period_end]).toEqual([NY, '2026-11-01 00:00:00', '2026-12-01 00:00:00', '2026-11-01T04:00:00.000Z', '2026-12-01T05:00:00.000Z']);
+  });
+
+  it('a long call detail: page X of Y on every page and the table header repeated on each page it continues on', async () => {
+    const rows = Array.from({ length: 150 }, (_, i) => ({
+      recordId: `SWITCH:call-${i}`, nature: 'CALL' as const, seconds: '60', offset: 'UTC+00:00', ambiguous: false,
+      startLocal: `2026-10-${String(1 + (i % 28)).padStart(2, '0')} 10:00:00`, startUtc: '2026-10-01T10:00:00.000Z', calledNumber: `+4420712${String(i).padStart(5, '0')}`,
+      endUser: '', quantity: '1', unit: 'MINUTE', rate: '0.25', amount: '0.250000',
+    }));
+    const pdf = await billPdf(
+      { _id: 'bill_long', number: 'B-2026-10-000777', kind: 'PERIODIC', buyerId: 'long-buyer', carrierId: 'long-carrier', currency: 'USD', total: '37.50', subtotal: '37.500000', paidAmount: '0', status: 'ISSUED', recordCount: 150,
+        issuedAt: new Date('2026-11-02T00:00:00Z'), dueAt: new Date('2026-12-02T23:59:59.999Z'), periodStart: new Date('2026-10-01T00:00:00Z'), periodEnd: new Date('2026-11-01T00:00:00Z'),
+        lines: [{ kind: 'USAGE', description: 'Usage, base rate: 150 MINUTE at 0.25 USD/MINUTE', quantity: '150', unit: 'MINUTE', ratePerUnit: '0.25', amount: '37.500000' }] },
+      { rows, csvUrl: 'x' },
+    );
+    const file = join(dir, 'long.pdf');
+    writeFileSync(file, pdf);
+    const pages = execFileSync('pdftotext', ['-layout', file, '-']).toString().split('\f').filter((p) => p.trim() !== '');
+    expect(pages.length).toBeGreaterThan(2);
+    pages.forEach((p, i) => expect(p).toContain(`Invoice B-2026-10-000777 · Page ${i + 1} of ${pages.length}`));
+    // every page after the first continues the call detail under its header
+    for (const p of pages.slice(1)) expect(p).toMatch(/Record\s+Start \(local\)\s+Start \(UTC\)\s+Called number/);
+    expect(pages.join('').match(/call-\d+/g)).toHaveLength(150);
   });
 });

@@ -139,6 +139,14 @@ describe('mediation: one call, one charge', () => {
     // 297 s replaces 300 s: -0.03
     expect(adj.reduce((s: Dec, l: any) => s.plus(l.amount), new Dec(0)).toFixed(6)).toBe('-0.030000');
     expect(adj.reduce((s: Dec, l: any) => s.plus(l.quantity), new Dec(0)).toFixed(2)).toBe('-0.05');
+    // the document (issue 21): a credit note saying which call was reversed and what replaced it, 0 calls net
+    expect(mine[1].number).toMatch(/^CN-/);
+    const page = (await (await fetch(mine[1].documentUrls.html)).text()).replace(/&quot;/g, '"');
+    expect(page).toContain(`<h1>Credit note ${mine[1].number}</h1>`);
+    expect(page).toContain(`<dd id="corrects">${first.number}</dd>`);
+    expect(page).toMatch(new RegExp(`Reversed: call [^ ]+ \\(source CARRIER\\) to \\+\\d+ at 2026-11-03 00:00:30, 300 s, charged on invoice ${first.number} at 3\\.00 USD, superseded by a better record of the same call; now -3\\.00 USD\\.`));
+    expect(page).toMatch(/Replacement: call mod-1 \(source MODERATOR\) to \+\d+ at 2026-11-03 00:00:33, 297 s, the better record of the reversed call; charged 2\.97 USD\./);
+    expect(page).toMatch(/<td>\+\d+ [^<]+<\/td><td class="n">0<\/td><td class="n">-0\.05<\/td><td class="n">[^<]*<\/td><td class="n">-0\.03<\/td>/);
 
     // The LEC's record afterwards only corroborates: no third bill.
     await ingestOk(b, [{ ...carrier, recordId: 'lec-1', source: 'LOCAL_EXCHANGE_CARRIER', quantity: '299' }], agent);

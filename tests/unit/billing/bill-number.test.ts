@@ -15,8 +15,16 @@ describe('bill numbers', () => {
   });
   it('parses what it formats and nothing else', () => {
     expect(parseBillNumber('B-2026-11-000042')).toEqual({ year: 2026, month: 11, sequence: 42 });
+    expect(parseBillNumber('CN-2026-11-000003')).toEqual({ year: 2026, month: 11, sequence: 3 });
     expect(parseBillNumber('B-2026-13-000042')).toBeNull();
     expect(parseBillNumber('B-2026-11-42')).toBeNull();
     expect(parseBillNumber('X-2026-11-000042')).toBeNull();
+  });
+
+  it('credit notes (a negative total) have their own series and title; every other bill is an invoice', async () => {
+    const { seriesOfTotal, documentTitleOf } = await import('../../../billing-subgraph/src/domain/bill-number');
+    expect(formatBillNumber(3, new Date('2026-11-03T12:00:00Z'), 'CREDIT_NOTE')).toBe('CN-2026-11-000003');
+    expect(['-0.03', '-13.50', '0.00', '0', '-0.00', '4.08', undefined].map(seriesOfTotal)).toEqual(['CREDIT_NOTE', 'CREDIT_NOTE', 'INVOICE', 'INVOICE', 'INVOICE', 'INVOICE', 'INVOICE']);
+    expect([documentTitleOf('-0.03'), documentTitleOf('4.08')]).toEqual(['Credit note', 'Invoice']);
   });
 });

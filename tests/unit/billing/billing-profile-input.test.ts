@@ -23,6 +23,8 @@ describe('a billing profile change', () => {
     expect(fieldOf(() => applyProfileChange(base, { address: { lines: ['a', 'b', 'c', 'd', 'e'], city: 'X', country: 'US' } }))).toEqual(['BAD_USER_INPUT', 'profile.address.lines']);
     expect(fieldOf(() => applyProfileChange(base, { address: { lines: ['1 Main St'], city: '', country: 'US' } }))).toEqual(['BAD_USER_INPUT', 'profile.address.city']);
     expect(fieldOf(() => applyProfileChange(base, { paymentTermsDays: 1.5 }))).toEqual(['BAD_USER_INPUT', 'profile.paymentTermsDays']);
+    expect(fieldOf(() => applyProfileChange(base, { accountNumber: 'A'.repeat(41) }))).toEqual(['BAD_USER_INPUT', 'profile.accountNumber']);
+    expect(applyProfileChange(base, { accountNumber: ' CUST-004711 ' }).accountNumber).toBe('CUST-004711');
     expect(fieldOf(() => applyProfileChange(base, { paymentInstructions: 'x'.repeat(2001) }))).toEqual(['BAD_USER_INPUT', 'profile.paymentInstructions']);
     expect(fieldOf(() => applyProfileChange(base, { timeZone: null }))).toEqual(['BAD_USER_INPUT', 'profile.timeZone']);
   });

@@ -140,7 +140,11 @@ describe('operation cost bounded before it is computed (item 3)', () => {
     expect(measure(`{ ${typenames} }`).cost).toBe(6000);
     const statements = Array.from({ length: 30 }, (_, i) => `s${i}: settlementStatement(carrierId: "c") { total }`).join(' ');
     expect(measure(`{ ${statements} }`).cost).toBe(30 * 251);
-    expect(measure('{ items(first: 5) { id name } }').cost).toBe(11);
+    // a list item's leaves cost one unit per LEAVES_PER_UNIT (issue 21 item 5); leaves outside lists 1 each
+    expect(measure('{ items(first: 5) { id name } }').cost).toBe(1 + 5 * 1);
+    expect(measure(`{ items(first: 1000) { ${Array.from({ length: 22 }, (_, i) => `f${i}: name`).join(' ')} } }`).cost).toBe(1 + 1000 * 3);
+    expect(measure(`{ items(first: 1000) { ${Array.from({ length: 3000 }, (_, i) => `f${i}: id`).join(' ')} } }`).cost).toBe(1 + 1000 * 300);
+    expect(measure(`{ ${Array.from({ length: 3000 }, (_, i) => `f${i}: a`).join(' ')} }`).cost).toBe(3000);
   });
 });
 
