@@ -476,7 +476,8 @@ describe('portal in a real browser', () => {
     ]);
     await shot(buyer, '13-buyer-dispute-accepted');
     await buyer.getByTestId('dispute-adjustment').click();
-    await waitForText(buyer, 'bill-number', (t) => t !== periodic.number && /^B-/.test(t), 'the adjustment bill');
+    // A negative correction is a credit note, numbered in its own series.
+    await waitForText(buyer, 'bill-number', (t) => t !== periodic.number && /^CN-/.test(t), 'the adjustment bill');
     expect(decodeURIComponent(new URL(buyer.url()).hash.split('/').pop()!)).toBe(resolved.resolveDispute.adjustmentBillId);
     expect(await text(buyer, 'bill-total')).toBe('-0.02 USD');
     await shot(buyer, '14-buyer-adjustment-bill');
