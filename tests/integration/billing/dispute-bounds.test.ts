@@ -57,7 +57,8 @@ describe('dispute corrections are bounded by the disputed bill', () => {
     const decided = (await gqlOk(b.url, RESOLVE, { i: { disputeId: first.id, accept: true, reason: 'ringing time confirmed' } }, agent)).resolveDispute;
     expect(decided).toMatchObject({ status: 'ACCEPTED', resolvedAmount: { amount: '-0.03' }, adjustmentBillId: expect.any(String) });
     const adj = (await gqlOk(b.url, BILL, { id: decided.adjustmentBillId }, buyer)).bill;
-    expect(adj).toMatchObject({ kind: 'ADJUSTMENT', total: { amount: '-0.03' }, number: expect.stringMatching(/^B-/) });
+    // A negative correction is a credit note, numbered in its own series (issue 21).
+    expect(adj).toMatchObject({ kind: 'ADJUSTMENT', total: { amount: '-0.03' }, number: expect.stringMatching(/^CN-/) });
   });
 
   it('repairs at start-up an issued bill left without its number', async () => {

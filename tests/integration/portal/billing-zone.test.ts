@@ -5,6 +5,7 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { gqlOk, startStack, token } from '../../support/harness';
 import { ingestOk, recordSelection, voice } from '../billing/fixtures';
+import { createRequest } from '../moderator/helpers';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const DIST = path.join(ROOT, 'portal', 'dist', 'index.html');
@@ -24,6 +25,9 @@ describe('portal: bills and statements dated in the party\'s zone', () => {
     const admin = await token('ADMIN', 'zone-admin');
     await gqlOk(stack.gateway.url, `mutation { registerBuyer(input: { id: "buyer-nyc", name: "Gotham Minutes Inc." }) { id } }`, {}, admin);
     await gqlOk(stack.gateway.url, `mutation { registerCarrier(input: { id: "carrier-chi", name: "Lakeshore Carrier", coverage: ["44"] }) { id } }`, {}, admin);
+    // The buyer asked the market for service to 44, so its request went to the carrier: a buyer sees
+    // the carriers its requests went to (and only those), as on every real bill.
+    await createRequest(stack.gateway.url, await token('BUYER', 'buyer-nyc'));
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'] });
   }, 120_000);
 

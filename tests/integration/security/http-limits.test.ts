@@ -85,8 +85,10 @@ describe('a subgraph called directly', () => {
   it('applies the gateway cost limit to tenants; operators keep theirs', async () => {
     const b = await startBilling({ WORKERS: 'false' });
     try {
-      // 1,000 usage records × 6 fields ≈ 6,000: above the gateway's 5,000.
-      const q = '{ usageRecords(first: 1000) { nodes { recordId buyerId carrierId status quantity destination } } }';
+      // 1,000 usage records × 80 scalar selections (a scalar costs 1 per 10 per row) ≈ 8,000: above
+      // the gateway's 5,000, far below the operators' 100,000.
+      const fields = Array.from({ length: 80 }, (_, i) => `f${i}: recordId`).join(' ');
+      const q = `{ usageRecords(first: 1000) { nodes { ${fields} } } }`;
       const asBuyer = await gql(b.url, q, {}, await token('BUYER', 'cost-buyer'));
       expect(asBuyer.errors?.[0]?.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 5000 });
       const asAgent = await gql(b.url, q, {}, await token('BILLING_AGENT', 'agent-1'));
