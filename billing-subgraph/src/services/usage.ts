@@ -88,6 +88,14 @@ export function unknownEndUser(r: { endUserId?: string | null; buyerId: string }
     : `endUserId ${r.endUserId}: buyer ${r.buyerId} does not resell to end users`;
 }
 
+/** Replaces a stored record that is still UNASSOCIATED by `doc` (same _id); false when it is no longer parked. */
+async function replaceParked(Usage: Deps['models']['Usage'], doc: UsageDoc): Promise<boolean> {
+  const gone = await Usage.deleteOne({ _id: doc._id, status: 'UNASSOCIATED' }).exec();
+  if (gone.deletedCount !== 1) return false;
+  const dup = await insertIgnoringDuplicates(Usage, [doc]);
+  return dup.size === 0;
+}
+
 /** What a re-delivery must repeat exactly to count as a duplicate of the stored record. */
 function usageFingerprint(u: UsageDoc): string {
   const t = (d: Date | string | undefined | null) => (d ? new Date(d).toISOString() : '');
@@ -233,7 +241,6 @@ export async function ingestUsage(
       if (dup.size) await deps.models.RatingBatch.updateOne({ _id: batchId }, { $set: { state: 'OPEN', createdAt: now } }).exec();
     }
     const dupIndexes = await insertIgnoringDuplicates(Usage, docs);
-    const fresh = docs.filter((_, i) => !dupIndexes.has(i));
     const conflicts = new Set<number>();
     // A duplicate id with other contents is not a re-delivery: refused as a conflict (kept with its
     // reason), never counted as a duplicate.
@@ -244,6 +251,13 @@ export async function ingestUsage(
         const mine = docs[i];
         const theirs = stored.get(mine._id);
         if (!theirs || usageFingerprint(theirs) === usageFingerprint(mine)) continue;
+        // A record still parked UNASSOCIATED has been billed nowhere: the same reporter's corrected
+        // copy (a CDR file re-imported with the right carrier or time zone) replaces it. The delete
+        // is conditional, so a record the sweeper associated meanwhile stays, and this one is a conflict.
+        if (theirs.status === 'UNASSOCIATED' && (await replaceParked(Usage, mine))) {
+          dupIndexes.delete(i);
+          continue;
+        }
         dupIndexes.delete(i);
         conflicts.add(i);
         const index = kept[i].index;
@@ -253,6 +267,7 @@ export async function ingestUsage(
         reject(index, raws[index], 'recordId', `conflict: recordId ${mine.recordId}${where} was already reported by ${label} with different contents; a correction needs a new recordId`);
       }
     }
+    const fresh = docs.filter((_, i) => !dupIndexes.has(i) && !conflicts.has(i));
     if (rejectedDocs.length) await insertIgnoringDuplicates(Rejected, rejectedDocs);
     await rateUsageDocs(deps, fresh.filter((d) => d.status === 'RATED'), selections, { batchId });
     // Finished batches are removed (not marked DONE), so the sweeper's read of this collection stays
