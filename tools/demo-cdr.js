@@ -86,13 +86,14 @@ async function main() {
   }
   // The award that has run longest: the widest window of past answer times.
   const award = fits.sort((a, b) => a.start - b.start)[0];
-  const from = Math.max(award.start, now - LOOKBACK_MS);
-  const to = now - 5_000;
+  // Whole seconds (the file has no fractions), strictly inside the award's interval.
+  const from = Math.ceil(Math.max(award.start, now - LOOKBACK_MS) / 1000) * 1000 + 1000;
+  const to = Math.floor(now / 1000) * 1000 - 5_000;
   const rows = [];
   const base = randomInt(1000, 9000);
   for (let i = 0; i < calls; i++) {
     const seconds = randomInt(15, Math.max(16, Math.min(180, Math.floor((to - from) / 1000) - 5)));
-    const answer = from + randomInt(0, Math.max(1, to - from - seconds * 1000));
+    const answer = from + randomInt(0, Math.max(1, Math.floor((to - from) / 1000) - seconds)) * 1000;
     const ring = randomInt(2, 9);
     const start = answer - ring * 1000;
     const end = answer + seconds * 1000;
