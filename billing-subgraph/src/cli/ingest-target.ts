@@ -41,7 +41,9 @@ export async function checkBilling(target: BillingTarget, fetchImpl: typeof fetc
   try {
     res = await fetchImpl(target.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ billingVersion }' }), signal: AbortSignal.timeout(10_000) });
   } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name ?? 'failed';
+    // fetch's own message is only "fetch failed": the cause says why (ECONNREFUSED, ENOTFOUND, bad port).
+    const c = (err as { cause?: { code?: string; message?: string } }).cause;
+    const cause = c?.code ?? c?.message ?? (err as Error).message;
     throw new Error(`cannot reach billing at ${target.url} (from ${target.from}): ${cause}; is it running? ${HOW}; nothing was sent`);
   }
   let body: { data?: { billingVersion?: unknown }; errors?: { message: string }[] } | undefined;
