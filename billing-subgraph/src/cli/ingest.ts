@@ -113,9 +113,11 @@ interface Checkpoint {
   inFlight?: { from: number; to: number } | null;
   /** The options the import was made with (absent in checkpoints of earlier versions). */
   options?: RowDecidingOptions;
+  /** A declared correction in progress (--restart with changed options): a resumed run goes on correcting. */
+  correcting?: boolean;
 }
 
-const INGEST = `mutation($records: [UsageRecordInput!]!, $importerRejections: [ImporterRejectionInput!]) { ingestUsage(records: $records, importerRejections: $importerRejections) { accepted duplicates rejected { index recordId reason } parked { index recordId reason } } }`;
+const INGEST = `mutation($records: [UsageRecordInput!]!, $importerRejections: [ImporterRejectionInput!], $correctParked: Boolean) { ingestUsage(records: $records, importerRejections: $importerRejections, correctParked: $correctParked) { accepted duplicates rejected { index recordId reason } parked { index recordId reason } } }`;
 
 interface IngestAnswer {
   accepted: number;
@@ -137,13 +139,13 @@ function fingerprint(file: string): string {
   return `${size}:${createHash('sha256').update(head).digest('hex')}`;
 }
 
-async function send(opts: IngestOptions, records: unknown[], importerRejections: unknown[]): Promise<IngestAnswer> {
+async function send(opts: IngestOptions, records: unknown[], importerRejections: unknown[], correctParked: boolean): Promise<IngestAnswer> {
   for (let attempt = 1; ; attempt++) {
     try {
       const res = await fetch(opts.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${opts.token}` },
-        body: JSON.stringify({ query: INGEST, variables: { records, importerRejections } }),
+        body: JSON.stringify({ query: INGEST, variables: { records, importerRejections, ...(correctParked ? { correctParked } : {}) } }),
       });
       const body = (await res.json()) as { data?: { ingestUsage: IngestAnswer }; errors?: { message: string; extensions?: { code?: string } }[] };
       if (body.errors?.length) {
@@ -206,6 +208,18 @@ export async function runIngest(opts: IngestOptions): Promise<IngestSummary> {
   const fp = fingerprint(opts.file);
   const fileKey = createHash('sha256').update(fp).digest('hex').slice(0, 16);
   let cp: Checkpoint = { fingerprint: fp, rowsDone: 0, accepted: 0, parked: {}, duplicates: 0, alreadyStored: 0, rejected: 0, skipped: 0, complete: false, options: opts.rowOptions };
+  // --restart after an import of this very file with other options is a declared correction:
+  // billing then replaces the records of it still parked UNASSOCIATED (never rated or billed ones).
+  let correctParked = false;
+  if (opts.restart && existsSync(opts.checkpointPath)) {
+    const saved = JSON.parse(readFileSync(opts.checkpointPath, 'utf8')) as Checkpoint;
+    const changed = saved.fingerprint === fp && saved.options && opts.rowOptions ? describeChanges(saved.options, opts.rowOptions) : [];
+    if (changed.length) {
+      correctParked = true;
+      cp.correcting = true;
+      log(`correction of the import made with other options (${changed.join('; ')}): records of this file still parked UNASSOCIATED are replaced; rated or billed ones are kept (conflicts)`);
+    }
+  }
   if (!opts.restart && existsSync(opts.checkpointPath)) {
     const saved = JSON.parse(readFileSync(opts.checkpointPath, 'utf8')) as Checkpoint;
     if (saved.fingerprint === fp) {
@@ -225,6 +239,7 @@ export async function runIngest(opts: IngestOptions): Promise<IngestSummary> {
         );
       }
       cp = { ...cp, ...saved, parked: saved.parked ?? {}, alreadyStored: saved.alreadyStored ?? 0, skippedByReason: saved.skippedByReason ?? {}, options: opts.rowOptions ?? saved.options };
+      if (saved.correcting && !saved.complete) correctParked = true;
     } else log(`checkpoint ${opts.checkpointPath} belongs to another version of the file; starting over`);
   }
   if (cp.complete) log(`${opts.file} was imported completely before with these options (checkpoint ${opts.checkpointPath}): nothing to do; --restart imports it again (only duplicates, never charged twice)`);
@@ -270,7 +285,7 @@ export async function runIngest(opts: IngestOptions): Promise<IngestSummary> {
     } else if (batch.length > 0) {
       cp.inFlight = { from: cp.rowsDone + 1, to: row };
       save();
-      const out = await send(opts, batch.map((b) => b.record), [...refused, ...notBillable]);
+      const out = await send(opts, batch.map((b) => b.record), [...refused, ...notBillable], correctParked);
       cp.accepted += out.accepted;
       cp.duplicates += out.duplicates;
       if (inFlight && cp.rowsDone + 1 <= inFlight.to) cp.alreadyStored += out.duplicates;

@@ -118,7 +118,7 @@ export async function ingestUsage(
   deps: Deps,
   reporter: Reporter,
   raws: unknown[],
-  opts: { strictEntitlement: boolean; batchId?: string; now?: Date } = { strictEntitlement: true },
+  opts: { strictEntitlement: boolean; batchId?: string; now?: Date; correctParked?: boolean } = { strictEntitlement: true },
 ): Promise<IngestOutcome> {
   const { Usage, Rejected, Reporter: Reporters } = deps.models;
   if (!Array.isArray(raws)) throw badInput('records', 'records must be a list');
@@ -251,10 +251,11 @@ export async function ingestUsage(
         const mine = docs[i];
         const theirs = stored.get(mine._id);
         if (!theirs || usageFingerprint(theirs) === usageFingerprint(mine)) continue;
-        // A record still parked UNASSOCIATED has been billed nowhere: the same reporter's corrected
-        // copy (a CDR file re-imported with the right carrier or time zone) replaces it. The delete
-        // is conditional, so a record the sweeper associated meanwhile stays, and this one is a conflict.
-        if (theirs.status === 'UNASSOCIATED' && (await replaceParked(Usage, mine))) {
+        // A declared correction (a CDR file re-imported with the right carrier or time zone): a
+        // record still parked UNASSOCIATED has been billed nowhere, so the same reporter's corrected
+        // copy replaces it. Only when declared: two switches reusing an id must not replace each
+        // other's calls. The delete is conditional, so a record the sweeper associated meanwhile stays.
+        if (opts.correctParked && theirs.status === 'UNASSOCIATED' && (await replaceParked(Usage, mine))) {
           dupIndexes.delete(i);
           continue;
         }

@@ -98,6 +98,13 @@ describe('npm run ingest as a newcomer runs it (process, live billing)', () => {
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/accepted 4: associated and rated 0, parked UNASSOCIATED 4 \(NO_MATCHING_SELECTION 4/);
 
+    // Other contents under the same ids without a declared correction (no checkpoint of the earlier
+    // import: as two switches reusing ids would look) never replace anything: conflicts.
+    const undeclared = await ingest([...common, '--carrier', 'nc-right', '--restart', '--checkpoint', path.join(dir, 'elsewhere.ckpt')], { BILLING_URL: b.url });
+    expect(undeclared.code).toBe(3);
+    expect(undeclared.stderr).toMatch(/conflict: recordId fix-0 .*different contents/);
+    expect((await usage('fix')).map((u) => [u.status, u.carrierId])).toEqual(Array(4).fill(['UNASSOCIATED', 'nc-wrong']));
+
     // The same file with the right carrier: not "nothing to do", but what changed and what to do; nothing sent.
     const noticed = await ingest([...common, '--carrier', 'nc-right'], { BILLING_URL: b.url });
     expect(noticed.code).toBe(2);
@@ -106,6 +113,7 @@ describe('npm run ingest as a newcomer runs it (process, live billing)', () => {
     expect((await usage('fix')).map((u) => [u.status, u.carrierId])).toEqual(Array(4).fill(['UNASSOCIATED', 'nc-wrong']));
 
     const fixed = await ingest([...common, '--carrier', 'nc-right', '--restart'], { BILLING_URL: b.url });
+    expect(fixed.stderr).toMatch(/correction of the import made with other options \(--carrier nc-wrong → nc-right\)/);
     expect(fixed.stdout).toMatch(/accepted 4: associated and rated 4, parked UNASSOCIATED 0\n {2}duplicates 0\n {2}rejected 0/);
     expect(fixed.code).toBe(0);
     expect((await usage('fix')).map((u) => [u.status, u.carrierId])).toEqual(Array(4).fill(['RATED', 'nc-right']));
