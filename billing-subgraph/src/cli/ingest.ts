@@ -229,8 +229,7 @@ export async function runIngest(opts: IngestOptions): Promise<IngestSummary> {
         const done = saved.complete ? 'was imported completely' : `was imported up to row ${saved.rowsDone}`;
         throw Object.assign(
           new Error(
-            `${opts.file} ${done} with other options (checkpoint ${opts.checkpointPath}): ${changed.join('; ')}
-` +
+            `${opts.file} ${done} with other options (checkpoint ${opts.checkpointPath}): ${changed.join('; ')}\n` +
               'the rows already sent keep the old options. To import the whole file again with the new ones, add --restart: ' +
               'records still parked UNASSOCIATED are replaced by the corrected ones, records already billed are kept and reported as conflicts. ' +
               'To go on with the old options, run the command as it was.\nnothing was sent',
