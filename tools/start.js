@@ -7,6 +7,8 @@
 // then the database; if any service dies, the rest are stopped too so nothing is left half-running.
 // With the demo data on (and never in production) the demo market runs once the gateway is up: a
 // client of the gateway that simulates buyers, carriers and a switch (DEMO_MARKET=false: off).
+// Production (NODE_ENV=production or a production key setting) seeds no demo parties and prints no
+// development-token help: its tokens come from the operator's keys (docs/TOKENS.md).
 const { spawn } = require('node:child_process');
 const net = require('node:net');
 const path = require('node:path');
@@ -14,6 +16,7 @@ const { startFerretDB, ROOT } = require('./lib/ferretdb');
 const { acquireDirLock, LockHeldError } = require('./lib/lock');
 const { portVariable, exitOnProblems } = require('./lib/env');
 const { serviceConfigProblems } = require('./lib/service-config');
+const { isProduction } = require('./lib/production');
 
 const env = { ...process.env };
 /** Children by stopping order: the gateway first (its clients get `complete`), the database last. */
@@ -132,6 +135,7 @@ async function main() {
     BILLING_PORT: portVariable(env, 'BILLING_PORT', 4002, problems),
     ROUTE_SERVER_PORT: portVariable(env, 'ROUTE_SERVER_PORT', 4003, problems),
   };
+  const production = isProduction(env);
   const embedded = !env.MONGODB_URI;
   if (embedded) ports.DB_PORT = portVariable(env, 'DB_PORT', 27017, problems);
   // Every service's own configuration check (e.g. production without keys), before anything starts.
@@ -170,7 +174,7 @@ async function main() {
   const common = { MODERATOR_URL: moderatorUrl, BILLING_URL: billingUrl, MODERATOR_HOST: host, BILLING_HOST: host, GATEWAY_HOST: host };
 
   const billing = service('billing', 'subgraphs', 'billing-subgraph/dist/main.js', { ...common, BILLING_PORT: String(ports.BILLING_PORT) });
-  const seedDemoData = env.SEED_DEMO_DATA ?? 'true';
+  const seedDemoData = env.SEED_DEMO_DATA ?? (production ? 'false' : 'true');
   const moderator = service('moderator', 'subgraphs', 'moderator-subgraph/dist/main.js', {
     ...common,
     MODERATOR_PORT: String(ports.MODERATOR_PORT),
@@ -185,7 +189,9 @@ async function main() {
   const base = up.url.replace(/\/graphql$/, '');
   const demo = startDemoMarket({ ...env, SEED_DEMO_DATA: seedDemoData, GATEWAY_URL: up.url });
   const demoLine = demo ? '  Demo market:     demo buyers and carriers trade and call (DEMO_MARKET=false: off)\n' : '';
-  console.log(`\nTelecom service exchange is up.\n  GraphQL gateway: ${up.url}\n  Portal:          ${base}/portal/\n  Route server:    ${routeServerUrl}/route/kamailio (also ${base}/route/…)\n${demoLine}  Press Ctrl-C to stop.\n`);
+  const billsLine = `  Posted bills:    ${(env.BILLING_PUBLIC_URL || base).replace(/\/+$/, '')}/bills/<id> (the gateway forwards /bills/ to billing)\n`;
+  const prodLine = production ? '  Production:      no demo data; tokens are signed with your own keys (npm run keys, docs/TOKENS.md)\n' : '';
+  console.log(`\nTelecom service exchange is up.\n  GraphQL gateway: ${up.url}\n  Portal:          ${base}/portal/\n  Route server:    ${routeServerUrl}/route/kamailio (also ${base}/route/…)\n${billsLine}${demoLine}${prodLine}  Press Ctrl-C to stop.\n`);
 }
 
 main().catch((err) => {

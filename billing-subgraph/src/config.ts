@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { assertProductionReady, authEnv, isProduction, queryLimitEnv, bool, DEV_JWT_SECRET, httpUrl, logLevel, loadConfig, mongoUri, port } from '@exchange/platform';
+import { authEnv, ConfigError, productionProblems, isProduction, queryLimitEnv, bool, DEV_JWT_SECRET, httpUrl, logLevel, loadConfig, mongoUri, port } from '@exchange/platform';
 
 const schema = z.object({
   BILLING_HOST: z.string().default('127.0.0.1'),
@@ -68,11 +68,16 @@ export type BillingConfig = z.infer<typeof schema> & { mongodbUri: string; linkS
 export function loadBillingConfig(env: NodeJS.ProcessEnv = process.env): BillingConfig {
   const c = loadConfig(schema, env);
   // Production never derives secrets from the development secret in this repository.
-  assertProductionReady(env, {
+  const problems = productionProblems(env, {
     tokens: true,
     secrets: ['BILL_LINK_SECRET'],
     ...(c.BILL_DELIVERY_PATH === 'VIA_MODERATOR' ? { signingKey: 'BILLING_SIGNING_KEY_FILE' } : {}),
   });
+  // Bill links name this base: without it they would point at billing's own port, which production keeps private.
+  if (isProduction(env) && !c.BILLING_PUBLIC_URL) {
+    problems.push("BILLING_PUBLIC_URL: required in production: the public base URL of the posted bills (e.g. the gateway's public URL, which forwards /bills/ to billing); billing's own port stays private");
+  }
+  if (problems.length) throw new ConfigError(['production (NODE_ENV=production or a production key setting) refuses to start:', ...problems]);
   const linkSecret = c.BILL_LINK_SECRET ?? createHash('sha256').update(`bill-links|${c.JWT_SECRET ?? DEV_JWT_SECRET}`).digest('hex');
   const production = isProduction(env);
   return {

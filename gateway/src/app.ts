@@ -67,7 +67,7 @@ const bytesOf = (limit: string) => {
 };
 
 /** The routes the gateway serves: the only `route` label values besides `other`. */
-const GATEWAY_ROUTES = ['/graphql', '/health', '/ready', '/metrics', '/portal', '/route'] as const;
+const GATEWAY_ROUTES = ['/graphql', '/health', '/ready', '/metrics', '/portal', '/route', '/bills'] as const;
 
 /** A complete HTTP answer of Apollo Server: shared, unchanged, by the callers of one joined operation. */
 interface HttpAnswer {
@@ -257,6 +257,9 @@ export async function createGatewayApp(config: GatewayConfig, opts: GatewayAppOp
 
   const portal = await createPortalHandler(config, logger);
   const routeProxy = createRouteProxy(config.ROUTE_SERVER_URL, config.SUBGRAPH_TIMEOUT_MS, logger);
+  // Posted bills (billing's /bills/<id>[.pdf|.csv]) through the one public address: billing's own
+  // port stays private and BILLING_PUBLIC_URL can be the gateway's URL.
+  const billProxy = createRouteProxy(new URL(config.SUBGRAPH_URLS.billing ?? config.BILLING_URL).origin, config.SUBGRAPH_TIMEOUT_MS, logger, 'billing');
   /** A body, or a GET's `variables`/`extensions`, nesting deeper than MAX_JSON_DEPTH. */
   const tooDeep = (body: unknown, search: string): boolean => {
     if (exceedsJsonDepth(body, MAX_JSON_DEPTH + 1)) return true;
@@ -412,6 +415,7 @@ export async function createGatewayApp(config: GatewayConfig, opts: GatewayAppOp
     if (path === '/metrics' && read) return metricsEndpoint(req, res);
     if (path === '/portal' || path.startsWith('/portal/')) return portal(req, res, path);
     if (path.startsWith('/route/')) return routeProxy.handle(req, res);
+    if (path.startsWith('/bills/') && read) return billProxy.handle(req, res);
     sendText(res, 404, `Cannot ${req.method} ${path}`);
   };
 
@@ -439,6 +443,7 @@ export async function createGatewayApp(config: GatewayConfig, opts: GatewayAppOp
         await server.stop();
         await Promise.all([...upstreams.values()].map((u) => u.close().catch(() => undefined)));
         routeProxy.close();
+        billProxy.close();
       })();
       return stopped;
     },

@@ -22,7 +22,8 @@ function unavailable(res: ServerResponse, status: number, reason: string): void 
   res.end(body);
 }
 
-export function createRouteProxy(targetUrl: string, timeoutMs: number, logger: Logger): RouteProxy {
+/** `what` names the upstream in the log and in the 502/504 body. */
+export function createRouteProxy(targetUrl: string, timeoutMs: number, logger: Logger, what = 'the route server'): RouteProxy {
   const target = new URL(targetUrl);
   const secure = target.protocol === 'https:';
   const agent = secure ? new https.Agent({ keepAlive: true, maxSockets: 256 }) : new http.Agent({ keepAlive: true, maxSockets: 256 });
@@ -45,8 +46,8 @@ export function createRouteProxy(targetUrl: string, timeoutMs: number, logger: L
       );
       upstream.on('timeout', () => upstream.destroy(new Error('timeout')));
       upstream.on('error', (err) => {
-        logger.warn({ err: err.message }, 'route server unreachable');
-        unavailable(res, err.message === 'timeout' ? 504 : 502, 'the route server did not answer');
+        logger.warn({ err: err.message }, `${what} unreachable`);
+        unavailable(res, err.message === 'timeout' ? 504 : 502, `${what} did not answer`);
       });
       req.pipe(upstream);
     },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { assertProductionReady, authEnv, isProduction, queryLimitEnv, bool, httpUrl, logLevel, loadConfig, mongoUri, port } from '@exchange/platform';
+import { authEnv, ConfigError, productionProblems, isProduction, queryLimitEnv, bool, httpUrl, logLevel, loadConfig, mongoUri, port } from '@exchange/platform';
 
 const ms = (fallback: number, min = 10) => z.coerce.number().int().min(min).max(86_400_000).default(fallback);
 
@@ -53,8 +53,11 @@ export type ModeratorConfig = z.infer<typeof schema> & { mongodbUri: string };
 
 export function loadModeratorConfig(env: NodeJS.ProcessEnv = process.env): ModeratorConfig {
   const c = loadConfig(schema, env);
-  assertProductionReady(env, { tokens: true, secrets: ['BOARD_PSEUDONYM_SECRET'], signingKey: 'MODERATOR_SIGNING_KEY_FILE' });
+  const problems = productionProblems(env, { tokens: true, secrets: ['BOARD_PSEUDONYM_SECRET'], signingKey: 'MODERATOR_SIGNING_KEY_FILE' });
   const production = isProduction(env);
+  // Demo parties come with development-token instructions that production refuses: never seeded there.
+  if (production && c.SEED_DEMO_DATA) problems.push('SEED_DEMO_DATA: demo buyers and carriers are never seeded in production (unset it, or set false)');
+  if (problems.length) throw new ConfigError(['production (NODE_ENV=production or a production key setting) refuses to start:', ...problems]);
   return {
     ...c,
     // Off by default in production: the schema, `_service` and /metrics are for the operator.

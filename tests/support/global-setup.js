@@ -9,6 +9,11 @@ const path = require('node:path');
 const { startFerretDB } = require('../../tools/lib/ferretdb');
 
 module.exports = async function globalSetup() {
+  // The importer's checkpoints (npm run ingest without --checkpoint) go to a folder of this run, not the user's state folder.
+  if (!process.env.INGEST_CHECKPOINT_DIR) {
+    process.env.INGEST_CHECKPOINT_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'exchange-test-ingest-'));
+    process.env.TEST_INGEST_CHECKPOINT_DIR = process.env.INGEST_CHECKPOINT_DIR;
+  }
   if (process.env.MONGODB_URI) {
     process.env.TEST_MONGODB_URI = process.env.MONGODB_URI;
     return;

@@ -5,6 +5,7 @@ const fs = require('node:fs');
 module.exports = async function globalTeardown() {
   const db = globalThis.__EXCHANGE_TEST_DB__;
   if (db) await db.stop();
+  if (process.env.TEST_INGEST_CHECKPOINT_DIR) fs.rmSync(process.env.TEST_INGEST_CHECKPOINT_DIR, { recursive: true, force: true });
   const state = process.env.TEST_DB_STATE ? JSON.parse(process.env.TEST_DB_STATE) : null;
   if (!state) return;
   if (state.dir) fs.rmSync(state.dir, { recursive: true, force: true });

@@ -10,8 +10,9 @@
  * src/domain/cdr-layouts/, detected from the first lines unless --format is given; any other layout
  * through a column mapping, src/domain/cdr-mapping.ts) through the billing GraphQL API
  * (`ingestUsage`), never the database. The file is streamed (cli/cdr-reader.ts) in batches; after every
- * batch a checkpoint next to the file records how many rows are done, so an interrupted import
- * resumes where it stopped. Record ids are deterministic, so rows sent twice (a crash between a
+ * batch a checkpoint (kept outside the repository, ingest-target.ts) records how many rows are done and
+ * the options they were read with, so an interrupted import resumes where it stopped and a run with
+ * other options says so instead of resuming. Record ids are deterministic, so rows sent twice (a crash between a
  * batch and its checkpoint) count as duplicates, never twice, and the summary says so.
  *
  * Exit codes: 0 every row accepted or skipped; 3 the file was imported but rows were rejected
@@ -19,7 +20,8 @@
  * (resumable); 2 bad usage, or a file its layout cannot read (the line and the problem).
  * Relative paths are resolved from INIT_CWD (where `npm run` was typed) or the working folder.
  *
- * URL: --url or BILLING_URL (default http://127.0.0.1:4002/graphql); token: --token or
+ * URL: --url, BILLING_URL, else http://BILLING_HOST:BILLING_PORT/graphql (127.0.0.1:4002), checked before the
+ * file is read (ingest-target.ts); token: --token or
  * BILLING_TOKEN (a BILLING_AGENT, ADMIN or MODERATOR token, e.g. `npm run token -- --role BILLING_AGENT --sub agent`).
  */
 import { createHash } from 'node:crypto';
@@ -32,6 +34,7 @@ import { readRows, UnreadableFile } from './cdr-reader';
 import { LAYOUT_NAMES, resolveLayout, type ResolvedLayout } from './ingest-layout';
 import { PRESETS_TEXT } from './ingest-help';
 import { rowOptions } from './row-options';
+import { billingTarget, checkBilling, defaultCheckpoint, describeChanges, type RowDecidingOptions } from './ingest-target';
 
 /** Refused/skipped rows held back at most this long waiting for a record to be sent with. */
 const HELD_ROWS_MAX = 10_000;
@@ -60,6 +63,8 @@ export interface IngestOptions {
   internalPattern?: RegExp;
   batchSize: number;
   checkpointPath: string;
+  /** The options that decide what a row becomes, recorded in the checkpoint (ingest-target.ts). */
+  rowOptions?: RowDecidingOptions;
   restart: boolean;
   progress: boolean;
   /** Stop after this many batches (tests simulate an interruption). */
@@ -106,9 +111,13 @@ interface Checkpoint {
   complete: boolean;
   /** Data rows (first, last) of the batch being sent: on resume its duplicates were stored by this run. */
   inFlight?: { from: number; to: number } | null;
+  /** The options the import was made with (absent in checkpoints of earlier versions). */
+  options?: RowDecidingOptions;
+  /** A declared correction in progress (--restart with changed options): a resumed run goes on correcting. */
+  correcting?: boolean;
 }
 
-const INGEST = `mutation($records: [UsageRecordInput!]!, $importerRejections: [ImporterRejectionInput!]) { ingestUsage(records: $records, importerRejections: $importerRejections) { accepted duplicates rejected { index recordId reason } parked { index recordId reason } } }`;
+const INGEST = `mutation($records: [UsageRecordInput!]!, $importerRejections: [ImporterRejectionInput!], $correctParked: Boolean) { ingestUsage(records: $records, importerRejections: $importerRejections, correctParked: $correctParked) { accepted duplicates rejected { index recordId reason } parked { index recordId reason } } }`;
 
 interface IngestAnswer {
   accepted: number;
@@ -130,13 +139,13 @@ function fingerprint(file: string): string {
   return `${size}:${createHash('sha256').update(head).digest('hex')}`;
 }
 
-async function send(opts: IngestOptions, records: unknown[], importerRejections: unknown[]): Promise<IngestAnswer> {
+async function send(opts: IngestOptions, records: unknown[], importerRejections: unknown[], correctParked: boolean): Promise<IngestAnswer> {
   for (let attempt = 1; ; attempt++) {
     try {
       const res = await fetch(opts.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${opts.token}` },
-        body: JSON.stringify({ query: INGEST, variables: { records, importerRejections } }),
+        body: JSON.stringify({ query: INGEST, variables: { records, importerRejections, ...(correctParked ? { correctParked } : {}) } }),
       });
       const body = (await res.json()) as { data?: { ingestUsage: IngestAnswer }; errors?: { message: string; extensions?: { code?: string } }[] };
       if (body.errors?.length) {
@@ -147,7 +156,12 @@ async function send(opts: IngestOptions, records: unknown[], importerRejections:
       }
       return body.data!.ingestUsage;
     } catch (err) {
-      if ((err as { fatal?: boolean }).fatal || attempt >= 5) throw err;
+      if ((err as { fatal?: boolean }).fatal) throw err;
+      if (attempt >= 5) {
+        // fetch says only "fetch failed": the operator needs the address and the reason.
+        const cause = (err as { cause?: { code?: string } }).cause?.code;
+        throw cause ? new Error(`billing at ${opts.url} did not answer (${cause}) after ${attempt} attempts`) : err;
+      }
       await new Promise((r) => setTimeout(r, 500 * 2 ** (attempt - 1)));
     }
   }
@@ -193,13 +207,41 @@ export async function runIngest(opts: IngestOptions): Promise<IngestSummary> {
 
   const fp = fingerprint(opts.file);
   const fileKey = createHash('sha256').update(fp).digest('hex').slice(0, 16);
-  let cp: Checkpoint = { fingerprint: fp, rowsDone: 0, accepted: 0, parked: {}, duplicates: 0, alreadyStored: 0, rejected: 0, skipped: 0, complete: false };
+  let cp: Checkpoint = { fingerprint: fp, rowsDone: 0, accepted: 0, parked: {}, duplicates: 0, alreadyStored: 0, rejected: 0, skipped: 0, complete: false, options: opts.rowOptions };
+  // --restart after an import of this very file with other options is a declared correction:
+  // billing then replaces the records of it still parked UNASSOCIATED (never rated or billed ones).
+  let correctParked = false;
+  if (opts.restart && existsSync(opts.checkpointPath)) {
+    const saved = JSON.parse(readFileSync(opts.checkpointPath, 'utf8')) as Checkpoint;
+    const changed = saved.fingerprint === fp && saved.options && opts.rowOptions ? describeChanges(saved.options, opts.rowOptions) : [];
+    if (changed.length) {
+      correctParked = true;
+      cp.correcting = true;
+      log(`correction of the import made with other options (${changed.join('; ')}): records of this file still parked UNASSOCIATED are replaced; rated or billed ones are kept (conflicts)`);
+    }
+  }
   if (!opts.restart && existsSync(opts.checkpointPath)) {
     const saved = JSON.parse(readFileSync(opts.checkpointPath, 'utf8')) as Checkpoint;
-    if (saved.fingerprint === fp) cp = { ...cp, ...saved, parked: saved.parked ?? {}, alreadyStored: saved.alreadyStored ?? 0, skippedByReason: saved.skippedByReason ?? {} };
-    else log(`checkpoint ${opts.checkpointPath} belongs to another version of the file; starting over`);
+    if (saved.fingerprint === fp) {
+      const changed = saved.options && opts.rowOptions ? describeChanges(saved.options, opts.rowOptions) : [];
+      if (changed.length) {
+        // Resuming (or skipping a finished file) with other options would mix two imports in one.
+        const done = saved.complete ? 'was imported completely' : `was imported up to row ${saved.rowsDone}`;
+        throw Object.assign(
+          new Error(
+            `${opts.file} ${done} with other options (checkpoint ${opts.checkpointPath}): ${changed.join('; ')}\n` +
+              'the rows already sent keep the old options. To import the whole file again with the new ones, add --restart: ' +
+              'records still parked UNASSOCIATED are replaced by the corrected ones, records already billed are kept and reported as conflicts. ' +
+              'To go on with the old options, run the command as it was.\nnothing was sent',
+          ),
+          { usage: true },
+        );
+      }
+      cp = { ...cp, ...saved, parked: saved.parked ?? {}, alreadyStored: saved.alreadyStored ?? 0, skippedByReason: saved.skippedByReason ?? {}, options: opts.rowOptions ?? saved.options };
+      if (saved.correcting && !saved.complete) correctParked = true;
+    } else log(`checkpoint ${opts.checkpointPath} belongs to another version of the file; starting over`);
   }
-  if (cp.complete) log(`${opts.file} was imported completely before (checkpoint ${opts.checkpointPath}): nothing to do; --restart imports it again (only duplicates, never charged twice)`);
+  if (cp.complete) log(`${opts.file} was imported completely before with these options (checkpoint ${opts.checkpointPath}): nothing to do; --restart imports it again (only duplicates, never charged twice)`);
   const resumedFrom = cp.rowsDone;
   // The batch the last run sent without recording its answer: the API stored it (or part of it),
   // so its rows come back as duplicates now. They are counted apart, not as lost calls.
@@ -242,7 +284,7 @@ export async function runIngest(opts: IngestOptions): Promise<IngestSummary> {
     } else if (batch.length > 0) {
       cp.inFlight = { from: cp.rowsDone + 1, to: row };
       save();
-      const out = await send(opts, batch.map((b) => b.record), [...refused, ...notBillable]);
+      const out = await send(opts, batch.map((b) => b.record), [...refused, ...notBillable], correctParked);
       cp.accepted += out.accepted;
       cp.duplicates += out.duplicates;
       if (inFlight && cp.rowsDone + 1 <= inFlight.to) cp.alreadyStored += out.duplicates;
@@ -391,7 +433,10 @@ exit: 0 all rows accepted or skipped; 3 rows rejected (listed); 1 stopped by a n
       trunk is not in the map is rejected (--carrier is then not used for it); a carrier_id column wins over both
 --min-destination-digits N (default ${DEFAULT_MIN_DESTINATION_DIGITS}): shorter numbers (after E.164 normalisation) are skipped as
       internal/local, like s/h/i/t and *,# feature codes; --internal-pattern REGEX: more internal numbers to skip
-relative paths (file, --mapping, --checkpoint, --trunk-map) are read from the folder the command was run in (INIT_CWD under npm)`;
+relative paths (file, --mapping, --checkpoint, --trunk-map) are read from the folder the command was run in (INIT_CWD under npm)
+billing: --url, else BILLING_URL, else http://BILLING_HOST:BILLING_PORT/graphql (127.0.0.1:4002); checked before the file is read
+checkpoints: --checkpoint FILE, else one per file in INGEST_CHECKPOINT_DIR (default ~/.local/state/telecom-exchange/ingest);
+      it records the options: a run with other options stops and says what changed (--restart re-imports with the new ones)`;
 
 const usageError = (msg: string) => Object.assign(new Error(msg), { usage: true });
 
@@ -497,7 +542,7 @@ async function main() {
   }
   const extra = rowOptions(values);
   const token = values.token ?? process.env.BILLING_TOKEN;
-  if (!token) throw usageError('a token is required: --token or BILLING_TOKEN (e.g. npm run token -- --role BILLING_AGENT --sub agent)');
+  if (!token) throw usageError('a token is required: --token or BILLING_TOKEN (e.g. BILLING_TOKEN=$(npm run -s token -- --role BILLING_AGENT --sub agent))');
   const batchSize = Number(values.batch);
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) throw usageError('--batch must be 1 to 10000');
   // Ctrl-C finishes the batch being sent and records it, so the next run resumes exactly there.
@@ -507,9 +552,12 @@ async function main() {
     interrupted = true;
     console.error('interrupt: finishing the batch in flight, then stopping (Ctrl-C again to quit at once; the next run resumes)');
   });
+  const target = billingTarget(values.url, process.env);
+  await checkBilling(target);
+  const hashOf = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
   const summary = await runIngest({
     file,
-    url: values.url ?? process.env.BILLING_URL ?? 'http://127.0.0.1:4002/graphql',
+    url: target.url,
     token,
     source,
     buyerId: values.buyer,
@@ -521,7 +569,21 @@ async function main() {
     dialling,
     ...extra,
     batchSize,
-    checkpointPath: values.checkpoint !== undefined ? here(values.checkpoint) : `${file}.ingest-checkpoint.json`,
+    checkpointPath: values.checkpoint !== undefined ? here(values.checkpoint) : defaultCheckpoint(file, process.env),
+    rowOptions: {
+      source,
+      buyer: values.buyer ?? null,
+      carrier: values.carrier ?? null,
+      equipment: values.equipment ?? null,
+      format: format ?? null,
+      mapping: mapping ? hashOf(JSON.stringify(mapping)) : null,
+      timezone: values.timezone ?? null,
+      'country-code': values['country-code'] ?? null,
+      'international-prefix': values['international-prefix'] ?? null,
+      'trunk-map': values['trunk-map'] !== undefined ? `${values['trunk-map']} (${hashOf(readFileSync(here(values['trunk-map']), 'utf8'))})` : null,
+      'min-destination-digits': extra.minDestinationDigits,
+      'internal-pattern': values['internal-pattern'] ?? null,
+    },
     restart: values.restart,
     progress: !values['no-progress'] && Boolean(process.stderr.isTTY),
     stopRequested: () => interrupted,

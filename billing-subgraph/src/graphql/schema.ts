@@ -126,7 +126,7 @@ export function buildBillingSchema() {
         requireRole(ctx.identity, ['MODERATOR', 'ADMIN'], 'recordRouteAttempts');
         return recordRouteAttempts(ctx.deps, slots);
       },
-      ingestUsage: (_: unknown, { records, importerRejections }: Args, ctx: Ctx) => ingestUsageWithRejections(ctx.deps, requireIdentity(ctx.identity), records, importerRejections),
+      ingestUsage: (_: unknown, { records, importerRejections, correctParked }: Args, ctx: Ctx) => ingestUsageWithRejections(ctx.deps, requireIdentity(ctx.identity), records, importerRejections, correctParked === true),
       setMediationPolicy: (_: unknown, { input }: Args, ctx: Ctx) => {
         const who = requireRole(ctx.identity, OPS_ONLY, 'setMediationPolicy');
         return setMediationPolicy(ctx.deps, who, input);

@@ -70,11 +70,11 @@ export async function storeImporterRejections(deps: Deps, docs: RejectedDoc[]): 
  * the rows the caller's importer refused, under one batch id. The importer's rows are checked
  * before anything is written and stored after the records.
  */
-export async function ingestUsageWithRejections(deps: Deps, who: Identity, records: unknown[], importerRejections: unknown): Promise<IngestOutcome> {
+export async function ingestUsageWithRejections(deps: Deps, who: Identity, records: unknown[], importerRejections: unknown, correctParked = false): Promise<IngestOutcome> {
   const batchId = `batch_${randomUUID()}`;
   const now = new Date();
   const refused = importerRejectionDocs(who, batchId, importerRejections, now, Array.isArray(records) ? records.length : 0);
-  const out = await ingestUsage(deps, who, records, { strictEntitlement: true, batchId, now });
+  const out = await ingestUsage(deps, who, records, { strictEntitlement: true, batchId, now, correctParked });
   await storeImporterRejections(deps, refused);
   return out;
 }

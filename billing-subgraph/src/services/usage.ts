@@ -88,6 +88,14 @@ export function unknownEndUser(r: { endUserId?: string | null; buyerId: string }
     : `endUserId ${r.endUserId}: buyer ${r.buyerId} does not resell to end users`;
 }
 
+/** Replaces a stored record that is still UNASSOCIATED by `doc` (same _id); false when it is no longer parked. */
+async function replaceParked(Usage: Deps['models']['Usage'], doc: UsageDoc): Promise<boolean> {
+  const gone = await Usage.deleteOne({ _id: doc._id, status: 'UNASSOCIATED' }).exec();
+  if (gone.deletedCount !== 1) return false;
+  const dup = await insertIgnoringDuplicates(Usage, [doc]);
+  return dup.size === 0;
+}
+
 /** What a re-delivery must repeat exactly to count as a duplicate of the stored record. */
 function usageFingerprint(u: UsageDoc): string {
   const t = (d: Date | string | undefined | null) => (d ? new Date(d).toISOString() : '');
@@ -110,7 +118,7 @@ export async function ingestUsage(
   deps: Deps,
   reporter: Reporter,
   raws: unknown[],
-  opts: { strictEntitlement: boolean; batchId?: string; now?: Date } = { strictEntitlement: true },
+  opts: { strictEntitlement: boolean; batchId?: string; now?: Date; correctParked?: boolean } = { strictEntitlement: true },
 ): Promise<IngestOutcome> {
   const { Usage, Rejected, Reporter: Reporters } = deps.models;
   if (!Array.isArray(raws)) throw badInput('records', 'records must be a list');
@@ -233,7 +241,6 @@ export async function ingestUsage(
       if (dup.size) await deps.models.RatingBatch.updateOne({ _id: batchId }, { $set: { state: 'OPEN', createdAt: now } }).exec();
     }
     const dupIndexes = await insertIgnoringDuplicates(Usage, docs);
-    const fresh = docs.filter((_, i) => !dupIndexes.has(i));
     const conflicts = new Set<number>();
     // A duplicate id with other contents is not a re-delivery: refused as a conflict (kept with its
     // reason), never counted as a duplicate.
@@ -244,6 +251,14 @@ export async function ingestUsage(
         const mine = docs[i];
         const theirs = stored.get(mine._id);
         if (!theirs || usageFingerprint(theirs) === usageFingerprint(mine)) continue;
+        // A declared correction (a CDR file re-imported with the right carrier or time zone): a
+        // record still parked UNASSOCIATED has been billed nowhere, so the same reporter's corrected
+        // copy replaces it. Only when declared: two switches reusing an id must not replace each
+        // other's calls. The delete is conditional, so a record the sweeper associated meanwhile stays.
+        if (opts.correctParked && theirs.status === 'UNASSOCIATED' && (await replaceParked(Usage, mine))) {
+          dupIndexes.delete(i);
+          continue;
+        }
         dupIndexes.delete(i);
         conflicts.add(i);
         const index = kept[i].index;
@@ -253,6 +268,7 @@ export async function ingestUsage(
         reject(index, raws[index], 'recordId', `conflict: recordId ${mine.recordId}${where} was already reported by ${label} with different contents; a correction needs a new recordId`);
       }
     }
+    const fresh = docs.filter((_, i) => !dupIndexes.has(i) && !conflicts.has(i));
     if (rejectedDocs.length) await insertIgnoringDuplicates(Rejected, rejectedDocs);
     await rateUsageDocs(deps, fresh.filter((d) => d.status === 'RATED'), selections, { batchId });
     // Finished batches are removed (not marked DONE), so the sweeper's read of this collection stays

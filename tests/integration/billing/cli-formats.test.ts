@@ -119,13 +119,13 @@ describe('npm run ingest on switch CDR files as written (process)', () => {
     expect(unknown.stderr).toMatch(/cannot tell the file's format/);
   });
 
-  it('an import that cannot reach the API stops with how to resume; exit code 1', async () => {
+  it('an import that cannot reach the API stops before reading the file, naming the URL and how to set it; exit code 1', async () => {
     const file = path.join(dir, 'unreachable.csv');
     copyFileSync(path.join(FIXTURES, 'generic-cdr.csv'), file);
     const p = run(process.execPath, [CLI, file, '--url', 'http://127.0.0.1:9/graphql', '--no-progress', '--buyer', 'x', '--carrier', 'y'], { ...process.env, BILLING_TOKEN: token });
     const { code } = await p.exited;
     expect(code).toBe(1);
-    expect(p.output().stderr).toMatch(/stopped after row 0: .*run the same command again to resume after row 0/);
+    expect(p.output().stderr).toMatch(/^ingest: cannot reach billing at http:\/\/127\.0\.0\.1:9\/graphql \(from --url\): bad port; is it running\? set --url or BILLING_URL .*; nothing was sent\n$/);
   }, 30_000);
 
   it('record ids are unique per switch: two PBXs reusing a uniqueid are both billed; unnamed, the second is a conflict refused with its reason', async () => {

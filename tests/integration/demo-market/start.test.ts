@@ -15,7 +15,7 @@ const { freePort } = require('../../../tools/lib/ferretdb') as { freePort: () =>
 function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn' };
   for (const k of Object.keys(env)) {
-    if (/^(JWT_|BILL_LINK|BOARD_PSEUDONYM|NODE_ENV$|.*SIGNING_KEY_FILE$|.*MONGODB_URI$|REDIS_URL$|DEMO_MARKET|SEED_DEMO_DATA$)/.test(k)) delete env[k];
+    if (/^(JWT_|BILL_LINK|BILLING_PUBLIC_URL|BOARD_PSEUDONYM|NODE_ENV$|.*SIGNING_KEY_FILE$|.*MONGODB_URI$|REDIS_URL$|DEMO_MARKET|SEED_DEMO_DATA$)/.test(k)) delete env[k];
   }
   return { ...env, ...extra };
 }
@@ -89,9 +89,9 @@ describe('npm start and the demo market', () => {
     });
   }, 150_000);
 
-  it('production on demo data: the demo market is not started, saying so', async () => {
+  it('production (which seeds no demo data; SEED_DEMO_DATA=true is refused, tests/integration/platform/production-start.test.ts): the demo market is not started, saying so', async () => {
     const secret = 'a-deployment-secret-of-its-own-0123456789abcdef';
-    await withStack({ NODE_ENV: 'production', JWT_SECRET: secret, BOARD_PSEUDONYM_SECRET: 'p'.repeat(40), BILL_LINK_SECRET: 'l'.repeat(40), SEED_DEMO_DATA: 'true' }, async (_url, proc) => {
+    await withStack({ NODE_ENV: 'production', JWT_SECRET: secret, BOARD_PSEUDONYM_SECRET: 'p'.repeat(40), BILL_LINK_SECRET: 'l'.repeat(40), BILLING_PUBLIC_URL: 'https://exchange.example' }, async (_url, proc) => {
       expect(proc.output().stderr).toContain('demo market not started: production');
       expect(demoProcesses(proc.child.pid!)).toEqual([]);
     });
@@ -99,7 +99,7 @@ describe('npm start and the demo market', () => {
 
   it('production with DEMO_MARKET=true: the stack runs, the demo market is refused with a log line', async () => {
     const secret = 'a-deployment-secret-of-its-own-0123456789abcdef';
-    const env = { NODE_ENV: 'production', JWT_SECRET: secret, BOARD_PSEUDONYM_SECRET: 'p'.repeat(40), BILL_LINK_SECRET: 'l'.repeat(40), DEMO_MARKET: 'true' };
+    const env = { NODE_ENV: 'production', JWT_SECRET: secret, BOARD_PSEUDONYM_SECRET: 'p'.repeat(40), BILL_LINK_SECRET: 'l'.repeat(40), BILLING_PUBLIC_URL: 'https://exchange.example', DEMO_MARKET: 'true' };
     await withStack(env, async (url, proc) => {
       expect(proc.output().stderr).toContain('DEMO_MARKET=true is refused in production');
       expect(proc.output().stdout).not.toContain('Demo market:');

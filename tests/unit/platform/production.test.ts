@@ -62,7 +62,9 @@ describe('production posture (item 1)', () => {
     const msg = messageOf(() => loadBillingConfig({ JWT_JWKS_FILE: '/etc/keys.json' }));
     expect(msg).toMatch(/BILL_LINK_SECRET/);
     expect(msg).not.toMatch(/JWT_SECRET/);
-    const ok = loadBillingConfig({ JWT_JWKS_FILE: '/etc/keys.json', BILL_LINK_SECRET: 'x'.repeat(32) });
+    // Bill links name BILLING_PUBLIC_URL: production refuses to start without it (billing's own port stays private).
+    expect(messageOf(() => loadBillingConfig({ JWT_JWKS_FILE: '/etc/keys.json', BILL_LINK_SECRET: 'x'.repeat(32) }))).toMatch(/BILLING_PUBLIC_URL: required in production/);
+    const ok = loadBillingConfig({ JWT_JWKS_FILE: '/etc/keys.json', BILL_LINK_SECRET: 'x'.repeat(32), BILLING_PUBLIC_URL: 'https://exchange.example' });
     expect(ok.linkSecret).toBe('x'.repeat(32));
     // Production defaults: introspection, landing page and public /metrics off.
     expect(ok.INTROSPECTION).toBe(false);
