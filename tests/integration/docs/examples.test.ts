@@ -28,7 +28,7 @@ function walkthroughAnchors(section: Section): string[] {
 
 /** `VAR=value … npm start` in the README's start block: the variables it sets. */
 function startVariables(section: Section): Record<string, string> {
-  const line = section.blocks.flatMap((b) => b.code.split('\n')).find((l) => /\bnpm start\b/.test(l));
+  const line = section.blocks.flatMap((b) => b.code.split('\n')).find((l) => /^\s*(?:[A-Z_][A-Z0-9_]*=\S+\s+)*npm start\s*(?:#.*)?$/.test(l));
   if (!line) throw new Error('the First hour section has no `npm start` command');
   const vars: Record<string, string> = {};
   for (const m of line.slice(0, line.indexOf('npm start')).matchAll(/\b([A-Z_][A-Z0-9_]*)=(\S+)/g)) vars[m[1]] = m[2];
@@ -195,7 +195,9 @@ describe("README's first hour and docs/EXAMPLES.md, run as written against a fre
     if (stack) {
       const pids = descendants(stack.child.pid!);
       if (stack.child.exitCode === null) process.kill(-stack.child.pid!, 'SIGINT');
-      await Promise.race([stack.exited, new Promise((r) => setTimeout(r, 20_000))]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([stack.exited, new Promise((r) => (timer = setTimeout(r, 20_000)))]);
+      clearTimeout(timer);
       for (const p of pids.filter(alive)) process.kill(p, 'SIGKILL');
     }
     if (dir) rmSync(dir, { recursive: true, force: true });
@@ -215,6 +217,7 @@ describe("README's first hour and docs/EXAMPLES.md, run as written against a fre
     const answer = path.join(dir, 'answer.json');
     const env = cleanEnv({ GW: gateway, ANSWER: answer });
     writeFileSync(state, '');
+    writeFileSync(answer, '');
     const byAnchor = new Map(steps.map((s) => [s.anchor, s]));
     const ran: string[] = [];
     for (const anchor of walkthroughAnchors(firstHour!)) {
@@ -226,7 +229,6 @@ describe("README's first hour and docs/EXAMPLES.md, run as written against a fre
         const spec = CHECKS[key];
         const deadline = Date.now() + 20_000;
         for (;;) {
-          writeFileSync(answer, '');
           // One shell session across blocks: the previous block's exported variables and functions, then this block.
           const script = `set -eo pipefail\nsource ${JSON.stringify(state)}\n${block.code}\n{ export -p; declare -f; } > ${JSON.stringify(state)}.next\njq -n env > ${JSON.stringify(state)}.env.json\n`;
           const r = spawnSync('bash', ['-c', script], { cwd: ROOT, env, encoding: 'utf8', timeout: 60_000 });
