@@ -205,6 +205,8 @@ describe("README's first hour and docs/EXAMPLES.md, run as written against a fre
 
   it('the README walks through every example step, in the examples’ order, starting the stack without the demo market', () => {
     expect(firstHour!.text).toMatch(/npm run -s token/);
+    // What `npm start` prints for the demo parties is the command the README shows (with -s).
+    expect(stack.output().stdout).toContain('npm run -s token -- --role BUYER --sub buyer-acme');
     expect(firstHour!.text).toMatch(/Close bidding now/);
     expect(startVariables(firstHour!)).toMatchObject({ DEMO_MARKET: 'false' });
     expect(firstHour!.blocks.some((b) => /^npm install$/m.test(b.code))).toBe(true);
