@@ -133,6 +133,12 @@ const CHECKS: Record<string, { check: Check; retry?: boolean }> = {
       expect(vars.BILL_ID).toBe(bill.id);
     },
   },
+  '7.1': {
+    check: ({ answer, vars }) => {
+      expect(answer.data.runBillingCycle.issued).toBe(0);
+      expect(answer.data.runBillingCycle.bills).toEqual([expect.objectContaining({ id: vars.BILL_ID, kind: 'PERIODIC' })]);
+    },
+  },
   '8.0': {
     check: ({ answer, stdout }) => {
       expect(answer.data.bill.outstanding).toEqual({ amount: '0.72', currency: 'GBP' });
