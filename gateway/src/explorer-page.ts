@@ -101,9 +101,9 @@ export function explorerHtml(): string {
 <label for="token">Bearer token</label>
 <input id="token" name="token" type="password" autocomplete="off" spellcheck="false" placeholder="eyJ… (npm run -s token -- --role ADMIN --sub admin)">
 <label for="query">Query</label>
-<textarea id="query" name="query" spellcheck="false">${DEFAULT_QUERY}</textarea>
+<textarea id="query" name="query" spellcheck="false" wrap="off">${DEFAULT_QUERY}</textarea>
 <label for="variables">Variables (JSON)</label>
-<textarea id="variables" name="variables" spellcheck="false">{}</textarea>
+<textarea id="variables" name="variables" spellcheck="false" wrap="off">{}</textarea>
 <button id="run" type="submit">Run</button><span id="status" role="status" aria-live="polite"></span>
 </form>
 <section aria-labelledby="result-title">
