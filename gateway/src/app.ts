@@ -9,7 +9,6 @@ import {
   ApolloServerPluginSchemaReportingDisabled,
   ApolloServerPluginUsageReportingDisabled,
 } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloGateway, IntrospectAndCompose } from '@apollo/gateway';
 import {
   bearerToken,
@@ -34,6 +33,7 @@ import { inboundKey } from './inbound';
 import { checkOperationLimits, type OperationLimits } from './limits';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics';
 import { notAllowedForPartner, OperationAllowList, persistedHashOf, unknownPersistedOperation } from './persisted';
+import { sendExplorer, wantsExplorer } from './explorer';
 import { createPortalHandler } from './portal';
 import { createRouteProxy } from './route-proxy';
 import { SubscriptionGateway } from './subscriptions';
@@ -202,7 +202,9 @@ export async function createGatewayApp(config: GatewayConfig, opts: GatewayAppOp
     stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
-      config.LANDING_PAGE ? ApolloServerPluginLandingPageLocalDefault({ embed: true }) : ApolloServerPluginLandingPageDisabled(),
+      // Apollo's landing page loads its application from Apollo's CDN: the gateway serves its own
+      // query page instead (explorer.ts, LANDING_PAGE), so Apollo's stays off either way.
+      ApolloServerPluginLandingPageDisabled(),
       // Even with APOLLO_KEY in the environment: reporting to Apollo's cloud is not configured here.
       ...(config.APOLLO_TELEMETRY ? [] : [ApolloServerPluginUsageReportingDisabled(), ApolloServerPluginSchemaReportingDisabled()]),
       guard,
@@ -347,6 +349,7 @@ export async function createGatewayApp(config: GatewayConfig, opts: GatewayAppOp
   const graphql = async (req: IncomingMessage, res: ServerResponse, url: string, requestId: string) => {
     const q = url.indexOf('?');
     const search = q >= 0 ? url.slice(q) : '';
+    if (config.LANDING_PAGE && wantsExplorer(req, search)) return sendExplorer(req, res);
     // Authenticated first (headers only): the body of a caller without a valid token is not read
     // beyond UNAUTHENTICATED_BODY_LIMIT, so 32 MB bodies are no longer parsed for anyone.
     let context: GatewayContext;

@@ -40,7 +40,7 @@ const schema = z.object({
   PUBSUB_PREFIX: z.string().default('exchange:'),
   /** Schema introspection; default true, false in production. */
   INTROSPECTION: bool(true),
-  /** Apollo's landing page at /graphql; default true, false in production. */
+  /** The gateway's own query page at GET /graphql for browsers (explorer.ts); default true, false in production. */
   LANDING_PAGE: bool(true),
   /** /metrics without a token; default true, false in production (then an ADMIN bearer token is required). */
   METRICS_PUBLIC: bool(true),

@@ -8,7 +8,7 @@ import { href } from '../router';
 import type { Session } from '../session';
 import { Announce, Badge, ErrorText, Field, FormAlert, focusField, formErrorOf, Loading, PageTitle, randomKey, PeriodDays, Section, TableWrap, When, type FormError } from '../ui';
 
-/** Bill fields every viewer may read (a carrier never resolves the buyer's name). */
+/** Bill fields of a bills table row (by id: a carrier's table never resolves the buyer's name; the bill page does). */
 export const BILL_ROW = `id number kind groupBy status sequence issuedAt dueAt timeZone periodLabel
   total { amount currency } outstanding { amount currency }
   period { start end } request { id } buyer { id } carrier { id name }`;
@@ -173,7 +173,7 @@ export function BillsPage({ session }: { session: Session }) {
 
 const BILL = `query Bill($id: ID!) {
   bill(id: $id) {
-    ${BILL_ROW} recordCount
+    ${BILL_ROW} recordCount buyer { name }
     lines { kind description requestId endUserId quantity unit ratePerUnit tierIndex amount }
     endUserSubtotals { endUserId label amount }
     subtotal { amount currency } paid { amount currency }
@@ -203,7 +203,9 @@ interface BillLine {
   amount: string;
 }
 
-interface FullBill extends BillRow {
+interface FullBill extends Omit<BillRow, 'buyer'> {
+  /** By name on the bill page: the bill's carrier sees its counterparty's name, operators every buyer's. */
+  buyer: { id: string; name: string };
   recordCount: number;
   lines: BillLine[];
   endUserSubtotals: { endUserId: string | null; label: string; amount: string }[];
@@ -303,7 +305,7 @@ export function BillPage({ session, id }: { session: Session; id: string }) {
           </div>
           <div>
             <dt>Buyer</dt>
-            <dd>{bill.buyer.id}</dd>
+            <dd data-testid="bill-buyer">{bill.buyer.name}</dd>
           </div>
           <div>
             <dt>Carrier</dt>

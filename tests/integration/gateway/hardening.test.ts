@@ -197,7 +197,7 @@ describe('gateway hardening', () => {
     const page = await fetch(gw.url, { headers: { accept: 'text/html' } });
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toContain('text/html');
-    expect(await page.text()).toContain('apollo');
+    expect(await page.text()).toContain('GraphQL query page');
     const noPage = await fetch(closed.url, { headers: { accept: 'text/html' } });
     expect(noPage.headers.get('content-type') ?? '').not.toContain('text/html');
   });

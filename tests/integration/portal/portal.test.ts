@@ -194,6 +194,8 @@ describe('portal in a real browser', () => {
     const buyerTotal = await text(buyer, 'bill-total');
     // 1000 minutes at the winning 0.0080 USD, billed in advance.
     expect(buyerTotal).toBe('8.00 USD');
+    // The bill names its buyer by name, not by id.
+    expect(await text(buyer, 'bill-buyer')).toBe('Portal Buyer Ltd');
     await shot(buyer, '04-buyer-bill');
 
     // The carrier learns it won, finds the same bill under Bills, with the same total.
@@ -205,6 +207,8 @@ describe('portal in a real browser', () => {
     await carrierRow.getByRole('link', { name: buyerBillNumber }).click();
     await waitForText(carrier, 'bill-number', (t) => t === buyerBillNumber, 'bill number on the carrier page');
     expect(await text(carrier, 'bill-total')).toBe(buyerTotal);
+    // The carrier is the buyer's counterparty on this bill: it reads the buyer's name too.
+    expect(await text(carrier, 'bill-buyer')).toBe('Portal Buyer Ltd');
     await shot(carrier, '05-carrier-bill');
 
     // The posted bill's PDF and CSV links work for anyone holding them (signed, expiring).
