@@ -81,8 +81,8 @@ function rows(results) {
       `records/s via gateway ingestUsage, batches of ${fmt(x.batchSize)}, idempotent; ${fmt(x.clients)} reporters sending at once (${fmt(x.records)} records)`,
       `**${fmt(x.ratioVsRaw)}×** raw (${fmt(x.gatewayRecordsPerSec)} rec/s)`,
       `raw insertMany of the usage documents (same ${x.usageIndexes} indexes, same concurrency): ${fmt(x.rawIndexedRecordsPerSec)} rec/s; one reporter alone (${fmt(x.serial.records)} records): **${fmt(x.serial.ratioVsRaw)}×** (${fmt(x.serial.gatewayRecordsPerSec)} vs ${fmt(x.serial.rawIndexedRecordsPerSec)} rec/s); raw usage + billing record documents (everything stored per record): ${fmt(x.rawUsageAndBillingRecordPerSec)} rec/s, gateway ${fmt(x.ratioVsRawUsageAndBillingRecord)}× that; database CPU ${fmt(x.cpuMsPer1000Records.databaseForGatewayPath)} vs ${fmt(x.cpuMsPer1000Records.databaseForRawIndexed)} ms per 1,000 records; re-sent batch: ${fmt(x.resend.duplicates)} duplicates, ${fmt(x.resend.accepted)} accepted`,
-      `≥ ${GOALS.ingestRatioVsRaw}× raw and ≥ ${fmt(GOALS.ingestRecordsPerSec)} rec/s`,
-      `${yes(x.ratioVsRaw >= GOALS.ingestRatioVsRaw)} / ${yes(x.gatewayRecordsPerSec >= GOALS.ingestRecordsPerSec)}`,
+      '≥ 0.5× raw and ≥ 10,000 rec/s',
+      `${yes(x.ratioVsRaw >= 0.5)} / ${yes(x.gatewayRecordsPerSec >= 10000)}`,
     ]);
   }
   if (r.fanout && !r.fanout.error) {

@@ -84,6 +84,9 @@ function ingestGoals(ingest) {
       `${num(ingest.gatewayRecordsPerSec, 0)} records/s`,
       ingest.gatewayRecordsPerSec >= GOALS.ingestRecordsPerSec,
     ),
+    ...(ingest.everyCallChargedOnce === undefined
+      ? []
+      : [goal('Usage ingestion: every call charged exactly once', '0 not charged once', `${num(ingest.callsNotChargedOnce, 0)} of ${num(ingest.calls, 0)} calls not charged exactly once`, ingest.everyCallChargedOnce === true)]),
   ];
 }
 

@@ -66,6 +66,9 @@ describe('bench goal summary', () => {
     expect(byName(ok, 'Usage ingestion').map((g) => g.met)).toEqual([true, true]);
     const slow: Goal[] = evaluateGoals({ ingest: { ratioVsRaw: 0.8, gatewayRecordsPerSec: 4999 } });
     expect(byName(slow, 'Usage ingestion').map((g) => g.met)).toEqual([true, false]);
+    const lost: Goal[] = evaluateGoals({ ingest: { ratioVsRaw: 0.8, gatewayRecordsPerSec: 6000, everyCallChargedOnce: false, calls: 100, callsNotChargedOnce: 3 } });
+    expect(byName(lost, 'Usage ingestion').map((g) => g.met)).toEqual([true, true, false]);
+    expect(byName(lost, 'Usage ingestion')[2].figure).toBe('3 of 100 calls not charged exactly once');
   });
 
   it('prints every goal with met or UNMET', () => {
