@@ -223,6 +223,7 @@ async function run(ctx) {
     const same = (bearer, body) => () => ({ bearer, bodies: [body] });
     const scenarios = [];
     for (const connections of [8, 32]) {
+      if (connections > BUYERS) throw new Error(`${connections} connections need ${connections} buyers for distinct tokens, not ${BUYERS}`);
       scenarios.push(
         { key: `portalAdmin${connections}`, what: `portal page, ADMIN, ${connections} connections`, tokens: 'same', query: 'page', work: same(admin, page), connections },
         { key: `portalBuyer${connections}`, what: `portal page, one buyer, ${connections} connections`, tokens: 'same', query: 'page', work: same(buyerTokens[0], page), connections },
@@ -347,4 +348,4 @@ async function run(ctx) {
   }
 }
 
-module.exports = { run };
+module.exports = { run, PORTAL };
