@@ -1,21 +1,26 @@
 'use strict';
 // `npm run bench`: every benchmark on this machine against the embedded database (FerretDB on a
-// temporary SQLite directory, started as the integration tests start it), a table on stdout, and
-// bench/results/latest.json with the machine, the versions and every figure.
+// temporary SQLite directory, started as the integration tests start it), a table and the goals
+// (met / unmet) on stdout, and bench/results/latest.json with the machine, the versions and every
+// figure, all from this one run.
 //
 //   npm run bench                            full scale: 15 min to over 40 min on 2 cores, most of
 //                                            it the bill run's 1,000,000 records (see the README)
 //   BENCH_SCALE=0.1 npm run bench            quick run (~5 min): every size scaled down
 //   BENCH_ONLY=ingest,billrun npm run bench  some benchmarks only (route: the switch-facing route server)
-//   BENCH_ONLY=peers npm run bench           the gateway against Hive Gateway (JS and Rust planner), ~8 min
-//   BENCH_OUT=bench/results/peers.json       write the report there instead of latest.json
+//   BENCH_ONLY=peers npm run bench           the gateway against Hive Gateway (JS and Rust planner), ~12 min
+//   BENCH_OUT=/tmp/x.json                    write the report there instead (never latest.json
+//                                            unless the run is whole)
 //   BENCH_CPU_PROF=/tmp/prof npm run bench   service processes write .cpuprofile files there
 //                                            (summarise one: node bench/lib/cpuprofile.js <file>)
 //   BENCH_ONLY=switch npm run bench         calls/s through Kamailio + route server + SIPp (~2 min;
 //                                            needs kamailio and sipp, which .ci/run installs)
 //   BENCH_BID_RATE=1 npm run bench           bids per second in the fan-out benchmark (default 0.5)
-//   BENCH_ONLY=fanout BENCH_MERGE=1 npm run bench   re-measure some benchmarks and keep the other
-//                                            figures of latest.json (same scale and machine only)
+//
+// bench/results/latest.json is only ever written by one run of every benchmark at scale 1: a run
+// with BENCH_ONLY or another BENCH_SCALE writes bench/results/partial.json (not committed, see
+// .gitignore) unless BENCH_OUT names another file, and refuses BENCH_OUT=…/latest.json. No run
+// merges figures of another (BENCH_MERGE is gone).
 //
 // Figures are ratios against a baseline measured in the same run, or counts; absolute rates are
 // context (they depend on the machine and on whatever else it is running: see loadAverage).
@@ -24,6 +29,8 @@ const os = require('node:os');
 const path = require('node:path');
 const { startDatabase } = require('./lib/db');
 const { SCALE, round } = require('./lib/util');
+const { GOALS, evaluateGoals, formatGoals } = require('./lib/goals');
+const { resultsFile, notOneRun } = require('./lib/results-file');
 
 const BENCHES = [
   ['routing', 'Switch routing', () => require('./routing')],
@@ -102,14 +109,30 @@ function rows(results) {
   }
   if (r.peers && !r.peers.error) {
     const x = r.peers;
+    const cpu = (p) => {
+      const c = p.stackCpuMsPerRequest;
+      return `${fmt(c.total)} (gateway ${fmt(c.gateway)}, billing ${fmt(c.billing)}, moderator ${fmt(c.moderator)}, database ${fmt(c.database)})`;
+    };
+    const calls = (p) => `billing ${fmt(p.subgraphCallsPerRequest.billing)}, moderator ${fmt(p.subgraphCallsPerRequest.moderator)}`;
     for (const f of Object.values(x.figures)) {
+      const distinct = f.tokens === 'distinct';
+      const page = f.query === 'page';
       out.push([
-        'Gateway vs Node peers',
+        distinct ? 'Gateway vs Node peers, distinct tokens' : 'Gateway vs Node peers, same token',
         `${f.what}: requests/s (closed loop), ratio of medians over ${fmt(x.rounds)} interleaved rounds`,
         `**${fmt(f.vsHive.rps)}×** Hive, **${fmt(f.vsHiveRust.rps)}×** Hive+Rust (${fmt(f.project.rps)} vs ${fmt(f.hive.rps)} / ${fmt(f.hiveRust.rps)} req/s)`,
-        `p50 ${fmt(f.project.p50Ms)} vs ${fmt(f.hive.p50Ms)} / ${fmt(f.hiveRust.p50Ms)} ms (${fmt(f.vsHive.p50)}× / ${fmt(f.vsHiveRust.p50)}×); gateway CPU ${fmt(f.project.cpuMsPerRequest)} vs ${fmt(f.hive.cpuMsPerRequest)} / ${fmt(f.hiveRust.cpuMsPerRequest)} ms/request; deduplication off: ${fmt(f.projectNoDedupe.rps)} req/s (${fmt(f.noDedupeVsHive.rps)}× / ${fmt(f.noDedupeVsHiveRust.rps)}×), ${fmt(f.projectNoDedupe.cpuMsPerRequest)} ms CPU/request`,
-        '≥ 1.0× both peers\' req/s; portal page: CPU/request ≤ Hive+Rust',
-        f.what.startsWith('portal') ? `${yes(f.rpsMet)} / ${yes(f.cpuMet)}` : yes(f.rpsMet),
+        `p50 ${fmt(f.project.p50Ms)} vs ${fmt(f.hive.p50Ms)} / ${fmt(f.hiveRust.p50Ms)} ms; ` +
+          `stack CPU ms/request (project / Hive / Hive+Rust): ${cpu(f.project)} / ${cpu(f.hive)} / ${cpu(f.hiveRust)}; ` +
+          `subgraph calls/request: ${calls(f.project)} / ${calls(f.hive)} / ${calls(f.hiveRust)}; ` +
+          `deduplication off: ${fmt(f.projectNoDedupe.rps)} req/s (${fmt(f.noDedupeVsHive.rps)}× / ${fmt(f.noDedupeVsHiveRust.rps)}×), stack CPU ${cpu(f.projectNoDedupe)} ms, calls ${calls(f.projectNoDedupe)}`,
+        distinct
+          ? `≥ ${GOALS.distinctRpsVsHiveRust}× Hive+Rust req/s${page ? `; gateway CPU ≤ ${GOALS.gatewayCpuVsHiveRust}× Hive+Rust; stack CPU ≤ ${GOALS.stackCpuMsPerPage} ms; moderator calls = ${GOALS.moderatorCallsPerPage}` : ''}`
+          : `≥ 1.0× both peers' req/s${page ? '; gateway CPU ≤ Hive+Rust' : ''}`,
+        distinct && page
+          ? `${yes(f.rpsMet)} / ${yes(f.cpuMet)} / ${f.stackCpuMet === null ? '–' : yes(f.stackCpuMet)} / ${yes(f.moderatorCallsMet)}`
+          : page
+            ? `${yes(f.rpsMet)} / ${yes(f.cpuMet)}`
+            : yes(f.rpsMet),
       ]);
     }
   }
@@ -213,6 +236,8 @@ async function main() {
   const only = (process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   const unknown = only.filter((o) => !BENCHES.some(([k]) => k === o));
   if (unknown.length) throw new Error(`BENCH_ONLY: unknown benchmark(s) ${unknown.join(', ')}; choose from ${BENCHES.map(([k]) => k).join(', ')}`);
+  if (process.env.BENCH_MERGE) throw new Error('BENCH_MERGE was removed: a report holds one run only (BENCH_ONLY runs write bench/results/partial.json)');
+  let file = resultsFile({ only, out: process.env.BENCH_OUT, dir: path.join(__dirname, 'results'), scale: SCALE });
   const started = new Date();
   const log = (m) => process.stderr.write(`${m}\n`);
   log(`bench: scale ${SCALE}, ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
@@ -250,20 +275,6 @@ async function main() {
   } finally {
     await db.stop();
   }
-  const dir = path.join(__dirname, 'results');
-  const file = process.env.BENCH_OUT ? path.resolve(process.env.BENCH_OUT) : path.join(dir, 'latest.json');
-  if (process.env.BENCH_MERGE === '1' && fs.existsSync(file)) {
-    const old = JSON.parse(fs.readFileSync(file, 'utf8'));
-    if (old.scale !== SCALE || old.machine?.cpuModel !== machine().cpuModel || old.machine?.cores !== machine().cores) {
-      throw new Error('BENCH_MERGE: latest.json comes from another scale or machine; run every benchmark instead');
-    }
-    for (const [key] of BENCHES) {
-      if (results[key] || !old.results?.[key]) continue;
-      results[key] = { measuredAt: old.startedAt, ...old.results[key] };
-      timings[key] = old.secondsPerBenchmark?.[key];
-      load[key] = old.loadAverage1m?.[key];
-    }
-  }
   const report = {
     startedAt: started.toISOString(),
     durationSeconds: round((Date.now() - started.getTime()) / 1000, 1),
@@ -272,17 +283,28 @@ async function main() {
     database: { backend: db.backend, ferretdb: ferretdbVersion() },
     loadAverage1m: load,
     secondsPerBenchmark: timings,
+    complete: only.length === 0,
+    only: only.length ? only : undefined,
     results,
+    goals: evaluateGoals(results),
     table: table(results),
   };
+  // A guard, not expected to fire: latest.json never gets a report that is not one whole run.
+  const problems = path.basename(file) === 'latest.json' ? notOneRun(report, BENCHES.map(([k]) => k)) : [];
+  if (problems.length) {
+    log(`bench: not one whole run (${problems.join('; ')}): written to partial.json instead`);
+    file = path.join(path.dirname(file), 'partial.json');
+    process.exitCode = 1;
+  }
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
   const m = report.machine;
   console.log(`\nMachine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGB} GB; ${m.os}; Node ${m.node}; FerretDB ${m.ferretdb} on SQLite; scale ${SCALE}; ${report.durationSeconds} s\n`);
   console.log(report.table);
+  console.log(`\n${formatGoals(report.goals)}`);
   console.log(`\nwritten: ${path.relative(process.cwd(), file)}`);
   const failed = Object.values(results).some((r) => r.error);
-  process.exitCode = failed ? 1 : 0;
+  if (failed) process.exitCode = 1;
 }
 
 main().catch((err) => {

@@ -7,12 +7,17 @@ const { registerParties, createRequest } = require('./parties');
 
 const RECORD_SELECTION = `mutation($input: SelectionRecordInput!) { recordSelection(input: $input) { id } }`;
 
-async function seedFederated(stack, { bills, buyers = 10, carriers = 5 }) {
+/** `bills` bills spread round-robin over `buyers` buyers; `concurrency` bills are created at once. */
+async function seedFederated(stack, { bills, buyers = 10, carriers = 5, concurrency = 1 }) {
   const buyerIds = Array.from({ length: buyers }, (_, i) => `fed-buyer-${i}`);
   const carrierList = Array.from({ length: carriers }, (_, i) => ({ id: `fed-carrier-${i}`, coverage: ['44'] }));
   await registerParties(stack.moderator.url, { buyers: buyerIds, carriers: carrierList });
   const moderatorToken = await token('MODERATOR', 'moderator');
-  for (let i = 0; i < bills; i++) {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, async () => {
+    for (let i = next++; i < bills; i = next++) await seedBill(i);
+  }));
+  async function seedBill(i) {
     const buyerId = buyerIds[i % buyers];
     const req = await createRequest(stack.moderator.url, buyerId);
     await gqlOk(

@@ -227,7 +227,8 @@ export async function startSubgraphServer<Ctx extends BaseContext>(opts: Subgrap
     (req as unknown as { requestId: string }).requestId = requestId;
     res.on('finish', () => {
       // A matched route's pattern (a fixed set), else a known prefix, else `other`: never the raw path.
-      const labels = requestLabels(req.path, req.method, SUBGRAPH_ROUTES);
+      // originalUrl: a mounted router (Apollo on /graphql) has cut req.path to '/' by now.
+      const labels = requestLabels(req.originalUrl.split('?')[0], req.method, SUBGRAPH_ROUTES);
       const route = typeof req.route?.path === 'string' ? req.route.path : labels.route;
       metrics.httpDuration.observe(
         { route, method: labels.method, status: String(res.statusCode) },

@@ -63,4 +63,18 @@ describe('request metrics have a bounded label set', () => {
     // Only counters' digits may grow (process metrics such as heap size vary by a few bytes too).
     expect(Math.abs(after.bytes - before.bytes)).toBeLessThan(2048);
   });
+
+  it('a subgraph counts its GraphQL requests under route="/graphql" (the bench reads them as subgraph calls)', async () => {
+    const count = async () => {
+      const line = (await scrape(orders.url)).series.find((l) => l.includes('route="/graphql"') && l.includes('method="POST"') && l.includes('status="200"'));
+      return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
+    };
+    const before = await count();
+    for (let i = 0; i < 3; i++) {
+      const r = await fetch(orders.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) });
+      expect(r.status).toBe(200);
+      await r.arrayBuffer();
+    }
+    expect((await count()) - before).toBe(3);
+  });
 });
