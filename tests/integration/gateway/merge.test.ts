@@ -8,7 +8,7 @@ import type { GatewayApp } from '../../../gateway/src/app';
 import { gql, token } from '../../support/harness';
 import { composeTestSupergraph, LedgerState, OrdersState, startLedger, startOrders, startTestGateway, type TestSubgraph } from '../../support/gateway-fixtures';
 
-/** Counts the GraphQL POSTs a subgraph's HTTP server receives (its operation name, from the URL-less body, is not read: the subgraph reads the body). */
+/** Records every POST a subgraph's HTTP server receives (the body is left to the subgraph: reading it here would take it away). */
 function countRequests(sg: TestSubgraph) {
   const seen: string[] = [];
   sg.httpServer.prependListener('request', (req: IncomingMessage) => {
@@ -24,16 +24,16 @@ describe('one request per subgraph per plan level', () => {
   let ledger: TestSubgraph;
   let merging: GatewayApp;
   let separate: GatewayApp;
-  let ordersBodies: string[];
-  let ledgerBodies: string[];
+  let ordersPosts: string[];
+  let ledgerPosts: string[];
   let alice: string;
   let admin: string;
 
   beforeAll(async () => {
     orders = await startOrders(ordersState);
     ledger = await startLedger(ledgerState);
-    ordersBodies = countRequests(orders);
-    ledgerBodies = countRequests(ledger);
+    ordersPosts = countRequests(orders);
+    ledgerPosts = countRequests(ledger);
     const sdl = composeTestSupergraph({ orders: orders.url, ledger: ledger.url });
     // Inbound and outbound deduplication off: every request counted is one this operation made.
     const env = { DEDUPE_OPERATIONS: 'false', DEDUPE_SUBGRAPH_QUERIES: 'false' };
@@ -66,9 +66,9 @@ describe('one request per subgraph per plan level', () => {
   /** The answer of each gateway and the orders requests each one made for it. */
   async function both(query: string, variables: Record<string, unknown>, bearer: string) {
     const run = async (gw: GatewayApp) => {
-      const before = ordersBodies.length;
+      const before = ordersPosts.length;
       const answer = await gql(gw.url, query, variables, bearer);
-      return { answer, ordersRequests: ordersBodies.slice(before) };
+      return { answer, ordersRequests: ordersPosts.slice(before) };
     };
     return { merged: await run(merging), apart: await run(separate) };
   }
@@ -146,12 +146,12 @@ describe('one request per subgraph per plan level', () => {
   });
 
   it('sends the fetches of a mutation one after another, never merged', async () => {
-    const before = ledgerBodies.length;
+    const before = ledgerPosts.length;
     const touches = ledgerState.touches;
     const r = await gql(merging.url, `mutation { first: touch placed: placeOrder(id: "o-m1", destination: "IT") { id buyer { name } } second: touch }`, {}, alice);
     expect(r.errors).toBeUndefined();
     expect(r.data).toEqual({ first: touches + 1, placed: { id: 'o-m1', buyer: { name: 'Alice Telecom' } }, second: touches + 2 });
     // Two ledger requests, the second sent after the orders mutation had answered (touch counted 1, then 2).
-    expect(ledgerBodies.length - before).toBe(2);
+    expect(ledgerPosts.length - before).toBe(2);
   });
 });
