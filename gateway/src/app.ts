@@ -117,6 +117,7 @@ export async function createGatewayApp(config: GatewayConfig, opts: GatewayAppOp
     timeoutMs: config.SUBGRAPH_TIMEOUT_MS,
     retries: config.SUBGRAPH_RETRIES,
     dedupe: config.DEDUPE_SUBGRAPH_QUERIES,
+    merge: config.MERGE_SUBGRAPH_FETCHES,
     connections: config.SUBGRAPH_CONNECTIONS,
   };
   // One connection pool and one set of in-flight queries per subgraph URL, whichever data source asks.

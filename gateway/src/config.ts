@@ -65,6 +65,8 @@ const schema = z.object({
   DEDUPE_SUBGRAPH_QUERIES: bool(true),
   /** Join identical query operations in flight from the same caller (same token, same body) into one execution. */
   DEDUPE_OPERATIONS: bool(true),
+  /** Send the fetches one operation issues together to one subgraph (a plan's parallel `_entities` fetches) as one request. */
+  MERGE_SUBGRAPH_FETCHES: bool(true),
   /** Most keep-alive connections to one subgraph. */
   SUBGRAPH_CONNECTIONS: positiveInt(128),
   /** Apollo's data collection (the gateway's OpenTelemetry export to Apollo, usage and schema reporting); off unless set. */

@@ -5,6 +5,7 @@ import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { REQUEST_ID_HEADER } from '@exchange/platform';
 import { InFlight, upstreamKey } from './inflight';
+import { mergeOperations, mergeVariables, splitAnswer, type MergedPlan } from './merge';
 import type { GatewayMetrics } from './metrics';
 
 /** What the gateway knows about the caller of one operation (HTTP request or WebSocket subscriber). */
@@ -33,6 +34,8 @@ export interface SubgraphPolicy {
   dedupe?: boolean;
   /** Most connections kept open to one subgraph. */
   connections?: number;
+  /** Send the queries one operation issues together to this subgraph as one request (default true). */
+  merge?: boolean;
 }
 
 const RETRYABLE_STATUS = new Set([502, 503, 504]);
@@ -45,6 +48,26 @@ type Outcome =
   | { kind: 'answer'; status: number; text: string }
   | { kind: 'timeout' }
   | { kind: 'unavailable' };
+
+/** A query waiting for the turn's other fetches to the same subgraph. */
+interface Waiter {
+  query: string;
+  variables?: Record<string, unknown>;
+  operationName?: string;
+  resolve(response: GatewayGraphQLResponse): void;
+  reject(err: unknown): void;
+}
+
+/** Bounds the cache of merged requests (plans × combinations of fetches running together). */
+const MAX_MERGED_PLANS = 1000;
+
+function settle(w: Waiter, answer: () => GatewayGraphQLResponse): void {
+  try {
+    w.resolve(answer());
+  } catch (err) {
+    w.reject(err);
+  }
+}
 
 /**
  * One subgraph's connections (an undici Pool: keep-alive, no web streams or fetch machinery) and
@@ -78,6 +101,10 @@ export class Upstream {
  */
 export class ForwardingDataSource implements GraphQLDataSource<GatewayContext> {
   readonly url: string;
+  /** Queries waiting to be sent together, per incoming operation (its request context). */
+  private readonly batches = new WeakMap<object, Waiter[]>();
+  /** Merged requests by the operation texts they join; null: those cannot be merged. */
+  private readonly plans = new Map<string, MergedPlan | null>();
 
   constructor(
     private readonly serviceName: string,
@@ -91,17 +118,106 @@ export class ForwardingDataSource implements GraphQLDataSource<GatewayContext> {
   async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
     const { query, variables, operationName, extensions } = options.request;
     const context = (options.context ?? {}) as Partial<GatewayContext>;
-    const body = JSON.stringify({ query, variables, operationName, extensions });
     const mutation = isMutationText(query);
-    let outcome: Outcome;
-    if (mutation || this.policy.dedupe === false) {
-      outcome = await this.send(body, context, mutation);
-    } else {
-      const { promise, joined } = this.upstream.inflight.run(upstreamKey(callerKey(context), body), () => this.send(body, context, false));
-      if (joined) this.metrics?.deduplicated.inc({ direction: 'outbound', target: this.serviceName });
-      outcome = await promise;
+    // One incoming operation's execution: its fetches issued in the same turn are siblings of
+    // a Parallel node (or independent branches), never one waiting for another's answer.
+    // (The kind enum is not exported by @apollo/gateway's entry point: only incoming operations carry a request context.)
+    const owner = 'incomingRequestContext' in options ? (options.incomingRequestContext as object | undefined) : undefined;
+    if (!mutation && query && owner && !extensions && this.policy.merge !== false) {
+      return new Promise((resolve, reject) => this.enqueue(owner, { query, variables, operationName, resolve, reject }, context));
     }
-    return this.answer(outcome);
+    return this.answer(await this.outcome(JSON.stringify({ query, variables, operationName, extensions }), context, mutation));
+  }
+
+  /** The subgraph's raw answer to one body, joined with an identical query in flight when allowed. */
+  private outcome(body: string, context: Partial<GatewayContext>, mutation: boolean): Promise<Outcome> {
+    if (mutation || this.policy.dedupe === false) return this.send(body, context, mutation);
+    const { promise, joined } = this.upstream.inflight.run(upstreamKey(callerKey(context), body), () => this.send(body, context, false));
+    if (joined) this.metrics?.deduplicated.inc({ direction: 'outbound', target: this.serviceName });
+    return promise;
+  }
+
+  /**
+   * Collects the queries one operation sends to this subgraph until the event loop has run every
+   * continuation pending now (setImmediate comes after the microtasks and I/O of this turn), then
+   * sends them as one request.
+   */
+  private enqueue(owner: object, waiter: Waiter, context: Partial<GatewayContext>): void {
+    let batch = this.batches.get(owner);
+    if (!batch) {
+      const fresh: Waiter[] = (batch = []);
+      this.batches.set(owner, fresh);
+      setImmediate(() => {
+        this.batches.delete(owner);
+        void this.flush(fresh, context);
+      });
+    }
+    batch.push(waiter);
+  }
+
+  private async flush(batch: Waiter[], context: Partial<GatewayContext>): Promise<void> {
+    const plan = batch.length > 1 ? this.planFor(batch) : undefined;
+    if (!plan) {
+      await Promise.all(batch.map((w) => this.alone(w, context)));
+      return;
+    }
+    const body = JSON.stringify({ query: plan.query, variables: mergeVariables(plan, batch.map((w) => w.variables)), operationName: plan.operationName });
+    let outcome: Outcome;
+    try {
+      outcome = await this.outcome(body, context, false);
+    } catch (err) {
+      for (const w of batch) w.reject(err);
+      return;
+    }
+    let split: ReturnType<typeof splitAnswer>;
+    try {
+      split = splitAnswer(plan, batch.length, this.answer(outcome));
+    } catch {
+      // No GraphQL answer (timeout, unreachable, bad response): each fetch gets its own error.
+      for (const w of batch) settle(w, () => this.answer(outcome));
+      return;
+    }
+    if (split.parts) {
+      this.metrics?.mergedFetches.inc({ subgraph: this.serviceName }, batch.length);
+      batch.forEach((w, i) => w.resolve(split.parts![i]));
+      return;
+    }
+    if (split.failed.size === 0) {
+      // The request as a whole was refused (a limit the merged request alone exceeds, say): apart.
+      await Promise.all(batch.map((w) => this.alone(w, context)));
+      return;
+    }
+    // A fetch whose `_entities` field failed nulled the whole merged answer: it gets the answer it
+    // would have had alone (data null, its errors); the others are sent again, without it.
+    const rest: Waiter[] = [];
+    batch.forEach((w, i) => {
+      const failed = split.failed.get(i);
+      if (failed) w.resolve(failed);
+      else rest.push(w);
+    });
+    if (rest.length) await this.flush(rest, context);
+  }
+
+  /** One waiter sent in a request of its own. */
+  private async alone(w: Waiter, context: Partial<GatewayContext>): Promise<void> {
+    try {
+      const outcome = await this.outcome(JSON.stringify({ query: w.query, variables: w.variables, operationName: w.operationName }), context, false);
+      settle(w, () => this.answer(outcome));
+    } catch (err) {
+      w.reject(err);
+    }
+  }
+
+  /** The merged request of these fetches (cached by their operation texts: the planner's are stable per plan). */
+  private planFor(batch: Waiter[]): MergedPlan | undefined {
+    const key = batch.map((w) => w.query).join('\0');
+    let plan = this.plans.get(key);
+    if (plan === undefined) {
+      if (this.plans.size >= MAX_MERGED_PLANS) this.plans.clear();
+      plan = mergeOperations(batch.map((w) => w.query), batch[0].operationName) ?? null;
+      this.plans.set(key, plan);
+    }
+    return plan ?? undefined;
   }
 
   /** Parses an outcome into this caller's own response objects (or its own error). */

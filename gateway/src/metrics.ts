@@ -18,6 +18,8 @@ export interface GatewayMetrics extends ServiceMetrics {
   subgraphRetries: Counter<'subgraph'>;
   /** Operations answered by joining an identical one in flight: inbound (client operations) or outbound (subgraph requests). */
   deduplicated: Counter<'direction' | 'target'>;
+  /** Planner fetches sent inside one merged request with other fetches of the same operation, by subgraph. */
+  mergedFetches: Counter<'subgraph'>;
 }
 
 export function createGatewayMetrics(): GatewayMetrics {
@@ -72,6 +74,12 @@ export function createGatewayMetrics(): GatewayMetrics {
       name: 'gateway_deduplicated_total',
       help: 'Requests answered by an identical one already in flight: inbound (client operations, target "gateway") or outbound (subgraph requests, target the subgraph)',
       labelNames: ['direction', 'target'] as const,
+      registers,
+    }),
+    mergedFetches: new Counter({
+      name: 'gateway_merged_fetches_total',
+      help: 'Planner fetches sent inside one merged request with other fetches of the same operation to the same subgraph',
+      labelNames: ['subgraph'] as const,
       registers,
     }),
   };
