@@ -246,7 +246,6 @@ function OpenDisputeForm({ bill, onOpened }: { bill: { id: string; currency: str
   );
 }
 
-
 type DisputeRow = Pick<Dispute, 'id' | 'lineIndex' | 'reason' | 'amount' | 'status' | 'openedBy' | 'openedAt'> & { billId: string; billNumber: string; buyerId: string; carrierId: string };
 
 /** The signed-in party's disputes (operators: the open ones, to decide), each linking to its bill. */

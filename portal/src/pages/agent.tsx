@@ -15,7 +15,6 @@ import RUN_CYCLE from './agent/bill-run.graphql';
 // Ingestion: feeds, a batch upload with its outcome, rejected records with reasons
 // ------------------------------------------------------------------------------------------
 
-
 const EXAMPLE = JSON.stringify(
   [
     {
@@ -230,7 +229,6 @@ export function Ingestion() {
 // Unassociated usage
 // ------------------------------------------------------------------------------------------
 
-
 export function Unassociated() {
   const [rows, setRows] = useState<any[] | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -296,7 +294,6 @@ export function Unassociated() {
 // ------------------------------------------------------------------------------------------
 // Bill runs
 // ------------------------------------------------------------------------------------------
-
 
 const lastMonth = () => {
   const d = new Date();
