@@ -38,7 +38,7 @@ const TRIVIAL = '{ billingVersion }';
 const BUYERS = 32; // one per connection at 32 connections
 const BILLS_PER_BUYER = 20;
 // The buyer's pages: requests list, one request, bills list, one bill, routing table.
-const PORTAL = ['pages/buyer.tsx:REQUESTS', 'pages/buyer.tsx:REQUEST', 'pages/bills.tsx:BILLS', 'pages/bills.tsx:BILL', 'pages/buyer.tsx:ROUTING'];
+const PORTAL = ['pages/buyer/my-requests.graphql', 'pages/buyer/buyer-request.graphql', 'pages/bills/bills.graphql', 'pages/bills/bill.graphql', 'pages/buyer/routing.graphql'];
 const SUBGRAPHS = ['billing', 'moderator'];
 
 /** Requests a subgraph has received on /graphql so far (every status), from its Prometheus /metrics. */
@@ -210,11 +210,11 @@ async function run(ctx) {
       buyerTokens.map((t) => gqlOk(stack.gateway.url, '{ bills(first: 1) { nodes { id request { id } } } }', {}, t).then((d) => d.bills.nodes[0])),
     );
     const variables = (b) => ({
-      'pages/buyer.tsx:REQUESTS': {},
-      'pages/buyer.tsx:REQUEST': { id: b.request.id },
-      'pages/bills.tsx:BILLS': { filter: {} },
-      'pages/bills.tsx:BILL': { id: b.id },
-      'pages/buyer.tsx:ROUTING': { at: null },
+      'pages/buyer/my-requests.graphql': {},
+      'pages/buyer/buyer-request.graphql': { id: b.request.id },
+      'pages/bills/bills.graphql': { filter: {} },
+      'pages/bills/bill.graphql': { id: b.id },
+      'pages/buyer/routing.graphql': { at: null },
     });
     const rotation = own.map((b, i) => {
       const bodies = PORTAL.map((q) => JSON.stringify({ query: queries[q], variables: variables(b)[q] }));

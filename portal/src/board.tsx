@@ -6,6 +6,8 @@ import { subscribe } from './api';
 import { BestRateChart, type RatePoint } from './charts';
 import { compareDecimal, formatDecimal } from './decimal';
 import { Announce, TableWrap } from './ui';
+import UPDATES_FULL from './graphql/buyer-board.graphql';
+import UPDATES_ANON from './graphql/carrier-board.graphql';
 
 export interface BoardEntry {
   rank: number;
@@ -27,13 +29,6 @@ export interface Board {
   viewerRank: number | null;
   entries: BoardEntry[];
 }
-
-const ENTRY = `rank pseudonym estimatedCost ratePerUnit currency isViewer`;
-export const BOARD_FULL = `requestId view currency bidCount bestRate bestEstimatedCost viewerRank entries { ${ENTRY} carrier { id name } }`;
-export const BOARD_ANON = `requestId view currency bidCount bestRate bestEstimatedCost viewerRank entries { ${ENTRY} }`;
-
-const UPDATES_FULL = `subscription BuyerBoard($id: ID!) { bidUpdates(requestId: $id) { kind at bid { id status carrier { id name } } board { ${BOARD_FULL} } } }`;
-const UPDATES_ANON = `subscription CarrierBoard($id: ID!) { bidUpdates(requestId: $id) { kind at bid { id status } board { ${BOARD_ANON} } } }`;
 
 interface BidUpdate {
   kind: 'ACCEPTED' | 'REPLACED' | 'WITHDRAWN';

@@ -3,10 +3,9 @@ import { gql } from './api';
 import { formatDecimal, formatMoney } from './decimal';
 import { href } from './router';
 import { Badge, ErrorText, Field, FormAlert, focusField, formErrorOf, Loading, PageTitle, Section, TableWrap, useQuery, When, type FormError } from './ui';
-
-/** Dispute fields the bill page shows (issue 13, item 5). */
-export const DISPUTE_FIELDS = `id lineIndex reason amount { amount currency } status openedBy openedAt evidenceCsv
-  resolutionReason resolvedAmount { amount currency } adjustmentBillId history { at by action reason }`;
+import OPEN_DISPUTE from './graphql/open-dispute.graphql';
+import RESOLVE_DISPUTE from './graphql/resolve-dispute.graphql';
+import MY_DISPUTES from './graphql/disputes.graphql';
 
 export interface Dispute {
   id: string;
@@ -22,9 +21,6 @@ export interface Dispute {
   adjustmentBillId: string | null;
   history: { at: string; by: string; action: string; reason: string }[];
 }
-
-const OPEN_DISPUTE = `mutation OpenDispute($input: OpenDisputeInput!) { openDispute(input: $input) { id } }`;
-const RESOLVE_DISPUTE = `mutation ResolveDispute($input: ResolveDisputeInput!) { resolveDispute(input: $input) { id status } }`;
 
 const STATUS_TONE = { OPEN: 'warn', ACCEPTED: 'good', REJECTED: 'bad' } as const;
 
@@ -249,8 +245,6 @@ function OpenDisputeForm({ bill, onOpened }: { bill: { id: string; currency: str
     </form>
   );
 }
-
-const MY_DISPUTES = `query Disputes { disputes { id billId billNumber buyerId carrierId lineIndex reason amount { amount currency } status openedBy openedAt } }`;
 
 type DisputeRow = Pick<Dispute, 'id' | 'lineIndex' | 'reason' | 'amount' | 'status' | 'openedBy' | 'openedAt'> & { billId: string; billNumber: string; buyerId: string; carrierId: string };
 

@@ -2,16 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { gql } from './api';
 import { formatDecimal } from './decimal';
 import { ErrorText, Loading, Section, TableWrap } from './ui';
-
-const RECONCILIATION = `query Reconciliation($b: ID!, $c: ID!, $p: IntervalInput!, $r: ID) {
-  reconciliation(buyerId: $b, carrierId: $c, period: $p, requestId: $r) {
-    calls currency answerToleranceSeconds durationToleranceSeconds durationTolerancePercent
-    attempts answered asr acd
-    sources { source calls seconds minutes amount }
-    comparisons { a b matched onlyInA onlyInB durationMismatches secondsDifference amountDifference }
-    csv
-  }
-}`;
+import RECONCILIATION from './graphql/reconciliation.graphql';
 
 interface Report {
   calls: number;

@@ -3,20 +3,17 @@ import { gql } from '../api';
 import { addDecimal as addExact, formatDecimal, formatMoney } from '../decimal';
 import { href } from '../router';
 import { Badge, ErrorText, Field, FormAlert, focusField, formErrorOf, Loading, PageTitle, Section, TableWrap, When, type FormError } from '../ui';
-import { BILL_ROW, BillsTable, type BillRow } from './bills';
+import { BillsTable, type BillRow } from './bills';
+import FEEDS from './agent/feeds.graphql';
+import REJECTED from './agent/rejected.graphql';
+import POLL from './agent/poll.graphql';
+import INGEST from './agent/ingest.graphql';
+import UNASSOCIATED from './agent/unassociated.graphql';
+import RUN_CYCLE from './agent/bill-run.graphql';
 
 // ------------------------------------------------------------------------------------------
 // Ingestion: feeds, a batch upload with its outcome, rejected records with reasons
 // ------------------------------------------------------------------------------------------
-
-const FEEDS = `query Feeds {
-  usageFeeds { id url equipmentId intervalSeconds nextPollAt lastPolledAt lastSuccessAt lastError consecutiveFailures acceptedTotal duplicatesTotal rejectedTotal }
-}`;
-const REJECTED = `query Rejected($first: Int) {
-  rejectedUsage(first: $first) { nodes { id batchId index recordId source field reason reportedBy rejectedAt } }
-}`;
-const POLL = `mutation Poll($id: ID!) { pollUsageFeed(id: $id) { id lastPolledAt lastError acceptedTotal duplicatesTotal rejectedTotal } }`;
-const INGEST = `mutation Ingest($records: [UsageRecordInput!]!) { ingestUsage(records: $records) { accepted duplicates rejected { index recordId field reason } } }`;
 
 const EXAMPLE = JSON.stringify(
   [
@@ -232,12 +229,6 @@ export function Ingestion() {
 // Unassociated usage
 // ------------------------------------------------------------------------------------------
 
-const UNASSOCIATED = `query Unassociated($first: Int) {
-  usageRecords(filter: { status: UNASSOCIATED }, first: $first) {
-    nodes { id recordId source buyerId carrierId requestId serviceType quantity destination intervalStart unassociatedReason reportedBy receivedAt }
-  }
-}`;
-
 export function Unassociated() {
   const [rows, setRows] = useState<any[] | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -303,11 +294,6 @@ export function Unassociated() {
 // ------------------------------------------------------------------------------------------
 // Bill runs
 // ------------------------------------------------------------------------------------------
-
-// A cycle bills each buyer's period with that label in the buyer's own zone and cycle day.
-const RUN_CYCLE = `mutation BillRun($period: String!, $groupBy: BillGrouping) {
-  runBillingCycle(period: $period, groupBy: $groupBy) { issued bills { ${BILL_ROW} } }
-}`;
 
 const lastMonth = () => {
   const d = new Date();

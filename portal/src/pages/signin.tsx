@@ -2,20 +2,24 @@ import { useEffect, useState } from 'preact/hooks';
 import { demoToken, gql } from '../api';
 import { readToken, ROLE_LABEL, type Session } from '../session';
 import { ErrorText, PageTitle } from '../ui';
+import BUYER_ME from './signin/buyer-me.graphql';
+import CARRIER_ME from './signin/carrier-me.graphql';
+import PING from './signin/ping.graphql';
+import DEMO_PARTIES from './signin/demo-parties.graphql';
 
 /** Names the signed-in party through the API (which also proves the token is accepted). */
 export async function describeParty(s: Omit<Session, 'name'>): Promise<Session> {
   if (s.role === 'BUYER') {
-    const d = await gql<{ buyer: { name: string } | null }>(`query Me($id: ID!) { buyer(id: $id) { id name } }`, { id: s.sub }, s.token);
+    const d = await gql<{ buyer: { name: string } | null }>(BUYER_ME, { id: s.sub }, s.token);
     if (!d.buyer) throw new Error(`No buyer "${s.sub}" is registered at the exchange.`);
     return { ...s, name: d.buyer.name };
   }
   if (s.role === 'CARRIER') {
-    const d = await gql<{ carrier: { name: string } | null }>(`query Me($id: ID!) { carrier(id: $id) { id name } }`, { id: s.sub }, s.token);
+    const d = await gql<{ carrier: { name: string } | null }>(CARRIER_ME, { id: s.sub }, s.token);
     if (!d.carrier) throw new Error(`No carrier "${s.sub}" is registered at the exchange.`);
     return { ...s, name: d.carrier.name };
   }
-  await gql(`query Ping { billingVersion }`, {}, s.token);
+  await gql(PING, {}, s.token);
   return { ...s, name: s.sub };
 }
 
@@ -44,7 +48,7 @@ export function SignIn({ onSignedIn, notice }: { onSignedIn: (s: Session) => voi
         const admin = await demoToken('ADMIN', 'portal-demo-admin');
         if (!admin) return void (gone || setDemo('unavailable'));
         const d = await gql<{ buyers: { id: string; name: string; isReseller: boolean }[]; carriers: { id: string; name: string; coverage: string[] }[] }>(
-          `query DemoParties { buyers { id name isReseller } carriers { id name coverage } }`,
+          DEMO_PARTIES,
           {},
           admin,
         );

@@ -2,11 +2,9 @@
 import { useState } from 'preact/hooks';
 import { gql } from '../api';
 import { Announce, ErrorText, Field, FormAlert, focusField, formErrorOf, Loading, PageTitle, Section, TableWrap, useQuery, type FormError } from '../ui';
-
-const FIELDS = 'id name host port transport techPrefix priority';
-const LIST = `{ carrierTrunks { ${FIELDS} } }`;
-const ADD = `mutation($input: AddCarrierTrunkInput!) { addCarrierTrunk(input: $input) { ${FIELDS} } }`;
-const REMOVE = `mutation($id: ID!) { removeCarrierTrunk(id: $id) { id name } }`;
+import LIST from './trunks/carrier-trunks.graphql';
+import ADD from './trunks/add-carrier-trunk.graphql';
+import REMOVE from './trunks/remove-carrier-trunk.graphql';
 
 interface Trunk {
   id: string;

@@ -1,32 +1,38 @@
-// The peer bench sends the portal's own queries, read from portal/src at run time: they must be
-// found, resolved (their ${FRAGMENT} constants spliced in) and parse as the operations the portal names.
+// The peer bench sends the portal's own queries, read from portal/src's .graphql files at run time:
+// they must be found, carry the fragments they #import, and parse as the operations the portal names.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parse, type OperationDefinitionNode } from 'graphql';
+import { Kind, parse, type OperationDefinitionNode } from 'graphql';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { portalQueries } = require('../../../bench/lib/portal-queries');
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { PORTAL } = require('../../../bench/peers');
 
 describe('portal queries for the peer bench', () => {
-  it('reads the five buyer queries from portal/src as complete operations', () => {
-    const refs = ['pages/buyer.tsx:REQUESTS', 'pages/buyer.tsx:REQUEST', 'pages/bills.tsx:BILLS', 'pages/bills.tsx:BILL', 'pages/buyer.tsx:ROUTING'];
-    const queries: Record<string, string> = portalQueries(refs);
-    const names = refs.map((r) => (parse(queries[r]).definitions[0] as OperationDefinitionNode).name?.value);
+  it('reads the five buyer queries the bench names from portal/src as complete operations', () => {
+    const queries: Record<string, string> = portalQueries(PORTAL);
+    const names = PORTAL.map((r: string) => (parse(queries[r]).definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION) as OperationDefinitionNode).name?.value);
     expect(names).toEqual(['MyRequests', 'BuyerRequest', 'Bills', 'Bill', 'Routing']);
-    for (const q of Object.values(queries)) expect(q).not.toContain('${');
-    // BILL_ROW (pages/bills.tsx) and DISPUTE_FIELDS (disputes.tsx) are spliced into the bill query.
-    expect(queries['pages/bills.tsx:BILL']).toContain('outstanding { amount currency }');
-    expect(queries['pages/bills.tsx:BILL']).toContain('disputes { id lineIndex');
+    // BillRow (pages/bills/bill-row.graphql) and DisputeFields (graphql/dispute-fields.graphql) travel with the bill query.
+    const bill = queries['pages/bills/bill.graphql'];
+    expect(bill).toContain('fragment BillRow on Bill {');
+    expect(bill).toContain('outstanding { amount currency }');
+    expect(bill).toContain('fragment DisputeFields on Dispute { id lineIndex');
+    for (const q of Object.values(queries)) expect(q).not.toMatch(/#/);
   });
 
-  it('resolves a constant of the same file before another file export, and names what is missing', () => {
+  it('appends imported fragments transitively, each once, and names what is missing', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'portal-q-'));
     try {
-      fs.writeFileSync(path.join(dir, 'a.tsx'), 'export const F = `x`;\nconst Q = `query A { a { ${F} } }`;\nconst R = `query B { ${MISSING} }`;\n');
-      fs.writeFileSync(path.join(dir, 'b.tsx'), 'const F = `y`;\nconst Q = `query C { c { ${F} } }`;\n');
-      expect(portalQueries(['a.tsx:Q', 'b.tsx:Q'], dir)).toEqual({ 'a.tsx:Q': 'query A { a { x } }', 'b.tsx:Q': 'query C { c { y } }' });
-      expect(() => portalQueries(['a.tsx:R'], dir)).toThrow(/no file has a query constant MISSING/);
-      expect(() => portalQueries(['c.tsx:Q'], dir)).toThrow(/portal\/src has no c\.tsx/);
+      fs.mkdirSync(path.join(dir, 'f'));
+      fs.writeFileSync(path.join(dir, 'f', 'x.graphql'), '# leaf\nfragment X on T { x }\n');
+      fs.writeFileSync(path.join(dir, 'f', 'y.graphql'), '#import "./x.graphql"\nfragment Y on T { y ...X }\n');
+      fs.writeFileSync(path.join(dir, 'a.graphql'), '#import "./f/y.graphql"\n#import "./f/x.graphql"\nquery A {\n  t { ...Y ...X }\n}\n');
+      fs.writeFileSync(path.join(dir, 'b.graphql'), '#import "./f/none.graphql"\nquery B { b }\n');
+      expect(portalQueries(['a.graphql'], dir)).toEqual({ 'a.graphql': 'query A { t { ...Y ...X } } fragment Y on T { y ...X } fragment X on T { x }' });
+      expect(() => portalQueries(['b.graphql'], dir)).toThrow(/b\.graphql imports .*none\.graphql, which does not exist/);
+      expect(() => portalQueries(['c.graphql'], dir)).toThrow(/portal\/src has no c\.graphql/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -1,195 +1,18 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
-import { gql, subscribe } from '../api';
-import { UsagePerDayChart, type DayBar } from '../charts';
-import { DISPUTE_FIELDS, DisputesSection, type Dispute } from '../disputes';
-import { ReconciliationSection } from '../reconciliation';
-import { addDecimal, formatDecimal, formatMoney, formatQuantity } from '../decimal';
-import { href } from '../router';
-import type { Session } from '../session';
-import { Announce, Badge, ErrorText, Field, FormAlert, focusField, formErrorOf, Loading, PageTitle, randomKey, PeriodDays, Section, TableWrap, When, type FormError } from '../ui';
+import { useEffect, useState } from 'preact/hooks';
+import { gql } from '../../api';
+import { UsagePerDayChart, type DayBar } from '../../charts';
+import { DisputesSection, type Dispute } from '../../disputes';
+import { ReconciliationSection } from '../../reconciliation';
+import { addDecimal, formatDecimal, formatMoney, formatQuantity } from '../../decimal';
+import { href } from '../../router';
+import type { Session } from '../../session';
+import { Badge, ErrorText, Loading, PageTitle, PeriodDays, Section, TableWrap, When } from '../../ui';
+import type { BillRow, Money } from './table';
+import BILL from './bill.graphql';
+import RECORDS from './bill-records.graphql';
+import { PaymentForm } from './payment-form';
 
-/** Bill fields of a bills table row (by id: a carrier's table never resolves the buyer's name; the bill page does). */
-export const BILL_ROW = `id number kind groupBy status sequence issuedAt dueAt timeZone periodLabel
-  total { amount currency } outstanding { amount currency }
-  period { start end } request { id } buyer { id } carrier { id name }`;
-
-export interface Money {
-  amount: string;
-  currency: string;
-}
-
-export interface BillRow {
-  id: string;
-  number: string;
-  kind: 'ADVANCE' | 'PERIODIC' | 'ADJUSTMENT';
-  groupBy: string | null;
-  status: string;
-  sequence: number;
-  issuedAt: string;
-  dueAt: string;
-  total: Money;
-  outstanding: Money;
-  period: { start: string; end: string };
-  /** The zone the bill is dated in: its buyer's billing profile zone. */
-  timeZone: string;
-  periodLabel: string | null;
-  request: { id: string } | null;
-  buyer: { id: string };
-  carrier: { id: string; name: string };
-}
-
-interface IssuedEvent {
-  id: string;
-  number: string;
-  kind: string;
-  request: { id: string } | null;
-}
-
-/** Calls `onBill` for every bill issued to the signed-in party (billIssued subscription). */
-export function useBillIssued(onBill: (b: IssuedEvent) => void) {
-  const cb = useRef(onBill);
-  cb.current = onBill;
-  useEffect(() => subscribe<{ billIssued: IssuedEvent }>(`subscription BillIssued { billIssued { id number kind request { id } } }`, {}, (d) => cb.current(d.billIssued)), []);
-}
-
-export function BillsTable({ bills, role, caption }: { bills: BillRow[]; role: string; caption: string }) {
-  return (
-    <TableWrap label={caption}>
-      <table data-testid="bills">
-        <caption>{caption}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Bill</th>
-            <th scope="col">Kind</th>
-            <th scope="col">Period</th>
-            {role !== 'BUYER' && <th scope="col">Buyer</th>}
-            {role !== 'CARRIER' && <th scope="col">Carrier</th>}
-            <th scope="col">Request</th>
-            <th scope="col" class="num">
-              Total
-            </th>
-            <th scope="col" class="num">
-              Outstanding
-            </th>
-            <th scope="col">Status</th>
-            <th scope="col">Issued</th>
-          </tr>
-        </thead>
-        <tbody>
-          {bills.map((b) => (
-            <tr key={b.id} data-bill-number={b.number}>
-              <td>
-                <a href={href('bills', b.id)}>{b.number}</a>
-              </td>
-              <td>
-                {b.kind.toLowerCase()}
-                {b.kind === 'ADJUSTMENT' ? ` #${b.sequence}` : ''}
-              </td>
-              <td>
-                <PeriodDays start={b.period.start} end={b.period.end} zone={b.timeZone} />
-              </td>
-              {role !== 'BUYER' && <td>{b.buyer.id}</td>}
-              {role !== 'CARRIER' && <td>{b.carrier.name}</td>}
-              <td>{b.request ? b.request.id : 'several'}</td>
-              <td class="num" data-testid="bill-row-total">
-                {formatMoney(b.total)}
-              </td>
-              <td class="num">{formatMoney(b.outstanding)}</td>
-              <td>
-                <Badge value={b.status} />
-              </td>
-              <td>
-                <When at={b.issuedAt} zone={b.timeZone} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </TableWrap>
-  );
-}
-
-const BILLS = `query Bills($filter: BillFilter) { bills(filter: $filter, first: 100) { nodes { ${BILL_ROW} } endCursor } }`;
-
-export function BillsPage({ session }: { session: Session }) {
-  const [kind, setKind] = useState('');
-  const [status, setStatus] = useState('');
-  const [bills, setBills] = useState<BillRow[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [news, setNews] = useState('');
-  const load = () => {
-    const filter = { ...(kind ? { kind } : {}), ...(status ? { status } : {}) };
-    return gql<{ bills: { nodes: BillRow[] } }>(BILLS, { filter })
-      .then((d) => (setBills(d.bills.nodes), setError(null)))
-      .catch((e) => setError(e.message));
-  };
-  useEffect(() => void load(), [kind, status, session.token]);
-  useBillIssued((b) => {
-    setNews(`New ${b.kind.toLowerCase()} bill ${b.number}.`);
-    void load();
-  });
-  return (
-    <>
-      <PageTitle>Bills</PageTitle>
-      <Announce text={news} />
-      {news && (
-        <p class="alert alert-info" role="status">
-          {news}
-        </p>
-      )}
-      <form class="card form row" onSubmit={(e) => e.preventDefault()} aria-label="Filter bills">
-        <Field name="kind" label="Kind">
-          {(a) => (
-            <select {...a} value={kind} onChange={(e) => setKind((e.target as HTMLSelectElement).value)}>
-              <option value="">All kinds</option>
-              <option value="ADVANCE">Advance</option>
-              <option value="PERIODIC">Periodic</option>
-              <option value="ADJUSTMENT">Adjustment</option>
-            </select>
-          )}
-        </Field>
-        <Field name="status" label="Status">
-          {(a) => (
-            <select {...a} value={status} onChange={(e) => setStatus((e.target as HTMLSelectElement).value)}>
-              <option value="">Any status</option>
-              <option value="ISSUED">Issued (unpaid)</option>
-              <option value="PARTIALLY_PAID">Partly paid</option>
-              <option value="PAID">Paid</option>
-            </select>
-          )}
-        </Field>
-      </form>
-      <ErrorText error={error} />
-      {!bills && !error && <Loading what="bills" />}
-      {bills && bills.length === 0 && <p class="muted">No bills{kind || status ? ' match the filter' : ' yet'}.</p>}
-      {bills && bills.length > 0 && <BillsTable bills={bills} role={session.role} caption={`Bills ${session.role === 'CARRIER' ? 'for service you provided' : 'you may see'}, newest first`} />}
-    </>
-  );
-}
-
-// ------------------------------------------------------------------------------------------
 // One bill
-// ------------------------------------------------------------------------------------------
-
-const BILL = `query Bill($id: ID!) {
-  bill(id: $id) {
-    ${BILL_ROW} recordCount buyer { name }
-    lines { kind description requestId endUserId quantity unit ratePerUnit tierIndex amount }
-    endUserSubtotals { endUserId label amount }
-    subtotal { amount currency } paid { amount currency }
-    documentUrls { html pdf csv expiresAt }
-    payments { id amount { amount currency } path reference recordedBy receivedAt }
-    deliveries { recipientRole channel path state attempts deliveredAt }
-    disputedAmount { amount currency }
-    disputes { ${DISPUTE_FIELDS} }
-  }
-}`;
-
-const RECORDS = `query BillRecords($requestId: ID!, $after: String) {
-  billingRecords(requestId: $requestId, first: 200, after: $after) { nodes { billId unit billableQuantity amount { amount } usage { intervalStart } ratedAt } endCursor }
-}`;
-
-const PAY = `mutation Pay($input: PaymentInput!) { recordPayment(input: $input) { id amount { amount currency } path reference receivedAt } }`;
 
 interface BillLine {
   kind: string;
@@ -203,7 +26,7 @@ interface BillLine {
   amount: string;
 }
 
-interface FullBill extends Omit<BillRow, 'buyer'> {
+export interface FullBill extends Omit<BillRow, 'buyer'> {
   /** By name on the bill page: the bill's carrier sees its counterparty's name, operators every buyer's. */
   buyer: { id: string; name: string };
   recordCount: number;
@@ -499,68 +322,5 @@ export function BillPage({ session, id }: { session: Session; id: string }) {
         </Section>
       )}
     </>
-  );
-}
-
-function PaymentForm({ bill, onPaid }: { bill: FullBill; onPaid: () => void }) {
-  const [amount, setAmount] = useState(bill.outstanding.amount);
-  const [path, setPath] = useState('DIRECT');
-  const [reference, setReference] = useState('');
-  // One key per intended payment: a double click or a retry after a lost answer pays once.
-  const [paymentId, setPaymentId] = useState(() => randomKey('portal_'));
-  const [error, setError] = useState<FormError | null>(null);
-  const [done, setDone] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  return (
-    <form
-      class="form"
-      noValidate
-      onSubmit={async (e) => {
-        e.preventDefault();
-        setBusy(true);
-        setError(null);
-        setDone(null);
-        try {
-          const d = await gql(PAY, { input: { billId: bill.id, amount: amount.trim(), path, paymentId, ...(reference.trim() ? { reference: reference.trim() } : {}) } });
-          setDone(`Payment of ${formatMoney(d.recordPayment.amount)} recorded.`);
-          setPaymentId(randomKey('portal_'));
-          setReference('');
-          onPaid();
-        } catch (err) {
-          const fe = formErrorOf(err);
-          setError(fe);
-          focusField(fe.field);
-        } finally {
-          setBusy(false);
-        }
-      }}
-    >
-      <h3>Record a payment</h3>
-      <FormAlert error={error} />
-      {done && (
-        <p class="alert alert-info" role="status">
-          {done}
-        </p>
-      )}
-      <div class="row">
-        <Field name="input.amount" label={`Amount (${bill.total.currency})`} hint={`At most ${bill.outstanding.amount}`} error={error}>
-          {(a) => <input {...a} inputMode="decimal" required value={amount} onInput={(e) => setAmount((e.target as HTMLInputElement).value)} />}
-        </Field>
-        <Field name="input.path" label="Paid" error={error}>
-          {(a) => (
-            <select {...a} value={path} onChange={(e) => setPath((e.target as HTMLSelectElement).value)}>
-              <option value="DIRECT">Directly to the carrier</option>
-              <option value="VIA_MODERATOR">Through the Moderator</option>
-            </select>
-          )}
-        </Field>
-        <Field name="input.reference" label="Reference (optional)" error={error}>
-          {(a) => <input {...a} value={reference} onInput={(e) => setReference((e.target as HTMLInputElement).value)} />}
-        </Field>
-      </div>
-      <button type="submit" disabled={busy}>
-        {busy ? 'Recording…' : 'Record payment'}
-      </button>
-    </form>
   );
 }
