@@ -107,7 +107,13 @@ export async function mediateUsage(deps: Deps, docs: UsageDoc[], mode: 'insert' 
     }
   });
   if (mode === 'stored') {
-    await Promise.all(incoming.filter((d) => d.callId !== undefined).map((d) => deps.models.Usage.updateOne({ _id: d._id, status: 'ASSOCIATED' }, { $set: { callId: d.callId, ...(notBillable.has(d._id) ? { status: 'CORROBORATING' } : {}) } }).exec()));
+    const marked = incoming.filter((d) => d.callId !== undefined);
+    if (marked.length) {
+      await deps.models.Usage.bulkWrite(
+        marked.map((d) => ({ updateOne: { filter: { _id: d._id, status: 'ASSOCIATED' }, update: { $set: { callId: d.callId, ...(notBillable.has(d._id) ? { status: 'CORROBORATING' } : {}) } } } })) as never[],
+        { ordered: false },
+      );
+    }
   }
   return docs.filter((d) => !notBillable.has(d._id));
 }
