@@ -1,5 +1,6 @@
 import { checkMediationPolicy, DEFAULT_MEDIATION_POLICY, mediate, Dec, PolicyError, type CallRecord, type MediationPolicy, type UsageSource } from '../domain';
 import type { StoredBillingRecord } from '../store/billing-record-format';
+import { findCallReports, NUMBERS_PER_READ, type CallReport } from '../store/call-reports';
 import type { MediationPolicyDoc, UsageDoc } from '../store/models';
 import { badInput } from './access';
 import type { Deps } from './deps';
@@ -38,7 +39,7 @@ export function defaultPolicy(deps: Deps): MediationPolicy {
 
 const mediable = (u: UsageDoc) => u.serviceType === 'VOICE' && typeof u.destination === 'string' && u.destination !== '';
 
-const callRecord = (u: Pick<UsageDoc, '_id' | 'source' | 'buyerId' | 'carrierId' | 'destination' | 'intervalStart' | 'quantity' | 'status' | 'callId'>): CallRecord => ({
+const callRecord = (u: CallReport): CallRecord => ({
   id: u._id,
   source: u.source,
   buyerId: u.buyerId,
@@ -54,8 +55,8 @@ const callRecord = (u: Pick<UsageDoc, '_id' | 'source' | 'buyerId' | 'carrierId'
  * Mediates associated VOICE records (`mode: 'insert'`: about to be inserted as RATED;
  * `'stored'`: stored ASSOCIATED by a re-association). Sets callId and, for evidence, status
  * CORROBORATING on the given documents; demotes stored records a better one replaces. Returns the
- * documents that remain billable. The stored side is read with one index-backed query per batch:
- * {destination ∈ the batch's called numbers, intervalStart in the batch's range ± the widest answer
+ * documents that remain billable. The stored side is read with index-backed queries (store/call-reports.ts):
+ * {destination ∈ the batch's called numbers, intervalStart in their answer times ± the widest answer
  * tolerance of the batch's pairs} (every record `sameCall` could match lies in it), the
  * {destination, intervalStart} index; other pairs' records of the same numbers are dropped after.
  */
@@ -74,16 +75,13 @@ export async function mediateUsage(deps: Deps, docs: UsageDoc[], mode: 'insert' 
   const stored: CallRecord[] = [];
   const incomingIds = new Set(candidates.map((d) => d._id));
   const storedIds = new Set<string>();
-  // One read for the whole batch: its called numbers, its answer times ± the widest tolerance.
+  // Index-backed reads for the whole batch: its called numbers, their answer times ± the widest tolerance.
   const tol = Math.max(...[...pairs.values()].map((g) => policyOf(g[0].buyerId, g[0].carrierId).answerToleranceSeconds)) * 1000;
-  const times = candidates.map((d) => d.intervalStart.getTime());
-  const found = (await deps.models.Usage.find({
-    destination: { $in: [...new Set(candidates.map((d) => d.destination!))] },
-    intervalStart: { $gte: new Date(Math.min(...times) - tol), $lte: new Date(Math.max(...times) + tol) },
-  })
-    .select({ source: 1, buyerId: 1, carrierId: 1, destination: 1, intervalStart: 1, quantity: 1, status: 1, callId: 1 })
-    .lean()
-    .exec()) as UsageDoc[];
+  const found = await findCallReports(
+    deps.models.Usage,
+    candidates.map((d) => ({ destination: d.destination!, answeredAt: d.intervalStart })),
+    tol,
+  );
   for (const u of found) {
     if (!pairs.has(policyKey(u.buyerId, u.carrierId))) continue;
     storedIds.add(u._id);
@@ -97,7 +95,7 @@ export async function mediateUsage(deps: Deps, docs: UsageDoc[], mode: 'insert' 
   // Demote first: a crash after a reversal and before the new record's insert leaves the call
   // without a charge until the sender re-sends the batch (then the new record is elected), never
   // with two.
-  for (const d of outcome.demoted) await demote(deps, d, now);
+  await demote(deps, outcome.demoted, now);
   const notBillable = new Set<string>();
   incoming.forEach((doc, i) => {
     const o = outcome.incoming[i];
@@ -109,29 +107,51 @@ export async function mediateUsage(deps: Deps, docs: UsageDoc[], mode: 'insert' 
     }
   });
   if (mode === 'stored') {
-    await Promise.all(incoming.filter((d) => d.callId !== undefined).map((d) => deps.models.Usage.updateOne({ _id: d._id, status: 'ASSOCIATED' }, { $set: { callId: d.callId, ...(notBillable.has(d._id) ? { status: 'CORROBORATING' } : {}) } }).exec()));
+    const marked = incoming.filter((d) => d.callId !== undefined);
+    if (marked.length) {
+      await deps.models.Usage.bulkWrite(
+        marked.map((d) => ({ updateOne: { filter: { _id: d._id, status: 'ASSOCIATED' }, update: { $set: { callId: d.callId, ...(notBillable.has(d._id) ? { status: 'CORROBORATING' } : {}) } } } })) as never[],
+        { ordered: false },
+      );
+    }
   }
   return docs.filter((d) => !notBillable.has(d._id));
 }
 
 const negate = (v: string | undefined) => (v === undefined ? v : new Dec(v).negated().toFixed());
 
-/** A stored billable record replaced by a better one: its charge reversed, it becomes evidence. */
-async function demote(deps: Deps, d: { id: string; callId: string; by: string }, now: Date): Promise<void> {
-  const rec = (await deps.models.BillingRecord.findById(d.id).lean().exec()) as StoredBillingRecord | null;
-  if (rec) {
+/**
+ * Stored billable records replaced by better ones: their charges reversed, they become evidence.
+ * A constant number of round trips per batch: one read of the charges, one insert of the
+ * reversals, one bulk write of the conditional demotions (all reversals before any demotion).
+ */
+async function demote(deps: Deps, demoted: { id: string; callId: string; by: string }[], now: Date): Promise<void> {
+  if (demoted.length === 0) return;
+  const recs = await findBillingRecords(deps, demoted.map((d) => d.id));
+  const reversals = recs.map((rec) => {
     const reversal: StoredBillingRecord = {
       ...rec,
-      _id: `${d.id}|superseded`,
+      _id: `${rec._id}|superseded`,
       amount: negate(rec.amount)!,
       billableQuantity: negate(rec.billableQuantity)!,
       billableBaseQuantity: negate(rec.billableBaseQuantity)!,
       ratedAt: now,
     };
     if (rec.segments) reversal.segments = rec.segments.map((s) => ({ ...s, quantity: negate(s.quantity)!, baseQuantity: negate(s.baseQuantity)!, amount: negate(s.amount)! }));
-    await insertIgnoringDuplicates(deps.models.BillingRecord, [reversal]);
-  }
-  await deps.models.Usage.updateOne({ _id: d.id, status: { $in: ['RATED', 'ASSOCIATED'] } }, { $set: { status: 'CORROBORATING', callId: d.callId, supersededBy: d.by } }).exec();
+    return reversal;
+  });
+  await insertIgnoringDuplicates(deps.models.BillingRecord, reversals);
+  await deps.models.Usage.bulkWrite(
+    demoted.map((d) => ({ updateOne: { filter: { _id: d.id, status: { $in: ['RATED', 'ASSOCIATED'] } }, update: { $set: { status: 'CORROBORATING', callId: d.callId, supersededBy: d.by } } } })) as never[],
+    { ordered: false },
+  );
+}
+
+/** Billing records by id, read in index-backed pieces (see store/call-reports.ts on large $in lists). */
+async function findBillingRecords(deps: Deps, ids: string[]): Promise<StoredBillingRecord[]> {
+  const reads: Promise<StoredBillingRecord[]>[] = [];
+  for (let i = 0; i < ids.length; i += NUMBERS_PER_READ) reads.push(deps.models.BillingRecord.find({ _id: { $in: ids.slice(i, i + NUMBERS_PER_READ) } }).lean().exec() as Promise<StoredBillingRecord[]>);
+  return (await Promise.all(reads)).flat();
 }
 
 /** setMediationPolicy: validates the whole policy first (nothing written on a bad field), then stores it for the pair. */
