@@ -4,7 +4,7 @@
 // stored in the new form do.
 import mongoose from 'mongoose';
 import { StartupError } from '../../../platform/src';
-import { gqlOk, mongoUri, startBilling, token } from '../../support/harness';
+import { gqlOk, mongoUri, startBilling, token, uniqueName } from '../../support/harness';
 import { agentToken, BILL_FIELDS, GENERATE, ingestOk, OCT, recordSelection, voice, type Billing } from './fixtures';
 
 const MIGRATION = '0001-bill-sub-documents';
@@ -89,5 +89,35 @@ describe('bills stored in the old string forms are brought forward at start', ()
     await conn.close();
     b = await startBilling({ WORKERS: 'false', BILLING_DB_NAME: dbName });
     expect(await b.conn.collection('migrations').countDocuments({ _id: MIGRATION as never, state: 'done' })).toBe(1);
+  });
+});
+
+describe('payments stored before ids were scoped get their paymentId (migration 0002)', () => {
+  let b: Billing;
+  afterAll(async () => {
+    await b.conn.dropDatabase();
+    await b.stop();
+  });
+
+  it('a payment with its payer id as _id and no paymentId is found, with its ledger entries, by that id after start', async () => {
+    const dbName = uniqueName('t_billing');
+    const conn = await mongoose.createConnection(mongoUri(), { dbName }).asPromise();
+    // As an older version stored it: the payer's id is the _id, and the ledger names it unscoped.
+    await conn.collection('payments').insertOne({
+      _id: 'old-pay-1' as never, billId: 'old-bill', buyerId: 'op-buyer', carrierId: 'op-carrier', amount: '12.50', currency: 'USD', path: 'DIRECT', reference: null, recordedBy: 'BUYER:op-buyer', receivedAt: new Date('2026-09-01T00:00:00Z'),
+    });
+    await conn.collection('ledger_entries').insertMany([
+      { _id: 'old-l-1' as never, event: 'PAYMENT', account: 'buyer:op-buyer:receivable', amount: '-12.50', currency: 'USD', billId: 'old-bill', paymentId: 'old-pay-1', description: 'payment', postedAt: new Date('2026-09-01T00:00:00Z') },
+      { _id: 'old-l-2' as never, event: 'PAYMENT', account: 'carrier:op-carrier:cash', amount: '12.50', currency: 'USD', billId: 'old-bill', paymentId: 'old-pay-1', description: 'payment', postedAt: new Date('2026-09-01T00:00:00Z') },
+    ]);
+    await conn.close();
+    b = await startBilling({ WORKERS: 'false', BILLING_DB_NAME: dbName });
+    expect(await b.conn.collection('payments').findOne({ _id: 'old-pay-1' as never })).toMatchObject({ paymentId: 'old-pay-1' });
+    const q = `{ _entities(representations: [{ __typename: "Payment", id: "old-pay-1" }]) { ... on Payment { id billId amount { amount currency } ledgerEntries { account amount } } } }`;
+    expect((await gqlOk(b.url, q, {}, await token('BUYER', 'op-buyer')))._entities).toEqual([
+      { id: 'old-pay-1', billId: 'old-bill', amount: { amount: '12.50', currency: 'USD' }, ledgerEntries: [{ account: 'buyer:op-buyer:receivable', amount: '-12.50' }, { account: 'carrier:op-carrier:cash', amount: '12.50' }] },
+    ]);
+    // Another buyer does not see it.
+    expect((await gqlOk(b.url, q, {}, await token('BUYER', 'someone-else')))._entities).toEqual([null]);
   });
 });
