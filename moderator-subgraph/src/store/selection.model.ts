@@ -1,4 +1,5 @@
 // Selections (awards) with their outbox entry towards billing.
+import { DATE_MAX } from '@exchange/platform';
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { CostEstimate } from '../domain/cost';
 import type { EconomicIncentive } from '../domain/incentive';
@@ -77,3 +78,7 @@ export function selectionModel(conn: Connection): Model<SelectionDoc> {
   selection.index({ carrierId: 1, selectedAt: -1 });
   return conn.model<SelectionDoc>('Selection', selection, 'selections');
 }
+
+/** Selections whose interval has not ended at `now`, streamed. Both bounds keep the read on the interval.end index (FerretDB/SQLite serves date ranges only). */
+export const activeSelections = (Selection: Model<SelectionDoc>, now: Date): AsyncIterable<SelectionDoc> =>
+  Selection.find({ 'interval.end': { $gt: now, $lte: DATE_MAX } }).lean().cursor() as AsyncIterable<SelectionDoc>;
