@@ -50,6 +50,15 @@ describe('migration runner', () => {
     expect(await runMigrations(conns[0], more.list, { timing: fast })).toEqual({ ran: ['0003-c'], skipped: ['0001-a', '0002-b'] });
   });
 
+  it('refuses a database a newer version brought forward, naming the migrations it does not know', async () => {
+    await runMigrations(conns[0], counted(['0001-a', '0002-b', '0003-c']).list, { timing: fast });
+    const older = counted(['0001-a']);
+    const err = await runMigrations(conns[1], older.list, { timing: fast }).catch((e) => e);
+    expect(err).toBeInstanceOf(StartupError);
+    expect(err.message).toBe('the database was brought forward by a newer version (migrations 0002-b, 0003-c are not known to this one); start that version or a later one');
+    expect(older.runs.size).toBe(0);
+  });
+
   it('two instances starting at once (two connections): each migration runs once, and neither returns before all are recorded', async () => {
     let open!: () => void;
     const gate = new Promise<void>((r) => (open = r));
@@ -93,7 +102,7 @@ describe('migration runner', () => {
     expect(await runMigrations(conns[1], list, { timing: fast })).toEqual({ ran: ['0001-a'], skipped: [] });
     expect(runs.get('0001-a')).toBe(1);
 
-    const live = counted(['0002-b']);
+    const live = counted(['0001-a', '0002-b']);
     await conns[0].collection<MigrationRecord>('migrations').insertOne({ _id: '0002-b', state: 'running', owner: 'host:42:busy', description: 'x', expiresAt: new Date(Date.now() + 60_000), startedAt: new Date() });
     const err = await runMigrations(conns[1], live.list, { timing: { ...fast, maxWaitMs: 50 } }).catch((e) => e);
     expect(err).toBeInstanceOf(StartupError);

@@ -66,6 +66,12 @@ export async function runMigrations(
     if (ids.has(m.id)) throw new StartupError(`migration ${m.id} is listed twice`);
     ids.add(m.id);
   }
+  // A database a newer version brought forward holds forms this version cannot read: refuse
+  // rather than misread them (running an older version needs that version's database).
+  const unknown = (await records.find({ state: 'done' }, { projection: { _id: 1 } }).toArray()).map((r) => r._id).filter((id) => !ids.has(id));
+  if (unknown.length) {
+    throw new StartupError(`the database was brought forward by a newer version (migrations ${unknown.sort().join(', ')} are not known to this one); start that version or a later one`);
+  }
   const outcome: MigrationOutcome = { ran: [], skipped: [] };
   for (const m of migrations) {
     let recorded = false;
