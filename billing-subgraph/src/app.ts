@@ -15,6 +15,7 @@ import {
 } from '@exchange/platform';
 import type { BillingConfig } from './config';
 import { registerModels, type BillingModels } from './store/models';
+import { BILLING_MIGRATIONS, runMigrations } from './store/migrations';
 import { buildBillingSchema } from './graphql/schema';
 import { createLoaders, type BillingContext } from './graphql/context';
 import { batchSizeGuard } from './graphql/limits';
@@ -89,6 +90,13 @@ export async function createBillingApp(config: BillingConfig, opts: { logger?: L
   const logger = opts.logger ?? createLogger('billing', config.LOG_LEVEL);
   const conn = await connectDatabase(config.mongodbUri, config.BILLING_DB_NAME, logger);
   const models = registerModels(conn);
+  // Stored forms brought forward before anything reads them (once per database, recorded).
+  try {
+    await runMigrations(conn, BILLING_MIGRATIONS, { log: (msg) => logger.info(msg) });
+  } catch (err) {
+    await conn.close();
+    throw err;
+  }
   await syncIndexes(conn);
   const pubsub = await createPubSub(config.REDIS_URL, config.PUBSUB_PREFIX, logger);
   const sign = await createTokenSigner({ JWT_SECRET: config.JWT_SECRET, signingKeyFile: config.BILLING_SIGNING_KEY_FILE, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE });

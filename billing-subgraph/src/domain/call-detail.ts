@@ -63,14 +63,16 @@ export function localDateTime(instant: Date, zone: string): string {
   return `${pad(w.year, 4)}-${pad(w.month)}-${pad(w.day)} ${pad(w.hour % 24)}:${pad(w.minute)}:${pad(w.second)}`;
 }
 
-/** `${selectionId}|${unit}|${rate}` entries of a bill (VOLUME re-rated at period close) as a lookup. */
-export function periodRateMap(entries: string[] | undefined): Map<string, string> {
-  const m = new Map<string, string>();
-  for (const e of entries ?? []) {
-    const i = e.lastIndexOf('|');
-    m.set(e.slice(0, i), e.slice(i + 1));
-  }
-  return m;
+/** A selection's rate per unit at the tier it reached at period close (VOLUME re-rating). */
+export interface PeriodRate {
+  selectionId: string;
+  unit: string;
+  ratePerUnit: string;
+}
+
+/** A bill's period rates as a lookup by selection and unit. */
+export function periodRateMap(entries: readonly PeriodRate[] | undefined): Map<string, string> {
+  return new Map((entries ?? []).map((e) => [`${e.selectionId}|${e.unit}`, e.ratePerUnit]));
 }
 
 const scaleOf = (unit: string) => (unit === 'MINUTE' ? new Dec(SECONDS_PER_MINUTE) : unit === 'GB' ? new Dec(BYTES_PER_GB) : null);

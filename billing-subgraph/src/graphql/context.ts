@@ -4,7 +4,7 @@ import { Dec, formatTotal } from '../domain';
 import type { Deps } from '../services/deps';
 import { fromStoredBillingRecord, type StoredBillingRecord } from '../store/billing-record-format';
 import { profilesOf } from '../store/profiles';
-import type { BillClaimDoc, BillDoc, BillingModels, BillingRecordDoc, DeliveryDoc, DisputeDoc, LedgerDoc, PaymentDoc, SelectionDoc, UsageDoc } from '../store/models';
+import type { BillClaimDoc, BillDoc, BillingModels, BillingRecordDoc, DeliveryDoc, DisputeDoc, LedgerDoc, SelectionDoc, UsageDoc } from '../store/models';
 
 export interface Loaders {
   bill: DataLoader<string, BillDoc | null>;
@@ -12,7 +12,6 @@ export interface Loaders {
   usage: DataLoader<string, UsageDoc | null>;
   billingRecord: DataLoader<string, BillingRecordDoc | null>;
   claim: DataLoader<string, BillClaimDoc | null>;
-  payment: DataLoader<string, PaymentDoc | null>;
   deliveries: DataLoader<string, DeliveryDoc[]>;
   /** A bill's disputes, oldest first (Bill.disputes and Bill.disputedAmount of a page of bills in one read). */
   disputesByBill: DataLoader<string, DisputeDoc[]>;
@@ -75,7 +74,6 @@ export function createLoaders(models: BillingModels): Loaders {
     usage: new DataLoader(async (ids) => byId(ids, (await models.Usage.find({ _id: { $in: [...ids] } }).lean().exec()) as UsageDoc[])),
     billingRecord: new DataLoader(async (ids) => byId(ids, ((await models.BillingRecord.find({ _id: { $in: [...ids] } }).lean().exec()) as StoredBillingRecord[]).map(fromStoredBillingRecord))),
     claim: new DataLoader(async (ids) => byId(ids, (await models.BillClaim.find({ _id: { $in: [...ids] } }).select({ _id: 1, billId: 1 }).lean().exec()) as BillClaimDoc[])),
-    payment: new DataLoader(async (ids) => byId(ids, (await models.Payment.find({ _id: { $in: [...ids] } }).lean().exec()) as PaymentDoc[])),
     disputesByBill: new DataLoader(async (ids) =>
       grouped(ids, ((await models.Dispute.find({ billId: { $in: [...ids] } }).lean().exec()) as DisputeDoc[]).sort((a, b) => a.openedAt.getTime() - b.openedAt.getTime() || (a._id < b._id ? -1 : 1)), (d) => d.billId),
     ),

@@ -282,10 +282,10 @@ export function buildBillingSchema() {
       payments: (b: BillDoc) => paymentsOfBill(b),
     },
     Payment: {
-      __resolveReference: (ref: { id: string }, ctx: Ctx) => paymentByReference(ctx.deps, requireIdentity(ctx.identity), ref.id, (id) => ctx.loaders.payment.load(id)),
-      id: (p: PaymentDoc) => p.paymentId ?? p._id,
+      __resolveReference: (ref: { id: string }, ctx: Ctx) => paymentByReference(ctx.deps, requireIdentity(ctx.identity), ref.id),
+      id: (p: PaymentDoc) => p.paymentId,
       amount: (p: PaymentDoc) => money(p.amount, p.currency),
-      ledgerEntries: (p: PaymentDoc, _: Args, ctx: Ctx) => ctx.loaders.ledgerByPayment.load(scopedPaymentId(p.billId, p.paymentId ?? p._id)),
+      ledgerEntries: (p: PaymentDoc, _: Args, ctx: Ctx) => ctx.loaders.ledgerByPayment.load(scopedPaymentId(p.billId, p.paymentId)),
     },
     SettlementStatement: {
       timeZone: (st: { carrierId: string }, _: Args, ctx: Ctx) => zoneOf(ctx.deps, st.carrierId, 'CARRIER'),

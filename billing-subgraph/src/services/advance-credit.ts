@@ -1,6 +1,5 @@
 import { assembleBill, Dec, formatRecordAmount, rateUsage, ratePercentile, type BillRecordInput, type EconomicIncentive } from '../domain';
 import type { BillDoc, SelectionDoc } from '../store/models';
-import { encodeSelectionAmount, selectionAmountsOf } from '../store/selection-amounts';
 import { isDuplicateKey } from './access';
 import { announceIssued, finishIssue, linesOf, newBillId } from './bill-issue';
 import type { Deps } from './deps';
@@ -55,7 +54,7 @@ export async function ensureAdvanceBill(deps: Deps, s: SelectionDoc): Promise<Bi
       setupFee: a.setupFee,
       advanceCreditApplied: a.advanceCreditApplied,
       creditableAdvance: a.creditableAdvance,
-      selectionAmounts: [encodeSelectionAmount({ selectionId: s._id, usage: a.usageAmount, credit: a.advanceCreditApplied })],
+      selectionAmounts: [{ selectionId: s._id, usage: a.usageAmount, credit: a.advanceCreditApplied }],
       subtotal: a.subtotal,
       total: a.total,
       paidAmount: '0',
@@ -96,7 +95,7 @@ export async function advancePools(deps: Deps, selectionIds: string[]): Promise<
     if (b.kind === 'ADVANCE') {
       for (const id of b.selectionIds ?? []) if (wanted.has(id)) pools.set(id, (pools.get(id) ?? new Dec(0)).plus(b.creditableAdvance ?? '0'));
     } else if (b.status !== 'DRAFT') {
-      for (const { selectionId: id, credit } of selectionAmountsOf(b)) {
+      for (const { selectionId: id, credit } of b.selectionAmounts ?? []) {
         if (wanted.has(id)) pools.set(id, (pools.get(id) ?? new Dec(0)).minus(credit));
       }
     }
@@ -114,7 +113,7 @@ export async function advancePool(deps: Deps, selectionId: string, excludeBillId
   let pool = new Dec(0);
   for (const b of bills) {
     if (b.kind === 'ADVANCE') pool = pool.plus(b.creditableAdvance ?? '0');
-    else if (b.status !== 'DRAFT') for (const x of selectionAmountsOf(b)) if (x.selectionId === selectionId) pool = pool.minus(x.credit);
+    else if (b.status !== 'DRAFT') for (const x of b.selectionAmounts ?? []) if (x.selectionId === selectionId) pool = pool.minus(x.credit);
   }
   return formatRecordAmount(Dec.max(0, pool));
 }

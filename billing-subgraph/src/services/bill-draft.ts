@@ -1,7 +1,6 @@
 import { assembleBill, Dec, destinationRows, formatRecordAmount, formatTotal, sum, type DestinationPart, type EconomicIncentive } from '../domain';
 import { claimDoc, withClaims, type ClaimableRecord } from '../store/bill-claims';
-import type { BillDoc, BillLineDoc, SelectionDoc } from '../store/models';
-import { encodeSelectionAmount, selectionAmountsOf } from '../store/selection-amounts';
+import type { BillDoc, BillLineDoc, PeriodRateDoc, SelectionAmountDoc, SelectionDoc } from '../store/models';
 import { advancePool } from './advance-credit';
 import { addRecord, newAgg, newSelectionAgg, recordInputs, volumeRerated, type DraftAgg } from './bill-aggregate';
 import { finishIssue, linesOf } from './bill-issue';
@@ -64,9 +63,9 @@ export async function assembleDraft(
 ): Promise<Partial<BillDoc>> {
   const lines: BillLineDoc[] = [];
   const subtotals = new Map<string | null, { label: string; amount: Dec }>();
-  const selectionAmounts: string[] = [];
+  const selectionAmounts: SelectionAmountDoc[] = [];
   const destinations: { parts: DestinationPart[]; usageAmount: string }[] = [];
-  const periodRates: string[] = [];
+  const periodRates: PeriodRateDoc[] = [];
   const totals = { usage: [] as string[], topUp: [] as string[], credit: [] as string[], subtotal: [] as string[] };
   const selectionIds = [...agg.perSelection.keys()].sort();
   for (const selectionId of selectionIds) {
@@ -75,11 +74,11 @@ export async function assembleDraft(
     const incentive = s.incentive as EconomicIncentive;
     const pool = await poolOf(selectionId);
     const alreadyBilled = sum(
-      earlier.flatMap((b) => selectionAmountsOf(b).filter((x) => x.selectionId === selectionId).map((x) => x.usage)),
+      earlier.flatMap((b) => (b.selectionAmounts ?? []).filter((x) => x.selectionId === selectionId).map((x) => x.usage)),
     );
     const sa = agg.perSelection.get(selectionId)!;
     const rerated = draft.kind === 'PERIODIC' ? volumeRerated(incentive, sa) : null;
-    if (rerated?.length) periodRates.push(`${selectionId}|${rerated[0].unit}|${rerated[0].ratePerUnit}`);
+    if (rerated?.length) periodRates.push({ selectionId, unit: rerated[0].unit, ratePerUnit: rerated[0].ratePerUnit });
     const records = rerated ?? recordInputs(sa);
     if (s.serviceType === 'DATA' && incentive.dataChargeModel === 'PERCENTILE_95') {
       records.push(...(await percentileRecords(deps, s, sa, draft.kind === 'ADJUSTMENT' ? earlier : [], alreadyBilled, { start: draft.periodStart!, end: draft.periodEnd! })));
@@ -101,7 +100,7 @@ export async function assembleDraft(
       subtotals.set(st.endUserId, cur);
     }
     destinations.push({ parts: [...sa.destinations.values()], usageAmount: a.usageAmount });
-    selectionAmounts.push(encodeSelectionAmount({ selectionId, usage: a.usageAmount, credit: a.advanceCreditApplied }));
+    selectionAmounts.push({ selectionId, usage: a.usageAmount, credit: a.advanceCreditApplied });
     totals.usage.push(a.usageAmount);
     totals.topUp.push(a.minimumTopUp);
     totals.credit.push(a.advanceCreditApplied);

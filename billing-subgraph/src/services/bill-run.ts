@@ -1,4 +1,4 @@
-import { ascendingPages, DATE_MAX } from '@exchange/platform';
+import { ascendingPages } from '@exchange/platform';
 import { randomUUID } from 'node:crypto';
 import { formatRecordAmount, rulesAt } from '../domain';
 import { CLAIMABLE_FIELDS, claimable, claimDoc, hasUnclaimed, type ClaimableRecord } from '../store/bill-claims';
@@ -14,6 +14,7 @@ import type { Deps } from './deps';
 import { parsePeriod } from './period';
 import { insertIgnoringDuplicates } from './rating';
 import { profilesOf } from '../store/profiles';
+import { minimumChargeSelectionsOverlapping } from '../store/selection.model';
 
 export type Grouping = 'BUYER_REQUEST' | 'BUYER_CARRIER';
 
@@ -108,8 +109,7 @@ export async function generateBills(deps: Deps, periodInput: { start?: unknown; 
   // even without usage: their group gets a PERIODIC bill (top-up line only) too.
   const minimumSelections = new Map<string, string[]>();
   const minimumGroups = new Map<string, Group>();
-  // Both bounds on intervalEnd keep the read on its index (FerretDB/SQLite serves date ranges only).
-  const active = (await deps.models.Selection.find({ intervalEnd: { $gt: start, $lte: DATE_MAX }, intervalStart: { $lt: end }, 'incentive.minimumCharge': { $exists: true } }).lean().exec()) as SelectionDoc[];
+  const active = await minimumChargeSelectionsOverlapping(deps.models.Selection, start, end);
   for (const s of active) {
     if (s.incentive.minimumCharge === undefined || s.incentive.minimumCharge === null || !run.inScope(s.buyerId)) continue;
     const g: Group = { buyerId: s.buyerId, carrierId: s.carrierId, currency: s.incentive.currency, requestId: groupBy === 'BUYER_REQUEST' ? s.requestId : null };

@@ -165,14 +165,10 @@ export async function buyerBalance(deps: Deps, who: Identity, buyerId: string, o
   return outstandingOfBuyer(buyerId);
 }
 
-/**
- * The caller's own payment with this payer's id (unique per bill only, so several bills may hold
- * one), or a payment stored before ids were scoped (`legacy`: by its _id).
- */
-export async function paymentByReference(deps: Deps, who: Identity, paymentId: string, legacy: (id: string) => Promise<PaymentDoc | null>): Promise<PaymentDoc | null> {
+/** The caller's own payment with this payer's id (unique per bill only, so several bills may hold one). */
+export async function paymentByReference(deps: Deps, who: Identity, paymentId: string): Promise<PaymentDoc | null> {
   const found = (await deps.models.Payment.find({ paymentId }).limit(50).lean().exec()) as PaymentDoc[];
-  const old = found.length ? null : await legacy(paymentId);
-  return [...found, ...(old ? [old] : [])].find((p) => maySeeParty(who, p.buyerId, p.carrierId)) ?? null;
+  return found.find((p) => maySeeParty(who, p.buyerId, p.carrierId)) ?? null;
 }
 
 /** A bill's payments as Payment records (the bill embeds them). */

@@ -1,6 +1,6 @@
-import { DATE_MAX, type Identity } from '@exchange/platform';
+import type { Identity } from '@exchange/platform';
 import { applyProfileChange, assertLockedUnchanged, defaultProfile, hasControlCharacters, periodContainingAt, type BillingProfile, type ProfileChange } from '../domain';
-import { profileOf, saveProfile, storedProfile, toProfile } from '../store/profiles';
+import { hasRecordsFrom, profileOf, saveProfile, storedProfile, toProfile } from '../store/profiles';
 import { badInput, conflict, forbidden } from './access';
 import type { Deps } from './deps';
 
@@ -48,8 +48,7 @@ async function scheduleRuleChange(deps: Deps, current: BillingProfile, next: Bil
   }
   const from = periodContainingAt(current, now).end;
   const party = role === 'BUYER' ? { buyerId: current.partyId } : { carrierId: current.partyId };
-  const rated = await deps.models.BillingRecord.findOne({ ...party, intervalStart: { $gte: from, $lte: DATE_MAX } }).select({ _id: 1 }).lean().exec();
-  if (rated) throw conflict(`records from ${from.toISOString()} on were already rated under ${current.timeZone}; the zone cannot change from that period`, 'profile.timeZone');
+  if (await hasRecordsFrom(deps.models, party, from)) throw conflict(`records from ${from.toISOString()} on were already rated under ${current.timeZone}; the zone cannot change from that period`, 'profile.timeZone');
   return { ...next, previousRules: [...spans, { timeZone: current.timeZone, cycleDay: current.cycleDay, until: from }] };
 }
 

@@ -25,6 +25,20 @@ export interface PaymentEmbed {
   receivedAt: Date;
 }
 
+/** Per selection on a bill: the usage charged and the advance credit applied (exact decimal strings). */
+export interface SelectionAmountDoc {
+  selectionId: string;
+  usage: string;
+  credit: string;
+}
+
+/** A VOLUME selection re-rated at period close: the rate of the tier reached, per unit (call detail re-prices each record at it). */
+export interface PeriodRateDoc {
+  selectionId: string;
+  unit: string;
+  ratePerUnit: string;
+}
+
 export type BillState = 'DRAFT' | 'ISSUED' | 'PARTIALLY_PAID' | 'PAID';
 
 export interface BillDoc {
@@ -50,8 +64,8 @@ export interface BillDoc {
   setupFee?: string;
   advanceCreditApplied?: string;
   creditableAdvance?: string;
-  /** Per selection: [selectionId, usageAmount, advanceCreditApplied] joined by '|' (no nested arrays). */
-  selectionAmounts?: string[];
+  /** Per selection: the usage charged and the advance credit applied (store/migrations/0001 brought older string forms forward). */
+  selectionAmounts?: SelectionAmountDoc[];
   subtotal?: string;
   total?: string;
   paidAmount?: string;
@@ -77,8 +91,8 @@ export interface BillDoc {
   /** How to pay: the carrier's instructions (the reference to quote is the bill number). */
   paymentInstructions?: string | null;
   destinationSummary?: DestinationRowDoc[];
-  /** VOLUME selections re-rated at period close: `${selectionId}|${unit}|${rate}` (call detail re-prices each record at it). */
-  periodRates?: string[];
+  /** VOLUME selections re-rated at period close (absent when none was). */
+  periodRates?: PeriodRateDoc[];
   /** Gapless numbering: the series' last slot seen before this bill claimed its number (store/bill-numbers.ts). */
   numberFloor?: number;
 }
@@ -123,7 +137,7 @@ export function billModel(conn: Connection): Model<BillDoc> {
       setupFee: String,
       advanceCreditApplied: String,
       creditableAdvance: String,
-      selectionAmounts: [String],
+      selectionAmounts: [{ _id: false, selectionId: String, usage: String, credit: String }],
       subtotal: String,
       total: String,
       paidAmount: { type: String, default: '0' },
@@ -144,7 +158,7 @@ export function billModel(conn: Connection): Model<BillDoc> {
       taxLines: { type: [{ _id: false, name: String, ratePercent: String, base: String, amount: String, reverseCharge: Boolean, note: String }], default: undefined },
       paymentInstructions: String,
       destinationSummary: { type: [{ _id: false, prefix: String, country: String, countryName: String, calls: Number, minutes: String, amount: String }], default: undefined },
-      periodRates: { type: [String], default: undefined },
+      periodRates: { type: [{ _id: false, selectionId: String, unit: String, ratePerUnit: String }], default: undefined },
       numberFloor: Number,
     },
     opts,

@@ -5,8 +5,8 @@ import { SCHEMA_OPTIONS as opts } from './schema-options';
 export interface PaymentDoc {
   /** `${billId}|${paymentId}`: a payment id is scoped to its bill (and so to the bill's payer). */
   _id: string;
-  /** The payer's own payment id (unique per bill only); absent on payments stored before scoping (then _id). */
-  paymentId?: string;
+  /** The payer's own payment id (unique per bill only; store/migrations/0002 set it on payments stored before scoping). */
+  paymentId: string;
   billId: string;
   buyerId: string;
   carrierId: string;

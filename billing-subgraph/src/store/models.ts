@@ -1,7 +1,7 @@
 import type { Connection, Model } from 'mongoose';
 import { billClaimModel, billingRecordModel, type BillClaimDoc, type BillingRecordDoc, type SegmentDoc } from './billing-record.model';
 import type { StoredBillingRecord } from './billing-record-format';
-import { billModel, type BillDoc, type BillLineDoc, type BillState, type PaymentEmbed } from './bill.model';
+import { billModel, type BillDoc, type BillLineDoc, type BillState, type PaymentEmbed, type PeriodRateDoc, type SelectionAmountDoc } from './bill.model';
 import { deliveryModel, webhookModel, type DeliveryDoc, type WebhookDoc } from './delivery.model';
 import { disputeModel, type DisputeDoc } from './dispute.model';
 import { feedModel, reporterModel, type FeedDoc, type ReporterDoc } from './feed.model';
@@ -33,11 +33,13 @@ export type {
   MediationPolicyDoc,
   PaymentDoc,
   PaymentEmbed,
+  PeriodRateDoc,
   RatingBatchDoc,
   RejectedDoc,
   ReporterDoc,
   RouteAttemptDoc,
   SegmentDoc,
+  SelectionAmountDoc,
   SelectionDoc,
   SlotDoc,
   UsageDoc,

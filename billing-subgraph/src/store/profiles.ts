@@ -1,5 +1,7 @@
+import { DATE_MAX } from '@exchange/platform';
 import { Schema, type Connection, type Model } from 'mongoose';
 import { defaultProfile, type BillingProfile } from '../domain';
+import type { StoredBillingRecord } from './billing-record-format';
 
 /** A stored billing profile (domain/billing-profile.ts); _id = the party id. */
 export interface BillingProfileDoc extends Omit<BillingProfile, 'partyId'> {
@@ -72,4 +74,12 @@ export async function storedProfile(model: Model<BillingProfileDoc>, id: string)
 export async function cyclesOf(model: Model<BillingProfileDoc>, role: 'BUYER' | 'CARRIER'): Promise<{ partyId: string; timeZone: string; cycleDay: number; previousRules?: BillingProfile['previousRules'] }[]> {
   const docs = (await model.find({ role }).select({ _id: 1, timeZone: 1, cycleDay: 1, previousRules: 1 }).lean().exec()) as Pick<BillingProfileDoc, '_id' | 'timeZone' | 'cycleDay' | 'previousRules'>[];
   return docs.map((d) => ({ partyId: d._id, timeZone: d.timeZone, cycleDay: d.cycleDay, previousRules: d.previousRules ?? undefined }));
+}
+
+/**
+ * Whether the party has a billing record from `from` on (future-dated usage rated under its
+ * current rules). Bounded above too: FerretDB/SQLite keeps only date ranges on the index.
+ */
+export async function hasRecordsFrom(models: { BillingRecord: Model<StoredBillingRecord> }, party: { buyerId: string } | { carrierId: string }, from: Date): Promise<boolean> {
+  return (await models.BillingRecord.findOne({ ...party, intervalStart: { $gte: from, $lte: DATE_MAX } }).select({ _id: 1 }).lean().exec()) !== null;
 }

@@ -1,4 +1,5 @@
 // A selection record as the Moderator sent it (services/selection.ts).
+import { DATE_MAX } from '@exchange/platform';
 import { Schema, type Connection, type Model } from 'mongoose';
 import { SCHEMA_OPTIONS as opts, MIXED as loose } from './schema-options';
 
@@ -49,4 +50,12 @@ export function selectionModel(conn: Connection): Model<SelectionDoc> {
   // The bill run's minimum-charge pass reads the selections whose interval overlaps the period.
   selection.index({ intervalEnd: 1 });
   return conn.model<SelectionDoc>('SelectionRecord', selection, 'selection_records');
+}
+
+/**
+ * Selections with a minimum charge whose interval overlaps [start, end). Both bounds on
+ * intervalEnd keep the read on its index (FerretDB/SQLite serves date ranges only).
+ */
+export async function minimumChargeSelectionsOverlapping(Selection: Model<SelectionDoc>, start: Date, end: Date): Promise<SelectionDoc[]> {
+  return (await Selection.find({ intervalEnd: { $gt: start, $lte: DATE_MAX }, intervalStart: { $lt: end }, 'incentive.minimumCharge': { $exists: true } }).lean().exec()) as SelectionDoc[];
 }

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { Model } from 'mongoose';
-import type { AuctionLogEntry } from '../services/auction-log';
+import type { AuctionLogEntry } from '../domain/auction-log';
 import type { BidDoc, BuyerDoc, CarrierDoc, ModeratorModels, SelectionDoc, ServiceRequestDoc } from '../store/models';
 
 function byId<T extends { _id: string }>(model: Model<T>): DataLoader<string, T | null> {

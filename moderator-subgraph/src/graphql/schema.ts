@@ -10,7 +10,7 @@ import type { BidDoc, BillRelayDoc, BuyerDoc, SelectionDoc, ServiceRequestDoc } 
 import { canSeeBid, canSeeBuyer, canSeeCarrier, canSeeSelection, isOperatorRole, requestView, type RequestView } from '../services/access';
 import type { BidUpdateEvent, RequestDistributedEvent } from '../services/auction';
 import { boardFor, boardForEvent, rankingOf, type BoardModel } from '../services/board';
-import { foldLog } from '../services/auction-log';
+import { foldLog } from '../domain/auction-log';
 import { forbidden, notFound, requireIdentity } from '../services/errors';
 import { canSeeRelay, type BillRelayedEvent } from '../services/relays';
 import { routingTableCsv, routingTableJson, type RouteDecision } from '../services/routing';

@@ -14,7 +14,7 @@ import {
   type ServiceRequestDoc,
 } from '../store/models';
 import { requestView } from './access';
-import { foldLog, logEntryId, type AuctionLogEntry, type AuctionState } from './auction-log';
+import { foldLog, logEntryId, type AuctionLogEntry, type AuctionState } from '../domain/auction-log';
 import { rankingOf } from './board';
 import { badInput, conflict, forbidden, notFound, requireIdentity, requireRole } from './errors';
 import { newId, selectionIdFor } from './ids';

@@ -1,7 +1,7 @@
 import type { Identity } from '@exchange/platform';
 import { decodeMarketCursor, encodeMarketCursor, marketBoardOf, validatePageSize, type MarketBoard } from '../domain/market';
-import type { AuctionLogEntry } from './auction-log';
-import { foldLog } from './auction-log';
+import type { AuctionLogEntry } from '../domain/auction-log';
+import { foldLog } from '../domain/auction-log';
 import { isOperatorRole } from './access';
 import { rankingOf } from './board';
 import { forbidden, requireIdentity } from './errors';

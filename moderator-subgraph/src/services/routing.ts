@@ -1,7 +1,8 @@
-import { DATE_MAX, type Identity, type Logger, type PubSub } from '@exchange/platform';
+import type { Identity, Logger, PubSub } from '@exchange/platform';
 import { RoutingIndex, type RouteLookup, type RouteMissReason, type RoutingEntry } from '../domain/routing';
 import { parseInstant } from '../domain/time';
 import type { ModeratorModels, SelectionDoc } from '../store/models';
+import { activeSelections } from '../store/selection.model';
 import { badInput, forbidden, requireRole } from './errors';
 import { TOPIC_ROUTING_CHANGED } from './topics';
 
@@ -100,9 +101,7 @@ export class RoutingService {
   /** Rebuilds from the database into a fresh index, then swaps, so lookups never see a half-built one. */
   async reload(): Promise<void> {
     const next = new RoutingIndex();
-    // Both bounds keep the read on the interval.end index (FerretDB/SQLite serves date ranges only).
-    const cursor = this.models.Selection.find({ 'interval.end': { $gt: new Date(), $lte: DATE_MAX } }).lean().cursor();
-    for await (const sel of cursor) for (const e of routingEntriesOf(sel as SelectionDoc)) next.upsert(e);
+    for await (const sel of activeSelections(this.models.Selection, new Date())) for (const e of routingEntriesOf(sel)) next.upsert(e);
     this.index = next;
     this.reloads++;
   }

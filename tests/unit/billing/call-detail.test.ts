@@ -26,7 +26,7 @@ describe('call-detail annex rows', () => {
       recordId: 'switch-a:call-7', nature: 'CALL', seconds: '120', offset: 'UTC-04:00', ambiguous: false,
       startLocal: '2026-10-31 23:30:00', startUtc: '2026-11-01T03:30:00.000Z', calledNumber: '+12125551234', endUser: 'alice', quantity: '2', unit: 'MINUTE', rate: '0.1', amount: '0.200000',
     });
-    const rates = periodRateMap(['sel-1|MINUTE|0.05', 'sel|2|GB|1.5']);
+    const rates = periodRateMap([{ selectionId: 'sel-1', unit: 'MINUTE', ratePerUnit: '0.05' }, { selectionId: 'sel|2', unit: 'GB', ratePerUnit: '1.5' }]);
     expect(rates.get('sel|2|GB')).toBe('1.5');
     expect(callDetailRow({ ...rec, billableBaseQuantity: '100' }, 'UTC', rates)).toMatchObject({ rate: '0.05', amount: '0.083333' });
     expect(callDetailRow({ ...rec, destination: null, rates: ['0.1', '0.05'] }, 'UTC', new Map())).toMatchObject({ calledNumber: '', rate: '0.1/0.05' });

@@ -1,4 +1,4 @@
-import { foldLog, logEntryId, type AuctionLogEntry } from '../../../moderator-subgraph/src/services/auction-log';
+import { foldLog, logEntryId, type AuctionLogEntry } from '../../../moderator-subgraph/src/domain/auction-log';
 import { backoffMs } from '../../../moderator-subgraph/src/services/outbox';
 
 const T0 = Date.parse('2030-01-01T00:00:00Z');

@@ -1,4 +1,15 @@
-import type { ActiveBidDoc } from '../store/models';
+import type { EconomicIncentive } from './incentive';
+import type { OfferedQos } from './qos';
+
+/** A bid as it counts in the auction (carried by the log's BID entries). */
+export interface ActiveBid {
+  bidId: string;
+  carrierId: string;
+  submittedAt: Date;
+  incentive: EconomicIncentive;
+  offeredQos?: OfferedQos;
+  validUntil?: Date;
+}
 
 /**
  * The auction of one request is an append-only log whose entries take consecutive sequence numbers
@@ -20,7 +31,7 @@ export interface AuctionLogEntry {
   carrierId?: string;
   bidId?: string;
   /** BID only: what the bid counts with. */
-  bid?: ActiveBidDoc;
+  bid?: ActiveBid;
   /** CLOSE/CANCEL: the instance or party that asked. */
   by?: string;
 }
@@ -33,7 +44,7 @@ export interface AuctionState {
   /** Fixed by the first counted bid. */
   currency: string | null;
   /** The bids that count, one per carrier, in log order. */
-  active: ActiveBidDoc[];
+  active: ActiveBid[];
   /** What each entry did, by seq; `replaced` names the bid a REPLACED entry superseded. */
   effects: Map<number, { effect: EntryEffect; replaced?: string; reason?: string }>;
 }
