@@ -25,6 +25,7 @@ import { AuctionService } from './services/auction';
 import { MarketService } from './services/market';
 import { createDeliveryWatchMetrics, DeliveryWatch, OutboxWorker } from './services/outbox';
 import { PartyService, seedDemoParties } from './services/parties';
+import { Dealings } from './services/dealings';
 import { RelayService } from './services/relays';
 import { RoutingService } from './services/routing';
 import { TrunkService } from './services/trunks';
@@ -119,6 +120,7 @@ export async function createModeratorApp(config: ModeratorConfig, opts: { logger
     pubsub,
     logger,
     parties: new PartyService(models),
+    dealings: new Dealings(models),
     auction,
     routing,
     trunks,
@@ -141,7 +143,7 @@ export async function createModeratorApp(config: ModeratorConfig, opts: { logger
     limits: queryLimitsOf(config),
     metricsPublic: config.METRICS_PUBLIC,
     ready: () => databaseReachable(conn),
-    buildContext: (base) => ({ ...base, models, services, loaders: createLoaders(models) }),
+    buildContext: (base) => ({ ...base, models, services, loaders: createLoaders(models, services.dealings, base.identity) }),
   });
 
   const routeServer: RouteServer = await startRouteServer(

@@ -1,6 +1,8 @@
 import DataLoader from 'dataloader';
 import type { Model } from 'mongoose';
+import type { Identity } from '@exchange/platform';
 import type { AuctionLogEntry } from '../domain/auction-log';
+import type { Dealings } from '../services/dealings';
 import type { BidDoc, BuyerDoc, CarrierDoc, ModeratorModels, SelectionDoc, ServiceRequestDoc } from '../store/models';
 
 function byId<T extends { _id: string }>(model: Model<T>): DataLoader<string, T | null> {
@@ -12,8 +14,14 @@ function byId<T extends { _id: string }>(model: Model<T>): DataLoader<string, T 
 }
 
 /** One batch per entity type per tick, whatever the query shape: N entities cost one round trip. */
-export function createLoaders(models: ModeratorModels) {
+export function createLoaders(models: ModeratorModels, dealings: Dealings, identity: Identity | null) {
   const loaders = {
+    /** Whether the calling buyer has dealt with each carrier (false for any other caller): a page's carriers in one batch. */
+    dealtWith: new DataLoader<string, boolean>(async (carrierIds) => {
+      if (identity?.role !== 'BUYER') return carrierIds.map(() => false);
+      const yes = await dealings.dealtWith(identity.sub, carrierIds);
+      return carrierIds.map((c) => yes.has(c));
+    }),
     buyer: byId<BuyerDoc>(models.Buyer),
     carrier: byId<CarrierDoc>(models.Carrier),
     request: byId<ServiceRequestDoc>(models.ServiceRequest),

@@ -1,6 +1,7 @@
 import type { Logger, PubSub } from '@exchange/platform';
 import type { ModeratorModels } from '../store/models';
 import type { AuctionService } from './auction';
+import type { Dealings } from './dealings';
 import type { MarketService } from './market';
 import type { PartyService } from './parties';
 import type { RelayService } from './relays';
@@ -14,6 +15,8 @@ export interface ModeratorServices {
   pubsub: PubSub;
   logger: Logger;
   parties: PartyService;
+  /** Which carriers a buyer has dealt with (may read), yeses remembered. */
+  dealings: Dealings;
   auction: AuctionService;
   routing: RoutingService;
   trunks: TrunkService;

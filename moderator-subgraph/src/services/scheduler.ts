@@ -1,4 +1,4 @@
-import type { Logger } from '@exchange/platform';
+import { DATE_MIN, type Logger } from '@exchange/platform';
 import type { ModeratorModels } from '../store/models';
 import type { AuctionService } from './auction';
 
@@ -59,7 +59,10 @@ export function createScheduler(models: ModeratorModels, auction: AuctionService
     intervalMs,
     async () => {
       const now = new Date();
-      const due = await models.ServiceRequest.find({ status: 'OPEN', biddingClosesAt: { $lte: now } }, { _id: 1 })
+      // Both ends of the range let the embedded engine read only the due requests from the
+      // (status, biddingClosesAt) index; with one end it read and sorted every open request on
+      // every tick (112 ms of database CPU per tick with 640 open requests).
+      const due = await models.ServiceRequest.find({ status: 'OPEN', biddingClosesAt: { $gte: DATE_MIN, $lte: now } }, { _id: 1 })
         .sort({ biddingClosesAt: 1 })
         .limit(batch)
         .lean()
