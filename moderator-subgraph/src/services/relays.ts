@@ -1,5 +1,5 @@
 import type { Identity, Logger, PubSub } from '@exchange/platform';
-import { validateCurrency } from '../domain/currency';
+import { validateCurrency } from '@exchange/pricing';
 import { parseDecimal, canonical } from '../domain/money';
 import { hasControlCharacters } from '../domain/text';
 import { isDuplicateKey, type BillRelayDoc, type ModeratorModels } from '../store/models';
@@ -43,7 +43,7 @@ export class RelayService {
     const carrierId = str('input.carrierId', input.carrierId);
     const requestId = input.requestId === undefined || input.requestId === null ? null : str('input.requestId', input.requestId);
     if (!input.total || typeof input.total !== 'object') throw badInput('input.total', 'input.total is required');
-    const amount = canonical(parseDecimal('input.total.amount', input.total.amount));
+    const amount = canonical(parseDecimal('input.total.amount', input.total.amount, { allowNegative: true }));
     const currency = validateCurrency('input.total.currency', input.total.currency);
     const url = str('input.url', input.url, 2000);
     let parsed: URL | null = null;
