@@ -14,3 +14,4 @@ export * from './paging';
 export * from './query-limits';
 export * from './operator-access';
 export * from './json-depth';
+export * from './periodic';

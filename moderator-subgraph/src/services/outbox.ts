@@ -1,6 +1,5 @@
-import { Counter, Gauge, type Logger, type Registry } from '@exchange/platform';
+import { Counter, Gauge, PeriodicJob, type Logger, type Registry } from '@exchange/platform';
 import { isDuplicateKey, type ModeratorModels, type SelectionDoc } from '../store/models';
-import { Ticker } from './scheduler';
 
 export const RECORD_SELECTION_MUTATION = `mutation RecordSelection($input: SelectionRecordInput!) {
   recordSelection(input: $input) { __typename }
@@ -65,15 +64,15 @@ export function backoffMs(attempts: number, baseMs: number, maxMs: number): numb
  * exponentially up to backoffMaxMs and are retried for ever, so an outage of any length only delays.
  */
 export class OutboxWorker {
-  readonly ticker: Ticker;
+  readonly ticker: PeriodicJob;
   delivered = 0;
 
   constructor(private readonly models: ModeratorModels, private readonly logger: Logger, private readonly opts: OutboxOptions) {
-    this.ticker = new Ticker(opts.intervalMs, () => this.runOnce(), logger, 'outbox');
+    this.ticker = new PeriodicJob('outbox', opts.intervalMs, () => this.runOnce(), logger);
   }
 
   start() {
-    this.ticker.start();
+    this.ticker.start(0);
   }
   kick() {
     this.ticker.kick();
@@ -221,7 +220,7 @@ export function createDeliveryWatchMetrics(registry: Registry): DeliveryWatchMet
  * delivery state).
  */
 export class DeliveryWatch {
-  readonly ticker: Ticker;
+  readonly ticker: PeriodicJob;
   private warned = new Set<string>();
 
   constructor(
@@ -231,11 +230,11 @@ export class DeliveryWatch {
     private readonly opts: { overdueMs: number; intervalMs?: number; clock?: () => Date },
   ) {
     const interval = opts.intervalMs ?? Math.min(30_000, Math.max(1000, Math.floor(opts.overdueMs / 2)));
-    this.ticker = new Ticker(interval, () => this.check(), logger, 'delivery watch');
+    this.ticker = new PeriodicJob('delivery watch', interval, () => this.check(), logger);
   }
 
   start() {
-    this.ticker.start();
+    this.ticker.start(0);
   }
   stop() {
     return this.ticker.stop();

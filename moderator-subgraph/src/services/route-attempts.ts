@@ -47,7 +47,7 @@ export class RouteAttemptsService {
     slots.set(slotStart, (slots.get(slotStart) ?? 0) + 1);
   }
 
-  /** One flush-and-push round (the Ticker's job). */
+  /** One flush-and-push round (the PeriodicJob's pass). */
   async runOnce(): Promise<void> {
     await this.flush();
     if (this.opts.billingUrl && Date.now() >= this.nextPushAt) await this.push();
