@@ -15,3 +15,4 @@ export * from './query-limits';
 export * from './operator-access';
 export * from './json-depth';
 export * from './periodic';
+export * from './duplicate-key';

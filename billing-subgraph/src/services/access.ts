@@ -49,8 +49,6 @@ export function partyScope(id: Identity): Record<string, string> | null {
 
 export const reporterLabel = (id: { role: string; sub: string }) => `${id.role}:${id.sub}`;
 
-export { isDuplicateKey } from '../store/errors';
-
 /** Opaque page cursor: base64url of a JSON array of sort values. */
 export function encodeCursor(values: unknown[]): string {
   return Buffer.from(JSON.stringify(values), 'utf8').toString('base64url');

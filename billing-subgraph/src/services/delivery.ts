@@ -1,8 +1,8 @@
+import { insertIgnoringDuplicates } from '@exchange/platform';
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { backoffDelayMs, signWebhook } from '../domain';
 import type { BillDoc, DeliveryDoc } from '../store/models';
 import { BILL_ISSUED_TOPIC, type BillIssuedEvent, type Deps } from './deps';
-import { insertIgnoringDuplicates } from './rating';
 import { claimOnce } from '../store/slots';
 import { recoverIssued } from './issue-completion';
 import { GENERIC_WEBHOOK_ERROR, postWebhook } from './webhooks';

@@ -1,3 +1,4 @@
+import { insertIgnoringDuplicates } from '@exchange/platform';
 import { randomUUID } from 'node:crypto';
 import type { Identity } from '@exchange/platform';
 import { checkCorrection, checkCorrectionBound, checkReason, Dec, localDate } from '../domain';
@@ -6,7 +7,6 @@ import { toStoredBillingRecord } from '../store/billing-record-format';
 import { badInput, conflict, forbidden, isOperator, maySeeParty, notFound } from './access';
 import { generateBills } from './bill-run';
 import type { Deps } from './deps';
-import { insertIgnoringDuplicates } from './rating';
 import { reconciliation } from './reconciliation';
 
 const label = (who: Identity) => `${who.role}:${who.sub}`;

@@ -1,3 +1,4 @@
+import { firstDuplicate } from '@exchange/platform';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Schema, type Connection, type Model } from 'mongoose';
@@ -49,14 +50,6 @@ const PROCESS = `${hostname()}:${process.pid}`;
 export const newLeaseOwner = () => `${PROCESS}:${randomUUID()}`;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Index of the first refused document of a failed ordered insert (a duplicate key), or null for another failure. */
-function firstDuplicate(err: unknown): number | null {
-  const raw = (err as { writeErrors?: unknown }).writeErrors;
-  const list = (Array.isArray(raw) ? raw : raw ? [raw] : []) as { index: number; code: number }[];
-  if (list.length > 0) return list[0].code === 11000 ? Math.min(...list.map((e) => e.index)) : null;
-  return (err as { code?: unknown }).code === 11000 ? 0 : null;
-}
 
 /**
  * Acquires every key (sorted, unique) for `owner`, waiting with backoff while another owner holds

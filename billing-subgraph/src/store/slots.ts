@@ -1,5 +1,5 @@
+import { isDuplicateKey, insertIgnoringDuplicates } from '@exchange/platform';
 import type { BillingModels, SlotDoc } from './models';
-import { isDuplicateKey } from './errors';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -108,14 +108,7 @@ async function insertNextSlots<T>(
     out[docs.length - 1] = extra;
   }
   if (docs.length) {
-    try {
-      await models.Slot.collection.insertMany(docs as any[], { ordered: false });
-    } catch (err) {
-      const writeErrors = (err as { writeErrors?: unknown }).writeErrors;
-      const list = (Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : []) as { index: number; code: number }[];
-      if (list.length === 0 || list.some((e) => e.code !== 11000)) throw err;
-      for (const e of list) lost.add(e.index);
-    }
+    for (const i of await insertIgnoringDuplicates(models.Slot, docs)) lost.add(i);
   }
   // A lost key is re-read by claimNextSlot (its cached slot is stale).
   for (let i = 0; i < claims.length; i++) {

@@ -1,4 +1,4 @@
-import { newestFirst, type Identity, type Logger, type PubSub } from '@exchange/platform';
+import { isDuplicateKey, newestFirst, type Identity, type Logger, type PubSub } from '@exchange/platform';
 import { eligibleCarriers } from '../domain/distribution';
 import { validateIncentive } from '../domain/incentive';
 import { validateOfferedQos } from '../domain/qos';
@@ -6,7 +6,6 @@ import { validateBidCurrency } from '../domain/ranking';
 import { REQUEST_STATUSES, validateServiceRequestInput, type ServiceRequestInput } from '../domain/service-request';
 import { parseInstant } from '../domain/time';
 import {
-  isDuplicateKey,
   type ActiveBidDoc,
   type BidDoc,
   type ModeratorModels,

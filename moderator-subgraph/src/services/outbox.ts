@@ -1,5 +1,5 @@
-import { Counter, Gauge, PeriodicJob, type Logger, type Registry } from '@exchange/platform';
-import { isDuplicateKey, type ModeratorModels, type SelectionDoc } from '../store/models';
+import { Counter, Gauge, PeriodicJob, type Logger, type Registry, isDuplicateKey } from '@exchange/platform';
+import { type ModeratorModels, type SelectionDoc } from '../store/models';
 
 export const RECORD_SELECTION_MUTATION = `mutation RecordSelection($input: SelectionRecordInput!) {
   recordSelection(input: $input) { __typename }

@@ -1,7 +1,8 @@
+import { isDuplicateKey } from '@exchange/platform';
 import type { Identity } from '@exchange/platform';
 import { validatePrefix } from '../domain/prefix';
 import { hasControlCharacters } from '../domain/text';
-import { isDuplicateKey, type BuyerDoc, type CarrierDoc, type ModeratorModels } from '../store/models';
+import { type BuyerDoc, type CarrierDoc, type ModeratorModels } from '../store/models';
 import { badInput, conflict, forbidden, requireIdentity, requireRole } from './errors';
 import { isOperatorRole } from './access';
 import { newId } from './ids';

@@ -1,8 +1,9 @@
+import { isDuplicateKey } from '@exchange/platform';
 import type { Identity, Logger, PubSub } from '@exchange/platform';
 import { validateCurrency } from '@exchange/pricing';
 import { parseDecimal, canonical } from '../domain/money';
 import { hasControlCharacters } from '../domain/text';
-import { isDuplicateKey, type BillRelayDoc, type ModeratorModels } from '../store/models';
+import { type BillRelayDoc, type ModeratorModels } from '../store/models';
 import { badInput, conflict, forbidden, requireIdentity, requireRole } from './errors';
 import { isOperatorRole } from './access';
 import { TOPIC_BILL_RELAYED } from './topics';

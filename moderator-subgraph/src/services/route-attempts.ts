@@ -1,5 +1,6 @@
+import { isDuplicateKey } from '@exchange/platform';
 import type { Identity, Logger } from '@exchange/platform';
-import { isDuplicateKey, type ModeratorModels, type RouteAttemptDoc } from '../store/models';
+import { type ModeratorModels, type RouteAttemptDoc } from '../store/models';
 import { canSeeSelection } from './access';
 import { forbidden, notFound, requireIdentity } from './errors';
 import { backoffMs } from './outbox';

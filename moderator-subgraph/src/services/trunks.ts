@@ -1,6 +1,7 @@
+import { isDuplicateKey } from '@exchange/platform';
 import type { Identity, Logger, PubSub } from '@exchange/platform';
 import { trunkOrder, validateTrunk, type CarrierTrunk, type TrunkInput } from '../domain/trunk';
-import { isDuplicateKey, type CarrierTrunkDoc, type ModeratorModels } from '../store/models';
+import { type CarrierTrunkDoc, type ModeratorModels } from '../store/models';
 import { badInput, conflict, forbidden, notFound, requireRole } from './errors';
 import { newId } from './ids';
 import { isOperatorRole } from './access';

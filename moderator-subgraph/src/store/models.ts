@@ -415,7 +415,3 @@ export function registerModels(conn: Connection): ModeratorModels {
     BillRelay: conn.model<BillRelayDoc>('BillRelay', relay, 'bill_relays'),
   };
 }
-
-export function isDuplicateKey(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: number }).code === 11000;
-}
