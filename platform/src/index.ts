@@ -16,3 +16,4 @@ export * from './operator-access';
 export * from './json-depth';
 export * from './periodic';
 export * from './duplicate-key';
+export * from './keyed-turns';
