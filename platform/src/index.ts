@@ -17,3 +17,4 @@ export * from './json-depth';
 export * from './periodic';
 export * from './duplicate-key';
 export * from './keyed-turns';
+export * from './backoff';

@@ -1,8 +1,8 @@
-import { firstDuplicate } from '@exchange/platform';
+import { backoffMs, firstDuplicate } from '@exchange/platform';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Schema, type Connection, type Model } from 'mongoose';
-import { DEFAULT_LEASE_TIMING, leaseBackoffMs, leaseRenewEveryMs, type LeaseTiming } from '../domain/lease-timing';
+import { DEFAULT_LEASE_TIMING, leaseRenewEveryMs, type LeaseTiming } from '../domain/lease-timing';
 import { SCHEMA_OPTIONS } from './schema-options';
 
 /**
@@ -86,7 +86,7 @@ export async function acquireLeases(Lease: Model<LeaseDoc>, keys: readonly strin
         const holder = await Lease.findById(sorted[i]).lean().exec();
         throw new LeaseBusyError(sorted[i], holder?.owner ?? null, waited);
       }
-      await sleep(leaseBackoffMs(attempt++, timing));
+      await sleep(backoffMs(++attempt, { baseMs: timing.baseDelayMs, maxMs: timing.maxDelayMs, jitter: Math.random }));
     }
   } catch (err) {
     await releaseLeases(Lease, sorted.slice(0, i), owner).catch(() => undefined);

@@ -1,4 +1,4 @@
-import { Counter, Gauge, PeriodicJob, type Logger, type Registry, isDuplicateKey } from '@exchange/platform';
+import { backoffMs, Counter, Gauge, PeriodicJob, type Logger, type Registry, isDuplicateKey } from '@exchange/platform';
 import { type ModeratorModels, type SelectionDoc } from '../store/models';
 
 export const RECORD_SELECTION_MUTATION = `mutation RecordSelection($input: SelectionRecordInput!) {
@@ -50,11 +50,6 @@ export function selectionRecordInput(sel: SelectionDoc): Record<string, unknown>
     incentive,
     selectedAt: iso(sel.selectedAt),
   };
-}
-
-export function backoffMs(attempts: number, baseMs: number, maxMs: number): number {
-  const exp = Math.min(Math.max(attempts - 1, 0), 30);
-  return Math.min(baseMs * 2 ** exp, maxMs);
 }
 
 /**
@@ -170,7 +165,7 @@ export class OutboxWorker {
       await this.models.DeliveryClaim.deleteMany({ selectionId: sel._id }).exec();
       return;
     }
-    const delay = backoffMs(attempts, this.opts.backoffBaseMs, this.opts.backoffMaxMs);
+    const delay = backoffMs(attempts, { baseMs: this.opts.backoffBaseMs, maxMs: this.opts.backoffMaxMs });
     this.logger.warn({ selectionId: sel._id, attempts, retryInMs: delay, error }, 'selection delivery failed');
     await this.models.Selection.updateOne(mine, {
       $set: {

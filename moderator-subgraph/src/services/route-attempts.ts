@@ -1,9 +1,8 @@
-import { isDuplicateKey } from '@exchange/platform';
+import { isDuplicateKey, backoffMs } from '@exchange/platform';
 import type { Identity, Logger } from '@exchange/platform';
 import { type ModeratorModels, type RouteAttemptDoc } from '../store/models';
 import { canSeeSelection } from './access';
 import { forbidden, notFound, requireIdentity } from './errors';
-import { backoffMs } from './outbox';
 
 export const RECORD_ROUTE_ATTEMPTS_MUTATION = `mutation RecordRouteAttempts($slots: [RouteAttemptSlotInput!]!) {
   recordRouteAttempts(slots: $slots)
@@ -118,7 +117,7 @@ export class RouteAttemptsService {
     }
     if (error !== null) {
       this.pushFailures++;
-      const delay = backoffMs(this.pushFailures, this.opts.backoffBaseMs, this.opts.backoffMaxMs);
+      const delay = backoffMs(this.pushFailures, { baseMs: this.opts.backoffBaseMs, maxMs: this.opts.backoffMaxMs });
       this.nextPushAt = Date.now() + delay;
       this.logger.warn({ slots: slots.length, retryInMs: delay, error }, 'route attempts push failed; kept pending');
       return 0;
