@@ -5,7 +5,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { Identity } from '@exchange/platform';
 import { disputedAmount, localDate, seriesOfTotal } from '../domain';
-import { forbidden, maySeeParty, requireIdentity, requireRole } from '../services/access';
+import { forbidden, maySeeParty, requireIdentity, requireRole, RUNS_BILLING } from '../services/access';
 import { generateBills } from '../services/bill-run';
 import { runBillingCycle } from '../services/bill-cycle';
 import { readBillingProfile, setBillingProfile, zoneOf } from '../services/profiles';
@@ -51,7 +51,6 @@ const Decimal = new GraphQLScalarType({
   parseLiteral: (ast) => (ast.kind === Kind.STRING || ast.kind === Kind.INT || ast.kind === Kind.FLOAT ? ast.value : null),
 });
 
-const OPS_ONLY = ['ADMIN', 'BILLING_AGENT'] as const;
 
 function money(amount: string | undefined, currency: string | undefined) {
   return { amount: amount ?? '0', currency: currency ?? '' };
@@ -103,15 +102,15 @@ export function buildBillingSchema() {
       rejectedUsage: (_: unknown, { filter, first, after }: Args, ctx: Ctx) => listRejectedUsage(ctx.deps, requireIdentity(ctx.identity), filter, first, after),
       billingRecords: (_: unknown, { requestId, first, after }: Args, ctx: Ctx) => listRequestBillingRecords(ctx.deps, requireIdentity(ctx.identity), requestId, first, after),
       usageFeed: (_: unknown, { id }: Args, ctx: Ctx) => {
-        requireRole(ctx.identity, OPS_ONLY, 'usageFeed');
+        requireRole(ctx.identity, RUNS_BILLING, 'usageFeed');
         return usageFeed(ctx.deps, id);
       },
       usageFeeds: (_: unknown, __: Args, ctx: Ctx) => {
-        requireRole(ctx.identity, OPS_ONLY, 'usageFeeds');
+        requireRole(ctx.identity, RUNS_BILLING, 'usageFeeds');
         return usageFeeds(ctx.deps);
       },
       usageReporters: (_: unknown, __: Args, ctx: Ctx) => {
-        requireRole(ctx.identity, OPS_ONLY, 'usageReporters');
+        requireRole(ctx.identity, RUNS_BILLING, 'usageReporters');
         return usageReporters(ctx.deps);
       },
       settlementStatement: (_: unknown, { carrierId, period }: Args, ctx: Ctx) => settlementStatementFor(ctx.deps, requireIdentity(ctx.identity), carrierId, period),
@@ -128,28 +127,28 @@ export function buildBillingSchema() {
       },
       ingestUsage: (_: unknown, { records, importerRejections }: Args, ctx: Ctx) => ingestUsageWithRejections(ctx.deps, requireIdentity(ctx.identity), records, importerRejections),
       setMediationPolicy: (_: unknown, { input }: Args, ctx: Ctx) => {
-        const who = requireRole(ctx.identity, OPS_ONLY, 'setMediationPolicy');
+        const who = requireRole(ctx.identity, RUNS_BILLING, 'setMediationPolicy');
         return setMediationPolicy(ctx.deps, who, input);
       },
       registerUsageReporter: (_: unknown, { input }: Args, ctx: Ctx) => {
-        requireRole(ctx.identity, OPS_ONLY, 'registerUsageReporter');
+        requireRole(ctx.identity, RUNS_BILLING, 'registerUsageReporter');
         return registerUsageReporter(ctx.deps, input);
       },
       registerUsageFeed: (_: unknown, { input }: Args, ctx: Ctx) => {
-        const who = requireRole(ctx.identity, OPS_ONLY, 'registerUsageFeed');
+        const who = requireRole(ctx.identity, RUNS_BILLING, 'registerUsageFeed');
         return registerFeed(ctx.deps, who, input);
       },
       pollUsageFeed: (_: unknown, { id }: Args, ctx: Ctx) => {
-        requireRole(ctx.identity, OPS_ONLY, 'pollUsageFeed');
+        requireRole(ctx.identity, RUNS_BILLING, 'pollUsageFeed');
         return pollFeed(ctx.deps, id, { force: true });
       },
-      setBillingProfile: (_: unknown, args: Args, ctx: Ctx) => setBillingProfile(ctx.deps, requireRole(ctx.identity, OPS_ONLY, 'setBillingProfile'), args),
+      setBillingProfile: (_: unknown, args: Args, ctx: Ctx) => setBillingProfile(ctx.deps, requireRole(ctx.identity, RUNS_BILLING, 'setBillingProfile'), args),
       runBillingCycle: (_: unknown, { period, groupBy }: Args, ctx: Ctx) => {
-        requireRole(ctx.identity, OPS_ONLY, 'runBillingCycle');
+        requireRole(ctx.identity, RUNS_BILLING, 'runBillingCycle');
         return runBillingCycle(ctx.deps, period, groupBy ?? 'BUYER_REQUEST');
       },
       generateBills: async (_: unknown, { period, groupBy }: Args, ctx: Ctx) => {
-        requireRole(ctx.identity, OPS_ONLY, 'generateBills');
+        requireRole(ctx.identity, RUNS_BILLING, 'generateBills');
         return generateBills(ctx.deps, period, groupBy ?? 'BUYER_REQUEST');
       },
       registerBillingWebhook: (_: unknown, { input }: Args, ctx: Ctx) => registerWebhook(ctx.deps, requireIdentity(ctx.identity), input),

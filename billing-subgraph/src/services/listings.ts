@@ -1,7 +1,7 @@
 import { newestFirst, type Identity } from '@exchange/platform';
 import { parseInstant } from '../domain';
 import type { BillDoc, BillingRecordDoc, RejectedDoc, UsageDoc } from '../store/models';
-import { badInput, decodeCursor, encodeCursor, forbidden, isOperator, pageSize, partyScope } from './access';
+import { badInput, decodeCursor, encodeCursor, forbidden, hasRole, SEES_EVERY_PARTY, pageSize, partyScope } from './access';
 import type { Deps } from './deps';
 
 // The listing queries: each builds its Mongo filter from the caller's scope and the GraphQL filter
@@ -87,7 +87,7 @@ export async function listUsageRecords(deps: Deps, who: Identity, filter: Record
 /** Rejected usage this caller reported (operators: everyone's), newest first. */
 export async function listRejectedUsage(deps: Deps, who: Identity, filter: Record<string, any> | null | undefined, first: number | undefined, after: string | undefined) {
   const q: Record<string, any> = {};
-  if (!isOperator(who)) {
+  if (!hasRole(who, SEES_EVERY_PARTY)) {
     if (!['CARRIER', 'METER', 'LEC'].includes(who.role)) throw forbidden(`${who.role} does not report usage`);
     q.reportedBy = `${who.role}:${who.sub}`;
   }

@@ -1,8 +1,8 @@
+import { hasRole, SEES_EVERY_PARTY } from '@exchange/platform';
 import type { Identity } from '@exchange/platform';
 import { decodeMarketCursor, encodeMarketCursor, marketBoardOf, validatePageSize, type MarketBoard } from '../domain/market';
 import type { AuctionLogEntry } from './auction-log';
 import { foldLog } from './auction-log';
-import { isOperatorRole } from './access';
 import { rankingOf } from './board';
 import { forbidden, requireIdentity } from './errors';
 import type { ActiveBidDoc, ModeratorModels, ServiceRequestDoc } from '../store/models';
@@ -24,7 +24,7 @@ export interface MarketPage {
 /** Partners (and the exchange's operators) read the market feed; buyers, carriers and reporters do not. */
 export function requireMarketReader(identity: Identity | null): Identity {
   const me = requireIdentity(identity);
-  if (me.role !== 'PARTNER' && !isOperatorRole(me)) {
+  if (me.role !== 'PARTNER' && !hasRole(me, SEES_EVERY_PARTY)) {
     throw forbidden('The market feed is for partners and operators (buyers: serviceRequests; carriers: openRequests)');
   }
   return me;
