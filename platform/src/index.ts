@@ -18,3 +18,4 @@ export * from './periodic';
 export * from './duplicate-key';
 export * from './keyed-turns';
 export * from './backoff';
+export * from './scalars';

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { GraphQLScalarType, Kind, parse } from 'graphql';
+import { parse } from 'graphql';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
-import type { Identity } from '@exchange/platform';
+import { DateTimeScalar, DecimalScalar, type Identity } from '@exchange/platform';
 import { disputedAmount, localDate, seriesOfTotal } from '../domain';
 import { forbidden, maySeeParty, requireIdentity, requireRole, RUNS_BILLING } from '../services/access';
 import { generateBills } from '../services/bill-run';
@@ -35,23 +35,6 @@ export const SDL_PATH = path.resolve(__dirname, '..', '..', '..', 'schema', 'bil
 type Ctx = BillingContext;
 type Args = Record<string, any>;
 
-const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : v);
-
-const DateTime = new GraphQLScalarType({
-  name: 'DateTime',
-  serialize: iso,
-  // Values are checked by the services (so one bad usage record never fails a whole batch).
-  parseValue: (v) => v,
-  parseLiteral: (ast) => (ast.kind === Kind.STRING ? ast.value : null),
-});
-const Decimal = new GraphQLScalarType({
-  name: 'Decimal',
-  serialize: (v) => (typeof v === 'string' ? v : v === null || v === undefined ? v : String(v)),
-  parseValue: (v) => v,
-  parseLiteral: (ast) => (ast.kind === Kind.STRING || ast.kind === Kind.INT || ast.kind === Kind.FLOAT ? ast.value : null),
-});
-
-
 function money(amount: string | undefined, currency: string | undefined) {
   return { amount: amount ?? '0', currency: currency ?? '' };
 }
@@ -72,8 +55,8 @@ function selectionVisible(id: Identity, s: SelectionDoc | null): s is SelectionD
 
 export function buildBillingSchema() {
   const resolvers: Record<string, any> = {
-    DateTime,
-    Decimal,
+    DateTime: DateTimeScalar,
+    Decimal: DecimalScalar,
     Query: {
       billingVersion: () => '1.0.0',
       billingProfile: (_: unknown, args: Args, ctx: Ctx) => readBillingProfile(ctx.deps, requireIdentity(ctx.identity), args),

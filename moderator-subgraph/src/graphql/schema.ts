@@ -1,4 +1,4 @@
-import { hasRole, SEES_EVERY_PARTY } from '@exchange/platform';
+import { hasRole, SEES_EVERY_PARTY, DateTimeScalar, DecimalScalar } from '@exchange/platform';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'graphql';
@@ -18,7 +18,6 @@ import { routingTableCsv, routingTableJson, type RouteDecision } from '../servic
 import { requireMarketReader, type MarketBoardEvent } from '../services/market';
 import { TOPIC_BILL_RELAYED, TOPIC_MARKET_BOARDS, TOPIC_REQUEST_DISTRIBUTED, topicBidUpdates } from '../services/topics';
 import type { ModeratorContext } from './context';
-import { DateTimeScalar, DecimalScalar } from './scalars';
 
 /** The SDL users read lives in schema/moderator.graphql; resolvers here only translate. */
 export const SDL_PATH = path.resolve(__dirname, '..', '..', '..', 'schema', 'moderator.graphql');
