@@ -19,3 +19,4 @@ export * from './duplicate-key';
 export * from './keyed-turns';
 export * from './backoff';
 export * from './scalars';
+export * from './cursor';

@@ -37,20 +37,6 @@ export function partyScope(id: Identity): Record<string, string> | null {
 
 export const reporterLabel = (id: { role: string; sub: string }) => `${id.role}:${id.sub}`;
 
-/** Opaque page cursor: base64url of a JSON array of sort values. */
-export function encodeCursor(values: unknown[]): string {
-  return Buffer.from(JSON.stringify(values), 'utf8').toString('base64url');
-}
-export function decodeCursor(cursor: string | null | undefined, field = 'after'): unknown[] | null {
-  if (cursor === undefined || cursor === null) return null;
-  try {
-    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(v)) return v;
-  } catch {
-    /* fall through */
-  }
-  throw badInput(field, `${field} is not a cursor returned by this API`);
-}
 export function pageSize(first: number | null | undefined, dflt: number, max: number, field = 'first'): number {
   if (first === undefined || first === null) return dflt;
   if (!Number.isInteger(first) || first < 1 || first > max) throw badInput(field, `${field} must be between 1 and ${max}`);
