@@ -91,8 +91,9 @@ export class OutboxWorker {
 
   /**
    * Claims attempt n+1 of one due selection by inserting `<selectionId>:<n+1>` into delivery_claims:
-   * the unique insert lets exactly one instance win it (conditional updates are not atomic on
-   * FerretDB 1.x). A claim whose lease ran out (its holder died) is deleted, and the attempt is
+   * the unique insert lets exactly one instance win it on every engine (a conditional update would
+   * too on MongoDB and on the project's patched FerretDB, patch 0002, but not on FerretDB 1.x as
+   * released). A claim whose lease ran out (its holder died) is deleted, and the attempt is
    * claimable again.
    */
   private async claim(): Promise<SelectionDoc | null> {
