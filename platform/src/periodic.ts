@@ -20,9 +20,12 @@ export class PeriodicJob {
     private readonly logger: Logger,
   ) {}
 
-  /** Starts the loop: the first pass after `firstRunInMs` (default one interval), then one interval after each pass ends. */
+  /**
+   * Starts the loop (again, after a stop): the first pass after `firstRunInMs` (default one
+   * interval), then one interval after each pass ends.
+   */
   start(firstRunInMs = this.intervalMs): void {
-    if (this.stopped) return;
+    this.stopped = false;
     this.started = true;
     this.schedule(firstRunInMs);
   }

@@ -78,5 +78,12 @@ describe('PeriodicJob', () => {
     job.kick();
     await job.run();
     expect(passes).toBe(after); // nothing runs after stop
+    // A stopped job can be started again (an instance taking over closing auctions).
+    const more = gate();
+    const resumed = new PeriodicJob('resume', 3_600_000, async () => more.open(), logger);
+    await resumed.stop();
+    resumed.start(0);
+    await more.opened;
+    await resumed.stop();
   });
 });
