@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { assertProductionReady, authEnv, isProduction, queryLimitEnv, bool, httpUrl, logLevel, loadConfig, mongoUri, port } from '@exchange/platform';
+import { assertProductionReady, authEnv, offInProductionUnlessSet, queryLimitEnv, bool, httpUrl, logLevel, loadConfig, mongoUri, port } from '@exchange/platform';
 
 const ms = (fallback: number, min = 10) => z.coerce.number().int().min(min).max(86_400_000).default(fallback);
 
@@ -54,12 +54,9 @@ export type ModeratorConfig = z.infer<typeof schema> & { mongodbUri: string };
 export function loadModeratorConfig(env: NodeJS.ProcessEnv = process.env): ModeratorConfig {
   const c = loadConfig(schema, env);
   assertProductionReady(env, { tokens: true, secrets: ['BOARD_PSEUDONYM_SECRET'], signingKey: 'MODERATOR_SIGNING_KEY_FILE' });
-  const production = isProduction(env);
   return {
     ...c,
-    // Off by default in production: the schema, `_service` and /metrics are for the operator.
-    INTROSPECTION: env.INTROSPECTION ? c.INTROSPECTION : !production,
-    METRICS_PUBLIC: env.METRICS_PUBLIC ? c.METRICS_PUBLIC : !production,
+    ...offInProductionUnlessSet(env, c, ['INTROSPECTION', 'METRICS_PUBLIC']),
     mongodbUri: c.MODERATOR_MONGODB_URI ?? c.MONGODB_URI,
   };
 }
