@@ -7,6 +7,7 @@ import {
   createTokenSigner,
   createTokenVerifier,
   databaseReachable,
+  PeriodicJob,
   queryLimitsOf,
   startSubgraphServer,
   syncIndexes,
@@ -41,50 +42,6 @@ export interface BillingApp {
   stop(): Promise<void>;
 }
 
-/** A periodic job that never overlaps itself and can be woken early. */
-function worker(name: string, intervalMs: number, job: () => Promise<unknown>, logger: Logger) {
-  let timer: NodeJS.Timeout | null = null;
-  let running: Promise<void> | null = null;
-  let again = false;
-  let stopped = false;
-  const run = async (): Promise<void> => {
-    if (running) {
-      again = true;
-      return running;
-    }
-    running = (async () => {
-      do {
-        again = false;
-        try {
-          await job();
-        } catch (err) {
-          if (!stopped) logger.error({ err, worker: name }, 'worker pass failed');
-        }
-      } while (again && !stopped);
-    })();
-    try {
-      await running;
-    } finally {
-      running = null;
-    }
-  };
-  const schedule = () => {
-    if (stopped) return;
-    timer = setTimeout(() => void run().finally(schedule), intervalMs);
-    timer.unref();
-  };
-  return {
-    start: schedule,
-    kick: () => void run(),
-    run,
-    async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await running;
-    },
-  };
-}
-
 /** Wires the billing computer: its own database, pub/sub, token verification, workers and the subgraph server. */
 export async function createBillingApp(config: BillingConfig, opts: { logger?: Logger } = {}): Promise<BillingApp> {
   const logger = opts.logger ?? createLogger('billing', config.LOG_LEVEL);
@@ -104,7 +61,7 @@ export async function createBillingApp(config: BillingConfig, opts: { logger?: L
 
   let base = config.BILLING_PUBLIC_URL?.replace(/\/+$/, '') ?? '';
   // eslint-disable-next-line prefer-const
-  let deliveries: ReturnType<typeof worker>;
+  let deliveries: PeriodicJob;
   const deps: Deps = {
     models,
     pubsub,
@@ -116,14 +73,14 @@ export async function createBillingApp(config: BillingConfig, opts: { logger?: L
     },
     signToken: (sub, role, expiresIn) => sign(sub, role, expiresIn),
   };
-  deliveries = worker('deliveries', config.WORKER_INTERVAL_MS, async () => {
+  deliveries = new PeriodicJob('deliveries', config.WORKER_INTERVAL_MS, async () => {
     await runDeliveries(deps);
     await recoverUnratedUsage(deps);
   }, logger);
-  const feeds = worker('usage-feeds', config.WORKER_INTERVAL_MS, () => runFeedPolls(deps), logger);
-  const usageSweep = worker('usage-sweep', config.USAGE_SWEEP_INTERVAL_MS, () => sweepUnassociatedUsage(deps), logger);
+  const feeds = new PeriodicJob('usage-feeds', config.WORKER_INTERVAL_MS, () => runFeedPolls(deps), logger);
+  const usageSweep = new PeriodicJob('usage-sweep', config.USAGE_SWEEP_INTERVAL_MS, () => sweepUnassociatedUsage(deps), logger);
   // Expired once-only claims (delivery attempts, feed polls): the stand-in for a TTL index.
-  const sweep = worker('claim-sweep', Math.max(config.WORKER_INTERVAL_MS, 60_000), () => sweepExpiredClaims(models), logger);
+  const sweep = new PeriodicJob('claim-sweep', Math.max(config.WORKER_INTERVAL_MS, 60_000), () => sweepExpiredClaims(models), logger);
 
   const schema = buildBillingSchema();
   const server = await startSubgraphServer<BillingContext>({

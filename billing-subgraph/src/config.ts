@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { authEnv, ConfigError, productionProblems, isProduction, queryLimitEnv, bool, DEV_JWT_SECRET, httpUrl, logLevel, loadConfig, mongoUri, port } from '@exchange/platform';
+import { authEnv, ConfigError, productionProblems, isProduction, offInProductionUnlessSet, queryLimitEnv, bool, DEV_JWT_SECRET, httpUrl, logLevel, loadConfig, mongoUri, port } from '@exchange/platform';
 
 const schema = z.object({
   BILLING_HOST: z.string().default('127.0.0.1'),
@@ -79,12 +79,9 @@ export function loadBillingConfig(env: NodeJS.ProcessEnv = process.env): Billing
   }
   if (problems.length) throw new ConfigError(['production (NODE_ENV=production or a production key setting) refuses to start:', ...problems]);
   const linkSecret = c.BILL_LINK_SECRET ?? createHash('sha256').update(`bill-links|${c.JWT_SECRET ?? DEV_JWT_SECRET}`).digest('hex');
-  const production = isProduction(env);
   return {
     ...c,
-    // Off by default in production: the schema, `_service` and /metrics are for the operator.
-    INTROSPECTION: env.INTROSPECTION ? c.INTROSPECTION : !production,
-    METRICS_PUBLIC: env.METRICS_PUBLIC ? c.METRICS_PUBLIC : !production,
+    ...offInProductionUnlessSet(env, c, ['INTROSPECTION', 'METRICS_PUBLIC']),
     mongodbUri: c.BILLING_MONGODB_URI ?? c.MONGODB_URI,
     linkSecret,
   };

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { assertProductionReady, authEnv, ConfigError, isProduction, bool, httpUrl, logLevel, loadConfig, port } from '@exchange/platform';
+import { assertProductionReady, authEnv, ConfigError, isProduction, offInProductionUnlessSet, bool, httpUrl, logLevel, loadConfig, port } from '@exchange/platform';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 const nonNegativeInt = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
@@ -112,9 +112,6 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
   }
   return {
     ...c,
-    // Off by default in production; an explicit setting wins.
-    INTROSPECTION: env.INTROSPECTION ? c.INTROSPECTION : !production,
-    LANDING_PAGE: env.LANDING_PAGE ? c.LANDING_PAGE : !production,
-    METRICS_PUBLIC: env.METRICS_PUBLIC ? c.METRICS_PUBLIC : !production,
+    ...offInProductionUnlessSet(env, c, ['INTROSPECTION', 'LANDING_PAGE', 'METRICS_PUBLIC']),
   };
 }

@@ -3,7 +3,7 @@ import { GraphQLError } from 'graphql';
 import { Pool } from 'undici';
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
-import { REQUEST_ID_HEADER } from '@exchange/platform';
+import { REQUEST_ID_HEADER, backoffMs } from '@exchange/platform';
 import { InFlight, upstreamKey } from './inflight';
 import { mergeOperations, mergeVariables, splitAnswer, type MergedPlan } from './merge';
 import type { GatewayMetrics } from './metrics';
@@ -39,6 +39,8 @@ export interface SubgraphPolicy {
 }
 
 const RETRYABLE_STATUS = new Set([502, 503, 504]);
+/** Wait before retry n of a query: 50 ms, 100 ms, 200 ms …, at most 2 s. */
+const RETRY_BACKOFF = { baseMs: 50, maxMs: 2_000 };
 
 /** Planner-generated operations start with their keyword; only these are known to be side-effect free. */
 export const isMutationText = (query: string | undefined) => /^\s*mutation\b/.test(query ?? '');
@@ -271,7 +273,7 @@ export class ForwardingDataSource implements GraphQLDataSource<GatewayContext> {
           await res.body.dump().catch(() => undefined);
           this.metrics?.subgraphRetries.inc({ subgraph: name });
           clearTimeout(timer);
-          await sleep(50 * 2 ** (attempt - 1));
+          await sleep(backoffMs(attempt, RETRY_BACKOFF));
           continue;
         }
         const text = await res.body.text();
@@ -286,7 +288,7 @@ export class ForwardingDataSource implements GraphQLDataSource<GatewayContext> {
         // repeating the call would multiply that cost (a lost connection or 502/503/504 is retried).
         if (!last && !timedOut) {
           this.metrics?.subgraphRetries.inc({ subgraph: name });
-          await sleep(50 * 2 ** (attempt - 1));
+          await sleep(backoffMs(attempt, RETRY_BACKOFF));
           continue;
         }
         this.metrics?.subgraphRequests.inc({ subgraph: name, outcome: timedOut ? 'timeout' : 'unavailable' });

@@ -8,6 +8,7 @@ import {
   createTokenSigner,
   createTokenVerifier,
   databaseReachable,
+  PeriodicJob,
   queryLimitsOf,
   startSubgraphServer,
   startupFailureLine,
@@ -32,7 +33,7 @@ import { TrunkService } from './services/trunks';
 import { SwitchKeyService } from './services/switch-keys';
 import { RouteAttemptsService } from './services/route-attempts';
 import { startRouteServer, type RouteServer } from './http/route-server';
-import { createScheduler, Ticker } from './services/scheduler';
+import { createScheduler } from './services/scheduler';
 import type { ModeratorServices } from './services';
 
 export interface ModeratorApp {
@@ -45,7 +46,7 @@ export interface ModeratorApp {
   /** Unique per process start; recorded as `closedBy` and as the outbox lease owner. */
   instanceId: string;
   services: ModeratorServices;
-  scheduler: Ticker | null;
+  scheduler: PeriodicJob | null;
   outbox: OutboxWorker | null;
   /** The switch-facing route server (docs/ROUTE-SERVER.md); `url` is its base URL, e.g. http://127.0.0.1:4003. */
   routeServer: { url: string; port: number };
@@ -155,11 +156,12 @@ export async function createModeratorApp(config: ModeratorConfig, opts: { logger
     const line = startupFailureLine('route server', err, 'ROUTE_SERVER_PORT');
     throw line ? new StartupError(line.replace(/^route server: /, 'route server ')) : err;
   });
-  const attemptsTicker = new Ticker(config.ROUTE_ATTEMPTS_FLUSH_MS, () => routeAttempts.runOnce(), logger, 'route attempts');
+  const attemptsTicker = new PeriodicJob('route attempts', config.ROUTE_ATTEMPTS_FLUSH_MS, () => routeAttempts.runOnce(), logger);
   attemptsTicker.start(config.ROUTE_ATTEMPTS_FLUSH_MS);
 
   // The periodic rebuild also re-reads trunks and keys (repairs anything a lost event missed).
-  const routingReload = new Ticker(
+  const routingReload = new PeriodicJob(
+    'routing reload',
     config.ROUTING_RELOAD_MS,
     async () => {
       await routing.reload();
@@ -167,13 +169,12 @@ export async function createModeratorApp(config: ModeratorConfig, opts: { logger
       await switchKeys.reload();
     },
     logger,
-    'routing reload',
   );
   // The index was just loaded; the first periodic rebuild comes one interval from now.
   routingReload.start(config.ROUTING_RELOAD_MS);
 
   const scheduler = config.SCHEDULER_ENABLED ? createScheduler(models, auction, logger, config.SCHEDULER_INTERVAL_MS) : null;
-  scheduler?.start();
+  scheduler?.start(0);
   outbox?.start();
   deliveryWatch.start();
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { authEnv, ConfigError, productionProblems, isProduction, queryLimitEnv, bool, httpUrl, logLevel, loadConfig, mongoUri, port } from '@exchange/platform';
+import { authEnv, ConfigError, productionProblems, isProduction, offInProductionUnlessSet, queryLimitEnv, bool, httpUrl, logLevel, loadConfig, mongoUri, port } from '@exchange/platform';
 
 const ms = (fallback: number, min = 10) => z.coerce.number().int().min(min).max(86_400_000).default(fallback);
 
@@ -60,9 +60,7 @@ export function loadModeratorConfig(env: NodeJS.ProcessEnv = process.env): Moder
   if (problems.length) throw new ConfigError(['production (NODE_ENV=production or a production key setting) refuses to start:', ...problems]);
   return {
     ...c,
-    // Off by default in production: the schema, `_service` and /metrics are for the operator.
-    INTROSPECTION: env.INTROSPECTION ? c.INTROSPECTION : !production,
-    METRICS_PUBLIC: env.METRICS_PUBLIC ? c.METRICS_PUBLIC : !production,
+    ...offInProductionUnlessSet(env, c, ['INTROSPECTION', 'METRICS_PUBLIC']),
     mongodbUri: c.MODERATOR_MONGODB_URI ?? c.MONGODB_URI,
   };
 }

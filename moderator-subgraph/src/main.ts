@@ -1,4 +1,4 @@
-import { announceListening, exitOnConfigError, exitOnStartupFailure } from '@exchange/platform';
+import { runService } from '@exchange/platform';
 import { createModeratorApp } from './app';
 import { loadModeratorConfig } from './config';
 import { DEMO_BUYERS, DEMO_CARRIERS } from './services/parties';
@@ -21,30 +21,14 @@ function demoHelp(): string {
   return lines.join('\n');
 }
 
-async function main() {
-  const config = exitOnConfigError(() => loadModeratorConfig());
-  const app = await createModeratorApp(config);
-  if (config.SEED_DEMO_DATA) {
+runService({
+  service: 'moderator',
+  portVariable: 'MODERATOR_PORT',
+  loadConfig: loadModeratorConfig,
+  start: (config) => createModeratorApp(config),
+  started(app, config) {
+    if (!config.SEED_DEMO_DATA) return;
     if (app.seeded) app.logger.info('seeded demo buyers and carriers');
     console.log(demoHelp());
-  }
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    app.logger.info({ signal }, 'shutting down');
-    try {
-      await app.stop();
-    } catch (err) {
-      // Stopping is best effort; an operator pressing Ctrl-C wants it stopped, not a stack trace.
-      app.logger.warn({ err: (err as Error).message }, 'incomplete shutdown');
-    }
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
-  // Bound and serving: `npm start` waits for this before it says the exchange is up.
-  announceListening('moderator', app.url, app.port);
-}
-
-main().catch(exitOnStartupFailure('moderator', 'MODERATOR_PORT'));
+  },
+});

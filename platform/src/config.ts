@@ -111,6 +111,15 @@ export function isProduction(env: NodeJS.ProcessEnv = process.env): boolean {
   return isProductionNodeEnv(env.NODE_ENV) || PRODUCTION_KEY_SETTINGS.some((k) => !!env[k]);
 }
 
+/**
+ * The operator surfaces (the schema, `_service`, /metrics, the landing page) are off by default in
+ * production and on in development; an explicit setting wins. Returns those settings so resolved.
+ */
+export function offInProductionUnlessSet<K extends string>(env: NodeJS.ProcessEnv, c: Record<K, boolean>, keys: readonly K[]): Record<K, boolean> {
+  const production = isProduction(env);
+  return Object.fromEntries(keys.map((k) => [k, env[k] ? c[k] : !production])) as Record<K, boolean>;
+}
+
 /** The repository's development values: never accepted as a secret in production. */
 const DEVELOPMENT_VALUES = new Set([
   'telecom-exchange-development-secret-do-not-use-in-production',

@@ -1,8 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { bearerToken, type TokenVerifier } from './auth';
+import { ADMINISTRATORS, hasRole } from './roles';
 
-/** Roles that may read operator endpoints (/metrics) and `_service` when they are not public. */
-export const OPERATOR_ROLES: readonly string[] = ['ADMIN'];
 
 /** Why an operator endpoint refuses a caller: the HTTP status, headers and JSON body to answer with. */
 export interface OperatorRefusal {
@@ -28,7 +27,7 @@ export async function operatorRefusal(verifier: TokenVerifier, isPublic: boolean
   if (!token) return { status: 401, headers: { 'www-authenticate': 'Bearer' }, body: { error: 'an operator (ADMIN) bearer token is required' } };
   try {
     const identity = await verifier.verify(token);
-    if (!OPERATOR_ROLES.includes(identity.role)) return { status: 403, headers: {}, body: { error: 'operators (ADMIN) only' } };
+    if (!hasRole(identity, ADMINISTRATORS)) return { status: 403, headers: {}, body: { error: 'operators (ADMIN) only' } };
   } catch {
     return { status: 401, headers: {}, body: { error: 'invalid token' } };
   }

@@ -1,3 +1,5 @@
+import { exitOnConfigError } from './config';
+
 /**
  * What a service's main.ts tells its operator (and `npm start`) about starting: that it is up, with
  * the port it really bound, or, when it cannot start for an operational reason (port taken,
@@ -51,4 +53,53 @@ export function exitOnStartupFailure(service: string, portVariable?: string): (e
     console.error(line ?? err);
     process.exit(1);
   };
+}
+
+/** What runService needs of a started app. */
+export interface RunningService {
+  url: string;
+  port: number;
+  logger: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
+  stop(): Promise<void>;
+}
+
+export interface ServiceMain<C, A extends RunningService> {
+  /** The name in log lines and in the "listening" message `npm start` waits for. */
+  service: string;
+  /** The variable that sets the port, named when the port is taken. */
+  portVariable: string;
+  loadConfig(): C;
+  start(config: C): Promise<A>;
+  /** Anything to say once the app is up, before it is announced. */
+  started?(app: A, config: C): void;
+}
+
+/**
+ * The whole of a service's main.ts: config (one line and exit 1 when invalid), start, a graceful
+ * stop on SIGTERM/SIGINT, the "listening" announcement, and one line for a known start-up failure.
+ */
+export function runService<C, A extends RunningService>(main: ServiceMain<C, A>): void {
+  const run = async () => {
+    const config = exitOnConfigError(() => main.loadConfig());
+    const app = await main.start(config);
+    main.started?.(app, config);
+    let stopping = false;
+    const stop = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      app.logger.info({ signal }, 'shutting down');
+      try {
+        await app.stop();
+      } catch (err) {
+        // Stopping is best effort; an operator pressing Ctrl-C wants it stopped, not a stack trace.
+        app.logger.warn({ err: (err as Error).message }, 'incomplete shutdown');
+      }
+      process.exit(0);
+    };
+    process.on('SIGTERM', () => void stop('SIGTERM'));
+    process.on('SIGINT', () => void stop('SIGINT'));
+    // Bound and serving: `npm start` waits for this before it says the exchange is up.
+    announceListening(main.service, app.url, app.port);
+  };
+  run().catch(exitOnStartupFailure(main.service, main.portVariable));
 }

@@ -12,7 +12,8 @@ import type { Logger } from 'pino';
 import { bearerToken, type TokenVerifier } from './auth';
 import { createErrorFormatter } from './errors';
 import { renderMetrics, requestLabels, type ServiceMetrics } from './metrics';
-import { operatorOnly, OPERATOR_ROLES } from './operator-access';
+import { operatorOnly } from './operator-access';
+import { ADMINISTRATORS, hasRole, SEES_EVERY_PARTY } from './roles';
 import { checkOperationLimits, DEFAULT_QUERY_LIMITS, type OperationLimits } from './query-limits';
 import { REQUEST_ID_HEADER, requestIdFrom } from './request-id';
 import type { Identity } from './roles';
@@ -84,9 +85,8 @@ function tooDeep(body: unknown, query: Record<string, unknown>): boolean {
 }
 
 /** The gateway's cost limit for tenants; operator tools get OPERATOR_MAX_QUERY_COST. */
-const COST_OPERATOR_ROLES: readonly string[] = ['ADMIN', 'BILLING_AGENT', 'MODERATOR'];
 function limitsFor(limits: OperationLimits, identity: Identity | null | undefined): OperationLimits {
-  const operator = !!identity && COST_OPERATOR_ROLES.includes(identity.role);
+  const operator = hasRole(identity, SEES_EVERY_PARTY);
   return operator && limits.operatorMaxCost ? { ...limits, maxCost: limits.operatorMaxCost } : limits;
 }
 
@@ -101,7 +101,7 @@ function subgraphGuard<Ctx extends BaseContext>(limits: OperationLimits, introsp
         async didResolveOperation({ document, operation, request, schema, contextValue }) {
           if (!operation) return;
           if (!introspection && selectsService(document)) {
-            if (!contextValue.identity || !OPERATOR_ROLES.includes(contextValue.identity.role)) {
+            if (!hasRole(contextValue.identity, ADMINISTRATORS)) {
               throw new GraphQLError('_service (the subgraph SDL) is for operators only while introspection is off', {
                 extensions: { code: 'FORBIDDEN', field: '_service', http: { status: 403 } },
               });

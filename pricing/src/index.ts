@@ -3,3 +3,6 @@
 export * from './decimal';
 export * from './app-error';
 export * from './tiers';
+export * from './decimal-input';
+export * from './currency';
+export * from './incentive';

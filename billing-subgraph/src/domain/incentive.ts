@@ -1,45 +1,11 @@
 import { badInput } from './errors';
+import type { BillingIncrement, NormalizedIncentive, RateTier } from '@exchange/pricing';
 import { checkDecimal, Dec, isCurrency } from './money';
 
 export type ServiceType = 'VOICE' | 'DATA';
 export const SERVICE_TYPES: readonly ServiceType[] = ['VOICE', 'DATA'];
-export type TierModel = 'GRADUATED' | 'VOLUME';
-export type DataChargeModel = 'VOLUME_GB' | 'PERCENTILE_95';
-
-export interface BillingIncrement {
-  initialSeconds: number;
-  subsequentSeconds: number;
-}
-
-export interface IncentiveTier {
-  /** In the rate's unit (minutes, GB or Mbps); the tier's rate applies from here on. */
-  fromQuantity: string;
-  ratePerUnit: string;
-}
-
-/** The winning carrier's economic incentive, as carried by the moderator's selection record. */
-export interface EconomicIncentive {
-  currency: string;
-  ratePerUnit: string;
-  tiers?: IncentiveTier[];
-  tierModel?: TierModel;
-  billingIncrement?: BillingIncrement;
-  dataChargeModel?: DataChargeModel;
-  minimumCharge?: string;
-  setupFee?: string;
-}
-
-/** An incentive with every default filled in, as the rating functions consume it. */
-export interface NormalizedIncentive {
-  currency: string;
-  ratePerUnit: string;
-  tiers: IncentiveTier[];
-  tierModel: TierModel;
-  billingIncrement: BillingIncrement;
-  dataChargeModel: DataChargeModel;
-  minimumCharge?: string;
-  setupFee?: string;
-}
+// The incentive's types are the pricing package's, the same the Moderator validates bids with.
+export type { BillingIncrement, DataChargeModel, EconomicIncentive, NormalizedIncentive, RateTier, TierModel } from '@exchange/pricing';
 
 /** 60/60: the customary per-minute voice increment when the carrier named none. */
 export const DEFAULT_INCREMENT: Readonly<BillingIncrement> = Object.freeze({ initialSeconds: 60, subsequentSeconds: 60 });
@@ -75,7 +41,7 @@ export function normalizeIncentive(raw: unknown, field = 'incentive'): Normalize
   }
   const ratePerUnit = decimalField(`${field}.ratePerUnit`, raw.ratePerUnit);
 
-  const tiers: IncentiveTier[] = [];
+  const tiers: RateTier[] = [];
   if (raw.tiers !== undefined && raw.tiers !== null) {
     if (!Array.isArray(raw.tiers)) throw badInput(`${field}.tiers`, `${field}.tiers must be a list`);
     if (raw.tiers.length > 100) throw badInput(`${field}.tiers`, `${field}.tiers must have at most 100 tiers`);

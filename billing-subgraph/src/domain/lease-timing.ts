@@ -7,18 +7,12 @@ export interface LeaseTiming {
   ttlMs: number;
   /** Give up (with an error naming the key and holder) after waiting this long in total. */
   maxWaitMs: number;
-  /** First wait after finding a key held; doubles per attempt up to maxDelayMs. */
+  /** First wait after finding a key held; doubles per attempt up to maxDelayMs, jittered (platform backoffMs). */
   baseDelayMs: number;
   maxDelayMs: number;
 }
 
 export const DEFAULT_LEASE_TIMING: LeaseTiming = { ttlMs: 30_000, maxWaitMs: 120_000, baseDelayMs: 5, maxDelayMs: 250 };
-
-/** Wait before attempt `attempt` (0-based) at a held key: exponential with jitter in [½, 1] of the step. */
-export function leaseBackoffMs(attempt: number, t: Pick<LeaseTiming, 'baseDelayMs' | 'maxDelayMs'>, random: () => number = Math.random): number {
-  const step = Math.min(t.maxDelayMs, t.baseDelayMs * 2 ** Math.min(attempt, 30));
-  return Math.max(1, Math.round(step * (0.5 + random() / 2)));
-}
 
 /** A holder renews its leases this often: three chances before one lapses. */
 export const leaseRenewEveryMs = (ttlMs: number) => Math.max(1, Math.floor(ttlMs / 3));

@@ -54,18 +54,5 @@ export function verifyWebhook(
   return match ? { ok: true, timestamp } : { ok: false, reason: 'SIGNATURE_MISMATCH' };
 }
 
-export const BACKOFF_BASE_MS = 10_000;
+/** Longest wait between two delivery attempts of a bill (the first wait is DELIVERY_BACKOFF_BASE_MS). */
 export const BACKOFF_MAX_MS = 3_600_000;
-
-/**
- * Delay before retry number `attempt` (1 = after the first failure): base × 2^(attempt − 1),
- * capped. 10 s, 20 s, 40 s … 1 h. Deliberately without jitter so schedules are reproducible
- * in tests; the deliveries of different bills already spread out by their own start times.
- */
-export function backoffDelayMs(attempt: number, opts: { baseMs?: number; maxMs?: number } = {}): number {
-  if (!Number.isSafeInteger(attempt) || attempt < 1) throw badInput('attempt', 'attempt must be a whole number ≥ 1');
-  const base = opts.baseMs ?? BACKOFF_BASE_MS;
-  const max = opts.maxMs ?? BACKOFF_MAX_MS;
-  // Exponent is bounded so 2 ** n stays finite however many attempts a dead endpoint racks up.
-  return Math.min(max, base * 2 ** Math.min(attempt - 1, 40));
-}

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { GraphQLScalarType, Kind, parse } from 'graphql';
+import { parse } from 'graphql';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
-import type { Identity } from '@exchange/platform';
+import { DateTimeScalar, DecimalScalar, type Identity } from '@exchange/platform';
 import { disputedAmount, localDate, seriesOfTotal } from '../domain';
-import { forbidden, maySeeParty, requireIdentity, requireRole } from '../services/access';
+import { forbidden, maySeeParty, requireIdentity, requireRole, RUNS_BILLING } from '../services/access';
 import { generateBills } from '../services/bill-run';
 import { runBillingCycle } from '../services/bill-cycle';
 import { readBillingProfile, setBillingProfile, zoneOf } from '../services/profiles';
@@ -35,24 +35,6 @@ export const SDL_PATH = path.resolve(__dirname, '..', '..', '..', 'schema', 'bil
 type Ctx = BillingContext;
 type Args = Record<string, any>;
 
-const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : v);
-
-const DateTime = new GraphQLScalarType({
-  name: 'DateTime',
-  serialize: iso,
-  // Values are checked by the services (so one bad usage record never fails a whole batch).
-  parseValue: (v) => v,
-  parseLiteral: (ast) => (ast.kind === Kind.STRING ? ast.value : null),
-});
-const Decimal = new GraphQLScalarType({
-  name: 'Decimal',
-  serialize: (v) => (typeof v === 'string' ? v : v === null || v === undefined ? v : String(v)),
-  parseValue: (v) => v,
-  parseLiteral: (ast) => (ast.kind === Kind.STRING || ast.kind === Kind.INT || ast.kind === Kind.FLOAT ? ast.value : null),
-});
-
-const OPS_ONLY = ['ADMIN', 'BILLING_AGENT'] as const;
-
 function money(amount: string | undefined, currency: string | undefined) {
   return { amount: amount ?? '0', currency: currency ?? '' };
 }
@@ -73,8 +55,8 @@ function selectionVisible(id: Identity, s: SelectionDoc | null): s is SelectionD
 
 export function buildBillingSchema() {
   const resolvers: Record<string, any> = {
-    DateTime,
-    Decimal,
+    DateTime: DateTimeScalar,
+    Decimal: DecimalScalar,
     Query: {
       billingVersion: () => '1.0.0',
       billingProfile: (_: unknown, args: Args, ctx: Ctx) => readBillingProfile(ctx.deps, requireIdentity(ctx.identity), args),
@@ -103,15 +85,15 @@ export function buildBillingSchema() {
       rejectedUsage: (_: unknown, { filter, first, after }: Args, ctx: Ctx) => listRejectedUsage(ctx.deps, requireIdentity(ctx.identity), filter, first, after),
       billingRecords: (_: unknown, { requestId, first, after }: Args, ctx: Ctx) => listRequestBillingRecords(ctx.deps, requireIdentity(ctx.identity), requestId, first, after),
       usageFeed: (_: unknown, { id }: Args, ctx: Ctx) => {
-        requireRole(ctx.identity, OPS_ONLY, 'usageFeed');
+        requireRole(ctx.identity, RUNS_BILLING, 'usageFeed');
         return usageFeed(ctx.deps, id);
       },
       usageFeeds: (_: unknown, __: Args, ctx: Ctx) => {
-        requireRole(ctx.identity, OPS_ONLY, 'usageFeeds');
+        requireRole(ctx.identity, RUNS_BILLING, 'usageFeeds');
         return usageFeeds(ctx.deps);
       },
       usageReporters: (_: unknown, __: Args, ctx: Ctx) => {
-        requireRole(ctx.identity, OPS_ONLY, 'usageReporters');
+        requireRole(ctx.identity, RUNS_BILLING, 'usageReporters');
         return usageReporters(ctx.deps);
       },
       settlementStatement: (_: unknown, { carrierId, period }: Args, ctx: Ctx) => settlementStatementFor(ctx.deps, requireIdentity(ctx.identity), carrierId, period),
@@ -128,28 +110,28 @@ export function buildBillingSchema() {
       },
       ingestUsage: (_: unknown, { records, importerRejections, correctParked }: Args, ctx: Ctx) => ingestUsageWithRejections(ctx.deps, requireIdentity(ctx.identity), records, importerRejections, correctParked === true),
       setMediationPolicy: (_: unknown, { input }: Args, ctx: Ctx) => {
-        const who = requireRole(ctx.identity, OPS_ONLY, 'setMediationPolicy');
+        const who = requireRole(ctx.identity, RUNS_BILLING, 'setMediationPolicy');
         return setMediationPolicy(ctx.deps, who, input);
       },
       registerUsageReporter: (_: unknown, { input }: Args, ctx: Ctx) => {
-        requireRole(ctx.identity, OPS_ONLY, 'registerUsageReporter');
+        requireRole(ctx.identity, RUNS_BILLING, 'registerUsageReporter');
         return registerUsageReporter(ctx.deps, input);
       },
       registerUsageFeed: (_: unknown, { input }: Args, ctx: Ctx) => {
-        const who = requireRole(ctx.identity, OPS_ONLY, 'registerUsageFeed');
+        const who = requireRole(ctx.identity, RUNS_BILLING, 'registerUsageFeed');
         return registerFeed(ctx.deps, who, input);
       },
       pollUsageFeed: (_: unknown, { id }: Args, ctx: Ctx) => {
-        requireRole(ctx.identity, OPS_ONLY, 'pollUsageFeed');
+        requireRole(ctx.identity, RUNS_BILLING, 'pollUsageFeed');
         return pollFeed(ctx.deps, id, { force: true });
       },
-      setBillingProfile: (_: unknown, args: Args, ctx: Ctx) => setBillingProfile(ctx.deps, requireRole(ctx.identity, OPS_ONLY, 'setBillingProfile'), args),
+      setBillingProfile: (_: unknown, args: Args, ctx: Ctx) => setBillingProfile(ctx.deps, requireRole(ctx.identity, RUNS_BILLING, 'setBillingProfile'), args),
       runBillingCycle: (_: unknown, { period, groupBy }: Args, ctx: Ctx) => {
-        requireRole(ctx.identity, OPS_ONLY, 'runBillingCycle');
+        requireRole(ctx.identity, RUNS_BILLING, 'runBillingCycle');
         return runBillingCycle(ctx.deps, period, groupBy ?? 'BUYER_REQUEST');
       },
       generateBills: async (_: unknown, { period, groupBy }: Args, ctx: Ctx) => {
-        requireRole(ctx.identity, OPS_ONLY, 'generateBills');
+        requireRole(ctx.identity, RUNS_BILLING, 'generateBills');
         return generateBills(ctx.deps, period, groupBy ?? 'BUYER_REQUEST');
       },
       registerBillingWebhook: (_: unknown, { input }: Args, ctx: Ctx) => registerWebhook(ctx.deps, requireIdentity(ctx.identity), input),

@@ -1,28 +1,16 @@
-import type { Identity, Role } from '@exchange/platform';
-import { badInput, forbidden, unauthenticated } from '../domain/errors';
+import { hasRole, SEES_EVERY_PARTY, type Identity } from '@exchange/platform';
+import { badInput } from '../domain/errors';
 
 // The exchange's one error type and its helpers (pricing/src/app-error.ts), the same in both
 // subgraphs.
 export { AppError, badInput, conflict, forbidden, notFound, unauthenticated, type AppErrorCode } from '../domain/errors';
 
-export function requireIdentity(identity: Identity | null): Identity {
-  if (!identity) throw unauthenticated('Authentication required: send "Authorization: Bearer <token>"');
-  return identity;
-}
-
-export function requireRole(identity: Identity | null, roles: readonly Role[], what: string): Identity {
-  const id = requireIdentity(identity);
-  if (!roles.includes(id.role)) throw forbidden(`${what} is reserved to ${roles.join(', ')}`);
-  return id;
-}
-
-/** Roles that operate the billing computer or the exchange and may see every party's data. */
-export const OPERATORS: readonly Role[] = ['ADMIN', 'BILLING_AGENT', 'MODERATOR'];
-export const isOperator = (id: Identity) => OPERATORS.includes(id.role);
+// The role checks are the platform's (one signature for both subgraphs).
+export { hasRole, requireIdentity, requireRole, RUNS_BILLING, SEES_EVERY_PARTY } from '@exchange/platform';
 
 /** May this identity see data of a bill/record with this buyer and carrier? */
 export function maySeeParty(id: Identity, buyerId: string | undefined | null, carrierId: string | undefined | null): boolean {
-  if (isOperator(id)) return true;
+  if (hasRole(id, SEES_EVERY_PARTY)) return true;
   if (id.role === 'BUYER') return id.sub === buyerId;
   if (id.role === 'CARRIER') return id.sub === carrierId;
   return false;
@@ -36,12 +24,12 @@ export function maySeeParty(id: Identity, buyerId: string | undefined | null, ca
 export function receivesBillIssued(id: Identity, e: { buyerId: string; carrierId: string; recipientRole?: 'BUYER' | 'CARRIER' }): boolean {
   if (!e.recipientRole) return maySeeParty(id, e.buyerId, e.carrierId);
   if (e.recipientRole === 'CARRIER') return id.role === 'CARRIER' && id.sub === e.carrierId;
-  return isOperator(id) || (id.role === 'BUYER' && id.sub === e.buyerId);
+  return hasRole(id, SEES_EVERY_PARTY) || (id.role === 'BUYER' && id.sub === e.buyerId);
 }
 
 /** Mongo filter restricting a query on {buyerId, carrierId} to what the identity may see; null = nothing. */
 export function partyScope(id: Identity): Record<string, string> | null {
-  if (isOperator(id)) return {};
+  if (hasRole(id, SEES_EVERY_PARTY)) return {};
   if (id.role === 'BUYER') return { buyerId: id.sub };
   if (id.role === 'CARRIER') return { carrierId: id.sub };
   return null;
@@ -49,22 +37,6 @@ export function partyScope(id: Identity): Record<string, string> | null {
 
 export const reporterLabel = (id: { role: string; sub: string }) => `${id.role}:${id.sub}`;
 
-export { isDuplicateKey } from '../store/errors';
-
-/** Opaque page cursor: base64url of a JSON array of sort values. */
-export function encodeCursor(values: unknown[]): string {
-  return Buffer.from(JSON.stringify(values), 'utf8').toString('base64url');
-}
-export function decodeCursor(cursor: string | null | undefined, field = 'after'): unknown[] | null {
-  if (cursor === undefined || cursor === null) return null;
-  try {
-    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(v)) return v;
-  } catch {
-    /* fall through */
-  }
-  throw badInput(field, `${field} is not a cursor returned by this API`);
-}
 export function pageSize(first: number | null | undefined, dflt: number, max: number, field = 'first'): number {
   if (first === undefined || first === null) return dflt;
   if (!Number.isInteger(first) || first < 1 || first > max) throw badInput(field, `${field} must be between 1 and ${max}`);

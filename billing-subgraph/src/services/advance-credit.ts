@@ -1,6 +1,6 @@
+import { isDuplicateKey } from '@exchange/platform';
 import { assembleBill, Dec, formatRecordAmount, rateUsage, ratePercentile, type BillRecordInput, type EconomicIncentive } from '../domain';
 import type { BillDoc, SelectionDoc } from '../store/models';
-import { isDuplicateKey } from './access';
 import { announceIssued, finishIssue, linesOf, newBillId } from './bill-issue';
 import type { Deps } from './deps';
 

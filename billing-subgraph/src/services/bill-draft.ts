@@ -1,3 +1,4 @@
+import { insertIgnoringDuplicates } from '@exchange/platform';
 import { assembleBill, Dec, destinationRows, formatRecordAmount, formatTotal, sum, type DestinationPart, type EconomicIncentive } from '../domain';
 import { claimDoc, withClaims, type ClaimableRecord } from '../store/bill-claims';
 import type { BillDoc, BillLineDoc, PeriodRateDoc, SelectionAmountDoc, SelectionDoc } from '../store/models';
@@ -6,7 +7,6 @@ import { addRecord, newAgg, newSelectionAgg, recordInputs, volumeRerated, type D
 import { finishIssue, linesOf } from './bill-issue';
 import type { Deps } from './deps';
 import { percentileRecords } from './percentile-billing';
-import { insertIgnoringDuplicates } from './rating';
 
 /** Claims the group's unbilled records for the draft (unique claim inserts), assembles the lines per selection and issues. */
 export async function completeDraft(deps: Deps, draft: BillDoc, recordFilter: Record<string, unknown>, earlier: BillDoc[], minimumSelections: string[] = []): Promise<BillDoc> {

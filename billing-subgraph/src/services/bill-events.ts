@@ -1,5 +1,5 @@
 import type { Identity } from '@exchange/platform';
-import { forbidden, isOperator, receivesBillIssued } from './access';
+import { forbidden, hasRole, SEES_EVERY_PARTY, receivesBillIssued } from './access';
 import { BILL_ISSUED_TOPIC, type BillIssuedEvent, type Deps } from './deps';
 
 function filteredIterator<T>(source: AsyncIterableIterator<T>, keep: (v: T) => boolean): AsyncIterableIterator<T> {
@@ -20,6 +20,6 @@ function filteredIterator<T>(source: AsyncIterableIterator<T>, keep: (v: T) => b
 
 /** The billIssued events this caller receives (access.ts receivesBillIssued): each bill once per recipient. */
 export function subscribeBillIssued(deps: Deps, who: Identity): AsyncIterableIterator<BillIssuedEvent> {
-  if (!isOperator(who) && who.role !== 'BUYER' && who.role !== 'CARRIER') throw forbidden(`${who.role} does not receive bills`);
+  if (!hasRole(who, SEES_EVERY_PARTY) && who.role !== 'BUYER' && who.role !== 'CARRIER') throw forbidden(`${who.role} does not receive bills`);
   return filteredIterator(deps.pubsub.subscribe<BillIssuedEvent>(BILL_ISSUED_TOPIC), (e) => receivesBillIssued(who, e));
 }

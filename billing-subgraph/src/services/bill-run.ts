@@ -1,18 +1,16 @@
-import { ascendingPages } from '@exchange/platform';
+import { ascendingPages, isDuplicateKey, insertIgnoringDuplicates } from '@exchange/platform';
 import { randomUUID } from 'node:crypto';
 import { formatRecordAmount, rulesAt } from '../domain';
 import { CLAIMABLE_FIELDS, claimable, claimDoc, hasUnclaimed, type ClaimableRecord } from '../store/bill-claims';
 import type { StoredBillingRecord } from '../store/billing-record-format';
 import { beat, DRAFT_LEASE_MS, endRun, leaseExpired } from '../store/draft-lease';
 import type { BillDoc, SelectionDoc } from '../store/models';
-import { isDuplicateKey } from './access';
 import { advancePools } from './advance-credit';
 import { addRecord, newAgg, newSelectionAgg, type DraftAgg } from './bill-aggregate';
 import { assembleDraft, completeDraft } from './bill-draft';
 import { issueCompleted, newBillId } from './bill-issue';
 import type { Deps } from './deps';
 import { parsePeriod } from './period';
-import { insertIgnoringDuplicates } from './rating';
 import { profilesOf } from '../store/profiles';
 import { minimumChargeSelectionsOverlapping } from '../store/selection.model';
 

@@ -1,40 +1,18 @@
+import { KeyedTurns } from '@exchange/platform';
 import { newLeaseOwner, withLeases } from '../store/leases';
 import type { Deps } from './deps';
 
-/**
- * Mediation reads the stored reports of a call, decides which one is billable and rates it. Two
- * batches reporting the same call at the same moment (the meter's feed and the carrier's import)
- * must not both decide before either has written, or the call is charged twice. Calls correlate
- * only on the same called number, so batches sharing a called number take turns from mediation
- * to rating; batches about other numbers run in parallel.
- *
- * The turns are database leases (store/leases.ts), one per called number, so any number of billing
- * processes on one database take them: the meter's batch on one instance and the carrier's on
- * another bill each call once (tests/integration/failure/multi-instance.test.ts). KeyedTurns is
- * the local fast path in front of them: batches of this process wait for each other in memory and
- * only one of them at a time asks the database for a number.
- */
-export class KeyedTurns {
-  private readonly tails = new Map<string, Promise<void>>();
-
-  async run<T>(keys: Iterable<string>, work: () => Promise<T>): Promise<T> {
-    const unique = [...new Set(keys)];
-    if (unique.length === 0) return work();
-    let release!: () => void;
-    const done = new Promise<void>((r) => (release = r));
-    // Registered for every key synchronously: runs are totally ordered by registration, so two
-    // runs never wait on each other (no deadlock whatever their key sets).
-    const before = unique.map((k) => this.tails.get(k));
-    for (const k of unique) this.tails.set(k, done);
-    try {
-      await Promise.all(before);
-      return await work();
-    } finally {
-      release();
-      for (const k of unique) if (this.tails.get(k) === done) this.tails.delete(k);
-    }
-  }
-}
+// Mediation reads the stored reports of a call, decides which one is billable and rates it. Two
+// batches reporting the same call at the same moment (the meter's feed and the carrier's import)
+// must not both decide before either has written, or the call is charged twice. Calls correlate
+// only on the same called number, so batches sharing a called number take turns from mediation
+// to rating; batches about other numbers run in parallel.
+//
+// The turns are database leases (store/leases.ts), one per called number, so any number of billing
+// processes on one database take them: the meter's batch on one instance and the carrier's on
+// another bill each call once (tests/integration/failure/multi-instance.test.ts). KeyedTurns
+// (platform) is the local fast path in front of them: batches of this process wait for each
+// other in memory and only one of them at a time asks the database for a number.
 
 /** Per billing app (its models): the in-process queue, and its name in the lease documents. */
 const turns = new WeakMap<object, { queue: KeyedTurns; group: string }>();

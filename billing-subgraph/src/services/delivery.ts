@@ -1,8 +1,8 @@
+import { insertIgnoringDuplicates, backoffMs } from '@exchange/platform';
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
-import { backoffDelayMs, signWebhook } from '../domain';
+import { BACKOFF_MAX_MS, signWebhook } from '../domain';
 import type { BillDoc, DeliveryDoc } from '../store/models';
 import { BILL_ISSUED_TOPIC, type BillIssuedEvent, type Deps } from './deps';
-import { insertIgnoringDuplicates } from './rating';
 import { claimOnce } from '../store/slots';
 import { recoverIssued } from './issue-completion';
 import { GENERIC_WEBHOOK_ERROR, postWebhook } from './webhooks';
@@ -197,7 +197,7 @@ async function attemptDelivery(deps: Deps, d: DeliveryDoc, bill: BillDoc): Promi
     // the operator finds the detail in the log.
     const message = d.channel === 'WEBHOOK' ? GENERIC_WEBHOOK_ERROR : detail;
     const failed = attempts >= deps.config.DELIVERY_MAX_ATTEMPTS;
-    const next = new Date(Date.now() + backoffDelayMs(attempts, { baseMs: deps.config.DELIVERY_BACKOFF_BASE_MS }));
+    const next = new Date(Date.now() + backoffMs(attempts, { baseMs: deps.config.DELIVERY_BACKOFF_BASE_MS, maxMs: BACKOFF_MAX_MS }));
     await Delivery.updateOne(
       { _id: d._id },
       { $set: { state: failed ? 'FAILED' : 'PENDING', attempts, lastError: message, nextAttemptAt: failed ? null : next, leaseUntil: null } },

@@ -1,12 +1,12 @@
+import { insertIgnoringDuplicates } from '@exchange/platform';
 import { randomUUID } from 'node:crypto';
 import type { Identity } from '@exchange/platform';
 import { checkCorrection, checkCorrectionBound, checkReason, Dec, localDate } from '../domain';
 import type { BillDoc, DisputeDoc, SelectionDoc } from '../store/models';
 import { toStoredBillingRecord } from '../store/billing-record-format';
-import { badInput, conflict, forbidden, isOperator, maySeeParty, notFound } from './access';
+import { badInput, conflict, forbidden, hasRole, SEES_EVERY_PARTY, maySeeParty, notFound } from './access';
 import { generateBills } from './bill-run';
 import type { Deps } from './deps';
-import { insertIgnoringDuplicates } from './rating';
 import { reconciliation } from './reconciliation';
 
 const label = (who: Identity) => `${who.role}:${who.sub}`;
@@ -206,12 +206,12 @@ async function billCorrection(deps: Deps, d: DisputeDoc, bill: BillDoc, selectio
 }
 
 export async function disputesOf(deps: Deps, who: Identity, args: { billId?: unknown }): Promise<DisputeDoc[]> {
-  if (!isOperator(who) && who.role !== 'BUYER' && who.role !== 'CARRIER') throw forbidden(`${who.role} has no disputes`);
+  if (!hasRole(who, SEES_EVERY_PARTY) && who.role !== 'BUYER' && who.role !== 'CARRIER') throw forbidden(`${who.role} has no disputes`);
   if (typeof args.billId === 'string' && args.billId !== '') {
     const list = (await deps.models.Dispute.find({ billId: args.billId }).sort({ openedAt: 1 }).lean().exec()) as DisputeDoc[];
     return list.filter((d) => disputeVisible(who, d));
   }
-  if (isOperator(who)) return (await deps.models.Dispute.find({ status: 'OPEN' }).limit(500).lean().exec()) as DisputeDoc[];
+  if (hasRole(who, SEES_EVERY_PARTY)) return (await deps.models.Dispute.find({ status: 'OPEN' }).limit(500).lean().exec()) as DisputeDoc[];
   if (who.role === 'BUYER') return (await deps.models.Dispute.find({ buyerId: who.sub }).limit(500).lean().exec()) as DisputeDoc[];
   if (who.role === 'CARRIER') return (await deps.models.Dispute.find({ carrierId: who.sub }).limit(500).lean().exec()) as DisputeDoc[];
   throw forbidden(`${who.role} has no disputes`);
@@ -222,6 +222,6 @@ export async function disputesOf(deps: Deps, who: Identity, args: { billId?: unk
  * whole page of bills (graphql/context.ts disputesByBill), so a bill list is not one read per bill.
  */
 export function visibleBillDisputes(who: Identity, list: DisputeDoc[]): DisputeDoc[] {
-  if (!isOperator(who) && who.role !== 'BUYER' && who.role !== 'CARRIER') throw forbidden(`${who.role} has no disputes`);
+  if (!hasRole(who, SEES_EVERY_PARTY) && who.role !== 'BUYER' && who.role !== 'CARRIER') throw forbidden(`${who.role} has no disputes`);
   return list.filter((d) => disputeVisible(who, d));
 }

@@ -1,3 +1,4 @@
+import { backoffMs } from '@exchange/platform';
 import { randomUUID } from 'node:crypto';
 import type { Identity } from '@exchange/platform';
 import type { FeedDoc } from '../store/models';
@@ -121,7 +122,7 @@ export async function pollFeed(deps: Deps, feedId: string, opts: { force?: boole
     ).exec();
   } catch (err) {
     const failures = (feed.consecutiveFailures ?? 0) + 1;
-    const delay = Math.min(MAX_BACKOFF_MS, feed.intervalSeconds * 1000 * 2 ** Math.min(failures, 20));
+    const delay = backoffMs(failures + 1, { baseMs: feed.intervalSeconds * 1000, maxMs: MAX_BACKOFF_MS });
     const done = new Date();
     await Feed.updateOne(
       { _id: feed._id, leaseOwner: owner },

@@ -1,10 +1,10 @@
+import { insertIgnoringDuplicates } from '@exchange/platform';
 import { randomUUID } from 'node:crypto';
 import type { Identity } from '@exchange/platform';
 import { escapeControlCharacters, USAGE_SOURCES } from '../domain';
 import type { RejectedDoc } from '../store/models';
 import { badInput, reporterLabel } from './access';
 import type { Deps } from './deps';
-import { insertIgnoringDuplicates } from './rating';
 import { ingestUsage, SOURCE_FOR_ROLE, type IngestOutcome } from './usage';
 
 /** A row a file importer refused before it became a usage record (unreadable time, number, ...). */

@@ -1,9 +1,9 @@
+import { insertIgnoringDuplicates } from '@exchange/platform';
 import { postingsForBillIssued } from '../domain';
 import { assignBillNumber, recoverBillNumber } from '../store/bill-numbers';
 import type { BillDoc } from '../store/models';
 import type { Deps } from './deps';
 import { taxOf } from './bill-invoice';
-import { insertIgnoringDuplicates } from './rating';
 
 /**
  * What follows a bill's DRAFT -> ISSUED flip, in this order: its ledger postings, then its number.

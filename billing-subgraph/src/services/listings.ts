@@ -1,17 +1,16 @@
-import { newestFirst, type Identity } from '@exchange/platform';
+import { decodeCursor, encodeCursor, newestFirst, type Identity, type PagePosition } from '@exchange/platform';
 import { parseInstant } from '../domain';
 import type { BillDoc, BillingRecordDoc, RejectedDoc, UsageDoc } from '../store/models';
-import { badInput, decodeCursor, encodeCursor, forbidden, isOperator, pageSize, partyScope } from './access';
+import { badInput, forbidden, hasRole, SEES_EVERY_PARTY, pageSize, partyScope } from './access';
 import type { Deps } from './deps';
 
 // The listing queries: each builds its Mongo filter from the caller's scope and the GraphQL filter
 // (FORBIDDEN for another party's data, BAD_USER_INPUT naming a bad field) and reads one page.
 
 /** The (time, id) position a newest-first cursor encodes; BAD_USER_INPUT on `after` for anything this API did not write. */
-function cursorPosition(c: unknown[]): { at: Date; id: string } {
-  const at = parseInstant(c[0]);
-  if (!at || typeof c[1] !== 'string') throw badInput('after', 'after is not a cursor returned by this API');
-  return { at, id: c[1] };
+function cursorPosition(c: PagePosition): { at: Date; id: string } {
+  if (!c.at) throw badInput('after', 'after is not a cursor returned by this API');
+  return { at: c.at, id: c.id };
 }
 
 /** Mongo filter of a bills query for this caller, or FORBIDDEN when it asks for another party's bills. */
@@ -45,16 +44,16 @@ export async function listBills(deps: Deps, q: Record<string, any>, first: numbe
   const docs = await newestFirst<BillDoc>(deps.models.Bill, q, { field: 'issuedAt', limit: n + 1, before });
   const nodes = docs.slice(0, n);
   const last = nodes[nodes.length - 1];
-  return { nodes, endCursor: docs.length > n && last ? encodeCursor([last.issuedAt.toISOString(), last._id]) : null };
+  return { nodes, endCursor: docs.length > n && last ? encodeCursor({ at: last.issuedAt, id: last._id }) : null };
 }
 
 export async function pageById<T extends { _id: string }>(query: { find(q: any): any }, q: Record<string, any>, first: number | undefined, after: string | undefined, dflt: number, max: number) {
   const n = pageSize(first, dflt, max);
   const c = decodeCursor(after);
-  if (c) q._id = { $gt: String(c[0]) };
+  if (c) q._id = { $gt: c.id };
   const docs = (await query.find(q).sort({ _id: 1 }).limit(n + 1).lean().exec()) as T[];
   const nodes = docs.slice(0, n);
-  return { nodes, endCursor: docs.length > n ? encodeCursor([nodes[nodes.length - 1]._id]) : null };
+  return { nodes, endCursor: docs.length > n ? encodeCursor({ id: nodes[nodes.length - 1]._id }) : null };
 }
 
 export function requestRecordsScope(id: Identity, requestId: string): Record<string, unknown> {
@@ -87,7 +86,7 @@ export async function listUsageRecords(deps: Deps, who: Identity, filter: Record
 /** Rejected usage this caller reported (operators: everyone's), newest first. */
 export async function listRejectedUsage(deps: Deps, who: Identity, filter: Record<string, any> | null | undefined, first: number | undefined, after: string | undefined) {
   const q: Record<string, any> = {};
-  if (!isOperator(who)) {
+  if (!hasRole(who, SEES_EVERY_PARTY)) {
     if (!['CARRIER', 'METER', 'LEC'].includes(who.role)) throw forbidden(`${who.role} does not report usage`);
     q.reportedBy = `${who.role}:${who.sub}`;
   }
@@ -108,7 +107,7 @@ export async function listRejectedUsage(deps: Deps, who: Identity, filter: Recor
   const docs = await newestFirst<RejectedDoc>(deps.models.Rejected, q, { field: 'rejectedAt', limit: n + 1, before });
   const nodes = docs.slice(0, n);
   const last = nodes[nodes.length - 1];
-  return { nodes, endCursor: docs.length > n && last ? encodeCursor([last.rejectedAt.toISOString(), last._id]) : null };
+  return { nodes, endCursor: docs.length > n && last ? encodeCursor({ at: last.rejectedAt, id: last._id }) : null };
 }
 
 /** A page of a request's billing records this caller may see (stored form: see billing-record-format.ts), in _id order. */

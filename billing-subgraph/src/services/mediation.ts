@@ -1,10 +1,10 @@
+import { insertIgnoringDuplicates } from '@exchange/platform';
 import { checkMediationPolicy, DEFAULT_MEDIATION_POLICY, mediate, Dec, PolicyError, type CallRecord, type MediationPolicy, type UsageSource } from '../domain';
 import type { StoredBillingRecord } from '../store/billing-record-format';
 import { findCallReports, NUMBERS_PER_READ, type CallReport } from '../store/call-reports';
 import type { MediationPolicyDoc, UsageDoc } from '../store/models';
 import { badInput } from './access';
 import type { Deps } from './deps';
-import { insertIgnoringDuplicates } from './rating';
 
 /**
  * Mediation between ingestion and rating (domain/mediation.ts): a VOICE record that is the same

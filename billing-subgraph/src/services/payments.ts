@@ -1,9 +1,9 @@
+import { insertIgnoringDuplicates } from '@exchange/platform';
 import type { Identity } from '@exchange/platform';
 import { applyPayment, assertRetryOf, Dec, formatTotal, paymentKey, hasControlCharacters, postingsForPayment, settlementStatement as domainStatement, type PaymentPath } from '../domain';
 import type { BillDoc, PaymentDoc, PaymentEmbed, SlotDoc } from '../store/models';
 import { badInput, forbidden, maySeeParty, notFound } from './access';
 import type { Deps } from './deps';
-import { insertIgnoringDuplicates } from './rating';
 import { parsePeriod } from './period';
 import { claimNextSlot } from '../store/slots';
 

@@ -1,3 +1,4 @@
+import { isDuplicateKey, duplicateIndexes, insertIgnoringDuplicates } from '@exchange/platform';
 import { Dec, encodeSlotSample, periodContainingAt, rateUsage, type BillingProfile, type EconomicIncentive } from '../domain';
 import type { BillingModels, BillingRecordDoc, SelectionDoc, SlotDoc, UsageDoc } from '../store/models';
 import { toStoredBillingRecord } from '../store/billing-record-format';
@@ -5,21 +6,6 @@ import { claimNextSlots } from '../store/slots';
 import { profilesOf } from '../store/profiles';
 import { periodOf, type Deps } from './deps';
 
-
-/** Inserts many documents, ignoring duplicate-key errors (idempotent re-runs); returns the indexes that failed as duplicates. */
-export async function insertIgnoringDuplicates(model: { collection: { insertMany(docs: any[], o: any): Promise<unknown> } }, docs: any[]): Promise<Set<number>> {
-  const dup = new Set<number>();
-  if (docs.length === 0) return dup;
-  try {
-    await model.collection.insertMany(docs, { ordered: false });
-  } catch (err) {
-    const writeErrors = (err as { writeErrors?: unknown }).writeErrors;
-    const list = (Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : []) as { index: number; code: number }[];
-    if (list.length === 0 || list.some((e) => e.code !== 11000)) throw err;
-    for (const e of list) dup.add(e.index);
-  }
-  return dup;
-}
 
 /**
  * Rates associated usage records into billing records. Per (selection, billing period) the
@@ -212,7 +198,7 @@ async function ensureTotals(models: BillingModels, keys: string[], selections: M
   });
   await models.UsageTotals.bulkWrite(ops as any[], { ordered: false }).catch((err: unknown) => {
     // Two processes creating the same key at once: the other's document is as good.
-    if ((err as { code?: number }).code !== 11000 && !String(err).includes('E11000')) throw err;
+    if (!isDuplicateKey(err) && !duplicateIndexes(err)) throw err;
   });
   for (const k of missing) {
     if (known.size > 100_000) known.clear();

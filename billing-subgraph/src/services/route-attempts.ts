@@ -1,6 +1,6 @@
+import { isDuplicateKey } from '@exchange/platform';
 import { checkRouteAttemptSlots, type RouteAttemptSlot } from '../domain';
 import { routeAttemptId } from '../store/route-attempt.model';
-import { isDuplicateKey } from './access';
 import type { Deps } from './deps';
 
 /** Writes at a time: bounded so a 1,000-slot push does not open 1,000 requests at once. */

@@ -1,7 +1,8 @@
+import { isDuplicateKey } from '@exchange/platform';
 import { checkDecimal, normalizeIncentive, parseInstant } from '../domain';
 import type { SelectionDoc } from '../store/models';
 import { profilesOf } from '../store/profiles';
-import { badInput, isDuplicateKey } from './access';
+import { badInput } from './access';
 import { ensureAdvanceBill } from './advance-credit';
 import type { Deps } from './deps';
 import { reassociateWaitingUsage } from './usage';

@@ -1,10 +1,11 @@
+import { insertIgnoringDuplicates } from '@exchange/platform';
 import { randomUUID } from 'node:crypto';
 import type { Role } from '@exchange/platform';
 import { associate, escapeControlCharacters, unsampledPercentile, validateUsageRecord, type SelectionRef, type UsageRecord } from '../domain';
 import type { RejectedDoc, SelectionDoc, UsageDoc } from '../store/models';
 import { badInput, forbidden, reporterLabel } from './access';
 import type { Deps } from './deps';
-import { insertIgnoringDuplicates, rateUsageDocs } from './rating';
+import { rateUsageDocs } from './rating';
 import { mediateUsage } from './mediation';
 import { inCallTurns } from './call-locks';
 

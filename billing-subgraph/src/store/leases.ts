@@ -1,7 +1,8 @@
+import { backoffMs, firstDuplicate } from '@exchange/platform';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Schema, type Connection, type Model } from 'mongoose';
-import { DEFAULT_LEASE_TIMING, leaseBackoffMs, leaseRenewEveryMs, type LeaseTiming } from '../domain/lease-timing';
+import { DEFAULT_LEASE_TIMING, leaseRenewEveryMs, type LeaseTiming } from '../domain/lease-timing';
 import { SCHEMA_OPTIONS } from './schema-options';
 
 /**
@@ -50,14 +51,6 @@ export const newLeaseOwner = () => `${PROCESS}:${randomUUID()}`;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Index of the first refused document of a failed ordered insert (a duplicate key), or null for another failure. */
-function firstDuplicate(err: unknown): number | null {
-  const raw = (err as { writeErrors?: unknown }).writeErrors;
-  const list = (Array.isArray(raw) ? raw : raw ? [raw] : []) as { index: number; code: number }[];
-  if (list.length > 0) return list[0].code === 11000 ? Math.min(...list.map((e) => e.index)) : null;
-  return (err as { code?: unknown }).code === 11000 ? 0 : null;
-}
-
 /**
  * Acquires every key (sorted, unique) for `owner`, waiting with backoff while another owner holds
  * one; throws LeaseBusyError (having released what it took) after timing.maxWaitMs.
@@ -93,7 +86,7 @@ export async function acquireLeases(Lease: Model<LeaseDoc>, keys: readonly strin
         const holder = await Lease.findById(sorted[i]).lean().exec();
         throw new LeaseBusyError(sorted[i], holder?.owner ?? null, waited);
       }
-      await sleep(leaseBackoffMs(attempt++, timing));
+      await sleep(backoffMs(++attempt, { baseMs: timing.baseDelayMs, maxMs: timing.maxDelayMs, jitter: Math.random }));
     }
   } catch (err) {
     await releaseLeases(Lease, sorted.slice(0, i), owner).catch(() => undefined);

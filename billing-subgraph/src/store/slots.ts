@@ -1,5 +1,5 @@
+import { KeyedTurns, isDuplicateKey, insertIgnoringDuplicates } from '@exchange/platform';
 import type { BillingModels, SlotDoc } from './models';
-import { isDuplicateKey } from './errors';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -35,29 +35,12 @@ function remember(models: BillingModels, key: string, slot: SlotDoc | null): voi
  * cached slot, all but one would lose the insert race and fall back to reads and one-by-one
  * retries. Across processes the unique insert remains the arbiter.
  */
-const keyTails = new WeakMap<BillingModels, Map<string, Promise<void>>>();
+const keyTurns = new WeakMap<BillingModels, KeyedTurns>();
 
-/** Waits until no earlier claim of this process holds any of `keys`; returns the release. */
-async function lockKeys(models: BillingModels, keys: string[]): Promise<() => void> {
-  let tails = keyTails.get(models);
-  if (!tails) keyTails.set(models, (tails = new Map()));
-  let release!: () => void;
-  const done = new Promise<void>((r) => (release = r));
-  // Registered on every key in one synchronous step, so waits follow one global order: no deadlock.
-  const mine = new Map<string, Promise<void>>();
-  const waits: Promise<void>[] = [];
-  for (const k of new Set(keys)) {
-    const prev = tails.get(k);
-    if (prev) waits.push(prev);
-    const tail = (prev ?? Promise.resolve()).then(() => done);
-    tails.set(k, tail);
-    mine.set(k, tail);
-  }
-  await Promise.all(waits);
-  return () => {
-    release();
-    for (const [k, tail] of mine) if (tails!.get(k) === tail) tails!.delete(k);
-  };
+function turnsOf(models: BillingModels): KeyedTurns {
+  let t = keyTurns.get(models);
+  if (!t) keyTurns.set(models, (t = new KeyedTurns()));
+  return t;
 }
 
 /** The slot `next` would build on: the cached one when there is one, else read. */
@@ -81,12 +64,7 @@ export async function claimNextSlots<T>(
   const out: T[] = new Array(claims.length);
   const docs: SlotDoc[] = [];
   const lost = new Set<number>();
-  const unlock = await lockKeys(models, claims.map((c) => c.key));
-  try {
-    await insertNextSlots(models, claims, docs, out, lost);
-  } finally {
-    unlock();
-  }
+  await turnsOf(models).run(claims.map((c) => c.key), () => insertNextSlots(models, claims, docs, out, lost));
   for (let i = 0; i < claims.length; i++) {
     if (lost.has(i)) out[i] = (await claimNextSlot(models, claims[i].key, claims[i].next)).extra;
   }
@@ -108,14 +86,7 @@ async function insertNextSlots<T>(
     out[docs.length - 1] = extra;
   }
   if (docs.length) {
-    try {
-      await models.Slot.collection.insertMany(docs as any[], { ordered: false });
-    } catch (err) {
-      const writeErrors = (err as { writeErrors?: unknown }).writeErrors;
-      const list = (Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : []) as { index: number; code: number }[];
-      if (list.length === 0 || list.some((e) => e.code !== 11000)) throw err;
-      for (const e of list) lost.add(e.index);
-    }
+    for (const i of await insertIgnoringDuplicates(models.Slot, docs)) lost.add(i);
   }
   // A lost key is re-read by claimNextSlot (its cached slot is stale).
   for (let i = 0; i < claims.length; i++) {
@@ -136,12 +107,7 @@ export async function claimNextSlot<T>(
   next: (prev: SlotDoc | null) => Promise<{ slot: Omit<SlotDoc, '_id' | 'key' | 'seq' | 'createdAt'>; extra: T }> | { slot: Omit<SlotDoc, '_id' | 'key' | 'seq' | 'createdAt'>; extra: T },
   maxAttempts = 200,
 ): Promise<{ slot: SlotDoc; extra: T }> {
-  const unlock = await lockKeys(models, [key]);
-  try {
-    return await claimNextSlotLocked(models, key, next, maxAttempts);
-  } finally {
-    unlock();
-  }
+  return turnsOf(models).run([key], () => claimNextSlotLocked(models, key, next, maxAttempts));
 }
 
 async function claimNextSlotLocked<T>(

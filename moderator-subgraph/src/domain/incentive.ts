@@ -1,42 +1,13 @@
-import { validateCurrency } from './currency';
+import { validateCurrency, type BillingIncrement, type DataChargeModel, type EconomicIncentive, type RateTier, type TierModel } from '@exchange/pricing';
 import { badInput } from './errors';
 import { canonical, Dec, parseDecimal } from './money';
 import type { ServiceType, ServiceUnit } from './service-request';
 
-export { CURRENCY_MINOR_UNITS, minorUnits, isKnownCurrency, validateCurrency } from './currency';
+export { isCurrency, minorUnits, validateCurrency } from '@exchange/pricing';
 
-/** GRADUATED: each tier's rate prices only the quantity inside it. VOLUME: one rate for all of it. */
-export type TierModel = 'GRADUATED' | 'VOLUME';
-/** VOLUME_GB: per GB transferred. PERCENTILE_95: per Mbps of the 95th-percentile 5-minute sample. */
-export type DataChargeModel = 'VOLUME_GB' | 'PERCENTILE_95';
-
-export interface RateTier {
-  /** Canonical positive decimal string; the tier applies from this quantity upward. */
-  fromQuantity: string;
-  ratePerUnit: string;
-}
-
-/** Voice rating blocks, e.g. 60/60 per minute, 30/6, 1/1 per second. */
-export interface BillingIncrement {
-  initialSeconds: number;
-  subsequentSeconds: number;
-}
-
-export interface EconomicIncentive {
-  currency: string;
-  /** Rate from quantity 0 up to the first tier. */
-  ratePerUnit: string;
-  tierModel: TierModel;
-  /** Sorted by strictly increasing fromQuantity; may be empty. */
-  tiers: RateTier[];
-  /** VOICE only. */
-  billingIncrement?: BillingIncrement;
-  /** DATA only. */
-  dataChargeModel?: DataChargeModel;
-  /** Per billing period. */
-  minimumCharge?: string;
-  setupFee?: string;
-}
+// The incentive's types and the currency table are the pricing package's: billing rates and
+// bills with the same ones.
+export type { BillingIncrement, DataChargeModel, EconomicIncentive, RateTier, TierModel } from '@exchange/pricing';
 
 export interface EconomicIncentiveInput {
   currency?: unknown;
@@ -79,7 +50,7 @@ function validateTiers(v: unknown, field: string): RateTier[] {
       throw badInput(`${f}.fromQuantity`, `${f}.fromQuantity must be greater than the previous tier's`);
     }
     previous = from;
-    const rate = parseDecimal(`${f}.ratePerUnit`, t.ratePerUnit, { nonNegative: true });
+    const rate = parseDecimal(`${f}.ratePerUnit`, t.ratePerUnit, {});
     return { fromQuantity: canonical(from), ratePerUnit: canonical(rate) };
   });
 }
@@ -96,7 +67,7 @@ export function validateIncentive(
 ): EconomicIncentive {
   if (typeof input !== 'object' || input === null) throw badInput(field, `${field} is required`);
   const currency = validateCurrency(`${field}.currency`, input.currency);
-  const ratePerUnit = canonical(parseDecimal(`${field}.ratePerUnit`, input.ratePerUnit, { nonNegative: true }));
+  const ratePerUnit = canonical(parseDecimal(`${field}.ratePerUnit`, input.ratePerUnit, {}));
 
   let tierModel: TierModel = 'GRADUATED';
   if (present(input.tierModel)) {
@@ -106,7 +77,7 @@ export function validateIncentive(
     tierModel = input.tierModel;
   }
   const tiers = validateTiers(input.tiers, `${field}.tiers`);
-  const out: EconomicIncentive = { currency, ratePerUnit, tierModel, tiers };
+  const out: EconomicIncentive & Required<Pick<EconomicIncentive, 'tierModel' | 'tiers'>> = { currency, ratePerUnit, tierModel, tiers };
 
   if (serviceType === 'VOICE') {
     // Rejected rather than ignored: a carrier sending one expects it to be honoured.
@@ -143,10 +114,10 @@ export function validateIncentive(
   }
 
   if (present(input.minimumCharge)) {
-    out.minimumCharge = canonical(parseDecimal(`${field}.minimumCharge`, input.minimumCharge, { nonNegative: true }));
+    out.minimumCharge = canonical(parseDecimal(`${field}.minimumCharge`, input.minimumCharge, {}));
   }
   if (present(input.setupFee)) {
-    out.setupFee = canonical(parseDecimal(`${field}.setupFee`, input.setupFee, { nonNegative: true }));
+    out.setupFee = canonical(parseDecimal(`${field}.setupFee`, input.setupFee, {}));
   }
   return out;
 }

@@ -56,26 +56,6 @@ export function marketBoardOf(req: MarketRequest, ranking: Pick<Ranking, 'curren
 export const MARKET_PAGE_DEFAULT = 50;
 export const MARKET_PAGE_MAX = 200;
 
-/** Position in the feed's order (closing soonest first, then request id). */
-export interface MarketCursor {
-  closesAt: Date;
-  requestId: string;
-}
-
-const CURSOR_PREFIX = 'mb1:';
-
-/** Opaque to clients: base64url of `mb1:<closing instant ms>:<request id>`. */
-export function encodeMarketCursor(c: MarketCursor): string {
-  return Buffer.from(`${CURSOR_PREFIX}${c.closesAt.getTime()}:${c.requestId}`, 'utf8').toString('base64url');
-}
-
-export function decodeMarketCursor(value: string, field = 'after'): MarketCursor {
-  const text = /^[A-Za-z0-9_-]{1,400}$/.test(value) ? Buffer.from(value, 'base64url').toString('utf8') : '';
-  const m = /^mb1:(\d{1,16}):([A-Za-z0-9_-]{1,100})$/.exec(text);
-  if (!m) throw badInput(field, `${field} is not a cursor of this feed (pass a nextCursor it returned)`);
-  return { closesAt: new Date(Number(m[1])), requestId: m[2] };
-}
-
 /** `first` within 1-MARKET_PAGE_MAX; refused (not clamped) otherwise. */
 export function validatePageSize(first: number | null | undefined, field = 'first'): number {
   if (first === undefined || first === null) return MARKET_PAGE_DEFAULT;

@@ -1,3 +1,4 @@
+import { hasRole, SEES_EVERY_PARTY, DateTimeScalar, DecimalScalar } from '@exchange/platform';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'graphql';
@@ -7,7 +8,7 @@ import type { Identity } from '@exchange/platform';
 import { estimateCost } from '../domain/cost';
 import type { RoutingEntry } from '../domain/routing';
 import type { BidDoc, BillRelayDoc, BuyerDoc, SelectionDoc, ServiceRequestDoc } from '../store/models';
-import { canSeeBid, canSeeBuyer, canSeeCarrier, canSeeSelection, isOperatorRole, requestView, type RequestView } from '../services/access';
+import { canSeeBid, canSeeBuyer, canSeeCarrier, canSeeSelection, requestView, type RequestView } from '../services/access';
 import type { BidUpdateEvent, RequestDistributedEvent } from '../services/auction';
 import { boardFor, boardForEvent, rankingOf, type BoardModel } from '../services/board';
 import { foldLog } from '../domain/auction-log';
@@ -17,7 +18,6 @@ import { routingTableCsv, routingTableJson, type RouteDecision } from '../servic
 import { requireMarketReader, type MarketBoardEvent } from '../services/market';
 import { TOPIC_BILL_RELAYED, TOPIC_MARKET_BOARDS, TOPIC_REQUEST_DISTRIBUTED, topicBidUpdates } from '../services/topics';
 import type { ModeratorContext } from './context';
-import { DateTimeScalar, DecimalScalar } from './scalars';
 
 /** The SDL users read lives in schema/moderator.graphql; resolvers here only translate. */
 export const SDL_PATH = path.resolve(__dirname, '..', '..', '..', 'schema', 'moderator.graphql');
@@ -130,7 +130,7 @@ export function buildModeratorSchema() {
       },
       carrier: async (_: unknown, a: Args<{ id: string }>, ctx: Ctx) => {
         const me = requireIdentity(ctx.identity);
-        if (!(isOperatorRole(me) || (me.role === 'CARRIER' && me.sub === a.id))) throw forbidden('You may see only your own carrier record');
+        if (!(hasRole(me, SEES_EVERY_PARTY) || (me.role === 'CARRIER' && me.sub === a.id))) throw forbidden('You may see only your own carrier record');
         return ctx.loaders.carrier.load(a.id);
       },
       buyers: (_: unknown, __: unknown, ctx: Ctx) => ctx.services.parties.listBuyers(ctx.identity),
@@ -199,7 +199,7 @@ export function buildModeratorSchema() {
       requestDistributed: {
         subscribe: (_: unknown, __: unknown, ctx: Ctx) => {
           const me = requireIdentity(ctx.identity);
-          const all = isOperatorRole(me);
+          const all = hasRole(me, SEES_EVERY_PARTY);
           if (!all && me.role !== 'CARRIER') throw forbidden('Only carriers (and operators) receive distributed requests');
           return mapped(ctx.services.pubsub.subscribe<RequestDistributedEvent>(TOPIC_REQUEST_DISTRIBUTED), (e) =>
             all || e.carrierIds.includes(me.sub) ? { requestId: e.requestId, distributedAt: e.at } : undefined,
@@ -236,7 +236,7 @@ export function buildModeratorSchema() {
       billRelayed: {
         subscribe: (_: unknown, __: unknown, ctx: Ctx) => {
           const me = requireIdentity(ctx.identity);
-          if (!isOperatorRole(me) && me.role !== 'BUYER' && me.role !== 'CARRIER') throw forbidden('Only buyers, carriers and operators receive relayed bills');
+          if (!hasRole(me, SEES_EVERY_PARTY) && me.role !== 'BUYER' && me.role !== 'CARRIER') throw forbidden('Only buyers, carriers and operators receive relayed bills');
           return mapped(ctx.services.pubsub.subscribe<BillRelayedEvent>(TOPIC_BILL_RELAYED), (e) => (canSeeRelay(me, e) ? e : undefined));
         },
         resolve: async (payload: BillRelayedEvent, _: unknown, ctx: Ctx) =>

@@ -1,4 +1,4 @@
-import type { Identity } from '@exchange/platform';
+import { hasRole, SEES_EVERY_PARTY, type Identity } from '@exchange/platform';
 import type { BidDoc, SelectionDoc, ServiceRequestDoc } from '../store/models';
 
 /**
@@ -8,15 +8,10 @@ import type { BidDoc, SelectionDoc, ServiceRequestDoc } from '../store/models';
  */
 export type RequestView = 'FULL' | 'CARRIER' | 'PARTNER' | null;
 
-const OPERATOR_ROLES = new Set(['ADMIN', 'MODERATOR', 'BILLING_AGENT']);
-
-export function isOperatorRole(identity: Identity | null): boolean {
-  return !!identity && OPERATOR_ROLES.has(identity.role);
-}
 
 export function requestView(identity: Identity | null, req: Pick<ServiceRequestDoc, 'buyerId' | 'carrierIds'>): RequestView {
   if (!identity) return null;
-  if (isOperatorRole(identity)) return 'FULL';
+  if (hasRole(identity, SEES_EVERY_PARTY)) return 'FULL';
   switch (identity.role) {
     case 'BUYER':
       return req.buyerId === identity.sub ? 'FULL' : null;
@@ -37,7 +32,7 @@ export function canSeeBid(identity: Identity | null, bid: Pick<BidDoc, 'carrierI
 
 export function canSeeSelection(identity: Identity | null, sel: Pick<SelectionDoc, 'buyerId' | 'carrierId'>): boolean {
   if (!identity) return false;
-  if (isOperatorRole(identity)) return true;
+  if (hasRole(identity, SEES_EVERY_PARTY)) return true;
   if (identity.role === 'BUYER') return sel.buyerId === identity.sub;
   if (identity.role === 'CARRIER') return sel.carrierId === identity.sub;
   return false;
@@ -54,7 +49,7 @@ export const COUNTERPARTY_BUYER_FIELDS = ['id', 'name', 'isReseller', 'createdAt
 /** A buyer's identity is hidden from carriers (except its selected carriers, see COUNTERPARTY_BUYER_FIELDS) and partners. */
 export function canSeeBuyer(identity: Identity | null, buyerId: string): boolean {
   if (!identity) return false;
-  if (isOperatorRole(identity)) return true;
+  if (hasRole(identity, SEES_EVERY_PARTY)) return true;
   return identity.role === 'BUYER' && identity.sub === buyerId;
 }
 
@@ -64,7 +59,7 @@ export function canSeeBuyer(identity: Identity | null, buyerId: string): boolean
  */
 export function canSeeCarrier(identity: Identity | null, carrierId: string): boolean {
   if (!identity) return false;
-  if (isOperatorRole(identity)) return true;
+  if (hasRole(identity, SEES_EVERY_PARTY)) return true;
   if (identity.role === 'CARRIER') return identity.sub === carrierId;
   return identity.role === 'BUYER';
 }

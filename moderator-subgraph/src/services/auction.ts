@@ -1,4 +1,4 @@
-import { newestFirst, type Identity, type Logger, type PubSub } from '@exchange/platform';
+import { isDuplicateKey, newestFirst, type Identity, type Logger, type PubSub } from '@exchange/platform';
 import { eligibleCarriers } from '../domain/distribution';
 import { validateIncentive } from '../domain/incentive';
 import { validateOfferedQos } from '../domain/qos';
@@ -6,7 +6,6 @@ import { validateBidCurrency } from '../domain/ranking';
 import { REQUEST_STATUSES, validateServiceRequestInput, type ServiceRequestInput } from '../domain/service-request';
 import { parseInstant } from '../domain/time';
 import {
-  isDuplicateKey,
   type ActiveBidDoc,
   type BidDoc,
   type ModeratorModels,
@@ -89,7 +88,7 @@ export class AuctionService {
   // ---------------------------------------------------------------- requests
 
   async createRequest(identity: Identity | null, input: ServiceRequestInput & { endUserId?: unknown }): Promise<ServiceRequestDoc> {
-    const me = requireRole(identity, 'BUYER');
+    const me = requireRole(identity, ['BUYER']);
     const now = this.now();
     const spec = validateServiceRequestInput(input, now);
     const buyer = await this.models.Buyer.findById(me.sub).lean().exec();
@@ -192,7 +191,7 @@ export class AuctionService {
   }
 
   async cancelRequest(identity: Identity | null, id: string): Promise<ServiceRequestDoc> {
-    const me = requireRole(identity, 'BUYER', 'ADMIN');
+    const me = requireRole(identity, ['BUYER', 'ADMIN']);
     const req = await this.models.ServiceRequest.findById(id).lean().exec();
     if (!req) throw notFound('No such service request', 'id');
     if (me.role === 'BUYER' && req.buyerId !== me.sub) throw forbidden('Only the buyer that made the request may cancel it');
@@ -246,7 +245,7 @@ export class AuctionService {
     identity: Identity | null,
     input: { requestId?: unknown; incentive?: unknown; offeredQos?: unknown; validUntil?: unknown },
   ): Promise<BidDoc> {
-    const me = requireRole(identity, 'CARRIER');
+    const me = requireRole(identity, ['CARRIER']);
     if (typeof input.requestId !== 'string' || !input.requestId) throw badInput('input.requestId', 'input.requestId is required');
     const req = await this.models.ServiceRequest.findById(input.requestId).lean().exec();
     if (!req) throw notFound('No such service request', 'input.requestId');
@@ -297,7 +296,7 @@ export class AuctionService {
   }
 
   async withdrawBid(identity: Identity | null, bidId: string): Promise<BidDoc> {
-    const me = requireRole(identity, 'CARRIER');
+    const me = requireRole(identity, ['CARRIER']);
     const bid = await this.models.Bid.findById(bidId).lean().exec();
     if (!bid || bid.carrierId !== me.sub) throw notFound('No such bid of yours', 'bidId');
     if (bid.status !== 'ACTIVE' && bid.status !== 'PENDING') throw conflict(`The bid is ${bid.status}`, 'bidId');
@@ -340,7 +339,7 @@ export class AuctionService {
 
   /** The buyer's (or an operator's) early close. Idempotent: an already closed request is returned. */
   async closeBidding(identity: Identity | null, requestId: string): Promise<ServiceRequestDoc> {
-    const me = requireRole(identity, 'BUYER', 'ADMIN');
+    const me = requireRole(identity, ['BUYER', 'ADMIN']);
     const req = await this.models.ServiceRequest.findById(requestId).lean().exec();
     if (!req) throw notFound('No such service request', 'requestId');
     if (me.role === 'BUYER' && req.buyerId !== me.sub) throw forbidden('Only the buyer that made the request may close it');

@@ -1,10 +1,10 @@
+import { decodeCursor, encodeCursor, hasRole, SEES_EVERY_PARTY } from '@exchange/platform';
 import type { Identity } from '@exchange/platform';
-import { decodeMarketCursor, encodeMarketCursor, marketBoardOf, validatePageSize, type MarketBoard } from '../domain/market';
+import { marketBoardOf, validatePageSize, type MarketBoard } from '../domain/market';
 import type { AuctionLogEntry } from '../domain/auction-log';
 import { foldLog } from '../domain/auction-log';
-import { isOperatorRole } from './access';
 import { rankingOf } from './board';
-import { forbidden, requireIdentity } from './errors';
+import { badInput, forbidden, requireIdentity } from './errors';
 import type { ActiveBidDoc, ModeratorModels, ServiceRequestDoc } from '../store/models';
 
 /** Internal pub/sub event of the market feed; it carries the anonymised board only. */
@@ -24,7 +24,7 @@ export interface MarketPage {
 /** Partners (and the exchange's operators) read the market feed; buyers, carriers and reporters do not. */
 export function requireMarketReader(identity: Identity | null): Identity {
   const me = requireIdentity(identity);
-  if (me.role !== 'PARTNER' && !isOperatorRole(me)) {
+  if (me.role !== 'PARTNER' && !hasRole(me, SEES_EVERY_PARTY)) {
     throw forbidden('The market feed is for partners and operators (buyers: serviceRequests; carriers: openRequests)');
   }
   return me;
@@ -44,11 +44,13 @@ export class MarketService {
   async page(identity: Identity | null, first?: number | null, after?: string | null): Promise<MarketPage> {
     requireMarketReader(identity);
     const limit = validatePageSize(first);
-    const cursor = after === undefined || after === null ? null : decodeMarketCursor(after);
+    // Position in the feed's order: closing soonest first, then request id.
+    const cursor = decodeCursor(after);
+    if (cursor && !cursor.at) throw badInput('after', 'after is not a cursor of this feed (pass a nextCursor it returned)');
     const now = this.clock();
     const q: Record<string, unknown> = { status: 'OPEN' };
-    if (cursor && cursor.closesAt.getTime() > now.getTime()) {
-      q.$or = [{ biddingClosesAt: { $gt: cursor.closesAt } }, { biddingClosesAt: cursor.closesAt, _id: { $gt: cursor.requestId } }];
+    if (cursor?.at && cursor.at.getTime() > now.getTime()) {
+      q.$or = [{ biddingClosesAt: { $gt: cursor.at } }, { biddingClosesAt: cursor.at, _id: { $gt: cursor.id } }];
     } else {
       q.biddingClosesAt = { $gt: now };
     }
@@ -78,7 +80,7 @@ export class MarketService {
     const last = pageReqs[pageReqs.length - 1];
     return {
       boards,
-      nextCursor: more && last ? encodeMarketCursor({ closesAt: new Date(last.biddingClosesAt as Date), requestId: last._id }) : null,
+      nextCursor: more && last ? encodeCursor({ at: new Date(last.biddingClosesAt as Date), id: last._id }) : null,
     };
   }
 }

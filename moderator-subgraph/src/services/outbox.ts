@@ -1,6 +1,5 @@
-import { Counter, Gauge, type Logger, type Registry } from '@exchange/platform';
-import { isDuplicateKey, type ModeratorModels, type SelectionDoc } from '../store/models';
-import { Ticker } from './scheduler';
+import { backoffMs, Counter, Gauge, PeriodicJob, type Logger, type Registry, isDuplicateKey } from '@exchange/platform';
+import { type ModeratorModels, type SelectionDoc } from '../store/models';
 
 export const RECORD_SELECTION_MUTATION = `mutation RecordSelection($input: SelectionRecordInput!) {
   recordSelection(input: $input) { __typename }
@@ -53,11 +52,6 @@ export function selectionRecordInput(sel: SelectionDoc): Record<string, unknown>
   };
 }
 
-export function backoffMs(attempts: number, baseMs: number, maxMs: number): number {
-  const exp = Math.min(Math.max(attempts - 1, 0), 30);
-  return Math.min(baseMs * 2 ** exp, maxMs);
-}
-
 /**
  * Delivers each selection to billing's recordSelection. Each attempt is claimed by a unique insert
  * with a lease, so with several instances only one sends a given selection at a time; billing
@@ -65,15 +59,15 @@ export function backoffMs(attempts: number, baseMs: number, maxMs: number): numb
  * exponentially up to backoffMaxMs and are retried for ever, so an outage of any length only delays.
  */
 export class OutboxWorker {
-  readonly ticker: Ticker;
+  readonly ticker: PeriodicJob;
   delivered = 0;
 
   constructor(private readonly models: ModeratorModels, private readonly logger: Logger, private readonly opts: OutboxOptions) {
-    this.ticker = new Ticker(opts.intervalMs, () => this.runOnce(), logger, 'outbox');
+    this.ticker = new PeriodicJob('outbox', opts.intervalMs, () => this.runOnce(), logger);
   }
 
   start() {
-    this.ticker.start();
+    this.ticker.start(0);
   }
   kick() {
     this.ticker.kick();
@@ -97,8 +91,9 @@ export class OutboxWorker {
 
   /**
    * Claims attempt n+1 of one due selection by inserting `<selectionId>:<n+1>` into delivery_claims:
-   * the unique insert lets exactly one instance win it (conditional updates are not atomic on
-   * FerretDB 1.x). A claim whose lease ran out (its holder died) is deleted, and the attempt is
+   * the unique insert lets exactly one instance win it on every engine (a conditional update would
+   * too on MongoDB and on the project's patched FerretDB, patch 0002, but not on FerretDB 1.x as
+   * released). A claim whose lease ran out (its holder died) is deleted, and the attempt is
    * claimable again.
    */
   private async claim(): Promise<SelectionDoc | null> {
@@ -171,7 +166,7 @@ export class OutboxWorker {
       await this.models.DeliveryClaim.deleteMany({ selectionId: sel._id }).exec();
       return;
     }
-    const delay = backoffMs(attempts, this.opts.backoffBaseMs, this.opts.backoffMaxMs);
+    const delay = backoffMs(attempts, { baseMs: this.opts.backoffBaseMs, maxMs: this.opts.backoffMaxMs });
     this.logger.warn({ selectionId: sel._id, attempts, retryInMs: delay, error }, 'selection delivery failed');
     await this.models.Selection.updateOne(mine, {
       $set: {
@@ -221,7 +216,7 @@ export function createDeliveryWatchMetrics(registry: Registry): DeliveryWatchMet
  * delivery state).
  */
 export class DeliveryWatch {
-  readonly ticker: Ticker;
+  readonly ticker: PeriodicJob;
   private warned = new Set<string>();
 
   constructor(
@@ -231,11 +226,11 @@ export class DeliveryWatch {
     private readonly opts: { overdueMs: number; intervalMs?: number; clock?: () => Date },
   ) {
     const interval = opts.intervalMs ?? Math.min(30_000, Math.max(1000, Math.floor(opts.overdueMs / 2)));
-    this.ticker = new Ticker(interval, () => this.check(), logger, 'delivery watch');
+    this.ticker = new PeriodicJob('delivery watch', interval, () => this.check(), logger);
   }
 
   start() {
-    this.ticker.start();
+    this.ticker.start(0);
   }
   stop() {
     return this.ticker.stop();

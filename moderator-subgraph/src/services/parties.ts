@@ -1,9 +1,9 @@
+import { isDuplicateKey, hasRole, SEES_EVERY_PARTY } from '@exchange/platform';
 import type { Identity } from '@exchange/platform';
 import { validatePrefix } from '../domain/prefix';
 import { hasControlCharacters } from '../domain/text';
-import { isDuplicateKey, type BuyerDoc, type CarrierDoc, type ModeratorModels } from '../store/models';
+import { type BuyerDoc, type CarrierDoc, type ModeratorModels } from '../store/models';
 import { badInput, conflict, forbidden, requireIdentity, requireRole } from './errors';
-import { isOperatorRole } from './access';
 import { newId } from './ids';
 
 const PARTY_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
@@ -48,7 +48,7 @@ export class PartyService {
   }
 
   async registerBuyer(identity: Identity | null, input: RegisterBuyerInput): Promise<BuyerDoc> {
-    requireRole(identity, 'ADMIN');
+    requireRole(identity, ['ADMIN']);
     const doc = this.validateBuyer(input);
     try {
       await this.models.Buyer.create(doc);
@@ -81,7 +81,7 @@ export class PartyService {
   }
 
   async registerCarrier(identity: Identity | null, input: RegisterCarrierInput): Promise<CarrierDoc> {
-    requireRole(identity, 'ADMIN');
+    requireRole(identity, ['ADMIN']);
     const doc = this.validateCarrier(input);
     try {
       await this.models.Carrier.create(doc);
@@ -115,7 +115,7 @@ export class PartyService {
   /** A buyer sees itself; operators see all. */
   async listBuyers(identity: Identity | null): Promise<BuyerDoc[]> {
     const me = requireIdentity(identity);
-    if (isOperatorRole(me)) return this.models.Buyer.find().sort({ createdAt: 1 }).limit(1000).lean().exec();
+    if (hasRole(me, SEES_EVERY_PARTY)) return this.models.Buyer.find().sort({ createdAt: 1 }).limit(1000).lean().exec();
     if (me.role === 'BUYER') return this.models.Buyer.find({ _id: me.sub }).lean().exec();
     throw forbidden('Only buyers and operators may list buyers');
   }
@@ -123,7 +123,7 @@ export class PartyService {
   /** A carrier sees itself; operators see all. */
   async listCarriers(identity: Identity | null): Promise<CarrierDoc[]> {
     const me = requireIdentity(identity);
-    if (isOperatorRole(me)) return this.models.Carrier.find().sort({ createdAt: 1 }).limit(1000).lean().exec();
+    if (hasRole(me, SEES_EVERY_PARTY)) return this.models.Carrier.find().sort({ createdAt: 1 }).limit(1000).lean().exec();
     if (me.role === 'CARRIER') return this.models.Carrier.find({ _id: me.sub }).lean().exec();
     throw forbidden('Only carriers and operators may list carriers');
   }

@@ -1,10 +1,10 @@
+import { isDuplicateKey, hasRole, SEES_EVERY_PARTY } from '@exchange/platform';
 import type { Identity, Logger, PubSub } from '@exchange/platform';
-import { validateCurrency } from '../domain/currency';
+import { validateCurrency } from '@exchange/pricing';
 import { parseDecimal, canonical } from '../domain/money';
 import { hasControlCharacters } from '../domain/text';
-import { isDuplicateKey, type BillRelayDoc, type ModeratorModels } from '../store/models';
+import { type BillRelayDoc, type ModeratorModels } from '../store/models';
 import { badInput, conflict, forbidden, requireIdentity, requireRole } from './errors';
-import { isOperatorRole } from './access';
 import { TOPIC_BILL_RELAYED } from './topics';
 
 export interface BillRelayInput {
@@ -35,7 +35,7 @@ export class RelayService {
   constructor(private readonly models: ModeratorModels, private readonly pubsub: PubSub, private readonly logger: Logger) {}
 
   async relayBill(identity: Identity | null, input: BillRelayInput): Promise<BillRelayDoc> {
-    requireRole(identity, 'BILLING_AGENT');
+    requireRole(identity, ['BILLING_AGENT']);
     const billId = str('input.billId', input.billId);
     const billNumber = str('input.billNumber', input.billNumber);
     const kind = str('input.kind', input.kind, 50);
@@ -43,7 +43,7 @@ export class RelayService {
     const carrierId = str('input.carrierId', input.carrierId);
     const requestId = input.requestId === undefined || input.requestId === null ? null : str('input.requestId', input.requestId);
     if (!input.total || typeof input.total !== 'object') throw badInput('input.total', 'input.total is required');
-    const amount = canonical(parseDecimal('input.total.amount', input.total.amount));
+    const amount = canonical(parseDecimal('input.total.amount', input.total.amount, { allowNegative: true }));
     const currency = validateCurrency('input.total.currency', input.total.currency);
     const url = str('input.url', input.url, 2000);
     let parsed: URL | null = null;
@@ -99,7 +99,7 @@ export class RelayService {
     let q: Record<string, unknown>;
     if (me.role === 'BUYER') q = { buyerId: me.sub };
     else if (me.role === 'CARRIER') q = { carrierId: me.sub };
-    else if (isOperatorRole(me)) q = {};
+    else if (hasRole(me, SEES_EVERY_PARTY)) q = {};
     else throw forbidden('Only buyers, carriers and operators see relayed bills');
     return this.models.BillRelay.find(q).sort({ relayedAt: -1 }).limit(limit).lean().exec();
   }
@@ -107,7 +107,7 @@ export class RelayService {
 
 export function canSeeRelay(identity: Identity | null, e: { buyerId: string; carrierId: string }): boolean {
   if (!identity) return false;
-  if (isOperatorRole(identity)) return true;
+  if (hasRole(identity, SEES_EVERY_PARTY)) return true;
   if (identity.role === 'BUYER') return identity.sub === e.buyerId;
   if (identity.role === 'CARRIER') return identity.sub === e.carrierId;
   return false;

@@ -1,8 +1,8 @@
+import { isDuplicateKey, backoffMs } from '@exchange/platform';
 import type { Identity, Logger } from '@exchange/platform';
-import { isDuplicateKey, type ModeratorModels, type RouteAttemptDoc } from '../store/models';
+import { type ModeratorModels, type RouteAttemptDoc } from '../store/models';
 import { canSeeSelection } from './access';
 import { forbidden, notFound, requireIdentity } from './errors';
-import { backoffMs } from './outbox';
 
 export const RECORD_ROUTE_ATTEMPTS_MUTATION = `mutation RecordRouteAttempts($slots: [RouteAttemptSlotInput!]!) {
   recordRouteAttempts(slots: $slots)
@@ -47,7 +47,7 @@ export class RouteAttemptsService {
     slots.set(slotStart, (slots.get(slotStart) ?? 0) + 1);
   }
 
-  /** One flush-and-push round (the Ticker's job). */
+  /** One flush-and-push round (the PeriodicJob's pass). */
   async runOnce(): Promise<void> {
     await this.flush();
     if (this.opts.billingUrl && Date.now() >= this.nextPushAt) await this.push();
@@ -117,7 +117,7 @@ export class RouteAttemptsService {
     }
     if (error !== null) {
       this.pushFailures++;
-      const delay = backoffMs(this.pushFailures, this.opts.backoffBaseMs, this.opts.backoffMaxMs);
+      const delay = backoffMs(this.pushFailures, { baseMs: this.opts.backoffBaseMs, maxMs: this.opts.backoffMaxMs });
       this.nextPushAt = Date.now() + delay;
       this.logger.warn({ slots: slots.length, retryInMs: delay, error }, 'route attempts push failed; kept pending');
       return 0;

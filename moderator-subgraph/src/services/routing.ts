@@ -131,7 +131,7 @@ export class RoutingService {
   }
 
   private buyerFor(identity: Identity | null, buyerIdArg: string | null | undefined): string {
-    const me = requireRole(identity, 'BUYER', 'ADMIN');
+    const me = requireRole(identity, ['BUYER', 'ADMIN']);
     if (me.role === 'BUYER') {
       if (buyerIdArg && buyerIdArg !== me.sub) throw forbidden("A buyer may use only its own routing table");
       return me.sub;

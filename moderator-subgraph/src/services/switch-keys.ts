@@ -110,7 +110,7 @@ export class SwitchKeyService {
   }
 
   private buyerFor(identity: Identity | null, buyerIdArg: string | null | undefined): string {
-    const me = requireRole(identity, 'BUYER', 'ADMIN');
+    const me = requireRole(identity, ['BUYER', 'ADMIN']);
     if (me.role === 'BUYER') {
       if (buyerIdArg && buyerIdArg !== me.sub) throw forbidden('A buyer may manage only its own switch keys');
       return me.sub;
@@ -135,7 +135,7 @@ export class SwitchKeyService {
 
   /** Revokes at once here and, through pub/sub, on every instance; revoking twice keeps the first instant. */
   async revoke(identity: Identity | null, id: string): Promise<SwitchKey> {
-    const me = requireRole(identity, 'BUYER', 'ADMIN');
+    const me = requireRole(identity, ['BUYER', 'ADMIN']);
     const doc = await this.models.SwitchKey.findById(id).lean().exec();
     if (!doc) throw notFound('No such switch key', 'id');
     if (me.role === 'BUYER' && doc.buyerId !== me.sub) throw forbidden('A buyer may revoke only its own switch keys');

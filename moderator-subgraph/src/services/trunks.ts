@@ -1,9 +1,9 @@
+import { isDuplicateKey, hasRole, SEES_EVERY_PARTY } from '@exchange/platform';
 import type { Identity, Logger, PubSub } from '@exchange/platform';
 import { trunkOrder, validateTrunk, type CarrierTrunk, type TrunkInput } from '../domain/trunk';
-import { isDuplicateKey, type CarrierTrunkDoc, type ModeratorModels } from '../store/models';
+import { type CarrierTrunkDoc, type ModeratorModels } from '../store/models';
 import { badInput, conflict, forbidden, notFound, requireRole } from './errors';
 import { newId } from './ids';
-import { isOperatorRole } from './access';
 import { TOPIC_TRUNKS_CHANGED } from './topics';
 
 const EMPTY: readonly CarrierTrunk[] = Object.freeze([]);
@@ -84,7 +84,7 @@ export class TrunkService {
   }
 
   private carrierFor(identity: Identity | null, carrierIdArg: string | null | undefined): string {
-    const me = requireRole(identity, 'CARRIER', 'ADMIN');
+    const me = requireRole(identity, ['CARRIER', 'ADMIN']);
     if (me.role === 'CARRIER') {
       if (carrierIdArg && carrierIdArg !== me.sub) throw forbidden('A carrier may manage only its own trunks');
       return me.sub;
@@ -99,7 +99,7 @@ export class TrunkService {
   }
 
   async add(identity: Identity | null, input: TrunkInput & { carrierId?: string | null }): Promise<CarrierTrunk> {
-    const me = requireRole(identity, 'CARRIER', 'ADMIN');
+    const me = requireRole(identity, ['CARRIER', 'ADMIN']);
     const carrierId = this.carrierFor(me, input.carrierId);
     const valid = validateTrunk(input);
     if (!(await this.models.Carrier.exists({ _id: carrierId }))) throw notFound('No such carrier', 'carrierId');
@@ -115,7 +115,7 @@ export class TrunkService {
   }
 
   async remove(identity: Identity | null, id: string): Promise<CarrierTrunk> {
-    const me = requireRole(identity, 'CARRIER', 'ADMIN');
+    const me = requireRole(identity, ['CARRIER', 'ADMIN']);
     const doc = await this.models.CarrierTrunk.findById(id).lean().exec();
     if (!doc) throw notFound('No such trunk', 'id');
     if (me.role === 'CARRIER' && doc.carrierId !== me.sub) throw forbidden('A carrier may remove only its own trunks');
@@ -126,7 +126,7 @@ export class TrunkService {
 
   /** `carrierTrunks`: a carrier its own; operators (ADMIN, MODERATOR, BILLING_AGENT) name the carrier. */
   async list(identity: Identity | null, carrierIdArg?: string | null): Promise<CarrierTrunk[]> {
-    const me = requireRole(identity, 'CARRIER', 'ADMIN', 'MODERATOR', 'BILLING_AGENT');
+    const me = requireRole(identity, ['CARRIER', 'ADMIN', 'MODERATOR', 'BILLING_AGENT']);
     if (me.role === 'CARRIER' && carrierIdArg && carrierIdArg !== me.sub) throw forbidden('A carrier may see only its own trunks');
     if (me.role !== 'CARRIER' && !carrierIdArg) throw badInput('carrierId', `carrierId is required for ${me.role}`);
     return this.listOf(identity, me.role === 'CARRIER' ? me.sub : (carrierIdArg as string));
@@ -134,8 +134,8 @@ export class TrunkService {
 
   /** `Carrier.trunks`: the carrier itself and operators. */
   async listOf(identity: Identity | null, carrierId: string): Promise<CarrierTrunk[]> {
-    const me = requireRole(identity, 'CARRIER', 'ADMIN', 'MODERATOR', 'BILLING_AGENT');
-    if (!isOperatorRole(me) && me.sub !== carrierId) throw forbidden('A carrier may see only its own trunks');
+    const me = requireRole(identity, ['CARRIER', 'ADMIN', 'MODERATOR', 'BILLING_AGENT']);
+    if (!hasRole(me, SEES_EVERY_PARTY) && me.sub !== carrierId) throw forbidden('A carrier may see only its own trunks');
     const docs = await this.models.CarrierTrunk.find({ carrierId }).lean().exec();
     return docs.map(toTrunk).sort(trunkOrder);
   }

@@ -67,7 +67,3 @@ export function registerModels(conn: Connection): ModeratorModels {
     BillRelay: billRelayModel(conn),
   };
 }
-
-export function isDuplicateKey(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: number }).code === 11000;
-}

@@ -1,15 +1,9 @@
-import { leaseBackoffMs, leaseRenewEveryMs } from '../../../billing-subgraph/src/domain/lease-timing';
+import { leaseRenewEveryMs } from '../../../billing-subgraph/src/domain/lease-timing';
 
+// The lease wait itself is the platform's backoffMs with jitter (tests/unit/platform/backoff.test.ts).
 describe('lease timing', () => {
-  const t = { baseDelayMs: 5, maxDelayMs: 250 };
-  it('doubles the wait per attempt up to the cap, jittered within [half, full] step', () => {
-    expect([0, 1, 2, 3].map((a) => leaseBackoffMs(a, t, () => 1))).toEqual([5, 10, 20, 40]);
-    expect(leaseBackoffMs(3, t, () => 0)).toBe(20);
-    expect(leaseBackoffMs(10, t, () => 1)).toBe(250);
-    expect(leaseBackoffMs(1000, t, () => 1)).toBe(250);
-  });
-  it('never waits zero, renews three times per lifetime', () => {
-    expect(leaseBackoffMs(0, { baseDelayMs: 1, maxDelayMs: 1 }, () => 0)).toBe(1);
+  it('renews three times per lifetime', () => {
     expect(leaseRenewEveryMs(30_000)).toBe(10_000);
+    expect(leaseRenewEveryMs(1)).toBe(1);
   });
 });

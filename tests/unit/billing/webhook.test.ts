@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { backoffDelayMs, signWebhook, verifyWebhook } from '../../../billing-subgraph/src/domain/webhook';
+import { signWebhook, verifyWebhook } from '../../../billing-subgraph/src/domain/webhook';
 
 const secret = 'whsec_test_0123456789';
 const body = '{"event":"bill.issued","billId":"bill-1","total":"12.30"}';
@@ -41,19 +41,5 @@ describe('webhook signatures', () => {
   it('accepts any of several v1 signatures (secret rotation)', () => {
     const good = signWebhook(secret, t, body).split('v1=')[1];
     expect(verifyWebhook(secret, `t=${t},v1=${'0'.repeat(64)},v1=${good}`, body, { nowSeconds: t }).ok).toBe(true);
-  });
-});
-
-describe('backoffDelayMs', () => {
-  it('doubles from 10 s and caps at one hour, deterministically', () => {
-    expect([1, 2, 3, 4, 9, 10, 11, 1000].map((a) => backoffDelayMs(a))).toEqual([
-      10_000, 20_000, 40_000, 80_000, 2_560_000, 3_600_000, 3_600_000, 3_600_000,
-    ]);
-    expect(backoffDelayMs(3, { baseMs: 100, maxMs: 250 })).toBe(250);
-    expect(backoffDelayMs(2, { baseMs: 100, maxMs: 250 })).toBe(200);
-  });
-  it('refuses attempt numbers below 1', () => {
-    expect(() => backoffDelayMs(0)).toThrow();
-    expect(() => backoffDelayMs(1.5)).toThrow();
   });
 });

@@ -1,5 +1,4 @@
 import { foldLog, logEntryId, type AuctionLogEntry } from '../../../moderator-subgraph/src/domain/auction-log';
-import { backoffMs } from '../../../moderator-subgraph/src/services/outbox';
 
 const T0 = Date.parse('2030-01-01T00:00:00Z');
 const at = (s: number) => new Date(T0 + s * 1000);
@@ -68,11 +67,5 @@ describe('foldLog', () => {
   it('names log entries so that the unique _id orders like the sequence', () => {
     expect(logEntryId('sr_1', 7)).toBe('sr_1:000000007');
     expect(logEntryId('sr_1', 10) > logEntryId('sr_1', 9)).toBe(true);
-  });
-});
-
-describe('outbox backoff', () => {
-  it('doubles from the base per failed attempt and stops at the cap', () => {
-    expect([1, 2, 3, 4, 5, 9, 10, 20, 100].map((n) => backoffMs(n, 1000, 300_000))).toEqual([1000, 2000, 4000, 8000, 16000, 256000, 300000, 300000, 300000]);
   });
 });

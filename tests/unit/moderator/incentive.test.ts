@@ -1,7 +1,6 @@
 import { AppError } from '../../../moderator-subgraph/src/domain/errors';
 import {
   type EconomicIncentiveInput,
-  minorUnits,
   validateIncentive,
 } from '../../../moderator-subgraph/src/domain/incentive';
 
@@ -105,13 +104,5 @@ describe('validateIncentive', () => {
       'input.bid.incentive.currency',
     );
     expect(fieldOf(() => validateIncentive(null, 'VOICE'))).toBe('input.incentive');
-  });
-
-  it('knows ISO 4217 minor units', () => {
-    expect(minorUnits('USD')).toBe(2);
-    expect(minorUnits('JPY')).toBe(0);
-    expect(minorUnits('BHD')).toBe(3);
-    expect(minorUnits('KWD')).toBe(3);
-    expect(() => minorUnits('XYZ')).toThrow();
   });
 });

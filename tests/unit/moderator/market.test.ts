@@ -1,5 +1,4 @@
-import { AppError } from '../../../moderator-subgraph/src/domain/errors';
-import { decodeMarketCursor, encodeMarketCursor, marketBoardOf, validatePageSize } from '../../../moderator-subgraph/src/domain/market';
+import { marketBoardOf, validatePageSize } from '../../../moderator-subgraph/src/domain/market';
 import { rankBids } from '../../../moderator-subgraph/src/domain/ranking';
 
 const req = {
@@ -53,26 +52,7 @@ describe('market board (anonymised feed)', () => {
   });
 });
 
-describe('market cursor and page size', () => {
-  it('round-trips a cursor', () => {
-    const c = { closesAt: new Date('2026-12-15T00:00:00.123Z'), requestId: 'sr_0123abcd' };
-    const text = encodeMarketCursor(c);
-    expect(text).toMatch(/^[A-Za-z0-9_-]+$/);
-    expect(decodeMarketCursor(text)).toEqual(c);
-  });
-
-  it.each(['', 'not a cursor', Buffer.from('mb1:x:sr').toString('base64url'), Buffer.from('mb1:1:a b').toString('base64url'), 'x'.repeat(401)])(
-    'refuses %j with BAD_USER_INPUT on `after`',
-    (value) => {
-      expect(() => decodeMarketCursor(value)).toThrow(AppError);
-      try {
-        decodeMarketCursor(value);
-      } catch (err) {
-        expect(err).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
-      }
-    },
-  );
-
+describe('market page size', () => {
   it('accepts 1-200 (default 50) and refuses anything else on `first`', () => {
     expect(validatePageSize(undefined)).toBe(50);
     expect(validatePageSize(null)).toBe(50);
