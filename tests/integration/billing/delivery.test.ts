@@ -7,6 +7,7 @@ import { DEV_JWT_SECRET } from '@exchange/platform';
 import { verifyWebhook } from '../../../billing-subgraph/src/domain';
 import { errorCodes, gql, gqlOk, startBilling, token } from '../../support/harness';
 import { agentToken, recordSelection, type Billing } from './fixtures';
+import { until } from '../../support/wait';
 
 interface Received {
   headers: IncomingMessage['headers'];
@@ -24,14 +25,6 @@ async function listen(handler: (req: IncomingMessage, body: string, res: ServerR
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
-async function until<T>(fn: () => Promise<T | undefined | null | false>, what: string, tries = 200): Promise<T> {
-  for (let i = 0; i < tries; i++) {
-    const v = await fn();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
 
 const DELIVERIES = `query($id: ID!) { bill(id: $id) { id number deliveries { recipientId recipientRole channel path state attempts lastError } } }`;
 

@@ -78,14 +78,9 @@ export async function refusalOf(sub: TestSubscription, what: string, ms = 15_000
   return { codes, data: sub.events.map((e) => e.data ?? null).filter((d) => d !== null) };
 }
 
-/** Polls until `cond` holds (bounded). */
-export async function until(cond: () => boolean | Promise<boolean>, what: string, bound = 15_000): Promise<void> {
-  const deadline = Date.now() + bound;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+import { until } from '../../support/wait';
+
+export { until };
 
 /**
  * Counts the pub/sub subscriptions a subgraph holds per topic, by wrapping its (real) pub/sub's

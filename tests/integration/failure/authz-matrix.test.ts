@@ -338,7 +338,7 @@ describe('authorization matrix: every role × every root operation of the superg
     const advance = await until(async () => {
       const r = await gqlOk(G, `query($id: ID!) { selectionRecord(id: $id) { advanceBill { id number total { amount currency } } } }`, { id: selection }, admin);
       return r.selectionRecord?.advanceBill;
-    }, 'the ADVANCE bill of the fixture selection', 20_000, 100);
+    }, { message: 'the ADVANCE bill of the fixture selection', timeout: 20_000, interval: 100 });
     const feed = (
       await gqlOk(G, `mutation($i: UsageFeedInput!) { registerUsageFeed(input: $i) { id } }`, { i: { url: 'http://127.0.0.1:9/feed', equipmentId: 'authz-eq', buyerIds: [buyer], intervalSeconds: 3600 } }, admin)
     ).registerUsageFeed.id as string;
@@ -444,16 +444,11 @@ describe('authorization matrix: every role × every root operation of the superg
       }
       // Refused subscribers are told at once; allowed ones receive the events that follow.
       const allowed = EVERYONE.filter((w) => access.allow.includes(w));
-      await until(
-        async () => {
+      await until(async () => {
           if (allowed.every((w) => subs.get(w)!.events.length > 0 || closedWithError(subs.get(w)!))) return true;
           await triggers[field.name]();
           return false;
-        },
-        `every allowed subscriber of ${field.name} received an event`,
-        20_000,
-        250,
-      ).catch((err) => problems.push({ op: field.name, error: (err as Error).message, got: Object.fromEntries([...subs].map(([w, s]) => [w, s.events])) }));
+        }, { message: `every allowed subscriber of ${field.name} received an event`, timeout: 20_000, interval: 250 }).catch((err) => problems.push({ op: field.name, error: (err as Error).message, got: Object.fromEntries([...subs].map(([w, s]) => [w, s.events])) }));
       for (const who of EVERYONE) {
         const s = subs.get(who)!;
         if (access.allow.includes(who)) {

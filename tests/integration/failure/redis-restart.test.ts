@@ -28,7 +28,7 @@ function startRedis(port: number): { proc: ChildProcess; ready: Promise<void>; k
     } finally {
       c.disconnect();
     }
-  }, `redis-server on ${port}`, 10_000).then(() => undefined);
+  }, { message: `redis-server on ${port}`, timeout: 10_000 }).then(() => undefined);
   return {
     proc,
     ready,
@@ -137,7 +137,7 @@ describe('failure: Redis restarted under live subscriptions', () => {
     clients.push(buyerWs, adminWs);
     const bids = subscribe(buyerWs, BID_UPDATES, { id: req.id });
     const bills = subscribe(adminWs, BILL_ISSUED);
-    await until(async () => (await numsub(`moderator.bids.${req.id}`)) >= 1 && (await numsub('billing.billIssued')) >= 1, 'both subscriptions reached Redis', 15_000);
+    await until(async () => (await numsub(`moderator.bids.${req.id}`)) >= 1 && (await numsub('billing.billIssued')) >= 1, { message: 'both subscriptions reached Redis', timeout: 15_000 });
     const channelsBefore = (await channels()).sort();
 
     const placeBid = (carrier: string, rate: string) =>
@@ -164,7 +164,7 @@ describe('failure: Redis restarted under live subscriptions', () => {
     expect(duringResult.errors).toBeUndefined();
 
     // Every instance subscribes again by itself: the same channels are back on the new Redis.
-    await until(async () => JSON.stringify((await channels()).sort()) === JSON.stringify(channelsBefore), 'subscriptions restored on the new Redis', 20_000);
+    await until(async () => JSON.stringify((await channels()).sort()) === JSON.stringify(channelsBefore), { message: 'subscriptions restored on the new Redis', timeout: 20_000 });
 
     // The subscriber hears of the outage bid (it was published once Redis was back) or the next one.
     await placeBid('carrier-r1', '0.005');

@@ -1,5 +1,5 @@
 import { gqlOk, startModerator, uniqueName } from '../../support/harness';
-import { bid, createRequest, eventually, registerParties } from './helpers';
+import { bid, createRequest, until, registerParties } from './helpers';
 
 describe('moderator: the closing scheduler with two instances on one database', () => {
   let a: Awaited<ReturnType<typeof startModerator>>;
@@ -32,7 +32,7 @@ describe('moderator: the closing scheduler with two instances on one database', 
     // Time travel for the fixture: bidding on the first ten closes now (after their bids).
     await a.models.ServiceRequest.updateMany({ _id: { $in: due } }, { $set: { biddingClosesAt: new Date() } });
 
-    await eventually(async () => (await a.models.ServiceRequest.countDocuments({ _id: { $in: due }, status: 'OPEN' })) === 0);
+    await until(async () => (await a.models.ServiceRequest.countDocuments({ _id: { $in: due }, status: 'OPEN' })) === 0);
     expect(a.services.auction.closesClaimed + b.services.auction.closesClaimed).toBe(10);
     const sels = await a.models.Selection.find({ requestId: { $in: due } }).lean();
     expect(sels).toHaveLength(10);
@@ -57,7 +57,7 @@ describe('moderator: the closing scheduler with two instances on one database', 
     await a.models.ServiceRequest.updateOne({ _id: req.id }, { $set: { biddingClosesAt: new Date() } });
     const last = await a.models.AuctionLog.find({ requestId: req.id }).sort({ seq: -1 }).limit(1).lean();
     await a.models.AuctionLog.create({ _id: `${req.id}:${String(last[0].seq + 1).padStart(9, '0')}`, requestId: req.id, seq: last[0].seq + 1, kind: 'CLOSE', at, by: 'dead-instance' });
-    const closed = await eventually(async () => {
+    const closed = await until(async () => {
       const r = await a.models.ServiceRequest.findById(req.id).lean();
       return r?.status === 'AWARDED' ? r : null;
     });

@@ -87,13 +87,6 @@ export async function startChild(service: ServiceName, port: number, env: Record
   };
 }
 
-/** Polls `fn` until it returns a truthy value; throws `what` after timeoutMs. */
-export async function until<T>(fn: () => Promise<T | null | undefined | false> | T | null | undefined | false, what: string, timeoutMs = 20_000, stepMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
-}
+import { until } from '../../../support/wait';
+
+export { until };
