@@ -405,7 +405,6 @@ export async function startTestGateway(
   return createGatewayApp(config, { logger: quiet('gateway'), supergraphSdl, subgraphUrls });
 }
 
-import { until } from './wait';
-
-export { until };
+/** Tests that import their fixtures from here wait with the shared helper. */
+export { until } from './wait';
 

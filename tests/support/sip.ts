@@ -49,7 +49,6 @@ function udpPortTaken(port: number): Promise<boolean> {
   });
 }
 
-
 export interface Proc {
   name: string;
   child: ChildProcess;

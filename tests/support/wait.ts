@@ -10,8 +10,8 @@ export interface WaitOptions {
   timeout?: number;
   /** Poll every this many ms (default 50). */
   interval?: number;
-  /** What is awaited, for the failure message ("the bill to be issued"). */
-  message?: string;
+  /** What is awaited, for the failure message ("the bill to be issued"); a function is asked at the timeout. */
+  message?: string | (() => string);
 }
 
 type Falsy = false | 0 | '' | null | undefined;
@@ -31,6 +31,8 @@ const show = (v: unknown): string => {
 
 const options = (o: string | WaitOptions | undefined): WaitOptions => (typeof o === 'string' ? { message: o } : (o ?? {}));
 
+const what = (message: WaitOptions['message'], fallback: string) => (typeof message === 'function' ? message() : (message ?? fallback));
+
 /**
  * Polls `condition` until it returns a truthy value and resolves with that value. An exception
  * from `condition` fails the wait at once (an assertion inside it is a real failure). The second
@@ -43,7 +45,7 @@ export async function until<T>(condition: () => T | Promise<T>, opts?: string | 
     const value = await condition();
     if (value) return value as Exclude<T, Falsy>;
     if (Date.now() - started >= timeout) {
-      throw new Error(`timed out after ${timeout} ms waiting for ${message ?? describeFn(condition)} (last value: ${show(value)})`);
+      throw new Error(`timed out after ${timeout} ms waiting for ${what(message, describeFn(condition))} (last value: ${show(value)})`);
     }
     await sleep(interval);
   }
@@ -54,7 +56,7 @@ export async function within<T>(promise: Promise<T>, opts?: string | WaitOptions
   const { timeout, message } = { ...DEFAULTS, ...options(opts) };
   let timer: NodeJS.Timeout | undefined;
   const bound = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${timeout} ms waiting for ${message ?? 'a promise'}`)), timeout);
+    timer = setTimeout(() => reject(new Error(`timed out after ${timeout} ms waiting for ${what(message, 'a promise')}`)), timeout);
   });
   try {
     return await Promise.race([promise, bound]);
@@ -90,7 +92,7 @@ export function once<A extends unknown[] = unknown[]>(
     };
     const timer = setTimeout(() => {
       cleanup();
-      reject(new Error(`timed out after ${timeout} ms waiting for ${message ?? `the '${event}' event`}`));
+      reject(new Error(`timed out after ${timeout} ms waiting for ${what(message, `the '${event}' event`)}`));
     }, timeout);
     emitter.on(event, onEvent);
     if (event !== 'error') emitter.on('error', onError);

@@ -8,6 +8,8 @@ export class Ticker {
   private running: Promise<void> | null = null;
   private stopped = false;
   private again = false;
+  /** Completed runs: "after the next run" is a condition to wait for, where a pause would guess. */
+  runs = 0;
 
   constructor(private readonly intervalMs: number, private readonly run: () => Promise<void>, private readonly logger: Logger, private readonly name: string) {}
 
@@ -36,6 +38,7 @@ export class Ticker {
     this.running = this.run().catch((err) => this.logger.error({ err: (err as Error).message }, `${this.name} run failed`));
     await this.running;
     this.running = null;
+    this.runs++;
     const next = this.again ? 0 : this.intervalMs;
     this.again = false;
     this.schedule(next);

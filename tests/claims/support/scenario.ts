@@ -18,6 +18,7 @@ import { gql, gqlOk, mongoUri, startBilling, startGateway, startModerator, token
 import { subscribe, wsClient, type TestSubscription, type TestWsClient } from '../../support/ws-client';
 import { BILL_ISSUED_TOPIC } from '../../../billing-subgraph/src/services/deps';
 import { TOPIC_BILL_RELAYED, TOPIC_REQUEST_DISTRIBUTED, topicBidUpdates } from '../../../moderator-subgraph/src/services/topics';
+import { sleep, until, within } from '../../support/wait';
 
 export { TOPIC_BILL_RELAYED };
 
@@ -36,27 +37,14 @@ const iso = (t: number | string | Date) => new Date(t).toISOString();
 // Waiting (always bounded)
 // ------------------------------------------------------------------------------------------
 
-import { until } from '../../support/wait';
-
-export { until };
+export { sleep, until };
 
 /** The next event of a subscription, or a failure naming `what` after `timeoutMs`. */
-export async function nextEvent(sub: TestSubscription, what: string, timeoutMs = 10_000): Promise<Json> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), timeoutMs);
-  });
-  try {
-    const ev = await Promise.race([sub.next(), timeout]);
-    if (ev.errors?.length) throw new Error(`${what}: ${JSON.stringify(ev.errors)}`);
-    return ev.data as Json;
-  } finally {
-    clearTimeout(timer);
-  }
+export async function nextEvent(sub: TestSubscription, what: string, timeout = 10_000): Promise<Json> {
+  const ev = await within(sub.next(), { message: what, timeout });
+  if (ev.errors?.length) throw new Error(`${what}: ${JSON.stringify(ev.errors)}`);
+  return ev.data as Json;
 }
-
-/** A short pause before asserting that something did NOT arrive (events that do arrive are awaited). */
-export const settle = (ms = 200) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * A port for a service that must be known before it starts (the moderator and billing name each

@@ -8,6 +8,8 @@ import { verifyWebhook } from '../../../billing-subgraph/src/domain';
 import { errorCodes, gql, gqlOk, startBilling, token } from '../../support/harness';
 import { agentToken, recordSelection, type Billing } from './fixtures';
 import { until } from '../../support/wait';
+import { countSubscriptions } from '../../support/subscriptions';
+import { BILL_ISSUED_TOPIC } from '../../../billing-subgraph/src/services/deps';
 
 interface Received {
   headers: IncomingMessage['headers'];
@@ -76,6 +78,7 @@ describe('bill delivery: signed webhooks with retries, the billIssued subscripti
   });
 
   it('posts a signed webhook, retries a failed attempt with backoff, and relays through the Moderator', async () => {
+    const billIssuedSubs = countSubscriptions(b.pubsub);
     const buyerWs = createClient({ url: b.url.replace('http', 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${await token('BUYER', 'wh-buyer')}` }, lazy: false });
     const events: any[] = [];
     const done = new Promise<void>((resolve, reject) => {
@@ -88,7 +91,7 @@ describe('bill delivery: signed webhooks with retries, the billIssued subscripti
         complete: () => undefined,
       });
     });
-    await new Promise((r) => setTimeout(r, 200)); // let the subscription register
+    await until(() => billIssuedSubs(BILL_ISSUED_TOPIC) === 1, 'the buyer\'s billIssued subscription to reach the pub/sub');
     await recordSelection(b, { selectionId: 'wh-other', buyerId: 'other-buyer', carrierId: 'wh-carrier' });
     const s = await recordSelection(b, { selectionId: 'wh-sel', buyerId: 'wh-buyer', carrierId: 'wh-carrier', incentive: { currency: 'USD', ratePerUnit: '0.01' } });
     await done;

@@ -48,8 +48,7 @@ async function withStack(extra: Record<string, string>, body: (url: string, proc
     const pids = descendants(proc.child.pid!);
     process.kill(-proc.child.pid!, 'SIGINT');
     expect((await proc.exited).code).toBe(0);
-    const deadline = Date.now() + 5000;
-    while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await until(() => !pids.some(alive), { message: 'every child process to exit', timeout: 5000 }).catch(() => undefined);
     expect(pids.filter(alive)).toEqual([]);
   } finally {
     for (const p of descendants(proc.child.pid!)) process.kill(p, 'SIGKILL');

@@ -28,6 +28,7 @@ import { gql, gqlOk, startStack, token, type GqlResult } from '../../support/har
 import { subscribe, wsClient, type TestSubscription, type TestWsClient } from '../../support/ws-client';
 import { selectionInput } from '../billing/fixtures';
 import { until } from './support/children';
+import { within } from '../../support/wait';
 
 type Who = Role | 'NONE';
 const EVERYONE: Who[] = [...ROLES, 'NONE'];
@@ -456,7 +457,7 @@ describe('authorization matrix: every role × every root operation of the superg
           const codes = (first?.errors ?? []).map((e) => e.extensions?.code);
           if (!first || codes.length || !first.data?.[field.name]) problems.push({ op: field.name, who, expected: 'an event', got: first ?? (await endOf(s)) });
         } else {
-          const end = await Promise.race([endOf(s), new Promise((r) => setTimeout(() => r({ kind: 'still open' }), 10_000))]);
+          const end = await endOf(s);
           const codes = codesOf(end);
           const leaked = s.events.filter((e) => e.data && e.data[field.name] != null);
           if (!codes.length || !codes.every((c) => DENIAL_CODES.includes(c)) || leaked.length) problems.push({ op: field.name, who, expected: 'refused, no data', end, leaked });
@@ -476,8 +477,8 @@ function closedWithError(s: TestSubscription): boolean {
 async function endOf(s: TestSubscription): Promise<unknown> {
   const withErrors = s.events.find((e) => e.errors?.length);
   if (withErrors) return { kind: 'error', error: withErrors.errors };
-  const end = await Promise.race([s.ended, new Promise((r) => setTimeout(() => r({ kind: 'still open' }), 10_000))]);
-  return end;
+  // A refusal ends the subscription; one still open after the bound is reported as such.
+  return within(s.ended, { timeout: 10_000 }).catch(() => ({ kind: 'still open' }));
 }
 
 function codesOf(end: unknown): string[] {

@@ -12,6 +12,7 @@ import { subscribe, wsClient, type TestSubscription, type TestWsClient } from '.
 import { createRequest, registerParties, SUBMIT_BID } from '../moderator/helpers';
 import { RECORD_SELECTION, selectionInput } from '../billing/fixtures';
 import { freePort, startChild, until, type ChildService } from './support/children';
+import { sleep, within } from '../../support/wait';
 
 /** A throw-away redis-server on its own port (no persistence). */
 function startRedis(port: number): { proc: ChildProcess; ready: Promise<void>; kill(): Promise<void> } {
@@ -40,17 +41,7 @@ function startRedis(port: number): { proc: ChildProcess; ready: Promise<void>; k
 }
 
 /** The next event of `sub`, or an error after timeoutMs (a subscription must never hang a test). */
-async function nextEvent(sub: TestSubscription, timeoutMs = 15_000) {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      sub.next(),
-      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no event within ${timeoutMs} ms`)), timeoutMs))),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+const nextEvent = (sub: TestSubscription, timeout = 15_000) => within(sub.next(), { message: 'the next subscription event', timeout });
 
 const BID_UPDATES = `subscription($id: ID!) { bidUpdates(requestId: $id) { requestId kind board { entries { rank } } } }`;
 const BILL_ISSUED = `subscription { billIssued { id kind buyer { id } } }`;
@@ -157,10 +148,11 @@ describe('failure: Redis restarted under live subscriptions', () => {
     // Redis dies. A bid made meanwhile is not refused or lost for good: it completes once Redis is back.
     await redis.kill();
     const during = placeBid('carrier-r2', '0.010');
-    await new Promise((r) => setTimeout(r, 1000));
+    // The outage lasting a while, with the bid pending, is the behaviour under test.
+    await sleep(1000);
     redis = startRedis(redisPort);
     await redis.ready;
-    const duringResult = await Promise.race([during, new Promise<never>((_, rej) => setTimeout(() => rej(new Error('the bid placed during the outage never completed')), 20_000))]);
+    const duringResult = await within(during, { message: 'the bid placed during the outage to complete', timeout: 20_000 });
     expect(duringResult.errors).toBeUndefined();
 
     // Every instance subscribes again by itself: the same channels are back on the new Redis.

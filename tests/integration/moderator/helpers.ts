@@ -1,6 +1,7 @@
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { gql, gqlOk, token } from '../../support/harness';
+import { until } from '../../support/wait';
 
 export const DAY = 24 * 3600 * 1000;
 
@@ -121,9 +122,5 @@ export function collect<T = Record<string, any>>(client: Client, query: string, 
   };
 }
 
-import { until } from '../../support/wait';
-
 export { until };
 
-/** Waits until a subscription is registered on the server (graphql-ws acknowledges asynchronously). */
-export const settle = (ms = 150) => new Promise((r) => setTimeout(r, ms));

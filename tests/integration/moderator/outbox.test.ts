@@ -137,8 +137,11 @@ describe('moderator: selection records reach billing through the outbox', () => 
     expect(asBuyer.selection).toEqual({ id: selections[0].id, billingDelivery: null });
 
     peer.state.up = true;
-    await until(async () => (await a.models.Selection.countDocuments({ 'delivery.state': 'DELIVERED' })) === 6);
-    await new Promise((r) => setTimeout(r, 300));
+    await until(async () => (await a.models.Selection.countDocuments({ 'delivery.state': 'DELIVERED' })) === 6, 'all six selections delivered');
+    // Any duplicate attempt would be claimed by a run that started before the last delivery:
+    // two more complete runs on each instance let every such run finish.
+    const [ra, rb] = [a.outbox!.ticker.runs, b.outbox!.ticker.runs];
+    await until(() => a.outbox!.ticker.runs >= ra + 2 && b.outbox!.ticker.runs >= rb + 2, 'two more outbox runs on each instance');
 
     // Exactly once: one successful call per selection, across both instances.
     expect([...peer.state.calls].sort()).toEqual(selections.map((s) => s.id).sort());

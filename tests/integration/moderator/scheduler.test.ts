@@ -42,8 +42,9 @@ describe('moderator: the closing scheduler with two instances on one database', 
     const status = Object.fromEntries(statuses.serviceRequests.map((r: { id: string; status: string }) => [r.id, r.status]));
     for (const id of due) expect(status[id]).toBe('AWARDED');
     for (const id of notDue) expect(status[id]).toBe('OPEN');
-    // Further ticks change nothing.
-    await new Promise((r) => setTimeout(r, 200));
+    // Further ticks change nothing: two more runs on each instance.
+    const [ra, rb] = [a.scheduler!.runs, b.scheduler!.runs];
+    await until(() => a.scheduler!.runs >= ra + 2 && b.scheduler!.runs >= rb + 2, 'two more scheduler runs on each instance');
     expect(a.services.auction.closesClaimed + b.services.auction.closesClaimed).toBe(10);
     expect(await a.models.Selection.countDocuments()).toBe(10);
   });
