@@ -147,12 +147,14 @@ describe('market feed for partners (through the gateway, persisted operations)',
 
   it('announces boards opening and closing to a partner subscriber, anonymised', async () => {
     const listening = countSubscriptions(stack.moderator.pubsub);
+    const attached = stack.gateway.activeSubscriptions();
     const p = client(partner);
     // Over graphql-ws a persisted operation goes as an empty query plus its hash.
     const sub = subscribe(p, '', {}, { persistedQuery: { version: 1, sha256Hash: CHANGES.hash } });
     const asText = subscribe(client(partner), CHANGES.query);
-    // Subscriptions open asynchronously: the board opens once both reached the moderator's pub/sub.
-    await until(() => listening(TOPIC_MARKET_BOARDS) === 2, 'both marketBoardChanges subscriptions at the moderator');
+    // Subscriptions open asynchronously: the board opens once both are attached at the gateway and
+    // the upstream stream they share (same partner, same operation) listens at the moderator.
+    await until(() => stack.gateway.activeSubscriptions() === attached + 2 && listening(TOPIC_MARKET_BOARDS) >= 1, 'both marketBoardChanges subscriptions through to the moderator');
     const opened = await create(DAY, '4420');
     const firstEvent = await sub.next();
     expect(firstEvent.errors).toBeUndefined();
