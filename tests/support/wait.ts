@@ -2,7 +2,8 @@
 // or a promise it already holds (`within`); every wait is bounded and, when the bound passes,
 // fails naming what it waited for, so a hung test says why instead of hitting jest's timeout.
 // `sleep` is for the few tests whose behaviour under test IS the passing of time (a lease
-// expiring, a rate window closing); each call site says why in a comment.
+// expiring, a grace period passing) and for a bounded look-out before asserting that something
+// did NOT happen (an absence has no event); each call site says which in a comment.
 import type { EventEmitter } from 'node:events';
 
 export interface WaitOptions {
@@ -29,7 +30,11 @@ const show = (v: unknown): string => {
   }
 };
 
-const options = (o: string | WaitOptions | undefined): WaitOptions => (typeof o === 'string' ? { message: o } : (o ?? {}));
+/** The options with the defaults under them (an option given as undefined keeps its default). */
+const options = (o: string | WaitOptions | undefined) => {
+  const given: WaitOptions = typeof o === 'string' ? { message: o } : (o ?? {});
+  return { timeout: given.timeout ?? DEFAULTS.timeout, interval: given.interval ?? DEFAULTS.interval, message: given.message };
+};
 
 const what = (message: WaitOptions['message'], fallback: string) => (typeof message === 'function' ? message() : (message ?? fallback));
 
@@ -39,7 +44,7 @@ const what = (message: WaitOptions['message'], fallback: string) => (typeof mess
  * argument is the options or, as a shorthand, just the message.
  */
 export async function until<T>(condition: () => T | Promise<T>, opts?: string | WaitOptions): Promise<Exclude<T, Falsy>> {
-  const { timeout, interval, message } = { ...DEFAULTS, ...options(opts) };
+  const { timeout, interval, message } = options(opts);
   const started = Date.now();
   for (;;) {
     const value = await condition();
@@ -53,7 +58,7 @@ export async function until<T>(condition: () => T | Promise<T>, opts?: string | 
 
 /** Resolves with `promise`'s value, or fails naming `message` if it does not settle in time. */
 export async function within<T>(promise: Promise<T>, opts?: string | WaitOptions): Promise<T> {
-  const { timeout, message } = { ...DEFAULTS, ...options(opts) };
+  const { timeout, message } = options(opts);
   let timer: NodeJS.Timeout | undefined;
   const bound = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`timed out after ${timeout} ms waiting for ${what(message, 'a promise')}`)), timeout);
@@ -74,7 +79,8 @@ export function once<A extends unknown[] = unknown[]>(
   event: string,
   opts: WaitOptions & { filter?: (...args: A) => boolean } = {},
 ): Promise<A> {
-  const { timeout, message, filter } = { ...DEFAULTS, ...opts };
+  const { timeout, message } = options(opts);
+  const { filter } = opts;
   return new Promise<A>((resolve, reject) => {
     const cleanup = () => {
       clearTimeout(timer);
