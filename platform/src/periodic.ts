@@ -12,6 +12,8 @@ export class PeriodicJob {
   private again = false;
   private started = false;
   private stopped = false;
+  /** Completed passes: "after the next pass" is a condition a test can wait for, where a pause would guess. */
+  runs = 0;
 
   constructor(
     readonly name: string,
@@ -56,6 +58,7 @@ export class PeriodicJob {
         } catch (err) {
           if (!this.stopped) this.logger.error({ err: (err as Error)?.message ?? err, job: this.name }, `${this.name} pass failed`);
         }
+        this.runs++;
       } while (this.again && !this.stopped);
     })().finally(() => {
       this.running = null;

@@ -1,5 +1,5 @@
 // Claim 2 (on claim 1): "the Moderator transmits a bill to the Buyer and the first Carrier".
-import { billsOfPeriod, callOk, deliverySummary, followBills, ingestOk, nextEvent, operatorToken, party, runAuction, settle, startExchange, twoCalls, type Exchange } from './support/scenario';
+import { billsOfPeriod, callOk, deliverySummary, followBills, ingestOk, nextEvent, operatorToken, party, runAuction, sleep, startExchange, twoCalls, type Exchange } from './support/scenario';
 
 describe('claim 2: the Moderator (adjunct billing) transmits the bill to the buyer and the first carrier', () => {
   let ex: Exchange;
@@ -30,7 +30,7 @@ describe('claim 2: the Moderator (adjunct billing) transmits the bill to the buy
     const [periodic] = await billsOfPeriod(ex, a, op);
     expect((await nextEvent(subs.buyer, 'PERIODIC bill at the buyer')).billIssued).toMatchObject({ id: periodic.id, kind: 'PERIODIC', total: { amount: '2.30' } });
     expect((await nextEvent(subs.carrier, 'PERIODIC bill at the first carrier')).billIssued).toMatchObject({ id: periodic.id, kind: 'PERIODIC' });
-    await settle(100);
+    await sleep(100); // a look-out for an event that must NOT come (an absence has no event)
     expect(subs.loser.events).toEqual([]); // the losing carrier never receives the buyer's bills
 
     // both parties find both bills in their own bill lists

@@ -1,6 +1,6 @@
 // Claim 25 (on claim 19): the moderating computer "receives telecommunication service usage data by
 // querying the telecommunication equipment measuring" the buyer's service.
-import { billsOfPeriod, callOk, eventually, FEED, measuringEquipment, operatorToken, rated, runAuction, startExchange, twoCalls, TWO_CALLS_RATED, voiceUsage, type Exchange } from './support/scenario';
+import { billsOfPeriod, callOk, until, FEED, measuringEquipment, operatorToken, rated, runAuction, startExchange, twoCalls, TWO_CALLS_RATED, voiceUsage, type Exchange } from './support/scenario';
 
 describe('claim 25: the moderating computer queries the measuring equipment for usage', () => {
   let ex: Exchange;
@@ -17,7 +17,7 @@ describe('claim 25: the moderating computer queries the measuring equipment for 
     const op = await operatorToken(ex);
     const feed = (await callOk(ex.billingApi, `mutation($i: UsageFeedInput!) { registerUsageFeed(input: $i) { ${FEED} } }`, { i: { url: equipment.url, equipmentId: 'probe-lhr-1', buyerIds: ['buyer-1'], intervalSeconds: 3600 } }, op)).registerUsageFeed;
     // the billing worker queries it by itself, at once, then hourly
-    const polled = await eventually(async () => {
+    const polled = await until(async () => {
       const f = (await callOk(ex.billingApi, `query($id: ID!) { usageFeed(id: $id) { ${FEED} } }`, { id: feed.id }, op)).usageFeed;
       return f.acceptedTotal === 3 ? f : null;
     }, 'the scheduled poll');

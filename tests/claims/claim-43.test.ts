@@ -1,6 +1,6 @@
 // Claim 43 (on claim 31): the billing computer receives usage "from telecommunication equipment
 // measuring telecommunication service provided to an end user served by a Buyer who is a reseller".
-import { agentToken, billsOfPeriod, callOk, eventually, FEED, measuringEquipment, runAuction, startExchange, usageRecords, voiceUsage, type Exchange } from './support/scenario';
+import { agentToken, billsOfPeriod, callOk, until, FEED, measuringEquipment, runAuction, startExchange, usageRecords, voiceUsage, type Exchange } from './support/scenario';
 
 const RESELLER = { id: 'reseller-1', isReseller: true, endUsers: [{ id: 'hotel', name: 'Harbour Hotel' }, { id: 'clinic', name: 'City Clinic' }] };
 
@@ -21,7 +21,7 @@ describe('claim 43: equipment at a reseller\'s end users is read by the billing 
     ]);
     const agent = await agentToken(ex);
     const feed = (await callOk(ex.billingApi, `mutation($i: UsageFeedInput!) { registerUsageFeed(input: $i) { ${FEED} } }`, { i: { url: equipment.url, equipmentId: 'reseller-gw-1', buyerIds: ['reseller-1'], intervalSeconds: 3600 } }, agent)).registerUsageFeed;
-    await eventually(async () => (await callOk(ex.billingApi, `query($id: ID!) { usageFeed(id: $id) { acceptedTotal } }`, { id: feed.id }, agent)).usageFeed.acceptedTotal === 3, 'the feed poll');
+    await until(async () => (await callOk(ex.billingApi, `query($id: ID!) { usageFeed(id: $id) { acceptedTotal } }`, { id: feed.id }, agent)).usageFeed.acceptedTotal === 3, 'the feed poll');
     const usage = await usageRecords(ex, { buyerId: 'reseller-1' }, agent);
     expect(usage.map((u) => [u.recordId, u.source, u.equipmentId, u.endUserId, u.requestId])).toEqual([
       ['gw-1', 'MEASURING_EQUIPMENT', 'reseller-gw-1', 'hotel', a.requestId],

@@ -1,6 +1,6 @@
 // Claim 44 (on claim 31): "the billing computer is controlled by an agent independent of the moderating computer"
 // (brought up on the agent's own schedule; the moderating computer keeps its selection records until accepted).
-import { billingPeriod, call, callOk, codes, eventually, generateBills, ingestOk, runAuction, startIndependentExchange, twoCalls } from './support/scenario';
+import { billingPeriod, call, callOk, codes, until, generateBills, ingestOk, runAuction, startIndependentExchange, twoCalls } from './support/scenario';
 
 const DELIVERY = `query($id: ID!) { selection(id: $id) { billingDelivery { state attempts lastError } } }`;
 
@@ -15,14 +15,14 @@ describe('claim 44: the billing computer of an independent agent', () => {
     const a = await runAuction(ex, { awaitBilling: false });
     const admin = await ex.modToken('ADMIN', 'moderator-operator');
     // the agent's computer is not up: the moderating computer retries
-    const pending = await eventually(async () => {
+    const pending = await until(async () => {
       const d = (await callOk(ex.moderatorApi, DELIVERY, { id: a.selectionId }, admin)).selection.billingDelivery;
       return d.attempts >= 1 ? d : null;
     }, 'a failed delivery attempt');
     expect(pending).toMatchObject({ state: expect.stringMatching(/PENDING|DELIVERING/), lastError: expect.stringContaining('billing unreachable') });
 
     await ex.startAgent();
-    const delivered = await eventually(async () => {
+    const delivered = await until(async () => {
       const d = (await callOk(ex.moderatorApi, DELIVERY, { id: a.selectionId }, admin)).selection.billingDelivery;
       return d.state === 'DELIVERED' ? d : null;
     }, 'delivery to the agent');

@@ -405,12 +405,6 @@ export async function startTestGateway(
   return createGatewayApp(config, { logger: quiet('gateway'), supergraphSdl, subgraphUrls });
 }
 
-/** Waits until `cond()` holds (state reached through another process or socket), failing after a bound. */
-export async function until(cond: () => boolean | Promise<boolean>, what: string, bound = 10_000): Promise<void> {
-  const deadline = Date.now() + bound;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+/** Tests that import their fixtures from here wait with the shared helper. */
+export { until } from './wait';
 

@@ -42,6 +42,9 @@ export function run(command: string, args: string[], env: NodeJS.ProcessEnv, opt
   let stderr = '';
   child.stdout!.on('data', (d) => (stdout += d));
   child.stderr!.on('data', (d) => (stderr += d));
+  // 'close' comes after the last output ('exit' may come before it).
+  let closed = false;
+  child.once('close', () => (closed = true));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
@@ -49,24 +52,35 @@ export function run(command: string, args: string[], env: NodeJS.ProcessEnv, opt
     child,
     exited,
     output: () => ({ stdout, stderr }),
+    /** Resolves when stdout or stderr matches (checked as output arrives); fails on exit or after the bound. */
     waitFor(re: RegExp, timeoutMs = 90_000): Promise<RegExpExecArray> {
+      const match = () => re.exec(stdout) ?? re.exec(stderr);
+      const already = match();
+      if (already) return Promise.resolve(already);
       return new Promise((resolve, reject) => {
+        const done = () => {
+          clearTimeout(timer);
+          child.stdout!.off('data', check);
+          child.stderr!.off('data', check);
+          child.off('close', onClose);
+        };
+        // Registered after the collectors above, so the output already holds this chunk.
+        const check = () => {
+          const m = match();
+          if (m) (done(), resolve(m));
+        };
+        const onClose = () => {
+          done();
+          reject(new Error(`process exited (${child.exitCode ?? child.signalCode}) before ${re}; stderr: ${stderr.slice(-2000)}`));
+        };
         const timer = setTimeout(() => {
-          clearInterval(poll);
-          reject(new Error(`timed out waiting for ${re}; stdout: ${stdout.slice(-2000)} stderr: ${stderr.slice(-2000)}`));
+          done();
+          reject(new Error(`timed out after ${timeoutMs} ms waiting for ${re}; stdout: ${stdout.slice(-2000)} stderr: ${stderr.slice(-2000)}`));
         }, timeoutMs);
-        const poll = setInterval(() => {
-          const m = re.exec(stdout) ?? re.exec(stderr);
-          if (m) {
-            clearTimeout(timer);
-            clearInterval(poll);
-            resolve(m);
-          } else if (child.exitCode !== null) {
-            clearTimeout(timer);
-            clearInterval(poll);
-            reject(new Error(`process exited (${child.exitCode}) before ${re}; stderr: ${stderr.slice(-2000)}`));
-          }
-        }, 50);
+        child.stdout!.on('data', check);
+        child.stderr!.on('data', check);
+        child.once('close', onClose);
+        if (closed) onClose();
       });
     },
   };

@@ -6,6 +6,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { until } from './wait';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const KAMAILIO_CFG = path.join(ROOT, 'switch', 'kamailio', 'kamailio.cfg');
@@ -46,16 +47,6 @@ function udpPortTaken(port: number): Promise<boolean> {
     s.once('error', () => resolve(true));
     s.bind(port, '127.0.0.1', () => s.close(() => resolve(false)));
   });
-}
-
-export async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false> | T | null | undefined | false, boundMs = 15_000, stepMs = 25): Promise<T> {
-  const deadline = Date.now() + boundMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what} after ${boundMs} ms`);
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
 }
 
 export interface Proc {
@@ -169,10 +160,10 @@ export async function startKamailio(o: KamailioOptions): Promise<Proc & { cdrLin
   ];
   const p = start('kamailio', 'kamailio', args, o.dir);
   try {
-    await waitFor('kamailio to answer SIP', async () => {
+    await until(async () => {
       if (p.child.exitCode !== null) throw new Error(`kamailio exited (${p.child.exitCode}):\n${p.output().slice(-3000)}`);
       return (await sipProbe(o.port, 200)) !== null;
-    }, 20_000, 50);
+    }, { message: 'kamailio to answer SIP', timeout: 20_000, interval: 50 });
   } catch (e) {
     await p.stop();
     throw e;
@@ -186,10 +177,10 @@ export async function startUas(name: string, port: number, dir: string): Promise
   writeFileSync(logFile, '');
   const args = ['-sf', path.join(SCENARIOS, 'uas.xml'), '-i', '127.0.0.1', '-p', String(port), '-nostdin', '-trace_logs', '-log_file', logFile];
   const p = start(name, 'sipp', args, dir);
-  await waitFor(`${name} (sipp UAS) to bind 127.0.0.1:${port}`, async () => {
+  await until(async () => {
     if (p.child.exitCode !== null) throw new Error(`${name} exited (${p.child.exitCode}):\n${p.output().slice(-2000)}`);
     return udpPortTaken(port);
-  }, 10_000);
+  }, { message: `${name} (sipp UAS) to bind 127.0.0.1:${port}`, timeout: 10_000 });
   return Object.assign(p, {
     logFile,
     numbers: () => readFileSync(logFile, 'utf8').split('\n').map((l) => /^INVITE (\S+) /.exec(l)?.[1]).filter((n): n is string => !!n),

@@ -18,6 +18,7 @@ import { gql, gqlOk, mongoUri, startBilling, startGateway, startModerator, token
 import { subscribe, wsClient, type TestSubscription, type TestWsClient } from '../../support/ws-client';
 import { BILL_ISSUED_TOPIC } from '../../../billing-subgraph/src/services/deps';
 import { TOPIC_BILL_RELAYED, TOPIC_REQUEST_DISTRIBUTED, topicBidUpdates } from '../../../moderator-subgraph/src/services/topics';
+import { sleep, until, within } from '../../support/wait';
 
 export { TOPIC_BILL_RELAYED };
 
@@ -36,34 +37,14 @@ const iso = (t: number | string | Date) => new Date(t).toISOString();
 // Waiting (always bounded)
 // ------------------------------------------------------------------------------------------
 
-/** Polls `fn` until it returns a truthy value; fails naming `what` after `timeoutMs`. */
-export async function eventually<T>(fn: () => Promise<T | null | undefined | false>, what: string, timeoutMs = 30_000, stepMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
-}
+export { sleep, until };
 
 /** The next event of a subscription, or a failure naming `what` after `timeoutMs`. */
-export async function nextEvent(sub: TestSubscription, what: string, timeoutMs = 10_000): Promise<Json> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), timeoutMs);
-  });
-  try {
-    const ev = await Promise.race([sub.next(), timeout]);
-    if (ev.errors?.length) throw new Error(`${what}: ${JSON.stringify(ev.errors)}`);
-    return ev.data as Json;
-  } finally {
-    clearTimeout(timer);
-  }
+export async function nextEvent(sub: TestSubscription, what: string, timeout = 10_000): Promise<Json> {
+  const ev = await within(sub.next(), { message: what, timeout });
+  if (ev.errors?.length) throw new Error(`${what}: ${JSON.stringify(ev.errors)}`);
+  return ev.data as Json;
 }
-
-/** A short pause before asserting that something did NOT arrive (events that do arrive are awaited). */
-export const settle = (ms = 200) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * A port for a service that must be known before it starts (the moderator and billing name each
@@ -134,7 +115,7 @@ export async function subscribeReady(ex: Exchange, owner: 'moderator' | 'billing
   const counts = subscribeCalls.get(ex[owner].pubsub)!;
   const before = counts.get(topic) ?? 0;
   const sub = subscribe(ex.ws(bearer), query, variables);
-  await eventually(async () => (counts.get(topic) ?? 0) > before, `the ${owner} listening on ${topic}`);
+  await until(async () => (counts.get(topic) ?? 0) > before, `the ${owner} listening on ${topic}`);
   return sub;
 }
 
@@ -591,8 +572,7 @@ export async function runAuction(ex: Exchange, o: AuctionOptions = {}): Promise<
   // the selection record reaches billing (the moderator's outbox calls recordSelection), which
   // stores it and issues the ADVANCE bill
   const agent = await ex.billToken('BILLING_AGENT', 'billing-agent');
-  const selectionRecord = o.awaitBilling === false ? null : await eventually(
-    async () => {
+  const selectionRecord = o.awaitBilling === false ? null : await until(async () => {
       const r = (
         await call(
           ex.billingApi,
@@ -605,9 +585,7 @@ export async function runAuction(ex: Exchange, o: AuctionOptions = {}): Promise<
         )
       ).data?.selectionRecord;
       return r?.advanceBill ? r : null;
-    },
-    `selection record ${selectionId} and its advance bill at billing`,
-  );
+    }, `selection record ${selectionId} and its advance bill at billing`);
   return {
     requestId,
     selectionId,
@@ -697,7 +675,7 @@ export async function bill(ex: Exchange, id: string, bearer: string): Promise<Js
  * a peer sees the request a moment before billing records the answer.
  */
 export async function billDelivered(ex: Exchange, id: string, bearer: string, channel: 'WEBHOOK' | 'MODERATOR_RELAY'): Promise<Json> {
-  return eventually(async () => {
+  return until(async () => {
     const b = await bill(ex, id, bearer);
     const ds = b.deliveries.filter((d: Json) => d.channel === channel);
     return ds.length > 0 && ds.every((d: Json) => d.state !== 'PENDING') ? b : null;
@@ -755,7 +733,7 @@ export async function webhookEndpoint(ex: Exchange, p: Party, secret: string) {
   expect(r.registerBillingWebhook).toEqual({ partyId: p.id, url: `${url}/bills` });
   return {
     hits,
-    forBill: (billId: string) => eventually(async () => hits.find((h) => h.payload.bill?.id === billId), `webhook for bill ${billId} at ${p.id}`),
+    forBill: (billId: string) => until(async () => hits.find((h) => h.payload.bill?.id === billId), `webhook for bill ${billId} at ${p.id}`),
   };
 }
 
@@ -865,7 +843,7 @@ export function dataUsage(a: Auction, o: { id: string; slot: number; bytes: stri
  */
 export async function billingDelivery(ex: Exchange, selectionId: string): Promise<Json> {
   const admin = await ex.modToken('ADMIN', 'moderator-operator');
-  return eventually(async () => {
+  return until(async () => {
     const d = (await callOk(ex.moderatorApi, `query($id: ID!) { selection(id: $id) { billingDelivery { state attempts lastError } } }`, { id: selectionId }, admin)).selection.billingDelivery;
     return d.state === 'DELIVERED' || d.attempts >= 3 ? d : null;
   }, `the moderator's delivery of ${selectionId}`);

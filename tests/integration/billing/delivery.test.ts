@@ -7,6 +7,9 @@ import { DEV_JWT_SECRET } from '@exchange/platform';
 import { verifyWebhook } from '../../../billing-subgraph/src/domain';
 import { errorCodes, gql, gqlOk, startBilling, token } from '../../support/harness';
 import { agentToken, recordSelection, type Billing } from './fixtures';
+import { until } from '../../support/wait';
+import { countSubscriptions } from '../../support/subscriptions';
+import { BILL_ISSUED_TOPIC } from '../../../billing-subgraph/src/services/deps';
 
 interface Received {
   headers: IncomingMessage['headers'];
@@ -24,14 +27,6 @@ async function listen(handler: (req: IncomingMessage, body: string, res: ServerR
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
-async function until<T>(fn: () => Promise<T | undefined | null | false>, what: string, tries = 200): Promise<T> {
-  for (let i = 0; i < tries; i++) {
-    const v = await fn();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
 
 const DELIVERIES = `query($id: ID!) { bill(id: $id) { id number deliveries { recipientId recipientRole channel path state attempts lastError } } }`;
 
@@ -83,6 +78,7 @@ describe('bill delivery: signed webhooks with retries, the billIssued subscripti
   });
 
   it('posts a signed webhook, retries a failed attempt with backoff, and relays through the Moderator', async () => {
+    const billIssuedSubs = countSubscriptions(b.pubsub);
     const buyerWs = createClient({ url: b.url.replace('http', 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${await token('BUYER', 'wh-buyer')}` }, lazy: false });
     const events: any[] = [];
     const done = new Promise<void>((resolve, reject) => {
@@ -95,7 +91,7 @@ describe('bill delivery: signed webhooks with retries, the billIssued subscripti
         complete: () => undefined,
       });
     });
-    await new Promise((r) => setTimeout(r, 200)); // let the subscription register
+    await until(() => billIssuedSubs(BILL_ISSUED_TOPIC) === 1, 'the buyer\'s billIssued subscription to reach the pub/sub');
     await recordSelection(b, { selectionId: 'wh-other', buyerId: 'other-buyer', carrierId: 'wh-carrier' });
     const s = await recordSelection(b, { selectionId: 'wh-sel', buyerId: 'wh-buyer', carrierId: 'wh-carrier', incentive: { currency: 'USD', ratePerUnit: '0.01' } });
     await done;

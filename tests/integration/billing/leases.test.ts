@@ -3,6 +3,7 @@
 import mongoose from 'mongoose';
 import { acquireLeases, LeaseBusyError, leaseModel, releaseLeases, withLeases, type LeaseDoc } from '../../../billing-subgraph/src/store/leases';
 import { mongoUri, uniqueName } from '../../support/harness';
+import { sleep } from '../../support/wait';
 
 describe('database leases', () => {
   const dbName = uniqueName('t_leases');
@@ -31,7 +32,8 @@ describe('database leases', () => {
             if (inside.get(k)) overlaps++;
             inside.set(k, 1);
           }
-          await new Promise((r) => setTimeout(r, 5));
+          // Holding the keys a while is the behaviour under test: an overlapping holder would show.
+          await sleep(5);
           for (const k of keys) inside.set(k, 0);
           runs++;
         }, { timing: fast }),
@@ -75,7 +77,8 @@ describe('database leases', () => {
     let seen: Date | undefined;
     await withLeases(leases[0], ['long'], async () => {
       const first = (await leases[0].findById('long').lean())!.expiresAt;
-      await new Promise((r) => setTimeout(r, 400));
+      // Running past the first expiry (ttl 150 ms) is the behaviour under test.
+      await sleep(400);
       seen = (await leases[0].findById('long').lean())!.expiresAt;
       expect(seen.getTime()).toBeGreaterThan(first.getTime());
       // A competitor cannot take it meanwhile.

@@ -2,6 +2,7 @@
 // across pages, including documents that share one instant (a batch's rejections do).
 import { gql, gqlOk, startBilling } from '../../support/harness';
 import { agentToken, ingestOk, voice, type Billing } from './fixtures';
+import { sleep } from '../../support/wait';
 
 describe('newest-first pages with cursors', () => {
   let b: Billing;
@@ -18,7 +19,7 @@ describe('newest-first pages with cursors', () => {
     // Three batches, 9 refused records each; each batch's share one rejectedAt.
     for (let k = 0; k < 3; k++) {
       await ingestOk(b, Array.from({ length: 9 }, (_, i) => ({ ...voice({ recordId: `pg-${k}-${i}`, seconds: 60 }), quantity: '-1' })));
-      await new Promise((r) => setTimeout(r, 5));
+      await sleep(5); // a later rejectedAt per batch: the time order is what the paging is tested on
     }
     const seen: { recordId: string; rejectedAt: string }[] = [];
     let after: string | null = null;

@@ -9,6 +9,7 @@ import { isPublicAddress } from '../../../billing-subgraph/src/domain';
 import { guardedLookup } from '../../../billing-subgraph/src/services/webhooks';
 import { gql, gqlOk, startBilling, token } from '../../support/harness';
 import { agentToken, recordSelection, type Billing } from './fixtures';
+import { until } from '../../support/wait';
 
 const REGISTER = `mutation($i: BillingWebhookInput!) { registerBillingWebhook(input: $i) { partyId url } }`;
 const DELIVERIES = `query($id: ID!) { bill(id: $id) { deliveries { recipientId channel state attempts lastError } } }`;
@@ -26,14 +27,6 @@ async function receiver(handler?: (path: string, res: import('node:http').Server
   return { hits, port, stop: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
-async function until<T>(fn: () => Promise<T | undefined | null | false>, what: string, tries = 200): Promise<T> {
-  for (let i = 0; i < tries; i++) {
-    const v = await fn();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
 
 describe('webhook targets', () => {
   it('classifies addresses: loopback, private, link-local, unspecified and mapped forms are not public', () => {

@@ -9,6 +9,7 @@ import { seededRng } from '../../../demo-market/src/domain/rng';
 import { startDemoMarket } from '../../../demo-market/src/run';
 import { gqlOk, startBilling, startGateway, startModerator, token } from '../../support/harness';
 import { run } from '../../support/processes';
+import { until } from '../../support/wait';
 
 const STEP_MS = 15_000;
 // 4 requests in the first minute, each in service for 1-2 minutes; calls end within 312 s of their
@@ -23,13 +24,6 @@ function capturingLogger() {
   return { logger, lines };
 }
 
-async function until(cond: () => Promise<boolean>, what: string, bound = 20_000): Promise<void> {
-  const deadline = Date.now() + bound;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('the demo market', () => {
   let billing: Awaited<ReturnType<typeof startBilling>>;

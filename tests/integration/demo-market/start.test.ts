@@ -7,6 +7,7 @@ import path from 'node:path';
 import { SignJWT } from 'jose';
 import { alive, descendants, run } from '../../support/processes';
 import { gql, token } from '../../support/harness';
+import { until } from '../../support/wait';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -47,8 +48,7 @@ async function withStack(extra: Record<string, string>, body: (url: string, proc
     const pids = descendants(proc.child.pid!);
     process.kill(-proc.child.pid!, 'SIGINT');
     expect((await proc.exited).code).toBe(0);
-    const deadline = Date.now() + 5000;
-    while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await until(() => !pids.some(alive), { message: 'every child process to exit', timeout: 5000 }).catch(() => undefined);
     expect(pids.filter(alive)).toEqual([]);
   } finally {
     for (const p of descendants(proc.child.pid!)) process.kill(p, 'SIGKILL');
@@ -57,13 +57,6 @@ async function withStack(extra: Record<string, string>, body: (url: string, proc
   }
 }
 
-async function until(cond: () => Promise<boolean>, what: string, bound = 60_000): Promise<void> {
-  const deadline = Date.now() + bound;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 describe('npm start and the demo market', () => {
   it('on demo data the demo buyers trade through the gateway, and Ctrl-C stops the simulator with the stack', async () => {
@@ -74,7 +67,7 @@ describe('npm start and the demo market', () => {
       await until(async () => {
         const r = await gql(url, '{ serviceRequests(first: 50) { status buyer { id } bids { id } } }', {}, admin);
         return (r.data?.serviceRequests ?? []).some((s: { status: string; bids: unknown[] }) => s.status === 'AWARDED' && s.bids.length > 0);
-      }, 'a demo request is awarded');
+      }, { message: 'a demo request is awarded', timeout: 60_000 });
       const { serviceRequests } = (await gql(url, '{ serviceRequests(first: 50) { buyer { id } } }', {}, admin)).data!;
       for (const s of serviceRequests) expect(['buyer-acme', 'buyer-globex', 'buyer-initech']).toContain(s.buyer.id);
     });

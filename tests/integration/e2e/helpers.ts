@@ -1,8 +1,8 @@
 // Shared by the end-to-end tests: the operations a portal, a billing agent or a partner sends to
 // the gateway, bounded waits, and a count of the subscriptions a real subgraph holds on its pub/sub.
-import type { PubSub } from '@exchange/platform';
 import { gql, gqlOk, type GqlResult } from '../../support/harness';
 import type { TestSubscription } from '../../support/ws-client';
+import { until, within } from '../../support/wait';
 
 export const DAY = 24 * 3600 * 1000;
 export const MINUTE = 60 * 1000;
@@ -39,28 +39,12 @@ export function bidInput(requestId: string, ratePerUnit: string, currency = 'GBP
 
 /** The next event of a subscription, or a failure after `ms` (tests never hang). */
 export async function nextEvent(sub: TestSubscription, what: string, ms = 15_000): Promise<Record<string, any>> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no event for ${what} within ${ms} ms (got ${sub.events.length} so far)`)), ms);
-  });
-  try {
-    return (await Promise.race([sub.next(), timeout])) as Record<string, any>;
-  } finally {
-    clearTimeout(timer);
-  }
+  return (await within(sub.next(), { message: `an event for ${what} (got ${sub.events.length} so far)`, timeout: ms })) as Record<string, any>;
 }
 
 /** How the subscription ended (complete, or error with the server's errors), bounded. */
 export async function endOf(sub: TestSubscription, what: string, ms = 15_000) {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not end within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([sub.ended, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+  return within(sub.ended, { message: `${what} to end`, timeout: ms });
 }
 
 /**
@@ -78,42 +62,9 @@ export async function refusalOf(sub: TestSubscription, what: string, ms = 15_000
   return { codes, data: sub.events.map((e) => e.data ?? null).filter((d) => d !== null) };
 }
 
-/** Polls until `cond` holds (bounded). */
-export async function until(cond: () => boolean | Promise<boolean>, what: string, bound = 15_000): Promise<void> {
-  const deadline = Date.now() + bound;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+export { until };
 
-/**
- * Counts the pub/sub subscriptions a subgraph holds per topic, by wrapping its (real) pub/sub's
- * subscribe: events still flow through it unchanged. A graphql-ws subscribe is acknowledged before
- * the subgraph reaches its pub/sub, so tests wait on this before triggering events.
- */
-export function countSubscriptions(pubsub: PubSub): (topic: string) => number {
-  const open = new Map<string, number>();
-  const subscribe = pubsub.subscribe.bind(pubsub);
-  pubsub.subscribe = <T>(topic: string) => {
-    const it = subscribe<T>(topic);
-    open.set(topic, (open.get(topic) ?? 0) + 1);
-    let closed = false;
-    const close = () => {
-      if (!closed) {
-        closed = true;
-        open.set(topic, (open.get(topic) ?? 1) - 1);
-      }
-    };
-    const ret = it.return?.bind(it);
-    it.return = async (value?: unknown) => {
-      close();
-      return ret ? ret(value) : { done: true, value: undefined };
-    };
-    return it;
-  };
-  return (topic: string) => open.get(topic) ?? 0;
-}
+export { countSubscriptions } from '../../support/subscriptions';
 
 /** Errors' codes, and the result's data, of a call expected to be refused. */
 export async function refused(url: string, query: string, variables: Record<string, unknown>, bearer?: string) {

@@ -28,6 +28,7 @@ import { gql, gqlOk, startStack, token, type GqlResult } from '../../support/har
 import { subscribe, wsClient, type TestSubscription, type TestWsClient } from '../../support/ws-client';
 import { selectionInput } from '../billing/fixtures';
 import { until } from './support/children';
+import { within } from '../../support/wait';
 
 type Who = Role | 'NONE';
 const EVERYONE: Who[] = [...ROLES, 'NONE'];
@@ -338,7 +339,7 @@ describe('authorization matrix: every role × every root operation of the superg
     const advance = await until(async () => {
       const r = await gqlOk(G, `query($id: ID!) { selectionRecord(id: $id) { advanceBill { id number total { amount currency } } } }`, { id: selection }, admin);
       return r.selectionRecord?.advanceBill;
-    }, 'the ADVANCE bill of the fixture selection', 20_000, 100);
+    }, { message: 'the ADVANCE bill of the fixture selection', timeout: 20_000, interval: 100 });
     const feed = (
       await gqlOk(G, `mutation($i: UsageFeedInput!) { registerUsageFeed(input: $i) { id } }`, { i: { url: 'http://127.0.0.1:9/feed', equipmentId: 'authz-eq', buyerIds: [buyer], intervalSeconds: 3600 } }, admin)
     ).registerUsageFeed.id as string;
@@ -444,16 +445,11 @@ describe('authorization matrix: every role × every root operation of the superg
       }
       // Refused subscribers are told at once; allowed ones receive the events that follow.
       const allowed = EVERYONE.filter((w) => access.allow.includes(w));
-      await until(
-        async () => {
+      await until(async () => {
           if (allowed.every((w) => subs.get(w)!.events.length > 0 || closedWithError(subs.get(w)!))) return true;
           await triggers[field.name]();
           return false;
-        },
-        `every allowed subscriber of ${field.name} received an event`,
-        20_000,
-        250,
-      ).catch((err) => problems.push({ op: field.name, error: (err as Error).message, got: Object.fromEntries([...subs].map(([w, s]) => [w, s.events])) }));
+        }, { message: `every allowed subscriber of ${field.name} received an event`, timeout: 20_000, interval: 250 }).catch((err) => problems.push({ op: field.name, error: (err as Error).message, got: Object.fromEntries([...subs].map(([w, s]) => [w, s.events])) }));
       for (const who of EVERYONE) {
         const s = subs.get(who)!;
         if (access.allow.includes(who)) {
@@ -461,7 +457,7 @@ describe('authorization matrix: every role × every root operation of the superg
           const codes = (first?.errors ?? []).map((e) => e.extensions?.code);
           if (!first || codes.length || !first.data?.[field.name]) problems.push({ op: field.name, who, expected: 'an event', got: first ?? (await endOf(s)) });
         } else {
-          const end = await Promise.race([endOf(s), new Promise((r) => setTimeout(() => r({ kind: 'still open' }), 10_000))]);
+          const end = await endOf(s);
           const codes = codesOf(end);
           const leaked = s.events.filter((e) => e.data && e.data[field.name] != null);
           if (!codes.length || !codes.every((c) => DENIAL_CODES.includes(c)) || leaked.length) problems.push({ op: field.name, who, expected: 'refused, no data', end, leaked });
@@ -481,8 +477,8 @@ function closedWithError(s: TestSubscription): boolean {
 async function endOf(s: TestSubscription): Promise<unknown> {
   const withErrors = s.events.find((e) => e.errors?.length);
   if (withErrors) return { kind: 'error', error: withErrors.errors };
-  const end = await Promise.race([s.ended, new Promise((r) => setTimeout(() => r({ kind: 'still open' }), 10_000))]);
-  return end;
+  // A refusal ends the subscription; one still open after the bound is reported as such.
+  return within(s.ended, { timeout: 10_000 }).catch(() => ({ kind: 'still open' }));
 }
 
 function codesOf(end: unknown): string[] {

@@ -5,11 +5,12 @@
 import mongoose from 'mongoose';
 import { registerModels as billingModels } from '../../../billing-subgraph/src/store/models';
 import { ISSUE_GRACE_MS } from '../../../billing-subgraph/src/services/delivery';
-import { gql, mongoUri, token, uniqueName } from '../../support/harness';
+import { gql, gqlOk, mongoUri, token, uniqueName } from '../../support/harness';
 import { subscribe, wsClient } from '../../support/ws-client';
 import { RECORD_SELECTION, selectionInput } from '../billing/fixtures';
 import { freePort, startChild, until, type ChildService } from './support/children';
 import { MongoProxy } from './support/mongo-proxy';
+import { sleep } from '../../support/wait';
 
 const BILL_ISSUED = `subscription { billIssued { id kind buyer { id } carrier { id } } }`;
 
@@ -67,18 +68,28 @@ describe('failure: billing killed between issuing a bill and announcing it', () 
     try {
       const buyerSub = subscribe(buyerWs, BILL_ISSUED);
       const carrierSub = subscribe(carrierWs, BILL_ISSUED);
-      await new Promise((r) => setTimeout(r, 500)); // let both subscriptions register
+      // Both subscriptions are registered (in the billing process, where nothing else shows it) once
+      // each received a probe bill of the same parties, which its issuing run announces at once.
+      const probes: string[] = [];
+      await until(async () => {
+        if (buyerSub.events.length > 0 && carrierSub.events.length > 0) return true;
+        const probe = await gqlOk(billing!.url, RECORD_SELECTION, { input: selectionInput({ selectionId: `outbox-probe-${probes.length}`, buyerId: 'outbox-buyer', carrierId: 'outbox-carrier' }) }, mod);
+        probes.push(probe.recordSelection.advanceBill.id);
+        return false;
+      }, { message: 'both subscriptions to receive a probe bill', timeout: 20_000, interval: 200 });
       // The issuing run alone announces a bill during the grace; after it the worker takes over.
+      // Waiting past the grace is the behaviour under test (the worker must not act before it).
       const due = before[0].nextAttemptAt!.getTime();
       expect(due - before[0].createdAt.getTime()).toBe(ISSUE_GRACE_MS);
-      await new Promise((r) => setTimeout(r, Math.max(0, due - Date.now() + 100)));
+      await sleep(Math.max(0, due - Date.now() + 100));
       // Another bill issued wakes the delivery worker, which finds the lost announcement due.
       const other = await gql(billing.url, RECORD_SELECTION, { input: selectionInput({ selectionId: 'outbox-other', buyerId: 'outbox-other-buyer', carrierId: 'outbox-other-carrier' }) }, mod);
       expect(other.errors).toBeUndefined();
 
       const expected = { id: bill._id, kind: 'ADVANCE', buyer: { id: 'outbox-buyer' }, carrier: { id: 'outbox-carrier' } };
-      expect((await buyerSub.next()).data).toEqual({ billIssued: expected });
-      expect((await carrierSub.next()).data).toEqual({ billIssued: expected });
+      const lost = (s: typeof buyerSub) => until(() => s.events.find((e) => (e.data as any)?.billIssued?.id === bill._id), { message: 'the lost bill announced', timeout: 20_000 });
+      expect((await lost(buyerSub)).data).toEqual({ billIssued: expected });
+      expect((await lost(carrierSub)).data).toEqual({ billIssued: expected });
       const after = await until(async () => {
         const ds = await bm.Delivery.find({ billId: bill._id, channel: { $in: ['SUBSCRIPTION', 'WEBSITE'] } }).lean();
         return ds.every((d) => d.state === 'DELIVERED') ? ds : null;
@@ -87,10 +98,15 @@ describe('failure: billing killed between issuing a bill and announcing it', () 
         expect(d.attempts).toBe(1);
         expect(d.deliveredAt!.getTime()).toBeGreaterThan(bill.issuedAt.getTime());
       }
-      // Nobody got another party's bill, nor the same bill twice.
-      await new Promise((r) => setTimeout(r, 300));
-      expect(buyerSub.events).toHaveLength(1);
-      expect(carrierSub.events).toHaveLength(1);
+      // Nobody got another party's bill, nor the same bill twice: a look-out for events that must
+      // NOT come (an absence has no event), then exactly the probes and the lost bill, once each.
+      await sleep(300);
+      for (const s of [buyerSub, carrierSub]) {
+        const ids = s.events.map((e) => (e.data as any)?.billIssued?.id);
+        expect(ids.filter((id) => id === bill._id)).toHaveLength(1);
+        expect(ids.filter((id) => id !== bill._id).every((id) => probes.includes(id))).toBe(true);
+        expect(new Set(ids).size).toBe(ids.length);
+      }
     } finally {
       await buyerWs.dispose();
       await carrierWs.dispose();

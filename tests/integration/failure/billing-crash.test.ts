@@ -92,7 +92,7 @@ describe('failure: billing killed during a burst of 200 selections', () => {
     };
     proxy.arm({ match: (c) => c.command === 'insert' && c.collection === 'bills', skip: 9, then: crash });
     for (const m of mods) m.outbox!.start();
-    await until(() => crashes === 1, 'billing crashed at a bill insert', 60_000);
+    await until(() => crashes === 1, { message: 'billing crashed at a bill insert', timeout: 60_000 });
     expect(await billing!.exited).toEqual({ code: null, signal: 'SIGKILL' });
     expect(await bm.Bill.countDocuments({ kind: 'ADVANCE', status: 'DRAFT' })).toBeGreaterThanOrEqual(1);
     // While billing is down the outbox keeps trying and backing off.
@@ -102,14 +102,14 @@ describe('failure: billing killed during a burst of 200 selections', () => {
     // ISSUED and its number (postings and number follow the flip: services/issue-completion.ts).
     proxy.arm({ match: (c) => c.command === 'insert' && c.collection === 'ledger_entries', skip: 9, then: crash });
     billing = await startBillingChild();
-    await until(() => crashes === 2, 'billing crashed at a ledger insert', 60_000);
+    await until(() => crashes === 2, { message: 'billing crashed at a ledger insert', timeout: 60_000 });
     expect(await billing.exited).toEqual({ code: null, signal: 'SIGKILL' });
     expect(await bm.Bill.countDocuments({ kind: 'ADVANCE', status: 'ISSUED', number: { $exists: false } })).toBeGreaterThanOrEqual(1);
 
     // Crash 3: a bill was just flipped to ISSUED; the lease of its billIssued delivery never reaches the database.
     proxy.arm({ match: (c) => c.command === 'insert' && c.collection === 'slots' && c.raw.includes('delivery|') && c.raw.includes('|SUBSCRIPTION|'), skip: 4, when: 'before', then: crash });
     billing = await startBillingChild();
-    await until(() => crashes === 3, 'billing crashed before announcing an issued bill', 60_000);
+    await until(() => crashes === 3, { message: 'billing crashed before announcing an issued bill', timeout: 60_000 });
     expect(await billing.exited).toEqual({ code: null, signal: 'SIGKILL' });
     const issuedIds = (await bm.Bill.find({ kind: 'ADVANCE', status: 'ISSUED' }).select({ _id: 1 }).lean()).map((x) => x._id);
     const unannounced = await bm.Delivery.countDocuments({ billId: { $in: issuedIds }, channel: 'SUBSCRIPTION', state: 'PENDING' });
@@ -117,7 +117,7 @@ describe('failure: billing killed during a burst of 200 selections', () => {
 
     billing = await startBillingChild();
     // Throughput is the database's (about 20 round trips per selection); the bound is generous for a loaded machine.
-    await until(async () => (await a.models.Selection.countDocuments({ 'delivery.state': 'DELIVERED' })) === N, 'all selections delivered', 300_000, 250).catch(async (err) => {
+    await until(async () => (await a.models.Selection.countDocuments({ 'delivery.state': 'DELIVERED' })) === N, { message: 'all selections delivered', timeout: 300_000, interval: 250 }).catch(async (err) => {
       const stuck = await a.models.Selection.find({ 'delivery.state': { $ne: 'DELIVERED' } }, { delivery: 1 }).limit(5).lean();
       const delivered = await a.models.Selection.countDocuments({ 'delivery.state': 'DELIVERED' });
       throw new Error(`${(err as Error).message}; delivered ${delivered}; e.g. ${JSON.stringify(stuck)}; billing stderr: ${billing!.output().stderr.slice(-2000)}`);
@@ -154,9 +154,9 @@ describe('failure: billing killed during a burst of 200 selections', () => {
     expect(deliveryCounts).toHaveLength(N);
     expect(new Set(deliveryCounts.map((x) => x.n)).size).toBe(1);
     // Every bill announced to its buyer and its carrier, the ones lost to crash 3 after the restart.
-    await until(async () => (await bm.Delivery.countDocuments({ channel: 'SUBSCRIPTION', state: 'DELIVERED' })) === 2 * N, 'every bill announced', 120_000, 250);
+    await until(async () => (await bm.Delivery.countDocuments({ channel: 'SUBSCRIPTION', state: 'DELIVERED' })) === 2 * N, { message: 'every bill announced', timeout: 120_000, interval: 250 });
     // Posted on the website too: a posting lost to a crash is the worker's, which may come after the announcements.
-    await until(async () => (await bm.Delivery.countDocuments({ channel: 'WEBSITE', state: 'DELIVERED' })) === 2 * N, 'every bill posted', 120_000, 250);
+    await until(async () => (await bm.Delivery.countDocuments({ channel: 'WEBSITE', state: 'DELIVERED' })) === 2 * N, { message: 'every bill posted', timeout: 120_000, interval: 250 });
 
     // The restarted billing serves normally.
     const ready = await fetch(`http://127.0.0.1:${port}/ready`);

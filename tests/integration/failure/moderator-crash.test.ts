@@ -66,7 +66,7 @@ describe('failure: a moderator instance killed while closing auctions', () => {
     });
     // Bidding on all of them closes now; only A's scheduler is running.
     await b.models.ServiceRequest.updateMany({ _id: { $in: ids } }, { $set: { biddingClosesAt: new Date() } });
-    await until(() => killedAt > 0, "A's fourth CLOSE", 30_000);
+    await until(() => killedAt > 0, { message: "A's fourth CLOSE", timeout: 30_000 });
     expect(await a!.exited).toEqual({ code: null, signal: 'SIGKILL' });
 
     // A's CLOSE entries are in the log; the last one's request is still OPEN, without a selection.
@@ -81,7 +81,7 @@ describe('failure: a moderator instance killed while closing auctions', () => {
 
     // The survivor takes over.
     b.scheduler!.start();
-    await until(async () => (await b.models.ServiceRequest.countDocuments({ _id: { $in: ids }, status: 'OPEN' })) === 0, 'every request closed', 30_000);
+    await until(async () => (await b.models.ServiceRequest.countDocuments({ _id: { $in: ids }, status: 'OPEN' })) === 0, { message: 'every request closed', timeout: 30_000 });
 
     const requests = await b.models.ServiceRequest.find({ _id: { $in: ids } }).lean();
     expect(requests.map((r) => r.status)).toEqual(ids.map(() => 'AWARDED'));

@@ -12,6 +12,7 @@ import { subscribe, wsClient, type TestSubscription, type TestWsClient } from '.
 import { createRequest, registerParties, SUBMIT_BID } from '../moderator/helpers';
 import { RECORD_SELECTION, selectionInput } from '../billing/fixtures';
 import { freePort, startChild, until, type ChildService } from './support/children';
+import { sleep, within } from '../../support/wait';
 
 /** A throw-away redis-server on its own port (no persistence). */
 function startRedis(port: number): { proc: ChildProcess; ready: Promise<void>; kill(): Promise<void> } {
@@ -28,7 +29,7 @@ function startRedis(port: number): { proc: ChildProcess; ready: Promise<void>; k
     } finally {
       c.disconnect();
     }
-  }, `redis-server on ${port}`, 10_000).then(() => undefined);
+  }, { message: `redis-server on ${port}`, timeout: 10_000 }).then(() => undefined);
   return {
     proc,
     ready,
@@ -40,17 +41,7 @@ function startRedis(port: number): { proc: ChildProcess; ready: Promise<void>; k
 }
 
 /** The next event of `sub`, or an error after timeoutMs (a subscription must never hang a test). */
-async function nextEvent(sub: TestSubscription, timeoutMs = 15_000) {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      sub.next(),
-      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no event within ${timeoutMs} ms`)), timeoutMs))),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+const nextEvent = (sub: TestSubscription, timeout = 15_000) => within(sub.next(), { message: 'the next subscription event', timeout });
 
 const BID_UPDATES = `subscription($id: ID!) { bidUpdates(requestId: $id) { requestId kind board { entries { rank } } } }`;
 const BILL_ISSUED = `subscription { billIssued { id kind buyer { id } } }`;
@@ -137,7 +128,7 @@ describe('failure: Redis restarted under live subscriptions', () => {
     clients.push(buyerWs, adminWs);
     const bids = subscribe(buyerWs, BID_UPDATES, { id: req.id });
     const bills = subscribe(adminWs, BILL_ISSUED);
-    await until(async () => (await numsub(`moderator.bids.${req.id}`)) >= 1 && (await numsub('billing.billIssued')) >= 1, 'both subscriptions reached Redis', 15_000);
+    await until(async () => (await numsub(`moderator.bids.${req.id}`)) >= 1 && (await numsub('billing.billIssued')) >= 1, { message: 'both subscriptions reached Redis', timeout: 15_000 });
     const channelsBefore = (await channels()).sort();
 
     const placeBid = (carrier: string, rate: string) =>
@@ -157,14 +148,15 @@ describe('failure: Redis restarted under live subscriptions', () => {
     // Redis dies. A bid made meanwhile is not refused or lost for good: it completes once Redis is back.
     await redis.kill();
     const during = placeBid('carrier-r2', '0.010');
-    await new Promise((r) => setTimeout(r, 1000));
+    // The outage lasting a while, with the bid pending, is the behaviour under test.
+    await sleep(1000);
     redis = startRedis(redisPort);
     await redis.ready;
-    const duringResult = await Promise.race([during, new Promise<never>((_, rej) => setTimeout(() => rej(new Error('the bid placed during the outage never completed')), 20_000))]);
+    const duringResult = await within(during, { message: 'the bid placed during the outage to complete', timeout: 20_000 });
     expect(duringResult.errors).toBeUndefined();
 
     // Every instance subscribes again by itself: the same channels are back on the new Redis.
-    await until(async () => JSON.stringify((await channels()).sort()) === JSON.stringify(channelsBefore), 'subscriptions restored on the new Redis', 20_000);
+    await until(async () => JSON.stringify((await channels()).sort()) === JSON.stringify(channelsBefore), { message: 'subscriptions restored on the new Redis', timeout: 20_000 });
 
     // The subscriber hears of the outage bid (it was published once Redis was back) or the next one.
     await placeBid('carrier-r1', '0.005');

@@ -60,11 +60,11 @@ describe('failure: billing killed during the re-association of waiting usage', (
     expect(await bm.Selection.countDocuments({ _id: 'sw-sel' })).toBe(1);
 
     billing = await start({ USAGE_SWEEP_INTERVAL_MS: '300', USAGE_RECOVERY_AFTER_MS: '500' });
-    await until(async () => (await bm.Usage.countDocuments({ status: 'RATED' })) === N, 'every waiting record associated and rated', 60_000, 200).catch(async (err) => {
+    await until(async () => (await bm.Usage.countDocuments({ status: 'RATED' })) === N, { message: 'every waiting record associated and rated', timeout: 60_000, interval: 200 }).catch(async (err) => {
       const by = await Promise.all(['UNASSOCIATED', 'ASSOCIATED', 'RATED'].map(async (s) => `${s} ${await bm.Usage.countDocuments({ status: s })}`));
       throw new Error(`${(err as Error).message}: ${by.join(', ')}; stderr ${billing!.output().stderr.slice(-1500)}`);
     });
-    await until(async () => (await bm.BillingRecord.countDocuments({ selectionId: 'sw-sel' })) === N, 'a billing record per usage record', 30_000, 200);
+    await until(async () => (await bm.BillingRecord.countDocuments({ selectionId: 'sw-sel' })) === N, { message: 'a billing record per usage record', timeout: 30_000, interval: 200 });
     const bills = (await gqlOk(billing.url, GENERATE, { period: NOV }, agent)).generateBills.bills.filter((x: any) => x.carrier.id === 'sw-carrier');
     expect(bills.map((x: any) => [x.kind, x.recordCount])).toEqual([['PERIODIC', N]]);
     // Each 30 s call is one billable minute (the default 60/60 increment): N minutes, nothing lost, nothing twice.

@@ -10,6 +10,7 @@ import type { GatewayApp } from '../../../gateway/src/app';
 import { gql, token } from '../../support/harness';
 import { composeTestSupergraph, LedgerState, OrdersState, startLedger, startOrders, startTestGateway, type TestSubgraph } from '../../support/gateway-fixtures';
 import { subscribe, wsClient } from '../../support/ws-client';
+import { sleep } from '../../support/wait';
 
 const nestedFragments = (n: number) => {
   let q = 'query { ...F0 }\n';
@@ -126,7 +127,8 @@ describe('abuse resistance of the query layer', () => {
       extra.push(g);
       const r = await gql(g.url, '{ slow }', {}, buyer);
       expect(r.errors?.[0]?.extensions?.code).toBe('SUBGRAPH_TIMEOUT');
-      await new Promise((res) => setTimeout(res, 300));
+      // Look-out for a retry that must NOT come (no event marks an absence): longer than the timeout.
+      await sleep(300);
       expect(front.state.requests).toBe(1);
     } finally {
       await front.stop();

@@ -151,7 +151,8 @@ describe('deduplication of identical work in flight', () => {
     const calls = [alice, bob, alice, bob].map((t) => gql(gw.url, q, {}, t));
     // Two fetches reach the subgraph, one per identity, while the answers are held back.
     await until(() => ordersFront.seen.length === 2, 'one fetch per identity reached the subgraph');
-    await new Promise((r) => setTimeout(r, 100));
+    // Each identity's second call joined its first (inbound), so no third fetch can follow.
+    await until(async () => (await metric(gw, 'inbound', 'gateway')) === 2, "each identity's repeated operation joined its first");
     ordersFront.release();
     const [a1, b1, a2, b2] = await Promise.all(calls);
     expect(a1.data).toEqual({ whoami: 'alice', orders: [{ id: 'o-1' }] });
@@ -179,7 +180,9 @@ describe('deduplication of identical work in flight', () => {
 
   it('gives every waiter its own parsed objects: changing one result leaves the others as answered', async () => {
     const upstream = new Upstream(ordersFront.url);
-    const ds = new ForwardingDataSource('orders', upstream, { timeoutMs: 5000, retries: 0 }, createGatewayMetrics());
+    const metrics = createGatewayMetrics();
+    const ds = new ForwardingDataSource('orders', upstream, { timeoutMs: 5000, retries: 0 }, metrics);
+    const joined = async () => (await metrics.deduplicated.get()).values.find((v) => v.labels.target === 'orders')?.value ?? 0;
     try {
       ordersFront.seen.length = 0;
       ordersFront.state.hold = true;
@@ -188,7 +191,7 @@ describe('deduplication of identical work in flight', () => {
       const process = () => ds.process({ request, context, kind: 'incoming operation' } as never);
       const waiters = [process(), process(), process()];
       await until(() => ordersFront.seen.length === 1, 'the first fetch reached the subgraph');
-      await new Promise((r) => setTimeout(r, 50));
+      await until(async () => (await joined()) === 2, 'the other two fetches joined the first');
       ordersFront.release();
       const [a, b, c] = await Promise.all(waiters);
       expect(ordersFront.seen).toHaveLength(1);

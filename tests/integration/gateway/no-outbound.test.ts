@@ -8,6 +8,7 @@ import type { Socket } from 'node:net';
 import type { GatewayApp } from '../../../gateway/src/app';
 import { gql, token } from '../../support/harness';
 import { composeTestSupergraph, LedgerState, OrdersState, startLedger, startOrders, startTestGateway, type TestSubgraph } from '../../support/gateway-fixtures';
+import { sleep, until } from '../../support/wait';
 
 describe('outbound calls of the gateway', () => {
   const ordersState = new OrdersState();
@@ -32,14 +33,21 @@ describe('outbound calls of the gateway', () => {
     await ledger?.stop();
   });
 
-  async function observe(env: Record<string, string>): Promise<{ gateway: GatewayApp; attempts: string[] }> {
+  const local = (gateway: GatewayApp) => new Set([orders.port, ledger.port, gateway.port].map((p) => `127.0.0.1:${p}`));
+
+  async function observe(env: Record<string, string>, expectOutbound = false): Promise<{ gateway: GatewayApp; attempts: string[] }> {
     attempts.length = 0;
     const gateway = await startTestGateway(sdl, env);
     try {
       const r = await gql(gateway.url, '{ whoami party(id: "alice") { name } }', {}, await token('BUYER', 'alice'));
       expect(r.data).toEqual({ whoami: 'alice', party: { name: 'Alice Telecom' } });
-      // The exporter's probes start within milliseconds of the constructor; give them time to show.
-      await new Promise((res) => setTimeout(res, 1000));
+      if (expectOutbound) {
+        await until(() => attempts.some((a) => !local(gateway).has(a)), { message: "the exporter's first outbound probe", timeout: 10_000 });
+      } else {
+        // Look-out for probes that must NOT come (an absence has no event): the exporter's probes
+        // start within milliseconds of the constructor (see the APOLLO_TELEMETRY=true case).
+        await sleep(1000);
+      }
       return { gateway, attempts: [...new Set(attempts)] };
     } finally {
       await gateway.stop();
@@ -65,8 +73,7 @@ describe('outbound calls of the gateway', () => {
   });
 
   it('reaches out to Apollo (cloud metadata probes) only when APOLLO_TELEMETRY=true: what the default prevents', async () => {
-    const { gateway, attempts: seen } = await observe({ APOLLO_TELEMETRY: 'true' });
-    const local = new Set([orders.port, ledger.port, gateway.port].map((p) => `127.0.0.1:${p}`));
-    expect(seen.filter((a) => !local.has(a)).length).toBeGreaterThan(0);
+    const { gateway, attempts: seen } = await observe({ APOLLO_TELEMETRY: 'true' }, true);
+    expect(seen.filter((a) => !local(gateway).has(a)).length).toBeGreaterThan(0);
   });
 });

@@ -1,5 +1,8 @@
 import { errorCodes, gql, gqlOk, startModerator, token } from '../../support/harness';
-import { bid, CLOSE, collect, createRequest, registerParties, settle, wsClient } from './helpers';
+import { countSubscriptions } from '../../support/subscriptions';
+import { sleep } from '../../support/wait';
+import { TOPIC_REQUEST_DISTRIBUTED, topicBidUpdates } from '../../../moderator-subgraph/src/services/topics';
+import { bid, CLOSE, collect, createRequest, registerParties, until, wsClient } from './helpers';
 
 // Distinctive ids and names, so any leak shows up in a plain substring search of the JSON.
 const CARRIERS = [
@@ -42,9 +45,10 @@ describe('moderator: anonymity of carriers and buyers', () => {
     const buyerToken = parties.buyers[BUYER.id].token;
     const [zebra, okapi, quokka, outsider] = CARRIERS.map((c) => parties.carriers[c.id]);
     const partner = await token('PARTNER', 'partner-1');
+    const listening = countSubscriptions(app.pubsub);
     const distributed = collect(client(zebra.token), `subscription { requestDistributed { distributedAt request { id buyer { id name } routes { destination } quantity } } }`);
     const outsiderDist = collect(client(outsider.token), `subscription { requestDistributed { request { id } } }`);
-    await settle(300);
+    await until(() => listening(TOPIC_REQUEST_DISTRIBUTED) === 2, 'both requestDistributed subscriptions at the pub/sub');
     const req = await createRequest(app.url, buyerToken, { quantity: '1000', routes: [{ origin: '1', destination: '44207' }] });
 
     const [ev] = await distributed.waitFor(1);
@@ -66,7 +70,7 @@ describe('moderator: anonymity of carriers and buyers', () => {
       expect(r.events).toEqual([]);
       expect((r.errors as { extensions?: { code?: string } }[]).map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);
     }
-    await settle(300);
+    await until(() => listening(topicBidUpdates(req.id)) === 4, 'the four allowed bidUpdates subscriptions at the pub/sub');
 
     const z1 = await bid(app.url, zebra.token, req.id, '0.0120');
     const o1 = await bid(app.url, okapi.token, req.id, '0.0100');
@@ -76,7 +80,8 @@ describe('moderator: anonymity of carriers and buyers', () => {
 
     // Exactly one event per accepted, replaced or withdrawn bid, to every allowed subscriber.
     for (const s of Object.values(subs)) await s.waitFor(5);
-    await settle(200);
+    // A look-out for a sixth event that must NOT come (an absence has no event to wait for).
+    await sleep(200);
     for (const s of Object.values(subs)) {
       expect(s.errors).toEqual([]);
       expect(s.events.map((e) => e.bidUpdates.kind)).toEqual(['ACCEPTED', 'ACCEPTED', 'ACCEPTED', 'REPLACED', 'WITHDRAWN']);

@@ -1,6 +1,7 @@
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { gql, gqlOk, token } from '../../support/harness';
+import { until } from '../../support/wait';
 
 export const DAY = 24 * 3600 * 1000;
 
@@ -121,16 +122,5 @@ export function collect<T = Record<string, any>>(client: Client, query: string, 
   };
 }
 
-/** Polls `fn` until it returns a truthy value (bounded; for background workers only). */
-export async function eventually<T>(fn: () => Promise<T | null | undefined | false>, timeoutMs = 15_000, stepMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
-}
+export { until };
 
-/** Waits until a subscription is registered on the server (graphql-ws acknowledges asynchronously). */
-export const settle = (ms = 150) => new Promise((r) => setTimeout(r, ms));

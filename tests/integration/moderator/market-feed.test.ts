@@ -5,6 +5,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gql, gqlOk, startStack, token } from '../../support/harness';
 import { subscribe, wsClient, type TestWsClient } from '../../support/ws-client';
+import { countSubscriptions } from '../../support/subscriptions';
+import { until } from '../../support/wait';
+import { TOPIC_MARKET_BOARDS } from '../../../moderator-subgraph/src/services/topics';
 
 const FILE = path.resolve(__dirname, '..', '..', '..', 'schema', 'partner-operations.json');
 const OPS = JSON.parse(readFileSync(FILE, 'utf8')) as Record<string, string>;
@@ -143,16 +146,16 @@ describe('market feed for partners (through the gateway, persisted operations)',
   });
 
   it('announces boards opening and closing to a partner subscriber, anonymised', async () => {
+    const listening = countSubscriptions(stack.moderator.pubsub);
+    const attached = stack.gateway.activeSubscriptions();
     const p = client(partner);
     // Over graphql-ws a persisted operation goes as an empty query plus its hash.
     const sub = subscribe(p, '', {}, { persistedQuery: { version: 1, sha256Hash: CHANGES.hash } });
     const asText = subscribe(client(partner), CHANGES.query);
-    // Subscriptions open asynchronously: create boards until the first announcement arrives.
-    let opened: string | undefined;
-    for (let i = 0; i < 50 && sub.events.length === 0; i++) {
-      opened = await create(DAY, '4420');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    // Subscriptions open asynchronously: the board opens once both are attached at the gateway and
+    // the upstream stream they share (same partner, same operation) listens at the moderator.
+    await until(() => stack.gateway.activeSubscriptions() === attached + 2 && listening(TOPIC_MARKET_BOARDS) >= 1, 'both marketBoardChanges subscriptions through to the moderator');
+    const opened = await create(DAY, '4420');
     const firstEvent = await sub.next();
     expect(firstEvent.errors).toBeUndefined();
     const announced = (firstEvent.data as any).marketBoardChanges;

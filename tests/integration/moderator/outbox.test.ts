@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { buildSchema, graphql } from 'graphql';
 import { createTokenVerifier } from '@exchange/platform';
 import { gqlOk, startModerator, uniqueName } from '../../support/harness';
-import { bid, CLOSE, createRequest, eventually, registerParties } from './helpers';
+import { bid, CLOSE, createRequest, until, registerParties } from './helpers';
 
 // The billing side of CONTRACTS.md, served by a real HTTP GraphQL peer that can be taken down.
 const CONTRACT = buildSchema(`
@@ -125,7 +125,7 @@ describe('moderator: selection records reach billing through the outbox', () => 
     }
 
     // Billing is down: every selection is attempted again and again, with the error kept.
-    await eventually(async () => (await a.models.Selection.countDocuments({ 'delivery.attempts': { $gte: 3 } })) === 6);
+    await until(async () => (await a.models.Selection.countDocuments({ 'delivery.attempts': { $gte: 3 } })) === 6);
     expect(peer.state.records.size).toBe(0);
     const pending = await gqlOk(a.url, `query($id: ID!) { selection(id: $id) { billingDelivery { state attempts lastError deliveredAt } } }`, { id: selections[0].id }, parties.admin);
     expect(pending.selection.billingDelivery.state).toMatch(/^(PENDING|DELIVERING)$/);
@@ -137,8 +137,11 @@ describe('moderator: selection records reach billing through the outbox', () => 
     expect(asBuyer.selection).toEqual({ id: selections[0].id, billingDelivery: null });
 
     peer.state.up = true;
-    await eventually(async () => (await a.models.Selection.countDocuments({ 'delivery.state': 'DELIVERED' })) === 6);
-    await new Promise((r) => setTimeout(r, 300));
+    await until(async () => (await a.models.Selection.countDocuments({ 'delivery.state': 'DELIVERED' })) === 6, 'all six selections delivered');
+    // Any duplicate attempt would be claimed by a run that started before the last delivery:
+    // two more complete runs on each instance let every such run finish.
+    const [ra, rb] = [a.outbox!.ticker.runs, b.outbox!.ticker.runs];
+    await until(() => a.outbox!.ticker.runs >= ra + 2 && b.outbox!.ticker.runs >= rb + 2, 'two more outbox runs on each instance');
 
     // Exactly once: one successful call per selection, across both instances.
     expect([...peer.state.calls].sort()).toEqual(selections.map((s) => s.id).sort());
@@ -168,7 +171,7 @@ describe('moderator: selection records reach billing through the outbox', () => 
       }
     }
     // Claims are cleaned up once delivered.
-    await eventually(async () => (await a.models.DeliveryClaim.countDocuments()) === 0);
+    await until(async () => (await a.models.DeliveryClaim.countDocuments()) === 0);
     const done = await gqlOk(a.url, `query($id: ID!) { selection(id: $id) { billingDelivery { state lastError deliveredAt } } }`, { id: selections[5].id }, parties.admin);
     expect(done.selection.billingDelivery.state).toBe('DELIVERED');
     expect(done.selection.billingDelivery.lastError).toBeNull();

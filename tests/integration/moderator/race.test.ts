@@ -1,5 +1,6 @@
 import { gql, gqlOk, startModerator, uniqueName } from '../../support/harness';
 import { CLOSE, createRequest, rawBid, registerParties } from './helpers';
+import { sleep } from '../../support/wait';
 
 const N = 20;
 
@@ -30,7 +31,8 @@ describe('moderator: bids racing the close', () => {
     const rates = Array.from({ length: N }, (_, i) => ((i * 7 + round * 3) % N) + 10).map((r) => `0.${String(r).padStart(4, '0')}`);
     const bids = rates.map((rate, i) => rawBid(i % 2 ? a.url : b.url, parties.carriers[`carrier-${i}`].token, req.id, rate));
     // Two closes racing each other and the bids, on both instances.
-    await new Promise((r) => setTimeout(r, 5 + round * 10));
+    // The timing IS the test: each round lets the closes start a little later into the burst of bids.
+    await sleep(5 + round * 10);
     const closes = [gql(b.url, CLOSE, { id: req.id }, buyer.token), gql(a.url, CLOSE, { id: req.id }, buyer.token)];
     const results = await Promise.all(bids);
     const closed = await Promise.all(closes);

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { decodeJwt } from 'jose';
 import { gqlOk, startModerator, uniqueName } from '../../support/harness';
-import { bid, CLOSE, createRequest, DAY, eventually, registerParties } from './helpers';
+import { bid, CLOSE, createRequest, DAY, until, registerParties } from './helpers';
 
 interface Received {
   role: unknown;
@@ -80,13 +80,13 @@ describe('moderator: routing attempts reach billing as absolute totals (real HTT
     };
     await call(3);
     // Billing down: pushed and refused at least once, the slot stays pending.
-    await eventually(async () => peer.received.length >= 2);
+    await until(async () => peer.received.length >= 2);
     const pending = await mod.models.RouteAttempt.findOne({ selectionId }).lean();
     expect(pending).toMatchObject({ attempts: 3, pushPending: true, pushedAttempts: 0 });
 
     peer.state.failing = false;
     const slotIso = new Date(slot).toISOString();
-    await eventually(async () => (await mod.models.RouteAttempt.findOne({ selectionId }).lean())?.pushPending === false);
+    await until(async () => (await mod.models.RouteAttempt.findOne({ selectionId }).lean())?.pushPending === false);
     const last = peer.received[peer.received.length - 1];
     expect(last.role).toBe('MODERATOR');
     expect(last.variables.slots).toEqual([{ selectionId, slotStart: slotIso, attempts: 3 }]);
@@ -95,8 +95,8 @@ describe('moderator: routing attempts reach billing as absolute totals (real HTT
     // Two more attempts: the absolute total 5 is sent, not the increment.
     const before = peer.received.length;
     await call(2);
-    const sent = await eventually(async () => peer.received.slice(before).find((r) => r.variables.slots.some((s: any) => s.attempts === 5)));
+    const sent = await until(async () => peer.received.slice(before).find((r) => r.variables.slots.some((s: any) => s.attempts === 5)));
     expect(sent.variables.slots).toEqual([{ selectionId, slotStart: slotIso, attempts: 5 }]);
-    await eventually(async () => (await mod.models.RouteAttempt.findOne({ selectionId }).lean())?.pushedAttempts === 5);
+    await until(async () => (await mod.models.RouteAttempt.findOne({ selectionId }).lean())?.pushedAttempts === 5);
   });
 });

@@ -1,5 +1,5 @@
 import { errorCodes, gql, gqlOk, startGateway, startModerator, uniqueName } from '../../support/harness';
-import { bid, CLOSE, createRequest, DAY, eventually, registerParties } from './helpers';
+import { bid, CLOSE, createRequest, DAY, until, registerParties } from './helpers';
 
 const ADD_TRUNK = `mutation($input: AddCarrierTrunkInput!) { addCarrierTrunk(input: $input) { id carrierId name host port transport techPrefix priority } }`;
 const REMOVE_TRUNK = `mutation($id: ID!) { removeCarrierTrunk(id: $id) { id name } }`;
@@ -87,7 +87,7 @@ describe('moderator: route server for switches (real HTTP, two instances sharing
 
   it('answers a route in the rtjson, JSON and text formats, trunks in priority order', async () => {
     const at = epoch(inside);
-    const kam = await eventually(async () => {
+    const kam = await until(async () => {
       const r = await route(b.routeServer.url, '/route/kamailio', { number: '+442071234567', buyer: 'buyer-r', at }, { 'x-api-key': keyR });
       return r.status === 200 ? r : null;
     });
@@ -169,7 +169,7 @@ describe('moderator: route server for switches (real HTTP, two instances sharing
     const revoked = (await gqlOk(b.url, REVOKE_KEY, { id: made.switchKey.id }, parties.buyers['buyer-r'].token)).revokeSwitchKey;
     expect(revoked.revokedAt).toEqual(expect.any(String));
     expect((await ask(b.routeServer.url)).status).toBe(401);
-    await eventually(async () => (await ask(a.routeServer.url)).status === 401);
+    await until(async () => (await ask(a.routeServer.url)).status === 401);
     const stored = await a.models.SwitchKey.findById(made.switchKey.id).lean();
     // Only the hash is stored.
     expect(JSON.stringify(stored)).not.toContain(made.key);
@@ -181,7 +181,7 @@ describe('moderator: route server for switches (real HTTP, two instances sharing
     const ask = () => route(b.routeServer.url, '/route/kamailio', { number: '33123456', at }, { 'x-api-key': keyR });
     const t = (await gqlOk(a.url, ADD_TRUNK, { input: { name: 'fr-1', host: '2001:db8::1', transport: 'TLS', port: 5061 } }, none)).addCarrierTrunk;
     expect(t).toMatchObject({ carrierId: 'carrier-none', host: '[2001:db8::1]', port: 5061, transport: 'TLS', techPrefix: '', priority: 0 });
-    const ok = await eventually(async () => {
+    const ok = await until(async () => {
       const r = await ask();
       return r.status === 200 ? r : null;
     });
@@ -213,7 +213,7 @@ describe('moderator: route server for switches (real HTTP, two instances sharing
 
     // Removed on a: b answers NO_TRUNK again.
     expect((await gqlOk(a.url, REMOVE_TRUNK, { id: t.id }, none)).removeCarrierTrunk.name).toBe('fr-1');
-    await eventually(async () => (await ask()).json?.result === 'NO_TRUNK');
+    await until(async () => (await ask()).json?.result === 'NO_TRUNK');
   });
 
   it("an award made on one instance is answered by the other's route server", async () => {
@@ -222,7 +222,7 @@ describe('moderator: route server for switches (real HTTP, two instances sharing
     const ask = () => route(b.routeServer.url, '/route/json', { number: '4930123456', at: epoch(inside) }, { 'x-api-key': keyR });
     expect((await ask()).json.result).toBe('NO_ROUTE');
     const sel = await award('49', 'carrier-late');
-    const r = await eventually(async () => {
+    const r = await until(async () => {
       const x = await ask();
       return x.status === 200 ? x : null;
     });
@@ -248,7 +248,7 @@ describe('moderator: route server for switches (real HTTP, two instances sharing
     expect((await route(a.routeServer.url, '/route/json', { number: '4412345', at }, { 'x-api-key': keyR }, 'HEAD')).status).toBe(200);
     expect((await route(b.routeServer.url, '/route/text', { number: '4412345', at, buyer: 'buyer-q' }, { 'x-api-key': keyR })).status).toBe(403);
     const buyer = parties.buyers['buyer-r'].token;
-    const slots = await eventually(async () => {
+    const slots = await until(async () => {
       const s = (await gqlOk(a.url, ATTEMPTS, { id: selUk }, buyer)).routeAttempts as { slotStart: string; attempts: number }[];
       const mine = s.find((x) => x.slotStart === iso(slot));
       return mine?.attempts === 4 ? s : null;
@@ -258,7 +258,7 @@ describe('moderator: route server for switches (real HTTP, two instances sharing
     // once it shows, the slot above has its final count (the HEAD and the 403 were not counted).
     const next = iso(slot.getTime() + 300_000);
     expect((await route(a.routeServer.url, '/route/json', { number: '4412345', at: next }, { 'x-api-key': keyR })).status).toBe(200);
-    const after = await eventually(async () => {
+    const after = await until(async () => {
       const s = (await gqlOk(a.url, ATTEMPTS, { id: selUk }, buyer)).routeAttempts as { slotStart: string; attempts: number }[];
       return s.some((x) => x.slotStart === next) ? s : null;
     });

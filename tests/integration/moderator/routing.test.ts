@@ -1,5 +1,5 @@
 import { errorCodes, gql, gqlOk, startModerator, uniqueName } from '../../support/harness';
-import { bid, CLOSE, createRequest, DAY, eventually, registerParties } from './helpers';
+import { bid, CLOSE, createRequest, DAY, until, registerParties } from './helpers';
 
 const ROUTE = `query($d: String!, $at: DateTime, $b: ID) { routeCall(destination: $d, at: $at, buyerId: $b) { carrier { id } ratePerUnit currency matchedPrefix reason selection { id } } }`;
 
@@ -39,7 +39,7 @@ describe('moderator: switch routing (longest prefix, interval boundaries, severa
   it('routes by the longest prefix whose selection is live at the call time, on another instance too', async () => {
     const t = parties.buyers['buyer-r'].token;
     // Instance b learnt of the selections through the routing.changed event.
-    await eventually(async () => (await gqlOk(b.url, ROUTE, { d: '442071234567', at: iso(S2) }, t)).routeCall.carrier?.id === 'carrier-ldn');
+    await until(async () => (await gqlOk(b.url, ROUTE, { d: '442071234567', at: iso(S2) }, t)).routeCall.carrier?.id === 'carrier-ldn');
     for (const url of [a.url, b.url]) {
       const r = async (d: string, at: Date | number) => (await gqlOk(url, ROUTE, { d, at: iso(at) }, t)).routeCall;
       expect(await r('+442071234567', S2)).toMatchObject({ carrier: { id: 'carrier-ldn' }, matchedPrefix: '4420', ratePerUnit: '0.01', currency: 'GBP', reason: null });
@@ -91,7 +91,7 @@ describe('moderator: switch routing (longest prefix, interval boundaries, severa
       const before = c.services.routing.reloads;
       // An instance that missed events (e.g. Redis reconnect) rebuilds from the database.
       await (c.pubsub as unknown as { sub: { disconnect(reconnect: boolean): void } }).sub.disconnect(true);
-      await eventually(async () => c.services.routing.reloads > before);
+      await until(async () => c.services.routing.reloads > before);
       expect(c.services.routing.size).toBe(3);
     } finally {
       await c.stop();

@@ -1,5 +1,5 @@
 import { gqlOk, startModerator, uniqueName } from '../../support/harness';
-import { bid, createRequest, eventually, registerParties } from './helpers';
+import { bid, createRequest, until, registerParties } from './helpers';
 
 describe('moderator: the closing scheduler with two instances on one database', () => {
   let a: Awaited<ReturnType<typeof startModerator>>;
@@ -32,7 +32,7 @@ describe('moderator: the closing scheduler with two instances on one database', 
     // Time travel for the fixture: bidding on the first ten closes now (after their bids).
     await a.models.ServiceRequest.updateMany({ _id: { $in: due } }, { $set: { biddingClosesAt: new Date() } });
 
-    await eventually(async () => (await a.models.ServiceRequest.countDocuments({ _id: { $in: due }, status: 'OPEN' })) === 0);
+    await until(async () => (await a.models.ServiceRequest.countDocuments({ _id: { $in: due }, status: 'OPEN' })) === 0);
     expect(a.services.auction.closesClaimed + b.services.auction.closesClaimed).toBe(10);
     const sels = await a.models.Selection.find({ requestId: { $in: due } }).lean();
     expect(sels).toHaveLength(10);
@@ -42,8 +42,9 @@ describe('moderator: the closing scheduler with two instances on one database', 
     const status = Object.fromEntries(statuses.serviceRequests.map((r: { id: string; status: string }) => [r.id, r.status]));
     for (const id of due) expect(status[id]).toBe('AWARDED');
     for (const id of notDue) expect(status[id]).toBe('OPEN');
-    // Further ticks change nothing.
-    await new Promise((r) => setTimeout(r, 200));
+    // Further ticks change nothing: two more runs on each instance.
+    const [ra, rb] = [a.scheduler!.runs, b.scheduler!.runs];
+    await until(() => a.scheduler!.runs >= ra + 2 && b.scheduler!.runs >= rb + 2, 'two more scheduler runs on each instance');
     expect(a.services.auction.closesClaimed + b.services.auction.closesClaimed).toBe(10);
     expect(await a.models.Selection.countDocuments()).toBe(10);
   });
@@ -57,7 +58,7 @@ describe('moderator: the closing scheduler with two instances on one database', 
     await a.models.ServiceRequest.updateOne({ _id: req.id }, { $set: { biddingClosesAt: new Date() } });
     const last = await a.models.AuctionLog.find({ requestId: req.id }).sort({ seq: -1 }).limit(1).lean();
     await a.models.AuctionLog.create({ _id: `${req.id}:${String(last[0].seq + 1).padStart(9, '0')}`, requestId: req.id, seq: last[0].seq + 1, kind: 'CLOSE', at, by: 'dead-instance' });
-    const closed = await eventually(async () => {
+    const closed = await until(async () => {
       const r = await a.models.ServiceRequest.findById(req.id).lean();
       return r?.status === 'AWARDED' ? r : null;
     });

@@ -1,5 +1,5 @@
 import { gqlOk, startStack } from '../../support/harness';
-import { bid, CLOSE, createRequest, eventually, registerParties } from './helpers';
+import { bid, CLOSE, createRequest, until, registerParties } from './helpers';
 
 describe('moderator → billing: the selection record through the real billing subgraph', () => {
   let stack: Awaited<ReturnType<typeof startStack>>;
@@ -17,7 +17,7 @@ describe('moderator → billing: the selection record through the real billing s
     await bid(m.url, parties.carriers['carrier-stack'].token, req.id, '0.01');
     const sel = (await gqlOk(m.url, CLOSE, { id: req.id }, parties.buyers['buyer-stack'].token)).closeBidding.selection;
     const q = `query($id: ID!) { selection(id: $id) { billingDelivery { state attempts lastError } } }`;
-    const delivered = await eventually(async () => {
+    const delivered = await until(async () => {
       const d = (await gqlOk(m.url, q, { id: sel.id }, parties.admin)).selection.billingDelivery;
       return d.state === 'DELIVERED' || d.attempts >= 3 ? d : null;
     });

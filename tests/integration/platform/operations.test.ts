@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { alive, descendants, run } from '../../support/processes';
 import { gqlOk, token } from '../../support/harness';
+import { until } from '../../support/wait';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -106,17 +107,13 @@ describe('npm start refuses what it cannot truly start', () => {
     const proc = run(process.execPath, [START], cleanEnv({ DB_DIR: dir, DB_PORT: String(db), GATEWAY_PORT: String(gw), MODERATOR_PORT: String(mod), ROUTE_SERVER_PORT: String(await freePort()), BILLING_PORT: String(bil) }), { detached: true });
     try {
       // As soon as the database launcher runs (before it listens, or just after): Ctrl-C.
-      const seen = new Set<number>();
-      const deadline = Date.now() + 30_000;
-      while (descendants(proc.child.pid!).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-      for (const p of descendants(proc.child.pid!)) seen.add(p);
+      const seen = new Set<number>(await until(() => { const d = descendants(proc.child.pid!); return d.length > 0 && d; }, { message: 'the database launcher to start', timeout: 30_000, interval: 10 }));
       expect(seen.size).toBeGreaterThan(0);
       process.kill(-proc.child.pid!, 'SIGINT');
       const exit = await proc.exited;
       expect(exit.code).toBe(0);
       expect(proc.output().stdout).not.toMatch(/is up/);
-      const until = Date.now() + 10_000;
-      while ([...seen].some(alive) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+      await until(() => ![...seen].some(alive), { message: 'every started process to exit', timeout: 10_000 }).catch(() => undefined);
       expect([...seen].filter(alive)).toEqual([]);
       // Nothing listens on the database port any more.
       const probe = createTcpServer();
@@ -233,10 +230,7 @@ describe('an award whose selection record does not reach billing', () => {
     );
     try {
       const url = `http://127.0.0.1:${port}/graphql`;
-      for (let i = 0; i < 100; i++) {
-        if (await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false)) break;
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      await until(() => fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false), { message: 'the moderator to answer /health', timeout: 10_000, interval: 100 });
       const admin = await token('ADMIN', 'ops-admin');
       const buyer = await token('BUYER', 'ops-buyer');
       const carrier = await token('CARRIER', 'ops-carrier');
@@ -267,11 +261,7 @@ describe('an award whose selection record does not reach billing', () => {
 
       const metric = async () => (await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
       let text = '';
-      for (let i = 0; i < 100; i++) {
-        text = await metric();
-        if (/moderator_selection_deliveries_overdue\{service="moderator"\} 1\b/.test(text)) break;
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      await until(async () => /moderator_selection_deliveries_overdue\{service="moderator"\} 1\b/.test((text = await metric())), { message: 'the overdue delivery in /metrics', timeout: 10_000, interval: 100 }).catch(() => undefined);
       expect(text).toMatch(/moderator_selection_deliveries_overdue\{service="moderator"\} 1\b/);
       expect(text).toMatch(/moderator_selection_deliveries_overdue_total\{service="moderator"\} 1\b/);
       expect(text).toMatch(/moderator_selection_delivery_oldest_pending_seconds\{service="moderator"\} \d+/);

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { alive, descendants, run } from '../../support/processes';
 import { gql, token } from '../../support/harness';
 import { subscribe, wsClient, type TestWsClient } from '../../support/ws-client';
+import { until } from '../../support/wait';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -55,7 +56,10 @@ describe('npm start', () => {
       const buyer = await token('BUYER', 'buyer-acme');
       const now = Date.now();
       const day = 86_400_000;
-      for (let i = 0; i < 40 && sub.events.length === 0; i++) {
+      // The subscription registers in another process (nothing here to wait on): a request is
+      // created until one is announced to it.
+      await until(async () => {
+        if (sub.events.length > 0) return true;
         await gql(url, 'mutation($i: CreateServiceRequestInput!) { createServiceRequest(input: $i) { id } }', {
           i: {
             routes: [{ origin: '1', destination: '4420' }],
@@ -66,15 +70,14 @@ describe('npm start', () => {
             biddingClosesAt: new Date(now + day).toISOString(),
           },
         }, buyer);
-        await new Promise((res) => setTimeout(res, 100));
-      }
+        return sub.events.length > 0;
+      }, { message: 'a marketBoardChanges event', timeout: 20_000, interval: 100 });
       expect(sub.events[0]?.data).toEqual({ marketBoardChanges: { kind: 'OPENED' } });
 
       process.kill(-proc.child.pid!, 'SIGINT');
       const exit = await proc.exited;
       expect(exit.code).toBe(0);
-      const deadline = Date.now() + 5000;
-      while (pids.some(alive) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 100));
+      await until(() => !pids.some(alive), { message: 'every child process to exit', timeout: 5000 }).catch(() => undefined);
       expect(pids.filter(alive)).toEqual([]);
       const { stdout, stderr } = proc.output();
       const lines = `${stdout}\n${stderr}`.split('\n');

@@ -6,6 +6,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { gqlOk, startStack, token } from '../../support/harness';
 import { ingestOk, recordSelection, voice } from '../billing/fixtures';
 import { createRequest } from '../moderator/helpers';
+import { until } from '../../support/wait';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const DIST = path.join(ROOT, 'portal', 'dist', 'index.html');
@@ -48,14 +49,12 @@ describe('portal: bills and statements dated in the party\'s zone', () => {
   }
 
   async function textOf(page: Page, testId: string, ok: (t: string) => boolean, what: string): Promise<string> {
-    const deadline = Date.now() + WAIT;
     let last = '';
-    while (Date.now() < deadline) {
+    const found = await until(async () => {
       last = ((await page.getByTestId(testId).first().textContent({ timeout: 1000 }).catch(() => null)) ?? '').trim();
-      if (ok(last)) return last;
-      await page.waitForTimeout(100);
-    }
-    throw new Error(`${what}: [data-testid=${testId}] still reads "${last}"`);
+      return ok(last) && { text: last };
+    }, { message: () => `${what} ([data-testid=${testId}] still reads "${last}")`, timeout: WAIT, interval: 100 });
+    return found.text;
   }
 
   it('shows a New York buyer\'s November bill as Nov 1 – Nov 30 and a Chicago carrier\'s statement month in Chicago days', async () => {

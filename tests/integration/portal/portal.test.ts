@@ -5,6 +5,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { gql, gqlOk, startGateway, startStack, token } from '../../support/harness';
+import { until } from '../../support/wait';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const DIST = path.join(ROOT, 'portal', 'dist', 'index.html');
@@ -63,14 +64,12 @@ describe('portal in a real browser', () => {
   const text = (page: Page, testId: string) => page.getByTestId(testId).first().innerText();
   /** Waits (bounded) until the element's text satisfies `ok`. */
   async function waitForText(page: Page, testId: string, ok: (t: string) => boolean, what: string): Promise<string> {
-    const deadline = Date.now() + WAIT;
     let last = '';
-    while (Date.now() < deadline) {
-      last = (await page.getByTestId(testId).first().textContent({ timeout: 1000 }).catch(() => null)) ?? '';
-      if (ok(last.trim())) return last.trim();
-      await page.waitForTimeout(100);
-    }
-    throw new Error(`${what}: [data-testid=${testId}] still reads "${last}"`);
+    const found = await until(async () => {
+      last = ((await page.getByTestId(testId).first().textContent({ timeout: 1000 }).catch(() => null)) ?? '').trim();
+      return ok(last) && { text: last };
+    }, { message: () => `${what} ([data-testid=${testId}] still reads "${last}")`, timeout: WAIT, interval: 100 });
+    return found.text;
   }
   /** Subscriptions the gateway has opened towards a subgraph (its own gauge). */
   async function upstream(subgraph: string): Promise<number> {
@@ -79,11 +78,8 @@ describe('portal in a real browser', () => {
   }
   /** Bounded wait for a page's subscriptions to reach the subgraph before the event that should arrive live. */
   async function untilUpstream(subgraph: string, ok: (n: number) => boolean, what: string): Promise<void> {
-    const deadline = Date.now() + WAIT;
-    while (!ok(await upstream(subgraph))) {
-      if (Date.now() > deadline) throw new Error(`${what}: ${subgraph} has ${await upstream(subgraph)} upstream subscriptions`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    let n = 0;
+    await until(async () => ok((n = await upstream(subgraph))), { message: () => `${what} (${subgraph} has ${n} upstream subscriptions)`, timeout: WAIT });
   }
   const shot = (page: Page, name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
 

@@ -18,9 +18,9 @@ import {
   sipInvite,
   startKamailio,
   startUas,
-  waitFor,
   type Proc,
 } from '../../support/sip';
+import { until } from '../../support/wait';
 
 const run = promisify(execFile);
 
@@ -136,9 +136,9 @@ describe('switch: Kamailio with the shipped config routes SIPp calls by the auct
     req.dest1A = a1.requestId;
     req.dest2B = a2.requestId;
     // Before the service starts the route server says so (410), and Kamailio answers 480.
-    await waitFor('the awards in the routing index', async () => (await lookup(DEST1[0])).status === 410, 5000, 20);
+    await until(async () => (await lookup(DEST1[0])).status === 410, { message: 'the awards in the routing index', timeout: 5000, interval: 20 });
     expect(await sipInvite(proxyPort, DEST1[0])).toMatch(/^SIP\/2\.0 480 /);
-    await waitFor('both awards to be live at the route server', async () => (await lookup(DEST1[0])).status === 200 && (await lookup(DEST2[0])).status === 200, 10_000, 50);
+    await until(async () => (await lookup(DEST1[0])).status === 200 && (await lookup(DEST2[0])).status === 200, { message: 'both awards to be live at the route server', timeout: 10_000, interval: 50 });
 
     const numbers = [DEST1[0], DEST2[0], DEST1[1], DEST2[1], DEST1[2], DEST2[2]];
     const r = await runUac({ proxyPort, numbers, calls: numbers.length, rate: 5, holdMs: HOLD_MS, dir, name: 'uac-1' });
@@ -159,11 +159,11 @@ describe('switch: Kamailio with the shipped config routes SIPp calls by the auct
     // The routing index prefers the later-starting award: from its start the route server names B.
     // Polled route answers, bounded by the award's start + 1 s (the condition, not a stopwatch);
     // polling starts shortly before the start, as every answered lookup counts as an attempt.
-    await waitFor('the new award’s start to be near', () => Date.now() >= a3.start - 200, 10_000, 10);
-    const switched = await waitFor('the route answer for destination 1 to name carrier B', async () => {
+    await until(() => Date.now() >= a3.start - 200, { message: 'the new award’s start to be near', timeout: 10_000, interval: 10 });
+    const switched = await until(async () => {
       const { status, body } = await lookup(DEST1[3]);
       return status === 200 && body.carrier_id === CARRIER_B ? { at: Date.now(), body } : null;
-    }, a3.start + 1000 - Date.now(), 20);
+    }, { message: 'the route answer for destination 1 to name carrier B', timeout: a3.start + 1000 - Date.now(), interval: 20 });
     expect(switched.body.selection_id).toBe(a3.selectionId);
     expect(switched.at).toBeGreaterThanOrEqual(a3.start);
 
@@ -177,7 +177,7 @@ describe('switch: Kamailio with the shipped config routes SIPp calls by the auct
 
   it('Kamailio’s CDRs, imported with the CLI, bill exactly the calls and seconds SIPp placed; attempts and ASR reach reconciliation', async () => {
     // 10 answered calls: one CDR each when its BYE passed Kamailio.
-    const cdrs = await waitFor('10 CDR lines in Kamailio’s log', () => (kamailio.cdrLines().length >= 10 ? kamailio.cdrLines() : null), 15_000);
+    const cdrs = await until(() => (kamailio.cdrLines().length >= 10 ? kamailio.cdrLines() : null), { message: '10 CDR lines in Kamailio’s log', timeout: 15_000 });
     expect(cdrs).toHaveLength(10);
     const parsed = cdrs.map(parseCdrLine);
     const byCarrier = (c: string) => parsed.filter((p) => p.carrier_id === c);
@@ -192,7 +192,7 @@ describe('switch: Kamailio with the shipped config routes SIPp calls by the auct
 
     // The selection records reached billing (the moderator's outbox) before the usage is rated.
     for (const id of Object.values(sel)) {
-      await waitFor(`selection record ${id} at billing`, async () => (await gqlOk(stack.billing.url, SELECTION_RECORD, { id }, t.agent)).selectionRecord, 15_000, 100);
+      await until(async () => (await gqlOk(stack.billing.url, SELECTION_RECORD, { id }, t.agent)).selectionRecord, { message: `selection record ${id} at billing`, timeout: 15_000, interval: 100 });
     }
 
     const log = path.join(dir, 'kamailio.log');
@@ -229,11 +229,11 @@ describe('switch: Kamailio with the shipped config routes SIPp calls by the auct
     };
     for (const c of [CARRIER_A, CARRIER_B]) {
       let last: unknown;
-      const rec = await waitFor(`reconciliation of ${c} to show the pushed attempts (expected ${JSON.stringify(expected[c])})`, async () => {
+      const rec = await until(async () => {
         const r = (await gqlOk(stack.billing.url, RECONCILIATION, { b: BUYER, c, p: period }, t.agent)).reconciliation;
         last = r;
         return r.attempts >= expected[c].attempts ? r : null;
-      }, 15_000, 100).catch((e) => {
+      }, { message: `reconciliation of ${c} to show the pushed attempts (expected ${JSON.stringify(expected[c])})`, timeout: 15_000, interval: 100 }).catch((e) => {
         throw new Error(`${e.message}; last answer ${JSON.stringify(last)}; moderator ${JSON.stringify(moderatorAttempts)}; probes ${JSON.stringify(probeHits)}`);
       });
       expect({ attempts: rec.attempts, answered: rec.answered }).toEqual(expected[c]);

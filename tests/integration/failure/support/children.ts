@@ -2,6 +2,7 @@
 // SIGKILL one mid-work: no graceful shutdown, no finally blocks, exactly what a crash does.
 import path from 'node:path';
 import { run } from '../../../support/processes';
+import { until } from '../../../support/wait';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..', '..');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -49,22 +50,17 @@ export async function startChild(service: ServiceName, port: number, env: Record
   live.add(pid);
   void proc.exited.then(() => live.delete(pid));
   const base = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (proc.child.exitCode !== null || proc.child.signalCode !== null) {
-      throw new Error(`${service} exited (${proc.child.exitCode ?? proc.child.signalCode}) before it was ready: ${proc.output().stderr.slice(-2000)}`);
-    }
-    try {
-      const r = await fetch(`${base}/ready`, { signal: AbortSignal.timeout(1000) });
-      if (r.status === 200) break;
-    } catch {
-      /* not listening yet */
-    }
-    if (Date.now() > deadline) {
-      proc.child.kill('SIGKILL');
-      throw new Error(`${service} was not ready within ${timeoutMs} ms: ${proc.output().stderr.slice(-2000)}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
+  try {
+    await until(async () => {
+      if (proc.child.exitCode !== null || proc.child.signalCode !== null) {
+        throw new Error(`${service} exited (${proc.child.exitCode ?? proc.child.signalCode}) before it was ready: ${proc.output().stderr.slice(-2000)}`);
+      }
+      return fetch(`${base}/ready`, { signal: AbortSignal.timeout(1000) }).then((r) => r.status === 200, () => false); // not listening yet
+    }, { message: `${service} to answer /ready`, timeout: timeoutMs });
+  } catch (err) {
+    if (proc.child.exitCode !== null || proc.child.signalCode !== null) throw err;
+    proc.child.kill('SIGKILL');
+    throw new Error(`${(err as Error).message}; stderr: ${proc.output().stderr.slice(-2000)}`);
   }
   const gone = () => proc.child.exitCode !== null || proc.child.signalCode !== null;
   return {
@@ -87,13 +83,4 @@ export async function startChild(service: ServiceName, port: number, env: Record
   };
 }
 
-/** Polls `fn` until it returns a truthy value; throws `what` after timeoutMs. */
-export async function until<T>(fn: () => Promise<T | null | undefined | false> | T | null | undefined | false, what: string, timeoutMs = 20_000, stepMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
-}
+export { until };
