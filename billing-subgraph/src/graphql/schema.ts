@@ -29,8 +29,11 @@ import { disputesOf, openDispute, resolveDispute, visibleBillDisputes } from '..
 import type { BillDoc, BillingRecordDoc, DisputeDoc, FeedDoc, LedgerDoc, PaymentDoc, SelectionDoc, UsageDoc } from '../store/models';
 import type { BillingContext } from './context';
 
-/** The SDL users read lives in schema/billing.graphql; resolvers here only translate. */
-export const SDL_PATH = path.resolve(__dirname, '..', '..', '..', 'schema', 'billing.graphql');
+/**
+ * The SDL users read lives beside this code, in src/graphql/schema.graphql; resolvers here only
+ * translate. Resolved from the package root so the built dist/ reads the same file as the sources.
+ */
+export const SDL_PATH = path.resolve(__dirname, '..', '..', 'src', 'graphql', 'schema.graphql');
 
 type Ctx = BillingContext;
 type Args = Record<string, any>;

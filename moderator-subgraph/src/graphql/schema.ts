@@ -19,8 +19,11 @@ import { requireMarketReader, type MarketBoardEvent } from '../services/market';
 import { TOPIC_BILL_RELAYED, TOPIC_MARKET_BOARDS, TOPIC_REQUEST_DISTRIBUTED, topicBidUpdates } from '../services/topics';
 import type { ModeratorContext } from './context';
 
-/** The SDL users read lives in schema/moderator.graphql; resolvers here only translate. */
-export const SDL_PATH = path.resolve(__dirname, '..', '..', '..', 'schema', 'moderator.graphql');
+/**
+ * The SDL users read lives beside this code, in src/graphql/schema.graphql; resolvers here only
+ * translate. Resolved from the package root so the built dist/ reads the same file as the sources.
+ */
+export const SDL_PATH = path.resolve(__dirname, '..', '..', 'src', 'graphql', 'schema.graphql');
 
 type Ctx = ModeratorContext;
 type Args<T = Record<string, unknown>> = T;
