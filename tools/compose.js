@@ -1,5 +1,6 @@
 'use strict';
-// `npm run compose`: compose the subgraph SDLs in schema/ into schema/supergraph.graphql at build
+// `npm run compose`: compose the subgraph SDLs (each beside its code, <subgraph>/src/graphql/schema.graphql)
+// into schema/supergraph.graphql at build
 // time, so the gateway never depends on introspecting live subgraphs in production.
 // `--check` exits non-zero when the committed supergraph is stale.
 const fs = require('node:fs');
@@ -7,10 +8,11 @@ const path = require('node:path');
 const { parse } = require('graphql');
 const { composeServices } = require('@apollo/composition');
 
-const SCHEMA_DIR = path.resolve(__dirname, '..', 'schema');
+const ROOT = path.resolve(__dirname, '..');
+const SCHEMA_DIR = path.join(ROOT, 'schema');
 const SUBGRAPHS = [
-  { name: 'moderator', file: 'moderator.graphql', url: 'http://127.0.0.1:4001/graphql' },
-  { name: 'billing', file: 'billing.graphql', url: 'http://127.0.0.1:4002/graphql' },
+  { name: 'moderator', file: 'moderator-subgraph/src/graphql/schema.graphql', url: 'http://127.0.0.1:4001/graphql' },
+  { name: 'billing', file: 'billing-subgraph/src/graphql/schema.graphql', url: 'http://127.0.0.1:4002/graphql' },
 ];
 const OUT = path.join(SCHEMA_DIR, 'supergraph.graphql');
 
@@ -19,7 +21,7 @@ function compose() {
     SUBGRAPHS.map((s) => ({
       name: s.name,
       url: s.url,
-      typeDefs: parse(fs.readFileSync(path.join(SCHEMA_DIR, s.file), 'utf8')),
+      typeDefs: parse(fs.readFileSync(path.join(ROOT, s.file), 'utf8')),
     })),
   );
   if (result.errors) {
@@ -29,7 +31,7 @@ function compose() {
   return result.supergraphSdl.trimEnd() + '\n';
 }
 
-module.exports = { compose, OUT };
+module.exports = { compose, OUT, SUBGRAPHS: SUBGRAPHS.map((s) => ({ ...s, file: path.join(ROOT, s.file) })) };
 
 if (require.main === module) {
   try {

@@ -42,3 +42,8 @@ export function pageSize(first: number | null | undefined, dflt: number, max: nu
   if (!Number.isInteger(first) || first < 1 || first > max) throw badInput(field, `${field} must be between 1 and ${max}`);
   return first;
 }
+
+/** A buyer's bills: the buyer itself and operators; its carriers too (the listing then keeps their bills with it). */
+export function maySeeBuyerBills(id: Identity, buyerId: string): boolean {
+  return maySeeParty(id, buyerId, null) || id.role === 'CARRIER';
+}

@@ -3,7 +3,7 @@ import type { Model } from 'mongoose';
 import type { Identity } from '@exchange/platform';
 import type { AuctionLogEntry } from '../domain/auction-log';
 import type { Dealings } from '../services/dealings';
-import type { BidDoc, BuyerDoc, CarrierDoc, ModeratorModels, SelectionDoc, ServiceRequestDoc } from '../store/models';
+import type { BidDoc, BillRelayDoc, BuyerDoc, CarrierDoc, ModeratorModels, SelectionDoc, ServiceRequestDoc } from '../store/models';
 
 function byId<T extends { _id: string }>(model: Model<T>): DataLoader<string, T | null> {
   return new DataLoader<string, T | null>(async (ids) => {
@@ -27,6 +27,7 @@ export function createLoaders(models: ModeratorModels, dealings: Dealings, ident
     request: byId<ServiceRequestDoc>(models.ServiceRequest),
     bid: byId<BidDoc>(models.Bid),
     selection: byId<SelectionDoc>(models.Selection),
+    relay: byId<BillRelayDoc>(models.BillRelay),
     /** All bids (history included) of each request. */
     bidsByRequest: new DataLoader<string, BidDoc[]>(async (ids) => {
       const docs = await models.Bid.find({ requestId: { $in: ids as string[] } }).sort({ submittedAt: 1 }).lean().exec();

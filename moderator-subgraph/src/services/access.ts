@@ -63,3 +63,33 @@ export function canSeeCarrier(identity: Identity | null, carrierId: string): boo
   if (identity.role === 'CARRIER') return identity.sub === carrierId;
   return identity.role === 'BUYER';
 }
+
+/** The `carrier(id)` root field: operators and the carrier itself (buyers read carriers through their requests). */
+export function mayReadCarrierRecord(identity: Identity, carrierId: string): boolean {
+  return hasRole(identity, SEES_EVERY_PARTY) || (identity.role === 'CARRIER' && identity.sub === carrierId);
+}
+
+/**
+ * A carrier entity fetched by id: operators and the carrier itself outright; a buyer only one it
+ * has dealt with (a request of the buyer was distributed to it), which the caller looks up.
+ */
+export function carrierEntityAccess(identity: Identity | null, carrierId: string): 'YES' | 'NO' | 'IF_DEALT_WITH' {
+  if (!identity || !canSeeCarrier(identity, carrierId)) return 'NO';
+  return identity.role === 'BUYER' ? 'IF_DEALT_WITH' : 'YES';
+}
+
+/** requestDistributed: every event for operators, a carrier's own for carriers, nothing for anyone else (null). */
+export function distributionAudience(identity: Identity): 'ALL' | 'OWN' | null {
+  if (hasRole(identity, SEES_EVERY_PARTY)) return 'ALL';
+  return identity.role === 'CARRIER' ? 'OWN' : null;
+}
+
+/** billRelayed: buyers, carriers and operators subscribe (each event then passes canSeeRelay). */
+export function receivesRelays(identity: Identity): boolean {
+  return hasRole(identity, SEES_EVERY_PARTY) || identity.role === 'BUYER' || identity.role === 'CARRIER';
+}
+
+/** A selection's billing delivery state is for the exchange's operators (ADMIN, MODERATOR) only. */
+export function seesBillingDelivery(identity: Identity | null): boolean {
+  return identity?.role === 'ADMIN' || identity?.role === 'MODERATOR';
+}

@@ -1,0 +1,7 @@
+import type { SettlementStatementResolvers } from '../generated';
+import type { BillingContext as Ctx } from '../context';
+import { zoneOf } from '../../services/profiles';
+
+export const SettlementStatement: SettlementStatementResolvers<Ctx> = {
+  timeZone: (st: { carrierId: string }, _, ctx) => zoneOf(ctx.deps, st.carrierId, 'CARRIER'),
+};
