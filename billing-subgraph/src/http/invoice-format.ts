@@ -1,6 +1,6 @@
 import { countryName, Dec, documentTitleOf, formatLocalDay, formatMoney, formatQuantity, localDate, rateLabel, averageRate, seriesOfTotal, type CallDetailRow, type DestinationRow } from '../domain';
-import type { CitedDispute, DocumentContext } from '../services/bill-documents';
-import { EMPTY_CONTEXT } from '../services/bill-documents';
+import type { CitedDispute, DocumentContext } from '../services/bill-run';
+import { EMPTY_CONTEXT } from '../services/bill-run';
 import type { BillDoc, BillLineDoc, InvoicePartyDoc } from '../store/models';
 import { outstandingOf, paidOf } from '../services/payments';
 

@@ -1,6 +1,6 @@
 import PDFDocument from 'pdfkit';
 import type { CallDetailRow } from '../domain';
-import type { DocumentContext } from '../services/bill-documents';
+import type { DocumentContext } from '../services/bill-run';
 import type { BillDoc } from '../store/models';
 import { documentView, type DocumentView } from './invoice-format';
 

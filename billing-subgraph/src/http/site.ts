@@ -1,8 +1,8 @@
 import type { Express, Request, Response } from 'express';
 import { bearerToken, type TokenVerifier } from '@exchange/platform';
 import { maySeeParty } from '../services/access';
-import { documentContext } from '../services/bill-documents';
-import { documentBill, documentUrls, verifyLink, type DocFormat } from '../services/delivery';
+import { documentContext } from '../services/bill-run';
+import { documentBill, documentUrls, verifyLink, type DocFormat } from '../services/bill-run';
 import type { Deps } from '../services/deps';
 import { callDetailRows, streamCallDetailCsv } from './call-detail';
 import { billCsv } from './csv';

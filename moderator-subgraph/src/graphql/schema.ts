@@ -9,14 +9,14 @@ import { estimateCost } from '../domain/cost';
 import type { RoutingEntry } from '../domain/routing';
 import type { BidDoc, BillRelayDoc, BuyerDoc, SelectionDoc, ServiceRequestDoc } from '../store/models';
 import { canSeeBid, canSeeBuyer, canSeeCarrier, canSeeSelection, requestView, type RequestView } from '../services/access';
-import type { BidUpdateEvent, RequestDistributedEvent } from '../services/auction';
-import { boardFor, boardForEvent, rankingOf, type BoardModel } from '../services/board';
+import type { BidUpdateEvent, RequestDistributedEvent } from '../services/market';
+import { boardFor, boardForEvent, rankingOf, type BoardModel } from '../services/market';
 import { foldLog } from '../domain/auction-log';
 import { forbidden, notFound, requireIdentity } from '../services/errors';
-import { canSeeRelay, type BillRelayedEvent } from '../services/relays';
+import { canSeeRelay, type BillRelayedEvent } from '../services/events';
 import { routingTableCsv, routingTableJson, type RouteDecision } from '../services/routing';
 import { requireMarketReader, type MarketBoardEvent } from '../services/market';
-import { TOPIC_BILL_RELAYED, TOPIC_MARKET_BOARDS, TOPIC_REQUEST_DISTRIBUTED, topicBidUpdates } from '../services/topics';
+import { TOPIC_BILL_RELAYED, TOPIC_MARKET_BOARDS, TOPIC_REQUEST_DISTRIBUTED, topicBidUpdates } from '../services/events';
 import type { ModeratorContext } from './context';
 
 /** The SDL users read lives in schema/moderator.graphql; resolvers here only translate. */

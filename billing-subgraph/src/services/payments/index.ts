@@ -1,0 +1,4 @@
+export * from './payments';
+export * from './ledger';
+export * from './disputes';
+export * from './reconciliation';

@@ -1,0 +1,410 @@
+import { insertIgnoringDuplicates } from '@exchange/platform';
+import { randomUUID } from 'node:crypto';
+import type { Role } from '@exchange/platform';
+import { associate, escapeControlCharacters, unsampledPercentile, validateUsageRecord, type SelectionRef, type UsageRecord } from '../../domain';
+import type { RejectedDoc, SelectionDoc, UsageDoc } from '../../store/models';
+import { badInput, forbidden, reporterLabel } from '../access';
+import type { Deps } from '../deps';
+import { rateUsageDocs } from './rating';
+import { mediateUsage } from './mediation';
+import { inCallTurns } from './call-locks';
+
+export const MAX_BATCH = 10_000;
+/** A duplicate still ASSOCIATED after this long was left unrated by a crash: rate it on re-delivery. */
+const STALE_UNRATED_MS = 60_000;
+
+export interface Reporter {
+  role: Role;
+  sub: string;
+  /** Feed polls: only these buyers (empty/undefined = any). */
+  feedBuyerIds?: string[];
+}
+
+export interface IngestOutcome {
+  accepted: number;
+  duplicates: number;
+  rejected: { index: number; recordId: string | null; field: string | null; reason: string }[];
+  /** Stored but parked UNASSOCIATED (billed once a selection matches), each with the reason. */
+  parked: { index: number; recordId: string; reason: string }[];
+}
+
+export const SOURCE_FOR_ROLE: Partial<Record<Role, string>> = { CARRIER: 'CARRIER', METER: 'MEASURING_EQUIPMENT', LEC: 'LOCAL_EXCHANGE_CARRIER' };
+const ANY_PARTY: readonly Role[] = ['MODERATOR', 'BILLING_AGENT', 'ADMIN'];
+
+export const toSelectionRef = (s: SelectionDoc): SelectionRef => ({
+  selectionId: s._id,
+  requestId: s.requestId,
+  buyerId: s.buyerId,
+  carrierId: s.carrierId,
+  routes: s.routes,
+  intervalStart: s.intervalStart,
+  intervalEnd: s.intervalEnd,
+  serviceType: s.serviceType,
+});
+
+function rawString(v: unknown): string {
+  let s: string;
+  try {
+    s = JSON.stringify(v) ?? String(v);
+  } catch {
+    s = String(v);
+  }
+  return s.length > 4096 ? s.slice(0, 4096) : s;
+}
+
+const stringField = (raw: unknown, key: string): string | null => {
+  const v = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>)[key] : undefined;
+  // Kept with what it claimed to be, escaped: PostgreSQL (under FerretDB) refuses a NUL in any
+  // string, so storing it raw would turn a rejection into a failed batch.
+  return typeof v === 'string' ? escapeControlCharacters(v.slice(0, 200)) : null;
+};
+
+/**
+ * Ingests one batch of usage (push API, feed polls, CDR CLI through the API).
+ * `strictEntitlement`: a record outside the caller's entitlement fails the whole call with
+ * FORBIDDEN before anything is written (API callers). Feeds reject such records one by one.
+ */
+/**
+ * The idempotency key of a usage record: source and recordId, scoped to the reporting tenant
+ * (a CARRIER, METER or LEC credential) and to the piece of equipment when one is named, so one
+ * tenant's record ids never collide with another's, nor one switch's with another's. The
+ * operator's roles (MODERATOR, BILLING_AGENT, ADMIN, feeds) share one scope: a CDR file
+ * re-imported by another member of the billing agent's staff is a duplicate, not billed twice.
+ */
+export function usageId(r: { source: string; recordId: string; equipmentId?: string }, reporter: { role: string; sub: string }): string {
+  const tenant = ANY_PARTY.includes(reporter.role as Role) ? '' : `|${reporter.role}:${reporter.sub}`;
+  return `${r.source}:${r.recordId}${tenant}${r.equipmentId !== undefined ? `|eq:${r.equipmentId}` : ''}`;
+}
+
+/**
+ * Why a record's end user is not one its buyer registered, or null. Applies when the selection
+ * record carries the buyer's end users (every current Moderator sends the list; empty for a
+ * buyer that does not resell): a carrier cannot put lines for made-up end users on a bill.
+ */
+export function unknownEndUser(r: { endUserId?: string | null; buyerId: string }, sel: SelectionDoc | undefined): string | null {
+  if (!r.endUserId || !sel || !Array.isArray(sel.endUserIds)) return null;
+  if (sel.endUserIds.includes(r.endUserId)) return null;
+  return sel.buyerIsReseller
+    ? `endUserId ${r.endUserId} is not an end user buyer ${r.buyerId} registered`
+    : `endUserId ${r.endUserId}: buyer ${r.buyerId} does not resell to end users`;
+}
+
+/** Replaces a stored record that is still UNASSOCIATED by `doc` (same _id); false when it is no longer parked. */
+async function replaceParked(Usage: Deps['models']['Usage'], doc: UsageDoc): Promise<boolean> {
+  const gone = await Usage.deleteOne({ _id: doc._id, status: 'UNASSOCIATED' }).exec();
+  if (gone.deletedCount !== 1) return false;
+  const dup = await insertIgnoringDuplicates(Usage, [doc]);
+  return dup.size === 0;
+}
+
+/** What a re-delivery must repeat exactly to count as a duplicate of the stored record. */
+function usageFingerprint(u: UsageDoc): string {
+  const t = (d: Date | string | undefined | null) => (d ? new Date(d).toISOString() : '');
+  return JSON.stringify([
+    u.buyerId,
+    u.carrierId,
+    t(u.intervalStart),
+    t(u.intervalEnd),
+    u.serviceType,
+    u.quantity,
+    u.endUserId ?? '',
+    u.destination ?? '',
+    u.minBandwidthMbps ?? '',
+    u.maxBandwidthMbps ?? '',
+    (u.volumeSamples ?? []).map((v) => `${t(v.at)}=${v.mbps}`),
+  ]);
+}
+
+export async function ingestUsage(
+  deps: Deps,
+  reporter: Reporter,
+  raws: unknown[],
+  opts: { strictEntitlement: boolean; batchId?: string; now?: Date; correctParked?: boolean } = { strictEntitlement: true },
+): Promise<IngestOutcome> {
+  const { Usage, Rejected, Reporter: Reporters } = deps.models;
+  if (!Array.isArray(raws)) throw badInput('records', 'records must be a list');
+  if (raws.length > MAX_BATCH) throw badInput('records', `records must hold at most ${MAX_BATCH} records per call (got ${raws.length})`);
+  const now = opts.now ?? new Date();
+  const batchId = opts.batchId ?? `batch_${randomUUID()}`;
+  const label = reporterLabel(reporter);
+
+  if (!ANY_PARTY.includes(reporter.role) && !SOURCE_FOR_ROLE[reporter.role]) {
+    throw forbidden(`role ${reporter.role} may not report usage`);
+  }
+  let registeredBuyers: Set<string> | null = null;
+  if (reporter.role === 'METER' || reporter.role === 'LEC') {
+    const reg = await Reporters.findById(reporter.sub).lean().exec();
+    registeredBuyers = new Set(reg && reg.kind === reporter.role ? reg.buyerIds : []);
+  }
+
+  const rejected: IngestOutcome['rejected'] = [];
+  const rejectedDocs: RejectedDoc[] = [];
+  const reject = (index: number, raw: unknown, rawField: string | null, rawReason: string) => {
+    const recordId = stringField(raw, 'recordId');
+    // Field names and reasons can quote an unknown key of the caller's.
+    const field = rawField === null ? null : escapeControlCharacters(rawField);
+    const reason = escapeControlCharacters(rawReason);
+    rejected.push({ index, recordId, field, reason });
+    rejectedDocs.push({
+      _id: `${batchId}:${index}`,
+      batchId,
+      index,
+      recordId,
+      source: stringField(raw, 'source'),
+      field,
+      reason,
+      raw: rawString(raw),
+      reportedBy: label,
+      rejectedAt: now,
+    });
+  };
+
+  const valid: { index: number; record: UsageRecord }[] = [];
+  raws.forEach((raw, index) => {
+    const v = validateUsageRecord(raw, index, now, { maxDataRateMbps: deps.config.USAGE_MAX_DATA_RATE_MBPS });
+    if (!v.ok) return reject(index, raw, v.field, v.reason);
+    const r = v.record;
+    let problem: string | null = null;
+    const requiredSource = SOURCE_FOR_ROLE[reporter.role];
+    if (requiredSource && r.source !== requiredSource) problem = `a ${reporter.role} credential reports usage with source ${requiredSource}, not ${r.source}`;
+    else if (reporter.role === 'CARRIER' && r.carrierId !== reporter.sub) problem = `carrier ${reporter.sub} may only report its own traffic (carrierId ${r.carrierId})`;
+    else if (registeredBuyers && !registeredBuyers.has(r.buyerId)) problem = `${reporter.role} ${reporter.sub} is not registered to report usage for buyer ${r.buyerId}`;
+    else if (reporter.feedBuyerIds && reporter.feedBuyerIds.length > 0 && !reporter.feedBuyerIds.includes(r.buyerId)) problem = `this feed is not registered for buyer ${r.buyerId}`;
+    if (problem) {
+      if (opts.strictEntitlement) throw forbidden(`records[${index}]: ${problem}; nothing was stored`);
+      return reject(index, raw, 'buyerId', problem);
+    }
+    valid.push({ index, record: r });
+  });
+
+  // Association needs the selections of the batch's requests and buyer/carrier pairs.
+  const selections = await loadSelectionsFor(deps, valid.map((v) => v.record));
+  const refs = [...selections.values()].map(toSelectionRef);
+  const docs: UsageDoc[] = [];
+  const kept: typeof valid = [];
+  for (const v of valid) {
+    const r = v.record;
+    const a = associate(r, refs);
+    const foreign = a.status === 'ASSOCIATED' ? unknownEndUser(r, selections.get(a.selectionId)) : null;
+    if (foreign) {
+      reject(v.index, raws[v.index], 'endUserId', foreign);
+      continue;
+    }
+    const unsampled = a.status === 'ASSOCIATED' ? unsampledPercentile(r, selections.get(a.selectionId)) : null;
+    if (unsampled) {
+      reject(v.index, raws[v.index], 'volumeSamples', unsampled);
+      continue;
+    }
+    kept.push(v);
+    const doc: UsageDoc = {
+      _id: usageId(r, reporter),
+      recordId: r.recordId,
+      source: r.source,
+      buyerId: r.buyerId,
+      carrierId: r.carrierId,
+
+      intervalStart: r.intervalStart,
+      intervalEnd: r.intervalEnd,
+      serviceType: r.serviceType,
+      quantity: r.quantity,
+      // Stored as RATED at once: the rating batch below covers the gap until its billing record exists.
+      status: a.status === 'ASSOCIATED' ? 'RATED' : 'UNASSOCIATED',
+      reportedBy: label,
+      batchId,
+      receivedAt: now,
+    };
+    // Absent rather than null: document size dominates insert cost on FerretDB.
+    if (r.requestId !== undefined) doc.reportedRequestId = r.requestId;
+    if (a.status === 'ASSOCIATED') {
+      doc.requestId = a.requestId;
+      doc.selectionId = a.selectionId;
+    } else doc.unassociatedReason = a.reason;
+    if (r.equipmentId !== undefined) doc.equipmentId = r.equipmentId;
+    if (r.endUserId !== undefined) doc.endUserId = r.endUserId;
+    if (r.destination !== undefined) doc.destination = r.destination;
+    if (r.qos !== undefined) doc.qos = r.qos as Record<string, number>;
+    if (r.minBandwidthMbps !== undefined) doc.minBandwidthMbps = r.minBandwidthMbps;
+    if (r.maxBandwidthMbps !== undefined) doc.maxBandwidthMbps = r.maxBandwidthMbps;
+    if (r.volumeSamples !== undefined) doc.volumeSamples = r.volumeSamples;
+    docs.push(doc);
+  }
+
+  // From mediation to rating, batches reporting the same called numbers take turns (call-locks.ts).
+  const { fresh, dupIndexes, conflicts } = await inCallTurns(deps, docs, async () => {
+    // One call, one charge: records of a call another source already reported become evidence.
+    await mediateUsage(deps, docs, 'insert', now);
+    // The unique _id (`${source}:${recordId}`) is the duplicate check, and only records this call
+    // inserted go on to rating: the check guards the charge, not just the insert.
+    const toRate = docs.some((d) => d.status === 'RATED');
+    if (toRate) {
+      // A feed page re-read after a crash reuses its batch id: re-open the batch rather than fail.
+      const dup = await insertIgnoringDuplicates(deps.models.RatingBatch, [{ _id: batchId, state: 'OPEN', createdAt: now }]);
+      if (dup.size) await deps.models.RatingBatch.updateOne({ _id: batchId }, { $set: { state: 'OPEN', createdAt: now } }).exec();
+    }
+    const dupIndexes = await insertIgnoringDuplicates(Usage, docs);
+    const conflicts = new Set<number>();
+    // A duplicate id with other contents is not a re-delivery: refused as a conflict (kept with its
+    // reason), never counted as a duplicate.
+    if (dupIndexes.size) {
+      const dupDocs = [...dupIndexes].map((i) => docs[i]);
+      const stored = new Map(((await Usage.find({ _id: { $in: dupDocs.map((d) => d._id) } }).lean().exec()) as UsageDoc[]).map((u) => [u._id, u]));
+      for (const i of [...dupIndexes]) {
+        const mine = docs[i];
+        const theirs = stored.get(mine._id);
+        if (!theirs || usageFingerprint(theirs) === usageFingerprint(mine)) continue;
+        // A declared correction (a CDR file re-imported with the right carrier or time zone): a
+        // record still parked UNASSOCIATED has been billed nowhere, so the same reporter's corrected
+        // copy replaces it. Only when declared: two switches reusing an id must not replace each
+        // other's calls. The delete is conditional, so a record the sweeper associated meanwhile stays.
+        if (opts.correctParked && theirs.status === 'UNASSOCIATED' && (await replaceParked(Usage, mine))) {
+          dupIndexes.delete(i);
+          continue;
+        }
+        dupIndexes.delete(i);
+        conflicts.add(i);
+        const index = kept[i].index;
+        // Not a re-delivery: another call under a used id. Switch ids (Asterisk uniqueid) are unique
+        // on one switch only, so the reason says how to tell two switches apart.
+        const where = mine.equipmentId !== undefined ? ` from equipment ${mine.equipmentId}` : ' (no equipmentId: record ids are unique per switch, so a second switch must be named with equipmentId / --equipment)';
+        reject(index, raws[index], 'recordId', `conflict: recordId ${mine.recordId}${where} was already reported by ${label} with different contents; a correction needs a new recordId`);
+      }
+    }
+    const fresh = docs.filter((_, i) => !dupIndexes.has(i) && !conflicts.has(i));
+    if (rejectedDocs.length) await insertIgnoringDuplicates(Rejected, rejectedDocs);
+    await rateUsageDocs(deps, fresh.filter((d) => d.status === 'RATED'), selections, { batchId });
+    // Finished batches are removed (not marked DONE), so the sweeper's read of this collection stays
+    // small: every read is a full scan on FerretDB 1.x/SQLite.
+    if (toRate) await deps.models.RatingBatch.deleteOne({ _id: batchId }).exec();
+    return { fresh, dupIndexes, conflicts };
+  });
+  const parked = docs.flatMap((d, i) => (d.status === 'UNASSOCIATED' && !dupIndexes.has(i) && !conflicts.has(i) ? [{ index: kept[i].index, recordId: d.recordId, reason: d.unassociatedReason ?? 'NO_MATCHING_SELECTION' }] : []));
+  return { accepted: fresh.length, duplicates: dupIndexes.size, rejected, parked };
+}
+
+/**
+ * Crash recovery (run by the worker): an ingest batch still OPEN after a minute stored its
+ * usage but maybe not all billing records; usage ASSOCIATED for a minute was claimed by a
+ * re-association that did not finish. Both are rated now; billing record ids equal usage ids,
+ * so records that were rated already are not charged again.
+ */
+export async function recoverUnratedUsage(deps: Deps, now = new Date()): Promise<number> {
+  const { RatingBatch, Usage, BillingRecord } = deps.models;
+  const before = new Date(now.getTime() - (deps.config.USAGE_RECOVERY_AFTER_MS ?? STALE_UNRATED_MS));
+  let recovered = 0;
+  const batches = await RatingBatch.find({ state: 'OPEN', createdAt: { $lt: before } }).limit(10).lean().exec();
+  // Usage left ASSOCIATED by an interrupted re-association is looked for once per process start
+  // and whenever a re-association marker went stale, not on every pass: that query reads the
+  // whole usage collection on FerretDB 1.x/SQLite.
+  let sweepStuck = !stuckSwept.has(deps.models);
+  for (const batch of batches) {
+    if (batch._id.startsWith(REASSOCIATION_PREFIX)) {
+      sweepStuck = true;
+      continue;
+    }
+    const usage = (await Usage.find({ batchId: batch._id, status: 'RATED' }).lean().exec()) as UsageDoc[];
+    const have = new Set((await BillingRecord.find({ _id: { $in: usage.map((u) => u._id) } }).select({ _id: 1 }).lean().exec()).map((r) => r._id));
+    const missing = usage.filter((u) => !have.has(u._id));
+    // Groups whose tier slot the interrupted run claimed are rated from that slot's starting total.
+    recovered += await rateUsageDocs(deps, missing, await loadSelectionsFor(deps, missing), { batchId: batch._id, batchUsage: usage });
+    await RatingBatch.updateOne({ _id: batch._id }, { $set: { state: 'DONE' } }).exec();
+  }
+  if (!sweepStuck) return recovered;
+  const stuck = (await Usage.find({ status: 'ASSOCIATED', receivedAt: { $lt: before } }).limit(1000).lean().exec()) as UsageDoc[];
+  if (stuck.length) {
+    recovered += await inCallTurns(deps, stuck, async () => {
+      const billable = await mediateUsage(deps, stuck, 'stored');
+      const n = await rateUsageDocs(deps, billable, await loadSelectionsFor(deps, billable));
+      await Usage.updateMany({ _id: { $in: billable.map((u) => u._id) }, status: 'ASSOCIATED' }, { $set: { status: 'RATED' } }).exec();
+      return n;
+    });
+  }
+  // Done when nothing (more) was stuck; otherwise the next pass continues with the next 1,000.
+  if (stuck.length < 1000) {
+    stuckSwept.add(deps.models);
+    const markers = batches.filter((b) => b._id.startsWith(REASSOCIATION_PREFIX)).map((b) => b._id);
+    if (markers.length) await RatingBatch.updateMany({ _id: { $in: markers } }, { $set: { state: 'DONE' } }).exec();
+  }
+  return recovered;
+}
+
+const REASSOCIATION_PREFIX = 'reassociation|';
+const stuckSwept = new WeakSet<object>();
+
+async function loadSelectionsFor(deps: Deps, records: { buyerId: string; carrierId: string; requestId?: string | null }[]): Promise<Map<string, SelectionDoc>> {
+  const out = new Map<string, SelectionDoc>();
+  if (records.length === 0) return out;
+  const requestIds = new Set<string>();
+  const buyers = new Set<string>();
+  const carriers = new Set<string>();
+  for (const r of records) {
+    if (r.requestId) requestIds.add(r.requestId);
+    buyers.add(r.buyerId);
+    carriers.add(r.carrierId);
+  }
+  // Two queries rather than one $or: each is served by its own index on every engine (FerretDB
+  // pushes no $or down).
+  const reads = [deps.models.Selection.find({ buyerId: { $in: [...buyers] }, carrierId: { $in: [...carriers] } }).lean().exec()];
+  if (requestIds.size) reads.push(deps.models.Selection.find({ requestId: { $in: [...requestIds] } }).lean().exec());
+  for (const found of await Promise.all(reads)) for (const s of found) out.set(s._id, s as SelectionDoc);
+  return out;
+}
+
+/**
+ * A selection record arrived: usage of its buyer and carrier that was waiting UNASSOCIATED is
+ * associated now (when it matches) and rated. Each record moves with a conditional update, so a
+ * concurrent re-association never rates a record twice.
+ */
+export async function reassociateWaitingUsage(deps: Deps, selection: SelectionDoc): Promise<number> {
+  const { Usage, Selection } = deps.models;
+  const all = (await Selection.find({ buyerId: selection.buyerId, carrierId: selection.carrierId }).lean().exec()) as SelectionDoc[];
+  const byId = new Map(all.map((s) => [s._id, s]));
+  const refs = all.map(toSelectionRef);
+  let moved = 0;
+  let lastId = '';
+  // Marks the window in which usage may be ASSOCIATED but not yet RATED, for the sweeper.
+  const marker = `${REASSOCIATION_PREFIX}${randomUUID()}`;
+  let marked = false;
+  for (;;) {
+    const page = (await Usage.find({ status: 'UNASSOCIATED', buyerId: selection.buyerId, carrierId: selection.carrierId, _id: { $gt: lastId } })
+      .sort({ _id: 1 })
+      .limit(1000)
+      .lean()
+      .exec()) as UsageDoc[];
+    if (page.length === 0) break;
+    lastId = page[page.length - 1]._id;
+    if (!marked) {
+      await deps.models.RatingBatch.create({ _id: marker, state: 'OPEN', createdAt: new Date() });
+      marked = true;
+    }
+    const claimed: UsageDoc[] = [];
+    await Promise.all(
+      page.map(async (u) => {
+        const a = associate({ ...u, requestId: u.reportedRequestId ?? undefined, destination: u.destination }, refs);
+        if (a.status !== 'ASSOCIATED') {
+          if (a.reason !== u.unassociatedReason) await Usage.updateOne({ _id: u._id, status: 'UNASSOCIATED' }, { $set: { unassociatedReason: a.reason } }).exec();
+          return;
+        }
+        // Usage for an end user the buyer never registered stays parked with the reason, never billed.
+        const foreign = unknownEndUser(u, byId.get(a.selectionId)) ?? unsampledPercentile(u, byId.get(a.selectionId));
+        if (foreign) {
+          if (foreign !== u.unassociatedReason) await Usage.updateOne({ _id: u._id, status: 'UNASSOCIATED' }, { $set: { unassociatedReason: foreign } }).exec();
+          return;
+        }
+        const res = await Usage.updateOne(
+          { _id: u._id, status: 'UNASSOCIATED' },
+          { $set: { status: 'ASSOCIATED', requestId: a.requestId, selectionId: a.selectionId, unassociatedReason: null } },
+        ).exec();
+        if (res.modifiedCount === 1) claimed.push({ ...u, status: 'ASSOCIATED', requestId: a.requestId, selectionId: a.selectionId });
+      }),
+    );
+    moved += await inCallTurns(deps, claimed, async () => {
+      const billable = await mediateUsage(deps, claimed, 'stored');
+      const n = await rateUsageDocs(deps, billable, byId);
+      // Late usage is the exception, so marking it one by one is affordable here.
+      await Promise.all(billable.map((u) => Usage.updateOne({ _id: u._id }, { $set: { status: 'RATED' } }).exec()));
+      return n;
+    });
+  }
+  if (marked) await deps.models.RatingBatch.deleteOne({ _id: marker }).exec();
+  return moved;
+}

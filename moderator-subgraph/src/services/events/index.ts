@@ -1,0 +1,4 @@
+export * from './outbox';
+export * from './relays';
+export * from './topics';
+export * from './scheduler';

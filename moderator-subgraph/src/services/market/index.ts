@@ -1,0 +1,4 @@
+export * from './auction';
+export * from './board';
+export * from './market';
+export * from './dealings';
