@@ -11,3 +11,4 @@ export * from './advance-credit';
 export * from './percentile-billing';
 export * from './period';
 export * from './delivery';
+export * from './call-detail';

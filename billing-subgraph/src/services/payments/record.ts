@@ -1,12 +1,13 @@
 import { insertIgnoringDuplicates } from '@exchange/platform';
 import type { Identity } from '@exchange/platform';
-import { applyPayment, assertRetryOf, Dec, formatTotal, paymentKey, hasControlCharacters, postingsForPayment, settlementStatement as domainStatement, type PaymentPath } from '../../domain';
+import { applyPayment, assertRetryOf, paymentKey, hasControlCharacters, postingsForPayment, type PaymentPath } from '../../domain';
 import type { BillDoc, PaymentDoc, PaymentEmbed, SlotDoc } from '../../store/models';
-import { badInput, forbidden, maySeeParty, notFound } from '../access';
+import { badInput, forbidden, notFound } from '../access';
 import type { Deps } from '../deps';
-import { parsePeriod } from '../bill-run/period';
 import { claimNextSlot } from '../../store/slots';
 
+// Recording a payment: one slot per payment on the bill, the bill's projection, the payment
+// record and its ledger postings.
 
 /** Thrown inside a payment claim: the payer's key is already on the bill (a retry, or a clash). */
 class AlreadyRecorded extends Error {
@@ -113,82 +114,3 @@ export async function recordPayment(deps: Deps, id: Identity, input: Record<stri
   );
   return doc;
 }
-
-export async function settlementStatement(deps: Deps, carrierId: string, periodInput: { start?: unknown; end?: unknown }) {
-  const period = parsePeriod(periodInput);
-  const bills = [];
-  const payments = [];
-  const cursor = deps.models.Bill.find({ carrierId, issuedAt: { $gte: period.start, $lt: period.end }, status: { $ne: 'DRAFT' } })
-    .select({ number: 1, buyerId: 1, carrierId: 1, currency: 1, total: 1, issuedAt: 1, payments: 1 })
-    .lean()
-    .cursor({ batchSize: 500 });
-  for await (const b of cursor) {
-    if (!b.total || !b.currency) continue;
-    bills.push({ billId: b._id, billNumber: b.number, buyerId: b.buyerId!, carrierId: b.carrierId!, currency: b.currency, total: b.total, issuedAt: b.issuedAt });
-    for (const p of b.payments ?? []) payments.push({ billId: b._id, amount: p.amount, path: p.path, receivedAt: p.receivedAt });
-  }
-  return domainStatement(carrierId, period, bills, payments);
-}
-
-/** What a buyer owes one carrier (issued totals minus payments of the bills between them), per currency. */
-export async function outstandingBetween(deps: Deps, buyerId: string, carrierId: string): Promise<{ amount: string; currency: string }[]> {
-  const bills = await deps.models.Bill.find({ buyerId, carrierId, status: { $in: ['ISSUED', 'PARTIALLY_PAID'] } })
-    .select({ total: 1, paidAmount: 1, currency: 1 })
-    .lean()
-    .exec();
-  const acc = new Map<string, Dec>();
-  for (const b of bills) {
-    if (!b.total || !b.currency) continue;
-    acc.set(b.currency, (acc.get(b.currency) ?? new Dec(0)).plus(b.total).minus(b.paidAmount ?? '0'));
-  }
-  return [...acc].sort(([a], [c]) => (a < c ? -1 : 1)).map(([currency, amount]) => ({ amount: formatTotal(amount, currency), currency }));
-}
-
-/** A carrier's settlement statement, for the carrier itself, BILLING_AGENT or ADMIN. */
-export async function settlementStatementFor(deps: Deps, who: Identity, carrierId: string, periodInput: { start?: unknown; end?: unknown }) {
-  if (!(who.role === 'ADMIN' || who.role === 'BILLING_AGENT' || (who.role === 'CARRIER' && who.sub === carrierId))) {
-    throw forbidden('a settlement statement is for the carrier itself, BILLING_AGENT or ADMIN');
-  }
-  return settlementStatement(deps, carrierId, periodInput);
-}
-
-type Outstanding = { amount: string; currency: string }[];
-
-/**
- * A buyer's balance as the caller may see it: a carrier (its counterparty) sees what the buyer
- * owes it only; the buyer itself and the operators see the whole balance (`outstandingOfBuyer`,
- * the request's batching loader).
- */
-export async function buyerBalance(deps: Deps, who: Identity, buyerId: string, outstandingOfBuyer: (buyerId: string) => Promise<Outstanding>): Promise<Outstanding> {
-  if (who.role === 'CARRIER' && who.sub) return outstandingBetween(deps, buyerId, who.sub);
-  if (!maySeeParty(who, buyerId, null)) throw forbidden('only the buyer itself, its carriers (their bills with it), BILLING_AGENT or ADMIN see its balance');
-  return outstandingOfBuyer(buyerId);
-}
-
-/** The caller's own payment with this payer's id (unique per bill only, so several bills may hold one). */
-export async function paymentByReference(deps: Deps, who: Identity, paymentId: string): Promise<PaymentDoc | null> {
-  const found = (await deps.models.Payment.find({ paymentId }).limit(50).lean().exec()) as PaymentDoc[];
-  return found.find((p) => maySeeParty(who, p.buyerId, p.carrierId)) ?? null;
-}
-
-/** A bill's payments as Payment records (the bill embeds them). */
-export const paymentsOfBill = (b: BillDoc): PaymentDoc[] =>
-  (b.payments ?? []).map((p) => ({
-    _id: scopedPaymentId(b._id, p.id),
-    paymentId: p.id,
-    billId: b._id,
-    buyerId: b.buyerId!,
-    carrierId: b.carrierId!,
-    amount: p.amount,
-    currency: b.currency!,
-    path: p.path,
-    reference: p.reference ?? null,
-    recordedBy: p.recordedBy,
-    receivedAt: p.receivedAt,
-  }));
-
-/** What was paid on a bill, at the currency's minor unit. */
-export const paidOf = (b: BillDoc): string | undefined => (b.currency ? formatTotal(b.paidAmount ?? '0', b.currency) : b.paidAmount);
-
-/** What is still owed on a bill (total − paid), at the currency's minor unit. */
-export const outstandingOf = (b: BillDoc): string => (b.currency ? formatTotal(new Dec(b.total ?? '0').minus(b.paidAmount ?? '0'), b.currency) : '0');
