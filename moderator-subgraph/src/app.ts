@@ -33,7 +33,7 @@ import { TrunkService } from './services/routing';
 import { SwitchKeyService } from './services/routing';
 import { RouteAttemptsService } from './services/routing';
 import { startRouteServer, type RouteServer } from './http/route-server';
-import { createScheduler } from './services/events';
+import { createScheduler } from './services/market';
 import type { ModeratorServices } from './services';
 
 export interface ModeratorApp {

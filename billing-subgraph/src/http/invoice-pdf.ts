@@ -87,7 +87,7 @@ export interface PdfAnnex {
   rows: CallDetailRow[] | null;
   /** Where the CSV annex is, printed when the rows are not. */
   csvUrl: string;
-  /** What the document cites (services/bill-documents.ts). */
+  /** What the document cites (services/bill-run/bill-documents.ts). */
   context?: DocumentContext;
 }
 

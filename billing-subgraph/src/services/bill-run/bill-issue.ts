@@ -11,7 +11,7 @@ export const newBillId = () => `bill_${randomUUID().replace(/-/g, '').slice(0, 2
 /**
  * What issuing a bill writes before its status flips: its delivery records (the outbox), under
  * deterministic ids, so a re-run after a crash writes nothing twice. Ledger postings and the
- * number come after the flip (services/issue-completion.ts). Returns the status the bill is
+ * number come after the flip (services/bill-run/issue-completion.ts). Returns the status the bill is
  * issued with.
  */
 async function prepareIssue(deps: Deps, bill: BillDoc, now: Date): Promise<'PAID' | 'ISSUED'> {
@@ -23,7 +23,7 @@ async function prepareIssue(deps: Deps, bill: BillDoc, now: Date): Promise<'PAID
  * DRAFT -> ISSUED. The invoice snapshot (parties, taxes, taxed total) is written onto the draft
  * first, then its delivery records with deterministic ids (re-running after a crash writes nothing
  * twice), then the status flips conditionally, and only then are its ledger postings written and
- * its number taken (services/issue-completion.ts: a draft that is never issued posts nothing and
+ * its number taken (services/bill-run/issue-completion.ts: a draft that is never issued posts nothing and
  * takes no number) and is it announced through its delivery records (the outbox).
  */
 export async function finishIssue(deps: Deps, draft: BillDoc): Promise<BillDoc> {
@@ -45,7 +45,7 @@ export async function finishIssue(deps: Deps, draft: BillDoc): Promise<BillDoc> 
 }
 
 /**
- * Posts and announces an issued bill through its delivery records (the outbox, services/delivery.ts):
+ * Posts and announces an issued bill through its delivery records (the outbox, services/bill-run/delivery.ts):
  * each is marked DELIVERED only once it happened, and one not sent now (a crash, a pub/sub
  * failure) stays PENDING for the worker. Also called for a bill found already issued
  * (ensureAdvanceBill on a re-delivery), which completes the announcement of a run that died,

@@ -108,7 +108,7 @@ export async function recordSelection(deps: Deps, input: Record<string, any>): P
   stored = { ...stored, advanceBillId: advance._id };
   // Usage that arrived before its selection record is associated and rated now (also on a
   // re-delivery, which completes a run a crash interrupted). A failure here does not fail the
-  // selection record: the usage sweep (services/usage-sweep.ts) retries until it is associated.
+  // selection record: the usage sweep (services/usage/usage-sweep.ts) retries until it is associated.
   await reassociateWaitingUsage(deps, stored).catch((err) => {
     deps.logger.error({ err, selectionId: stored!._id, fresh }, 're-association of waiting usage failed');
   });

@@ -1,4 +1,3 @@
 export * from './outbox';
 export * from './relays';
 export * from './topics';
-export * from './scheduler';

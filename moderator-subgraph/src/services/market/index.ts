@@ -2,3 +2,4 @@ export * from './auction';
 export * from './board';
 export * from './market';
 export * from './dealings';
+export * from './scheduler';

@@ -1,6 +1,6 @@
 import { DATE_MIN, PeriodicJob, type Logger } from '@exchange/platform';
 import type { ModeratorModels } from '../../store/models';
-import type { AuctionService } from '../market/auction';
+import type { AuctionService } from './auction';
 
 /**
  * Closes requests at biddingClosesAt. Any number of instances may run it: the first CLOSE entry in a
