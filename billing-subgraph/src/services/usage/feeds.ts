@@ -4,7 +4,7 @@ import type { Identity } from '@exchange/platform';
 import type { FeedDoc } from '../../store/models';
 import { badInput, notFound } from '../access';
 import type { Deps } from '../deps';
-import { ingestUsage, MAX_BATCH } from './usage';
+import { ingestUsage, MAX_BATCH } from './ingest';
 import { claimOnce } from '../../store/slots';
 
 const LEASE_MS = 60_000;

@@ -5,7 +5,7 @@ import { escapeControlCharacters, USAGE_SOURCES } from '../../domain';
 import type { RejectedDoc } from '../../store/models';
 import { badInput, reporterLabel } from '../access';
 import type { Deps } from '../deps';
-import { ingestUsage, SOURCE_FOR_ROLE, type IngestOutcome } from './usage';
+import { ingestUsage, SOURCE_FOR_ROLE, type IngestOutcome } from './ingest';
 
 /** A row a file importer refused before it became a usage record (unreadable time, number, ...). */
 export interface ImporterRejection {

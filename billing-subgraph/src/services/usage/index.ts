@@ -1,4 +1,5 @@
 export * from './usage';
+export * from './ingest';
 export * from './rating';
 export * from './mediation';
 export * from './call-locks';
