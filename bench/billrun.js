@@ -12,7 +12,7 @@ const { mongo } = require('mongoose');
 const { startCountingProxy } = require('./lib/db');
 const { startService, procMemory, procCpu, metricValue, uniqueName } = require('./lib/stack');
 const { gqlLong, token, nowMs, scaled, round, sleep, SCALE } = require('./lib/util');
-const { selectionFromInput } = require('../billing-subgraph/dist/services/selection');
+const { selectionFromInput } = require('../billing-subgraph/dist/services/usage');
 const { rateUsage } = require('../billing-subgraph/dist/domain');
 const { toStoredBillingRecord } = require('../billing-subgraph/dist/store/billing-record-format');
 

@@ -21,11 +21,11 @@ import { buildBillingSchema } from './graphql/schema';
 import { createLoaders, type BillingContext } from './graphql/context';
 import { batchSizeGuard } from './graphql/limits';
 import type { Deps } from './services/deps';
-import { runDeliveries } from './services/delivery';
-import { runFeedPolls } from './services/feeds';
+import { runDeliveries } from './services/bill-run';
+import { runFeedPolls } from './services/usage';
 import { recoverUnratedUsage } from './services/usage';
-import { repairUnnumberedBills } from './services/issue-completion';
-import { sweepUnassociatedUsage } from './services/usage-sweep';
+import { repairUnnumberedBills } from './services/bill-run';
+import { sweepUnassociatedUsage } from './services/usage';
 import { billSiteRoutes } from './http/site';
 import { sweepExpiredClaims } from './store/sweep';
 

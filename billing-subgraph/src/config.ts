@@ -36,14 +36,14 @@ const schema = z.object({
   USAGE_MAX_DATA_RATE_MBPS: z.coerce.number().positive().max(100_000_000).default(400_000),
   /** Let parties register webhooks on loopback, private and link-local addresses (a private network's own receivers); off by default. */
   WEBHOOK_ALLOW_PRIVATE_TARGETS: bool(false),
-  /** Mediation: one billable record per call across sources (services/mediation.ts). */
+  /** Mediation: one billable record per call across sources (services/usage/mediation.ts). */
   MEDIATION: bool(true),
   /** Default source precedence, most trusted first (comma-separated); per buyer–carrier pair: setMediationPolicy. */
   MEDIATION_PRECEDENCE: z.string().regex(/^[A-Z_]+(,[A-Z_]+)*$/, 'comma-separated usage sources').optional(),
   MEDIATION_ANSWER_TOLERANCE_SECONDS: z.coerce.number().min(0).max(3600).default(10),
   MEDIATION_DURATION_TOLERANCE_SECONDS: z.coerce.number().min(0).max(3600).default(5),
   MEDIATION_DURATION_TOLERANCE_PERCENT: z.coerce.number().min(0).max(100).default(2),
-  /** How often waiting (UNASSOCIATED) usage is swept for a selection record that now matches (services/usage-sweep.ts). */
+  /** How often waiting (UNASSOCIATED) usage is swept for a selection record that now matches (services/usage/usage-sweep.ts). */
   USAGE_SWEEP_INTERVAL_MS: z.coerce.number().int().min(10).max(86_400_000).default(300_000),
   /** Usage (and rating batches) untouched this long are left to the sweeper and crash recovery. */
   USAGE_RECOVERY_AFTER_MS: z.coerce.number().int().min(0).max(86_400_000).default(60_000),

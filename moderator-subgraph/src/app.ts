@@ -22,18 +22,18 @@ import { registerModels, type ModeratorModels } from './store/models';
 import { buildModeratorSchema } from './graphql/schema';
 import type { ModeratorContext } from './graphql/context';
 import { createLoaders } from './graphql/loaders';
-import { AuctionService } from './services/auction';
+import { AuctionService } from './services/market';
 import { MarketService } from './services/market';
-import { createDeliveryWatchMetrics, DeliveryWatch, OutboxWorker } from './services/outbox';
+import { createDeliveryWatchMetrics, DeliveryWatch, OutboxWorker } from './services/events';
 import { PartyService, seedDemoParties } from './services/parties';
-import { Dealings } from './services/dealings';
-import { RelayService } from './services/relays';
+import { Dealings } from './services/market';
+import { RelayService } from './services/events';
 import { RoutingService } from './services/routing';
-import { TrunkService } from './services/trunks';
-import { SwitchKeyService } from './services/switch-keys';
-import { RouteAttemptsService } from './services/route-attempts';
+import { TrunkService } from './services/routing';
+import { SwitchKeyService } from './services/routing';
+import { RouteAttemptsService } from './services/routing';
 import { startRouteServer, type RouteServer } from './http/route-server';
-import { createScheduler } from './services/scheduler';
+import { createScheduler } from './services/market';
 import type { ModeratorServices } from './services';
 
 export interface ModeratorApp {

@@ -142,7 +142,7 @@ export function assembleBill(input: AssembleBillInput): AssembledBill {
     // A record on a bill twice is a double charge; refuse rather than de-duplicate silently.
     if (seen.has(r.billingRecordId)) throw conflict(`billing record ${r.billingRecordId} appears twice on one bill`, `${f}.billingRecordId`);
     seen.add(r.billingRecordId);
-    // Negative: mediation reverses a record a better source replaced (services/mediation.ts).
+    // Negative: mediation reverses a record a better source replaced (services/usage/mediation.ts).
     const amount = amountOf(`${f}.amount`, r.amount, true);
     const quantity = amountOf(`${f}.quantity`, r.quantity, true);
     const rate = amountOf(`${f}.ratePerUnit`, r.ratePerUnit);

@@ -46,7 +46,7 @@ export interface CallDetailRow {
 
 export const CALL_DETAIL_HEADER = ['record_id', 'start_local', 'utc_offset', 'start_utc', 'called_number', 'end_user', 'seconds', 'quantity', 'unit', 'rate', 'amount'] as const;
 
-/** The nature of a billing record from its id (services/mediation.ts, services/disputes.ts). */
+/** The nature of a billing record from its id (services/usage/mediation.ts, services/payments/disputes.ts). */
 export const recordNature = (id: string | undefined): CallDetailRow['nature'] => (id?.startsWith('dispute|') ? 'DISPUTE' : id?.endsWith('|superseded') ? 'REVERSAL' : 'CALL');
 
 /** True when the wall time of `instant` in `zone` also names another instant (the repeated hour of a DST change). */

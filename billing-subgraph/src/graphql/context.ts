@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import type { BaseContext } from '@exchange/platform';
-import { Dec, formatTotal } from '../domain';
 import type { Deps } from '../services/deps';
+import { outstandingOfParties } from '../services/payments';
 import { fromStoredBillingRecord, type StoredBillingRecord } from '../store/billing-record-format';
 import { profilesOf } from '../store/profiles';
 import type { BillClaimDoc, BillDoc, BillingModels, BillingRecordDoc, DeliveryDoc, DisputeDoc, LedgerDoc, SelectionDoc, UsageDoc } from '../store/models';
@@ -45,27 +45,6 @@ function grouped<T>(ids: readonly string[], docs: T[], key: (d: T) => string): T
   return ids.map((id) => m.get(id) ?? []);
 }
 
-/** Outstanding (total − paid) per party and currency, summed exactly while streaming a cursor. */
-async function outstanding(models: BillingModels, field: 'buyerId' | 'carrierId', ids: readonly string[]) {
-  const acc = new Map<string, Map<string, Dec>>();
-  const cursor = models.Bill.find({ [field]: { $in: [...ids] }, status: { $in: ['ISSUED', 'PARTIALLY_PAID'] } })
-    .select({ buyerId: 1, carrierId: 1, total: 1, paidAmount: 1, currency: 1 })
-    .lean()
-    .cursor({ batchSize: 1000 });
-  for await (const b of cursor) {
-    if (!b.total || !b.currency) continue;
-    const party = b[field]!;
-    let m = acc.get(party);
-    if (!m) acc.set(party, (m = new Map()));
-    m.set(b.currency, (m.get(b.currency) ?? new Dec(0)).plus(b.total).minus(b.paidAmount ?? '0'));
-  }
-  return ids.map((id) =>
-    [...(acc.get(id) ?? new Map<string, Dec>())]
-      .sort(([a], [b]) => (a < b ? -1 : 1))
-      .map(([currency, amount]) => ({ currency, amount: formatTotal(amount, currency) })),
-  );
-}
-
 /** Per-request loaders: N entity lookups cost one round trip per kind. */
 export function createLoaders(models: BillingModels): Loaders {
   return {
@@ -90,8 +69,8 @@ export function createLoaders(models: BillingModels): Loaders {
     billsByRequest: new DataLoader(async (ids) =>
       grouped(ids, (await models.Bill.find({ requestId: { $in: [...ids] }, status: { $ne: 'DRAFT' } }).sort({ issuedAt: 1, _id: 1 }).lean().exec()) as BillDoc[], (b) => b.requestId!),
     ),
-    outstandingByBuyer: new DataLoader((ids) => outstanding(models, 'buyerId', ids)),
-    outstandingByCarrier: new DataLoader((ids) => outstanding(models, 'carrierId', ids)),
+    outstandingByBuyer: new DataLoader((ids) => outstandingOfParties(models, 'buyerId', ids)),
+    outstandingByCarrier: new DataLoader((ids) => outstandingOfParties(models, 'carrierId', ids)),
     buyerZone: new DataLoader(async (ids) => {
       const profiles = await profilesOf(models.BillingProfile, ids.map((id) => ({ id, role: 'BUYER' as const })));
       return ids.map((id) => profiles.get(id)!.timeZone);

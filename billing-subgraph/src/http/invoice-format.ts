@@ -1,6 +1,6 @@
 import { countryName, Dec, documentTitleOf, formatLocalDay, formatMoney, formatQuantity, localDate, rateLabel, averageRate, seriesOfTotal, type CallDetailRow, type DestinationRow } from '../domain';
-import type { CitedDispute, DocumentContext } from '../services/bill-documents';
-import { EMPTY_CONTEXT } from '../services/bill-documents';
+import type { CitedDispute, DocumentContext } from '../services/bill-run';
+import { EMPTY_CONTEXT } from '../services/bill-run';
 import type { BillDoc, BillLineDoc, InvoicePartyDoc } from '../store/models';
 import { outstandingOf, paidOf } from '../services/payments';
 
@@ -122,7 +122,7 @@ function lineView(b: BillDoc, l: BillLineDoc, ctx: DocumentContext, cur: string)
     const n = l.selectionId ? ctx.advanceNumbers.get(l.selectionId) : undefined;
     return { description: n ? `Credit from advance invoice ${n}` : 'Credit from the advance invoice', quantity: '', unit: '', rate: '', amount: formatMoney(l.amount, cur) };
   }
-  // An accepted dispute's correction: a record of quantity 0 (services/disputes.ts).
+  // An accepted dispute's correction: a record of quantity 0 (services/payments/disputes.ts).
   if (ctx.disputes.length && l.kind === 'USAGE' && new Dec(l.quantity ?? '0').isZero() && !new Dec(l.amount).isZero()) {
     const refs = [...new Set(ctx.disputes.map((d) => d.billNumber))].join(', ');
     const what = `Dispute correction${ctx.disputes.length === 1 ? '' : 's'} to invoice ${refs}`;

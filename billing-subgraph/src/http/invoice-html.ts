@@ -1,5 +1,5 @@
 import type { CallDetailRow } from '../domain';
-import type { DocumentContext } from '../services/bill-documents';
+import type { DocumentContext } from '../services/bill-run';
 import type { BillDoc } from '../store/models';
 import { documentView, type DocumentView } from './invoice-format';
 
@@ -10,7 +10,7 @@ export interface AnnexView {
   rows: CallDetailRow[] | null;
   /** Where the call-detail CSV is (relative to the page, or a signed link). */
   csvHref: string;
-  /** What the document cites (services/bill-documents.ts). */
+  /** What the document cites (services/bill-run/bill-documents.ts). */
   context?: DocumentContext;
 }
 

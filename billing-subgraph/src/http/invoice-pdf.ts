@@ -1,6 +1,6 @@
 import PDFDocument from 'pdfkit';
 import type { CallDetailRow } from '../domain';
-import type { DocumentContext } from '../services/bill-documents';
+import type { DocumentContext } from '../services/bill-run';
 import type { BillDoc } from '../store/models';
 import { documentView, type DocumentView } from './invoice-format';
 
@@ -87,7 +87,7 @@ export interface PdfAnnex {
   rows: CallDetailRow[] | null;
   /** Where the CSV annex is, printed when the rows are not. */
   csvUrl: string;
-  /** What the document cites (services/bill-documents.ts). */
+  /** What the document cites (services/bill-run/bill-documents.ts). */
   context?: DocumentContext;
 }
 

@@ -1,10 +1,9 @@
 import type { Express, Request, Response } from 'express';
 import { bearerToken, type TokenVerifier } from '@exchange/platform';
 import { maySeeParty } from '../services/access';
-import { documentContext } from '../services/bill-documents';
-import { documentBill, documentUrls, verifyLink, type DocFormat } from '../services/delivery';
+import { callDetailRows, documentBill, documentContext, documentUrls, verifyLink, type DocFormat } from '../services/bill-run';
 import type { Deps } from '../services/deps';
-import { callDetailRows, streamCallDetailCsv } from './call-detail';
+import { streamCallDetailCsv } from './call-detail';
 import { billCsv } from './csv';
 import { billHtml } from './invoice-html';
 import { billPdf } from './invoice-pdf';

@@ -18,7 +18,7 @@ export function maySeeParty(id: Identity, buyerId: string | undefined | null, ca
 
 /**
  * Whether a billIssued event reaches this subscriber: each bill is announced once per recipient
- * (services/delivery.ts), the buyer's announcement to the buyer and the operators, the carrier's
+ * (services/bill-run/delivery.ts), the buyer's announcement to the buyer and the operators, the carrier's
  * to the carrier, so nobody gets a bill twice. An event without a recipient goes to everyone concerned.
  */
 export function receivesBillIssued(id: Identity, e: { buyerId: string; carrierId: string; recipientRole?: 'BUYER' | 'CARRIER' }): boolean {

@@ -63,7 +63,7 @@ export const NUMBER_RECOVERY_AFTER_MS = 60_000;
 /** Crash recovery: an issued bill whose issuer died between the flip and the number gets one, once clearly abandoned. */
 export async function recoverBillNumber(models: BillingModels, bill: BillDoc, now = Date.now(), before?: () => Promise<void>, afterMs = NUMBER_RECOVERY_AFTER_MS): Promise<BillDoc> {
   if (bill.number || bill.status === 'DRAFT' || now - bill.issuedAt.getTime() < afterMs) return bill;
-  // What the issuer does before numbering (its ledger postings: services/issue-completion.ts).
+  // What the issuer does before numbering (its ledger postings: services/bill-run/issue-completion.ts).
   if (before) await before();
   return assignBillNumber(models, bill);
 }

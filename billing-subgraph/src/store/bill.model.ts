@@ -82,7 +82,7 @@ export interface BillDoc {
   timeZone?: string;
   /** Label (YYYY-MM) of the buyer's billing period, on bills of a billing cycle run. */
   periodLabel?: string | null;
-  // Snapshot taken when the bill is issued (services/bill-invoice.ts): an issued bill never changes.
+  // Snapshot taken when the bill is issued (services/bill-run/bill-invoice.ts): an issued bill never changes.
   buyerParty?: InvoicePartyDoc;
   sellerParty?: InvoicePartyDoc;
   /** Before tax; total = netAmount + the tax lines. Absent on bills issued before taxes (then = total). */
@@ -172,7 +172,7 @@ export function billModel(conn: Connection): Model<BillDoc> {
   // The bill run reads the bills of its period and grouping.
   bill.index({ periodStart: 1, groupBy: 1 });
   bill.index({ selectionIds: 1 });
-  // The start-up repair finds issued bills still without a number (services/issue-completion.ts).
+  // The start-up repair finds issued bills still without a number (services/bill-run/issue-completion.ts).
   bill.index({ number: 1 });
   return conn.model<BillDoc>('Bill', bill, 'bills');
 }

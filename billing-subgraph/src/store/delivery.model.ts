@@ -1,4 +1,4 @@
-// How each bill reaches each recipient (services/delivery.ts), and the parties' webhooks.
+// How each bill reaches each recipient (services/bill-run/delivery.ts), and the parties' webhooks.
 import { Schema, type Connection, type Model } from 'mongoose';
 import { SCHEMA_OPTIONS as opts } from './schema-options';
 

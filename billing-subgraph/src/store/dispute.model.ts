@@ -1,6 +1,6 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 
-/** A bill dispute (services/disputes.ts): opened by the buyer or carrier, resolved by the billing agent; history kept. */
+/** A bill dispute (services/payments/disputes.ts): opened by the buyer or carrier, resolved by the billing agent; history kept. */
 export interface DisputeDoc {
   _id: string;
   billId: string;
@@ -23,7 +23,7 @@ export interface DisputeDoc {
   resolvedBy?: string | null;
   resolvedAt?: Date | null;
   history: { at: Date; by: string; action: string; reason: string }[];
-  /** An acceptance under way (services/disputes.ts): who, since when, for which amount; the dispute stays OPEN until its adjustment bill exists. */
+  /** An acceptance under way (services/payments/disputes.ts): who, since when, for which amount; the dispute stays OPEN until its adjustment bill exists. */
   resolving?: { by: string; at: Date; amount: string } | null;
 }
 

@@ -1,7 +1,7 @@
 import { Schema } from 'mongoose';
 import type { DestinationRow, PostalAddress, TaxLine } from '../domain';
 
-// The parts of a bill that its invoice snapshot adds (services/bill-invoice.ts), kept apart from models.ts.
+// The parts of a bill that its invoice snapshot adds (services/bill-run/bill-invoice.ts), kept apart from models.ts.
 /** A party as its bill names it, copied from its billing profile when the bill is issued. */
 export interface InvoicePartyDoc {
   partyId: string;

@@ -1,4 +1,4 @@
-// Payments and the double-entry ledger (services/payments.ts, domain/ledger.ts).
+// Payments and the double-entry ledger (services/payments/, domain/ledger.ts).
 import { Schema, type Connection, type Model } from 'mongoose';
 import { SCHEMA_OPTIONS as opts } from './schema-options';
 

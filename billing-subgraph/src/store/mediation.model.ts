@@ -1,7 +1,7 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { SCHEMA_OPTIONS as opts } from './schema-options';
 
-/** Mediation policy of one buyer–carrier pair (services/mediation.ts); the configured default otherwise. */
+/** Mediation policy of one buyer–carrier pair (services/usage/mediation.ts); the configured default otherwise. */
 export interface MediationPolicyDoc {
   _id: string; // `${buyerId}|${carrierId}`
   buyerId: string;

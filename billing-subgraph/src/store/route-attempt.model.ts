@@ -3,7 +3,7 @@ import { SCHEMA_OPTIONS as opts } from './schema-options';
 
 /**
  * Routing attempts of one selection in one 5-minute slot, as the Moderator's route server counted
- * them (services/route-attempts.ts). A selection id billing has no record of yet is kept: it is
+ * them (services/usage/route-attempts.ts). A selection id billing has no record of yet is kept: it is
  * counted once its selection record arrives (reconciliation reads slots by the pair's selections).
  */
 export interface RouteAttemptDoc {

@@ -1,4 +1,4 @@
-// A selection record as the Moderator sent it (services/selection.ts).
+// A selection record as the Moderator sent it (services/usage/selection.ts).
 import { DATE_MAX } from '@exchange/platform';
 import { Schema, type Connection, type Model } from 'mongoose';
 import { SCHEMA_OPTIONS as opts, MIXED as loose } from './schema-options';

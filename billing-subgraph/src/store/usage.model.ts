@@ -1,11 +1,11 @@
-// Usage as reported (services/usage.ts), what ingestion refused, and the ingest batches between usage and rating.
+// Usage as reported (services/usage/ingest.ts), what ingestion refused, and the ingest batches between usage and rating.
 import { Schema, type Connection, type Model } from 'mongoose';
 import { SCHEMA_OPTIONS as opts, MIXED as loose } from './schema-options';
 
 export type UsageStatus = 'UNASSOCIATED' | 'ASSOCIATED' | 'RATED' | 'CORROBORATING' | 'EXPIRED';
 
 export interface UsageDoc {
-  _id: string; // `${source}:${recordId}`, scoped to a tenant reporter and the equipment (services/usage.ts usageId)
+  _id: string; // `${source}:${recordId}`, scoped to a tenant reporter and the equipment (services/usage/ingest.ts usageId)
   recordId: string;
   source: string;
   equipmentId?: string;

@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import type { Model } from 'mongoose';
 import type { Identity } from '@exchange/platform';
 import type { AuctionLogEntry } from '../domain/auction-log';
-import type { Dealings } from '../services/dealings';
+import type { Dealings } from '../services/market';
 import type { BidDoc, BillRelayDoc, BuyerDoc, CarrierDoc, ModeratorModels, SelectionDoc, ServiceRequestDoc } from '../store/models';
 
 function byId<T extends { _id: string }>(model: Model<T>): DataLoader<string, T | null> {

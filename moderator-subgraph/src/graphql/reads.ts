@@ -2,7 +2,7 @@ import type { Identity } from '@exchange/platform';
 import { foldLog } from '../domain/auction-log';
 import type { BidDoc, ServiceRequestDoc } from '../store/models';
 import { canSeeBid, canSeeBuyer, canSeeCarrier, carrierEntityAccess, requestView, type RequestView } from '../services/access';
-import { boardFor, rankingOf, type BoardModel } from '../services/board';
+import { boardFor, rankingOf, type BoardModel } from '../services/market';
 import { forbidden } from '../services/errors';
 import type { ModeratorContext as Ctx } from './context';
 

@@ -16,9 +16,9 @@ import {
 } from '../domain/route-answer';
 import { hashSwitchKey } from '../domain/switch-key';
 import type { RoutingService } from '../services/routing';
-import type { TrunkService } from '../services/trunks';
-import type { SwitchKeyService, KeyOwner } from '../services/switch-keys';
-import type { RouteAttemptsService } from '../services/route-attempts';
+import type { TrunkService } from '../services/routing';
+import type { SwitchKeyService, KeyOwner } from '../services/routing';
+import type { RouteAttemptsService } from '../services/routing';
 
 export interface RouteServerDeps {
   routing: RoutingService;

@@ -1,14 +1,14 @@
 import type { Logger, PubSub } from '@exchange/platform';
 import type { ModeratorModels } from '../store/models';
-import type { AuctionService } from './auction';
-import type { Dealings } from './dealings';
-import type { MarketService } from './market';
+import type { AuctionService } from './market/auction';
+import type { Dealings } from './market/dealings';
+import type { MarketService } from './market/market';
 import type { PartyService } from './parties';
-import type { RelayService } from './relays';
-import type { RoutingService } from './routing';
-import type { TrunkService } from './trunks';
-import type { SwitchKeyService } from './switch-keys';
-import type { RouteAttemptsService } from './route-attempts';
+import type { RelayService } from './events/relays';
+import type { RoutingService } from './routing/routing';
+import type { TrunkService } from './routing/trunks';
+import type { SwitchKeyService } from './routing/switch-keys';
+import type { RouteAttemptsService } from './routing/route-attempts';
 
 export interface ModeratorServices {
   models: ModeratorModels;

@@ -17,7 +17,7 @@ import type { PubSub, Role } from '@exchange/platform';
 import { gql, gqlOk, mongoUri, startBilling, startGateway, startModerator, token, type GqlResult } from '../../support/harness';
 import { subscribe, wsClient, type TestSubscription, type TestWsClient } from '../../support/ws-client';
 import { BILL_ISSUED_TOPIC } from '../../../billing-subgraph/src/services/deps';
-import { TOPIC_BILL_RELAYED, TOPIC_REQUEST_DISTRIBUTED, topicBidUpdates } from '../../../moderator-subgraph/src/services/topics';
+import { TOPIC_BILL_RELAYED, TOPIC_REQUEST_DISTRIBUTED, topicBidUpdates } from '../../../moderator-subgraph/src/services/events';
 import { sleep, until, within } from '../../support/wait';
 
 export { TOPIC_BILL_RELAYED };

@@ -1,4 +1,4 @@
-import { newBillId } from '../../../billing-subgraph/src/services/bill-issue';
+import { newBillId } from '../../../billing-subgraph/src/services/bill-run';
 import { gqlOk, startBilling, token } from '../../support/harness';
 import { agentToken, type Billing } from './fixtures';
 

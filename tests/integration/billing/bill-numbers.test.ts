@@ -1,6 +1,6 @@
 import { formatBillNumber } from '../../../billing-subgraph/src/domain';
-import { issueCompleted, newBillId } from '../../../billing-subgraph/src/services/bill-issue';
-import { createDeliveries, documentUrls } from '../../../billing-subgraph/src/services/delivery';
+import { issueCompleted, newBillId } from '../../../billing-subgraph/src/services/bill-run';
+import { createDeliveries, documentUrls } from '../../../billing-subgraph/src/services/bill-run';
 import { recoverBillNumber } from '../../../billing-subgraph/src/store/bill-numbers';
 import type { BillDoc } from '../../../billing-subgraph/src/store/models';
 import { gqlOk, startBilling } from '../../support/harness';

@@ -4,7 +4,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { claimOnce } from '../../../billing-subgraph/src/store/slots';
-import { runDeliveries } from '../../../billing-subgraph/src/services/delivery';
+import { runDeliveries } from '../../../billing-subgraph/src/services/bill-run';
 import { sweepExpiredClaims, SWEEP_BATCH } from '../../../billing-subgraph/src/store/sweep';
 import { gqlOk, startBilling, token } from '../../support/harness';
 import { recordSelection, type Billing } from './fixtures';

@@ -1,7 +1,7 @@
 // Issue 20 (low–medium): a signed link to a bill's HTML page yielded a fresh 7-day link to its
 // call-detail CSV, so a link about to expire could be renewed for a week. A derived link now
 // expires with the link it came from.
-import { documentUrls } from '../../../billing-subgraph/src/services/delivery';
+import { documentUrls } from '../../../billing-subgraph/src/services/bill-run';
 import { gqlOk, startBilling } from '../../support/harness';
 import { agentToken, GENERATE, ingestOk, recordSelection, voice, type Billing } from './fixtures';
 

@@ -6,7 +6,7 @@ import { parse } from 'csv-parse/sync';
 import { PNG } from 'pngjs';
 import { Dec } from '../../../billing-subgraph/src/domain';
 import { billPdf } from '../../../billing-subgraph/src/http/invoice-pdf';
-import { documentUrls } from '../../../billing-subgraph/src/services/delivery';
+import { documentUrls } from '../../../billing-subgraph/src/services/bill-run';
 import { gqlOk, startBilling, token } from '../../support/harness';
 import { agentToken, GENERATE, ingestOk, OCT, recordSelection, voice, type Billing } from './fixtures';
 

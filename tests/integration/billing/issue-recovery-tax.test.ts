@@ -1,7 +1,7 @@
 import { Dec } from '../../../billing-subgraph/src/domain';
-import { completeDraft } from '../../../billing-subgraph/src/services/bill-draft';
-import { newBillId } from '../../../billing-subgraph/src/services/bill-issue';
-import { recoverIssued } from '../../../billing-subgraph/src/services/issue-completion';
+import { completeDraft } from '../../../billing-subgraph/src/services/bill-run';
+import { newBillId } from '../../../billing-subgraph/src/services/bill-run';
+import { recoverIssued } from '../../../billing-subgraph/src/services/bill-run';
 import type { BillDoc } from '../../../billing-subgraph/src/store/models';
 import { startBilling } from '../../support/harness';
 import { ingestOk, OCT, recordSelection, voice, type Billing } from './fixtures';

@@ -1,6 +1,6 @@
 // The usage sweep (issue 13, item 6) in process: waiting usage is associated once a selection
 // record exists, and usage nobody's selection ever matches is expired with the reason, never billed.
-import { sweepUnassociatedUsage } from '../../../billing-subgraph/src/services/usage-sweep';
+import { sweepUnassociatedUsage } from '../../../billing-subgraph/src/services/usage';
 import { gqlOk, startBilling } from '../../support/harness';
 import { agentToken, ingestOk, voice, type Billing } from './fixtures';
 
@@ -17,7 +17,7 @@ describe('usage sweep', () => {
   it('associates waiting usage whose selection record was stored without it, and expires what never matches', async () => {
     await ingestOk(b, [voice({ recordId: 'wait-1', seconds: 60, buyerId: 'sw-b', carrierId: 'sw-c' }), voice({ recordId: 'orphan-1', seconds: 60, buyerId: 'sw-b', carrierId: 'nobody' })]);
     // The selection record stored as recordSelection stores it, but its re-association never ran (crashed).
-    const { selectionFromInput } = await import('../../../billing-subgraph/src/services/selection');
+    const { selectionFromInput } = await import('../../../billing-subgraph/src/services/usage');
     const { selectionInput } = await import('./fixtures');
     await b.models.Selection.create(selectionFromInput(selectionInput({ selectionId: 'sw-sel', buyerId: 'sw-b', carrierId: 'sw-c' }), new Date()));
 

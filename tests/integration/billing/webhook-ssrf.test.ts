@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { isPublicAddress } from '../../../billing-subgraph/src/domain';
-import { guardedLookup } from '../../../billing-subgraph/src/services/webhooks';
+import { guardedLookup } from '../../../billing-subgraph/src/services/parties';
 import { gql, gqlOk, startBilling, token } from '../../support/harness';
 import { agentToken, recordSelection, type Billing } from './fixtures';
 import { until } from '../../support/wait';

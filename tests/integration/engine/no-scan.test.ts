@@ -5,7 +5,7 @@
 import { gqlOk, mongoUri, startStack, token } from '../../support/harness';
 import { agentToken, GENERATE, ingestOk, recordSelection, voice } from '../billing/fixtures';
 import { bid, CLOSE, createRequest, registerParties } from '../moderator/helpers';
-import { sweepUnassociatedUsage } from '../../../billing-subgraph/src/services/usage-sweep';
+import { sweepUnassociatedUsage } from '../../../billing-subgraph/src/services/usage';
 import { copyIndexes, explainTarget, findScans, QueryRecorder, sortedWithoutRange } from './scan-check';
 import { claimOnce } from '../../../billing-subgraph/src/store/slots';
 import { sweepExpiredClaims } from '../../../billing-subgraph/src/store/sweep';

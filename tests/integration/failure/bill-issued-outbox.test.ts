@@ -4,7 +4,7 @@
 // a restart the worker sends it and the buyer's and the carrier's subscriptions receive the bill.
 import mongoose from 'mongoose';
 import { registerModels as billingModels } from '../../../billing-subgraph/src/store/models';
-import { ISSUE_GRACE_MS } from '../../../billing-subgraph/src/services/delivery';
+import { ISSUE_GRACE_MS } from '../../../billing-subgraph/src/services/bill-run';
 import { gql, gqlOk, mongoUri, token, uniqueName } from '../../support/harness';
 import { subscribe, wsClient } from '../../support/ws-client';
 import { RECORD_SELECTION, selectionInput } from '../billing/fixtures';

@@ -99,7 +99,7 @@ describe('failure: billing killed during a burst of 200 selections', () => {
     await until(async () => (await a.models.Selection.countDocuments({ 'delivery.lastError': /unreachable/ })) > 0, 'deliveries failed while billing was down');
 
     // Crash 2, after the restart: at the 10th ledger posting insert, i.e. between a bill's flip to
-    // ISSUED and its number (postings and number follow the flip: services/issue-completion.ts).
+    // ISSUED and its number (postings and number follow the flip: services/bill-run/issue-completion.ts).
     proxy.arm({ match: (c) => c.command === 'insert' && c.collection === 'ledger_entries', skip: 9, then: crash });
     billing = await startBillingChild();
     await until(() => crashes === 2, { message: 'billing crashed at a ledger insert', timeout: 60_000 });

@@ -1,7 +1,7 @@
 import { errorCodes, gql, gqlOk, startModerator, token } from '../../support/harness';
 import { countSubscriptions } from '../../support/subscriptions';
 import { sleep } from '../../support/wait';
-import { TOPIC_REQUEST_DISTRIBUTED, topicBidUpdates } from '../../../moderator-subgraph/src/services/topics';
+import { TOPIC_REQUEST_DISTRIBUTED, topicBidUpdates } from '../../../moderator-subgraph/src/services/events';
 import { bid, CLOSE, collect, createRequest, registerParties, until, wsClient } from './helpers';
 
 // Distinctive ids and names, so any leak shows up in a plain substring search of the JSON.

@@ -7,7 +7,7 @@ import { gql, gqlOk, startStack, token } from '../../support/harness';
 import { subscribe, wsClient, type TestWsClient } from '../../support/ws-client';
 import { countSubscriptions } from '../../support/subscriptions';
 import { until } from '../../support/wait';
-import { TOPIC_MARKET_BOARDS } from '../../../moderator-subgraph/src/services/topics';
+import { TOPIC_MARKET_BOARDS } from '../../../moderator-subgraph/src/services/events';
 
 const FILE = path.resolve(__dirname, '..', '..', '..', 'schema', 'partner-operations.json');
 const OPS = JSON.parse(readFileSync(FILE, 'utf8')) as Record<string, string>;

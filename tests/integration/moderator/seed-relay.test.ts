@@ -1,6 +1,6 @@
 import { gql, gqlOk, startModerator, token, uniqueName } from '../../support/harness';
 import { countSubscriptions } from '../../support/subscriptions';
-import { TOPIC_BILL_RELAYED } from '../../../moderator-subgraph/src/services/topics';
+import { TOPIC_BILL_RELAYED } from '../../../moderator-subgraph/src/services/events';
 import { collect, createRequest, until, wsClient } from './helpers';
 
 describe('moderator: demo seed and relayed-bill subscription', () => {

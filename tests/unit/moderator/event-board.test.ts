@@ -1,4 +1,4 @@
-import { boardFor, boardForEvent, rankingOf } from '../../../moderator-subgraph/src/services/board';
+import { boardFor, boardForEvent, rankingOf } from '../../../moderator-subgraph/src/services/market';
 
 const SECRET = 'board-secret-for-tests';
 const inc = (ratePerUnit: string) => ({ currency: 'USD', ratePerUnit, tierModel: 'GRADUATED' as const, tiers: [] });

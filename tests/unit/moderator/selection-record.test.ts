@@ -1,5 +1,5 @@
 // Issue 12, item 6: the selection record tells billing which end users the buyer registered.
-import { selectionRecordInput } from '../../../moderator-subgraph/src/services/outbox';
+import { selectionRecordInput } from '../../../moderator-subgraph/src/services/events';
 
 const sel = (extra: Record<string, unknown>) =>
   ({

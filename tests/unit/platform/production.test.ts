@@ -16,7 +16,7 @@ import {
 import { loadBillingConfig } from '../../../billing-subgraph/src/config';
 import { loadModeratorConfig } from '../../../moderator-subgraph/src/config';
 import { loadGatewayConfig } from '../../../gateway/src/config';
-import { verifyLink, documentUrls } from '../../../billing-subgraph/src/services/delivery';
+import { verifyLink, documentUrls } from '../../../billing-subgraph/src/services/bill-run';
 
 const messageOf = (fn: () => unknown): string => {
   try {

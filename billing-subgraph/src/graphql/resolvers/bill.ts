@@ -2,9 +2,9 @@ import type { BillResolvers } from '../generated';
 import type { BillingContext as Ctx } from '../context';
 import { disputedAmount, localDate, seriesOfTotal } from '../../domain';
 import { requireIdentity } from '../../services/access';
-import { documentUrls } from '../../services/delivery';
+import { documentUrls } from '../../services/bill-run';
 import { outstandingOf, paidOf, paymentsOfBill } from '../../services/payments';
-import { visibleBillDisputes } from '../../services/disputes';
+import { visibleBillDisputes } from '../../services/payments';
 import type { BillDoc } from '../../store/models';
 import { billVisible, money } from '../reads';
 

@@ -2,17 +2,17 @@ import type { MutationResolvers } from '../generated';
 import type { BillingContext as Ctx } from '../context';
 import { requireIdentity, requireRole, RUNS_BILLING } from '../../services/access';
 import { generateBills } from '../../services/bill-run';
-import { runBillingCycle } from '../../services/bill-cycle';
-import { setBillingProfile } from '../../services/profiles';
-import { registerUsageReporter } from '../../services/reporters';
-import { registerWebhook } from '../../services/webhooks';
-import { pollFeed, registerFeed } from '../../services/feeds';
+import { runBillingCycle } from '../../services/bill-run';
+import { setBillingProfile } from '../../services/parties';
+import { registerUsageReporter } from '../../services/usage';
+import { registerWebhook } from '../../services/parties';
+import { pollFeed, registerFeed } from '../../services/usage';
 import { recordPayment } from '../../services/payments';
-import { recordSelection } from '../../services/selection';
-import { recordRouteAttempts } from '../../services/route-attempts';
-import { ingestUsageWithRejections } from '../../services/importer-rejections';
-import { setMediationPolicy } from '../../services/mediation';
-import { openDispute, resolveDispute } from '../../services/disputes';
+import { recordSelection } from '../../services/usage';
+import { recordRouteAttempts } from '../../services/usage';
+import { ingestUsageWithRejections } from '../../services/usage';
+import { setMediationPolicy } from '../../services/usage';
+import { openDispute, resolveDispute } from '../../services/payments';
 
 // Inputs reach the services as sent: the services validate them field by field (BAD_USER_INPUT naming the field).
 type Args = Record<string, any>;

@@ -1,14 +1,14 @@
 import type { QueryResolvers } from '../generated';
 import type { BillingContext as Ctx } from '../context';
 import { forbidden, requireIdentity, requireRole, RUNS_BILLING } from '../../services/access';
-import { readBillingProfile } from '../../services/profiles';
+import { readBillingProfile } from '../../services/parties';
 import { billQuery, listBills, listRejectedUsage, listRequestBillingRecords, listUsageRecords } from '../../services/listings';
-import { usageReporters } from '../../services/reporters';
-import { usageFeed, usageFeeds } from '../../services/feeds';
+import { usageReporters } from '../../services/usage';
+import { usageFeed, usageFeeds } from '../../services/usage';
 import { settlementStatementFor } from '../../services/payments';
-import { reconciliation } from '../../services/reconciliation';
-import { disputesOf } from '../../services/disputes';
-import { billLedgerEntries } from '../../services/ledger';
+import { reconciliation } from '../../services/payments';
+import { disputesOf } from '../../services/payments';
+import { billLedgerEntries } from '../../services/payments';
 import { billVisible, primed, selectionVisible } from '../reads';
 
 type Args = Record<string, any>;

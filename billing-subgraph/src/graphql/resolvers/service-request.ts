@@ -2,7 +2,7 @@ import type { ServiceRequestResolvers } from '../generated';
 import type { BillingContext as Ctx } from '../context';
 import { maySeeParty, requireIdentity } from '../../services/access';
 import { listRequestBillingRecords } from '../../services/listings';
-import { requestUsageSummary } from '../../services/usage-summary';
+import { requestUsageSummary } from '../../services/usage';
 
 type Args = Record<string, any>;
 

@@ -2,7 +2,7 @@ import type { SubscriptionResolvers } from '../generated';
 import type { BillingContext as Ctx } from '../context';
 import { requireIdentity } from '../../services/access';
 import type { BillIssuedEvent } from '../../services/deps';
-import { subscribeBillIssued } from '../../services/bill-events';
+import { subscribeBillIssued } from '../../services/bill-run';
 
 export const Subscription: SubscriptionResolvers<Ctx> = {
   billIssued: {

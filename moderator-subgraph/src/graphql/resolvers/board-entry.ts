@@ -1,6 +1,6 @@
 import type { BoardEntryResolvers } from '../generated';
 import type { ModeratorContext as Ctx } from '../context';
-import type { BoardModel } from '../../services/board';
+import type { BoardModel } from '../../services/market';
 import { visibleBid, visibleCarrier } from '../reads';
 
 type Entry = BoardModel['entries'][number];

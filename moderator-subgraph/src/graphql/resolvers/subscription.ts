@@ -2,12 +2,12 @@ import type { Identity } from '@exchange/platform';
 import type { SubscriptionResolvers } from '../generated';
 import type { ModeratorContext as Ctx } from '../context';
 import { distributionAudience, receivesRelays, type RequestView } from '../../services/access';
-import type { BidUpdateEvent, RequestDistributedEvent } from '../../services/auction';
-import { boardForEvent } from '../../services/board';
+import type { BidUpdateEvent, RequestDistributedEvent } from '../../services/market';
+import { boardForEvent } from '../../services/market';
 import { forbidden, notFound, requireIdentity } from '../../services/errors';
-import { canSeeRelay, type BillRelayedEvent } from '../../services/relays';
+import { canSeeRelay, type BillRelayedEvent } from '../../services/events';
 import { requireMarketReader, type MarketBoardEvent } from '../../services/market';
-import { TOPIC_BILL_RELAYED, TOPIC_MARKET_BOARDS, TOPIC_REQUEST_DISTRIBUTED, topicBidUpdates } from '../../services/topics';
+import { TOPIC_BILL_RELAYED, TOPIC_MARKET_BOARDS, TOPIC_REQUEST_DISTRIBUTED, topicBidUpdates } from '../../services/events';
 import { viewOf } from '../reads';
 
 /** Maps a pub/sub iterator through `fn` (undefined = skip); return() unsubscribes at once. */

@@ -1,0 +1,5 @@
+export * from './auction';
+export * from './board';
+export * from './market';
+export * from './dealings';
+export * from './scheduler';

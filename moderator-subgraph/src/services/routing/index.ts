@@ -1,0 +1,4 @@
+export * from './routing';
+export * from './route-attempts';
+export * from './trunks';
+export * from './switch-keys';
