@@ -267,6 +267,8 @@ export async function startIndependentExchange(opts: { deferBilling?: boolean } 
     BILLING_PORT: String(billingPort),
     JWT_JWKS_FILE: jwksFile,
     BILL_LINK_SECRET: `bill-links-${randomUUID()}`,
+    // The agent's own public site for posted bills (production requires it named).
+    BILLING_PUBLIC_URL: `http://127.0.0.1:${billingPort}`,
     // The parties' webhook receivers of these tests run on this machine.
     WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
     WORKER_INTERVAL_MS: '50',
