@@ -8,52 +8,14 @@
 //   PAGE_CPU_VERBOSE=1 node bench/page-cpu.js also prints round trips by collection
 const { startDatabase, startCountingProxy } = require('./lib/db');
 const { startStack, procCpu } = require('./lib/stack');
-const { registerParties, createRequest } = require('./lib/parties');
-const { FEDERATED_BILLS } = require('./lib/federated');
+const { FEDERATED_BILLS, seedFederated } = require('./lib/federated');
 const { token, gqlOk } = require('./lib/util');
 
 const BUYERS = Number(process.env.PAGE_BUYERS ?? 32);
 const PER_BUYER = 20;
 const CARRIERS = 5;
-const RECORD_SELECTION = `mutation($input: SelectionRecordInput!) { recordSelection(input: $input) { id } }`;
-
-async function seed(stack) {
-  const buyerIds = Array.from({ length: BUYERS }, (_, i) => `page-buyer-${i}`);
-  const carriers = Array.from({ length: CARRIERS }, (_, i) => ({ id: `page-carrier-${i}`, coverage: ['44'] }));
-  await registerParties(stack.moderator.url, { buyers: buyerIds, carriers });
-  const mod = await token('MODERATOR', 'moderator');
-  const jobs = [];
-  for (let i = 0; i < BUYERS * PER_BUYER; i++) jobs.push(i);
-  const one = async (i) => {
-    const buyerId = buyerIds[i % BUYERS];
-    const req = await createRequest(stack.moderator.url, buyerId);
-    await gqlOk(
-      stack.billing.url,
-      RECORD_SELECTION,
-      {
-        input: {
-          selectionId: `page-sel-${i}`,
-          requestId: req.id,
-          buyerId,
-          buyerIsReseller: false,
-          carrierId: carriers[i % CARRIERS].id,
-          routes: [{ origin: '1', destination: '4420' }],
-          serviceType: 'VOICE',
-          interval: { start: '2026-10-01T00:00:00Z', end: '2026-11-01T00:00:00Z' },
-          quantity: String(100 + i),
-          unit: 'MINUTE',
-          incentive: { currency: 'USD', ratePerUnit: '0.010000' },
-          selectedAt: '2026-09-20T12:00:00Z',
-        },
-      },
-      mod,
-    );
-  };
-  // A few at a time: seeding is not what is measured.
-  let next = 0;
-  await Promise.all(Array.from({ length: 4 }, async () => { while (next < jobs.length) await one(jobs[next++]); }));
-  return buyerIds;
-}
+/** The bench's federated world (bench/lib/federated.js), a few bills at a time: seeding is not what is measured. */
+const seed = (stack) => seedFederated(stack, { bills: BUYERS * PER_BUYER, buyers: BUYERS, carriers: CARRIERS, concurrency: 4 });
 
 async function main() {
   const pages = Number(process.env.PAGES ?? 300);

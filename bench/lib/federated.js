@@ -17,6 +17,7 @@ async function seedFederated(stack, { bills, buyers = 10, carriers = 5, concurre
   await Promise.all(Array.from({ length: Math.max(1, concurrency) }, async () => {
     for (let i = next++; i < bills; i = next++) await seedBill(i);
   }));
+  return buyerIds;
   async function seedBill(i) {
     const buyerId = buyerIds[i % buyers];
     const req = await createRequest(stack.moderator.url, buyerId);
