@@ -8,15 +8,13 @@ import { PERCENTILE_DROP_DIVISOR, ratePercentile } from './rating';
 export const SLOT_MS = 300_000;
 
 /**
- * One stored sample of a PERCENTILE_95 record: when, how much, and which meter (interface) took
- * it, kept as one string (`<epoch ms>|<mbps>|<meter>`: no nested arrays on the embedded engine).
+ * One sample of a PERCENTILE_95 record: when, how much (an exact decimal), and which meter
+ * (interface) took it. The stored sub-document has this shape (store/billing-record.model.ts).
  */
-export const encodeSlotSample = (atMs: number, mbps: string, meter: string) => `${atMs}|${mbps}|${meter}`;
-
-export function decodeSlotSample(s: string): { atMs: number; mbps: string; meter: string } {
-  const a = s.indexOf('|');
-  const b = s.indexOf('|', a + 1);
-  return { atMs: Number(s.slice(0, a)), mbps: s.slice(a + 1, b), meter: s.slice(b + 1) };
+export interface SlotSample {
+  at: Date;
+  mbps: string;
+  meter: string;
 }
 
 export interface SlotPercentile {
@@ -42,7 +40,7 @@ export interface SlotPercentile {
  * counts, a slot nobody reported as zero; the totals are sorted and the top 5 % (floor) dropped;
  * the highest remaining total is billed.
  */
-export function percentile95OfSlots(samples: string[], window: { start: Date; end: Date }): SlotPercentile {
+export function percentile95OfSlots(samples: readonly SlotSample[], window: { start: Date; end: Date }): SlotPercentile {
   const first = Math.floor(window.start.getTime() / SLOT_MS);
   const last = Math.ceil(window.end.getTime() / SLOT_MS); // exclusive
   const slots = last - first;
@@ -52,9 +50,11 @@ export function percentile95OfSlots(samples: string[], window: { start: Date; en
   let duplicateSamples = 0;
   let outsideWindow = 0;
   samples.forEach((s, i) => {
-    const { atMs, mbps, meter } = decodeSlotSample(s);
-    const reason = checkDecimal(mbps);
-    if (!Number.isFinite(atMs) || reason) throw badInput(`samples[${i}]`, `sample ${JSON.stringify(s.slice(0, 80))} is not a stored slot sample`);
+    const atMs = s.at instanceof Date ? s.at.getTime() : NaN;
+    const { mbps, meter } = s;
+    if (!Number.isFinite(atMs) || typeof mbps !== 'string' || checkDecimal(mbps) || typeof meter !== 'string') {
+      throw badInput(`samples[${i}]`, `sample ${JSON.stringify(s).slice(0, 120)} is not a slot sample (at: a date, mbps: a decimal, meter: a name)`);
+    }
     const slot = Math.floor(atMs / SLOT_MS);
     if (slot < first || slot >= last) {
       outsideWindow++;
@@ -94,7 +94,7 @@ export function unsampledPercentile(r: { serviceType?: string; volumeSamples?: u
  * zero, dropped, meters summed, duplicates). With `alreadyBilled` (an ADJUSTMENT recomputed with
  * late samples) one line charges the increase over what earlier bills charged, never a negative one.
  */
-export function percentileBillRecords(incentive: EconomicIncentive, samples: string[], window: { start: Date; end: Date }, alreadyBilled: Dec | null): BillRecordInput[] {
+export function percentileBillRecords(incentive: EconomicIncentive, samples: readonly SlotSample[], window: { start: Date; end: Date }, alreadyBilled: Dec | null): BillRecordInput[] {
   const p = percentile95OfSlots(samples, window);
   const r = ratePercentile(incentive, [p.p95Mbps]);
   const how = `95th percentile ${p.p95Mbps} Mbps of ${p.slots} five-minute slots (${p.missingSlots} without samples counted as zero, ${p.droppedSlots} highest dropped; ${p.meters} meter${p.meters === 1 ? '' : 's'} summed per slot${p.duplicateSamples ? `, ${p.duplicateSamples} duplicate sample${p.duplicateSamples === 1 ? '' : 's'} counted once` : ''})`;

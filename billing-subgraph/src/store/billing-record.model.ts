@@ -12,6 +12,13 @@ export interface SegmentDoc {
   amount: string;
 }
 
+/** One PERCENTILE_95 sample as stored: its time, Mbps (exact decimal string) and meter (domain SlotSample). */
+export interface SlotSampleDoc {
+  at: Date;
+  mbps: string;
+  meter: string;
+}
+
 export interface BillingRecordDoc {
   _id: string; // = usage _id (one billing record per usage record: the charge is guarded by it)
   requestId: string;
@@ -31,8 +38,8 @@ export interface BillingRecordDoc {
   currency: string;
   /** PERCENTILE_95 data: the record's 5-minute samples (Mbps); the charge is made per period on the bill. */
   samplesMbps?: string[];
-  /** PERCENTILE_95 data: each sample with its time and meter (domain/percentile.ts encoding); replaces samplesMbps. */
-  slotSamples?: string[];
+  /** PERCENTILE_95 data: each sample with its time and meter (domain/percentile.ts); replaces samplesMbps. */
+  slotSamples?: SlotSampleDoc[];
   /** The called number (E.164 digits) of a voice record that had one: the bill's destination summary and call detail. */
   destination?: string;
   ratedAt: Date;
@@ -55,8 +62,10 @@ export interface BillClaimDoc {
   intervalStart: Date;
   selectionId: string;
   samplesMbps?: string[];
-  slotSamples?: string[];
+  slotSamples?: SlotSampleDoc[];
 }
+
+const slotSampleSchema = () => new Schema<SlotSampleDoc>({ at: Date, mbps: String, meter: String }, { _id: false });
 
 /** Stored form: read through billing-record-format.ts. */
 export function billingRecordModel(conn: Connection): Model<StoredBillingRecord> {
@@ -88,7 +97,7 @@ export function billingRecordModel(conn: Connection): Model<StoredBillingRecord>
       amount: String,
       currency: String,
       samplesMbps: { type: [String], default: undefined },
-      slotSamples: { type: [String], default: undefined },
+      slotSamples: { type: [slotSampleSchema()], default: undefined },
       destination: String,
       ratedAt: Date,
     },
@@ -112,7 +121,7 @@ export function billClaimModel(conn: Connection): Model<BillClaimDoc> {
       intervalStart: Date,
       selectionId: String,
       samplesMbps: { type: [String], default: undefined },
-      slotSamples: { type: [String], default: undefined },
+      slotSamples: { type: [slotSampleSchema()], default: undefined },
     },
     opts,
   );

@@ -121,3 +121,81 @@ describe('payments stored before ids were scoped get their paymentId (migration 
     expect((await gqlOk(b.url, q, {}, await token('BUYER', 'someone-else')))._entities).toEqual([null]);
   });
 });
+
+describe("PERCENTILE_95 samples stored as '|'-joined strings become sub-documents (migration 0003)", () => {
+  const SAMPLES = '0003-slot-sample-sub-documents';
+  let b: Billing;
+  beforeAll(async () => {
+    b = await startBilling({ WORKERS: 'false' });
+  });
+  afterAll(async () => {
+    await b.conn.dropDatabase();
+    await b.stop();
+  });
+
+  // 100 minutes of service: twenty 5-minute slots.
+  const T0 = Date.parse('2026-10-05T00:00:00Z');
+  const dataRecord = (who: string, id: string, samples: { slot: number; offsetMs: number; mbps: string }[]) => {
+    const start = new Date(T0 + samples[0].slot * 300_000);
+    return {
+      recordId: `${who}-${id}`, source: 'MODERATOR', buyerId: `${who}-buyer`, carrierId: 'ss-carrier', requestId: `${who}-req`, serviceType: 'DATA', quantity: '1000000',
+      intervalStart: start.toISOString(), intervalEnd: new Date(start.getTime() + 300_000).toISOString(),
+      volumeSamples: samples.map((s) => ({ at: new Date(T0 + s.slot * 300_000 + s.offsetMs).toISOString(), mbps: s.mbps })),
+    };
+  };
+  const asString = (s: { at: Date; mbps: string; meter: string }) => `${s.at.getTime()}|${s.mbps}|${s.meter}`;
+  const stored = async (who: string) => ({
+    records: await b.conn.collection('billing_records').find({ buyerId: `${who}-buyer` }).sort({ _id: 1 }).toArray(),
+    claims: await b.conn.collection('bill_claims').find({ buyerId: `${who}-buyer` }).sort({ _id: 1 }).toArray(),
+  });
+  const charged = (bill: any) => ({ kind: bill.kind, total: bill.total, lines: bill.lines.map((l: any) => [l.kind, l.quantity, l.unit, l.ratePerUnit, l.tierIndex, l.amount, l.description]) });
+
+  it('a billing record and a bill claim with string samples, written raw, are converted at start and bill as the new form does', async () => {
+    for (const who of ['old', 'new']) {
+      await recordSelection(b, {
+        selectionId: `${who}-sel`, requestId: `${who}-req`, buyerId: `${who}-buyer`, carrierId: 'ss-carrier', serviceType: 'DATA', unit: 'MBPS', quantity: '10',
+        start: new Date(T0).toISOString(), end: new Date(T0 + 100 * 60_000).toISOString(), incentive: { currency: 'USD', ratePerUnit: '2', dataChargeModel: 'PERCENTILE_95' },
+      });
+      // slots at 1..20 Mbps: 19 Mbps billed
+      await ingestOk(b, Array.from({ length: 20 }, (_, i) => dataRecord(who, `s${i}`, [{ slot: i, offsetMs: 60_000, mbps: String(i + 1) }])));
+    }
+    const periodic = (await gqlOk(b.url, GENERATE, { period: OCT }, await agentToken())).generateBills.bills.filter((x: any) => x.kind === 'PERIODIC');
+    const ofBuyer = (list: any[], who: string) => list.find((x: any) => x.buyer.id === `${who}-buyer`);
+    expect(ofBuyer(periodic, 'old').lines[0]).toMatchObject({ unit: 'MBPS_P95', quantity: '19', amount: '38.000000' });
+    // Late samples, not yet on a bill: slot 5 reported again at 50 and 49 Mbps (counted once, at 50).
+    for (const who of ['old', 'new']) await ingestOk(b, [dataRecord(who, 'late', [{ slot: 5, offsetMs: 0, mbps: '50' }, { slot: 5, offsetMs: 120_000, mbps: '49.5' }])]);
+
+    const before = await stored('old');
+    expect(before.claims).toHaveLength(20);
+    expect(before.records).toHaveLength(21);
+    const late = before.records.find((r) => r.slotSamples.length === 2)!;
+    expect(late.slotSamples).toEqual([
+      { at: new Date(T0 + 5 * 300_000), mbps: '50', meter: expect.any(String) },
+      { at: new Date(T0 + 5 * 300_000 + 120_000), mbps: '49.5', meter: late.slotSamples[0].meter },
+    ]);
+    // The old buyer's records and claims as a database from before holds them (the late record
+    // half converted: only its string element is brought forward), and no record of the migration.
+    for (const [name, docs] of [['billing_records', before.records], ['bill_claims', before.claims]] as const) {
+      for (const d of docs) {
+        const samples = d._id === late._id ? [asString(d.slotSamples[0]), d.slotSamples[1]] : d.slotSamples.map(asString);
+        await b.conn.collection(name).updateOne({ _id: d._id }, { $set: { slotSamples: samples } });
+      }
+    }
+    const claim = before.claims.find((c) => c.slotSamples[0].mbps === '4')!;
+    expect((await b.conn.collection('bill_claims').findOne({ _id: claim._id }))!.slotSamples).toEqual([`${T0 + 3 * 300_000 + 60_000}|4|${late.slotSamples[0].meter}`]);
+    expect((await b.conn.collection('billing_records').findOne({ _id: late._id }))!.slotSamples).toEqual([`${T0 + 5 * 300_000}|50|${late.slotSamples[0].meter}`, late.slotSamples[1]]);
+    await b.conn.collection('migrations').deleteOne({ _id: SAMPLES as never });
+
+    const dbName = b.dbName;
+    await b.stop();
+    b = await startBilling({ WORKERS: 'false', BILLING_DB_NAME: dbName });
+    expect(await b.conn.collection('migrations').findOne({ _id: SAMPLES as never })).toMatchObject({ state: 'done' });
+    expect(await stored('old')).toEqual(before);
+
+    // The adjustment reads the earlier bill's claims and the late record: both as the new form bills them.
+    const run = (await gqlOk(b.url, GENERATE, { period: OCT }, await agentToken())).generateBills.bills.filter((x: any) => x.kind === 'ADJUSTMENT');
+    expect(charged(ofBuyer(run, 'old'))).toEqual(charged(ofBuyer(run, 'new')));
+    // slot 5 now 50: p95 = 20 Mbps = 40.00, 2.00 more than billed
+    expect(ofBuyer(run, 'old').lines.map((l: any) => [l.kind, l.amount])).toEqual([['USAGE', '2.000000']]);
+  });
+});

@@ -1,8 +1,9 @@
-import { encodeSlotSample, percentile95OfSlots, percentileBillRecords, unsampledPercentile, type EconomicIncentive } from '../../../billing-subgraph/src/domain';
+import { percentile95OfSlots, percentileBillRecords, unsampledPercentile, type EconomicIncentive, type SlotSample } from '../../../billing-subgraph/src/domain';
 
 const T0 = Date.parse('2026-08-03T00:00:00Z');
 const MIN = 60_000;
 const at = (slot: number, offsetMs: number) => T0 + slot * 5 * MIN + offsetMs;
+const sample = (atMs: number, mbps: string, meter: string): SlotSample => ({ at: new Date(atMs), mbps, meter });
 
 /*
  * Two meters (interfaces) of one buyer–carrier pair over a 2-hour window: 24 five-minute slots.
@@ -15,13 +16,13 @@ const at = (slot: number, offsetMs: number) => T0 + slot * 5 * MIN + offsetMs;
  * the 95th percentile is 40 Mbps. Counting A's duplicate twice would give 50; per-sample
  * (unsummed) ranking would give 30; ignoring the missing slots would still drop one: 40.
  */
-function twoMeters(): string[] {
-  const s: string[] = [];
-  for (let slot = 0; slot < 20; slot++) s.push(encodeSlotSample(at(slot, MIN), '10', 'meter-A'));
-  s.push(encodeSlotSample(at(11, 3 * MIN), '10', 'meter-A'));
-  for (let slot = 0; slot < 10; slot++) s.push(encodeSlotSample(at(slot, 2.5 * MIN), '5', 'meter-B'));
-  s.push(encodeSlotSample(at(10, 2.5 * MIN), '50', 'meter-B'));
-  s.push(encodeSlotSample(at(11, 4 * MIN), '30', 'meter-B'));
+function twoMeters(): SlotSample[] {
+  const s: SlotSample[] = [];
+  for (let slot = 0; slot < 20; slot++) s.push(sample(at(slot, MIN), '10', 'meter-A'));
+  s.push(sample(at(11, 3 * MIN), '10', 'meter-A'));
+  for (let slot = 0; slot < 10; slot++) s.push(sample(at(slot, 2.5 * MIN), '5', 'meter-B'));
+  s.push(sample(at(10, 2.5 * MIN), '50', 'meter-B'));
+  s.push(sample(at(11, 4 * MIN), '30', 'meter-B'));
   return s;
 }
 
@@ -42,7 +43,7 @@ describe('95th percentile as burstable transit is billed (issue 14, item 2)', ()
   });
 
   it('keeps the highest of a meter\'s duplicate samples whatever their order, and ignores samples of another period', () => {
-    const s = [encodeSlotSample(at(0, 0), '7', 'm'), encodeSlotSample(at(0, 4 * MIN), '9', 'm'), encodeSlotSample(T0 - 1, '99', 'm'), encodeSlotSample(T0 + 120 * MIN, '99', 'm')];
+    const s = [sample(at(0, 0), '7', 'm'), sample(at(0, 4 * MIN), '9', 'm'), sample(T0 - 1, '99', 'm'), sample(T0 + 120 * MIN, '99', 'm')];
     const r = percentile95OfSlots(s, { start: new Date(T0), end: new Date(T0 + 5 * MIN) });
     expect(r).toMatchObject({ p95Mbps: '9', slots: 1, duplicateSamples: 1, outsideWindow: 2 });
     expect(percentile95OfSlots([...s].reverse(), { start: new Date(T0), end: new Date(T0 + 5 * MIN) }).p95Mbps).toBe('9');
@@ -59,6 +60,12 @@ describe('95th percentile as burstable transit is billed (issue 14, item 2)', ()
     const [line] = percentileBillRecords(incentive, twoMeters(), window, null);
     expect(line).toMatchObject({ unit: 'MBPS_P95', quantity: '40', ratePerUnit: '2', amount: '80.000000' });
     expect(line.description).toBe('95th percentile 40 Mbps of 24 five-minute slots (4 without samples counted as zero, 1 highest dropped; 2 meters summed per slot, 1 duplicate sample counted once), tier 0 at 2 USD/Mbps');
+  });
+
+  it('a sample that is not a date, a decimal and a meter is refused naming its position', () => {
+    const bad = [sample(at(0, 0), '7', 'm'), { at: new Date('x'), mbps: '1', meter: 'm' }];
+    expect(() => percentile95OfSlots(bad, window)).toThrow(expect.objectContaining({ code: 'BAD_USER_INPUT', field: 'samples[1]', message: expect.stringMatching(/is not a slot sample/) }));
+    expect(() => percentile95OfSlots([sample(at(0, 0), 'ten', 'm')], window)).toThrow(expect.objectContaining({ field: 'samples[0]' }));
   });
 
   it('a record without samples under a PERCENTILE_95 selection is refused with its reason', () => {

@@ -1,4 +1,4 @@
-import { Dec, destinationOf, volumePeriodRecords, type BillRecordInput, type DestinationPart, type EconomicIncentive, type PeriodUsage } from '../../domain';
+import { Dec, destinationOf, volumePeriodRecords, type BillRecordInput, type DestinationPart, type EconomicIncentive, type PeriodUsage, type SlotSample } from '../../domain';
 import type { ClaimableRecord } from '../../store/bill-claims';
 
 /** Per-line totals of one selection on a bill (one entry per end user / unit / tier / rate). */
@@ -7,7 +7,7 @@ export interface SelectionAgg {
   count: number;
   samples: string[];
   /** PERCENTILE_95 samples with time and meter (domain/percentile.ts). */
-  slotSamples: string[];
+  slotSamples: SlotSample[];
   /** Per destination country of the called number (domain/destination.ts): calls, minutes, base quantity, rated amount. */
   destinations: Map<string, DestinationPart>;
 }

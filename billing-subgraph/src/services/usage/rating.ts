@@ -1,5 +1,5 @@
 import { isDuplicateKey, duplicateIndexes, insertIgnoringDuplicates } from '@exchange/platform';
-import { Dec, encodeSlotSample, periodContainingAt, rateUsage, type BillingProfile, type EconomicIncentive } from '../../domain';
+import { Dec, periodContainingAt, rateUsage, type BillingProfile, type EconomicIncentive } from '../../domain';
 import type { BillingModels, BillingRecordDoc, SelectionDoc, SlotDoc, UsageDoc } from '../../store/models';
 import { toStoredBillingRecord } from '../../store/billing-record-format';
 import { claimNextSlots } from '../../store/slots';
@@ -147,7 +147,7 @@ function rateGroup(group: UsageDoc[], selection: SelectionDoc, prev: Pick<SlotDo
     if (u.endUserId !== undefined) doc.endUserId = u.endUserId;
     if (u.destination) doc.destination = u.destination;
     // Each sample keeps its time and meter: the bill aligns them to 5-minute slots and sums the meters (domain/percentile.ts).
-    if (r.periodLevel) doc.slotSamples = (u.volumeSamples ?? []).map((x) => encodeSlotSample(new Date(x.at).getTime(), x.mbps, meterOf(u)));
+    if (r.periodLevel) doc.slotSamples = (u.volumeSamples ?? []).map((x) => ({ at: new Date(x.at), mbps: x.mbps, meter: meterOf(u) }));
     cumulative = r.cumulativeAfter;
     return doc;
   });
