@@ -79,25 +79,37 @@ export interface ServiceMain<C, A extends RunningService> {
  * stop on SIGTERM/SIGINT, the "listening" announcement, and one line for a known start-up failure.
  */
 export function runService<C, A extends RunningService>(main: ServiceMain<C, A>): void {
+  let app: A | undefined;
+  let stopping = false;
+  /** A signal that came while the service was still starting: honoured as soon as start returns. */
+  let pending: string | null = null;
+  const stop = async (signal: string) => {
+    if (stopping || !app) return;
+    stopping = true;
+    app.logger.info({ signal }, 'shutting down');
+    try {
+      await app.stop();
+    } catch (err) {
+      // Stopping is best effort; an operator pressing Ctrl-C wants it stopped, not a stack trace.
+      app.logger.warn({ err: (err as Error).message }, 'incomplete shutdown');
+    }
+    process.exit(0);
+  };
+  // Registered before start: the server may bind (and a supervisor see it listening and send
+  // SIGTERM) before start has finished its remaining work, and the default action would kill the
+  // process mid-start. A second signal during start does not wait for it.
+  const onSignal = (signal: string) => {
+    if (app) return void stop(signal);
+    if (pending) process.exit(1);
+    pending = signal;
+  };
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
   const run = async () => {
     const config = exitOnConfigError(() => main.loadConfig());
-    const app = await main.start(config);
+    app = await main.start(config);
+    if (pending) return void stop(pending);
     main.started?.(app, config);
-    let stopping = false;
-    const stop = async (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      app.logger.info({ signal }, 'shutting down');
-      try {
-        await app.stop();
-      } catch (err) {
-        // Stopping is best effort; an operator pressing Ctrl-C wants it stopped, not a stack trace.
-        app.logger.warn({ err: (err as Error).message }, 'incomplete shutdown');
-      }
-      process.exit(0);
-    };
-    process.on('SIGTERM', () => void stop('SIGTERM'));
-    process.on('SIGINT', () => void stop('SIGINT'));
     // Bound and serving: `npm start` waits for this before it says the exchange is up.
     announceListening(main.service, app.url, app.port);
   };
