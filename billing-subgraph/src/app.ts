@@ -4,6 +4,7 @@ import {
   createLogger,
   createMetrics,
   createPubSub,
+  dataVersionTrackerFor,
   createTokenSigner,
   createTokenVerifier,
   databaseReachable,
@@ -45,7 +46,11 @@ export interface BillingApp {
 /** Wires the billing computer: its own database, pub/sub, token verification, workers and the subgraph server. */
 export async function createBillingApp(config: BillingConfig, opts: { logger?: Logger } = {}): Promise<BillingApp> {
   const logger = opts.logger ?? createLogger('billing', config.LOG_LEVEL);
-  const conn = await connectDatabase(config.mongodbUri, config.BILLING_DB_NAME, logger);
+  // Before anything writes (migrations, seeding): gateways may hold answers from before this start.
+  const dataVersions = dataVersionTrackerFor(config, logger);
+  const conn = await connectDatabase(config.mongodbUri, config.BILLING_DB_NAME, logger, { monitorCommands: !!dataVersions });
+  dataVersions?.track(conn);
+  await dataVersions?.start();
   const models = registerModels(conn);
   // Stored forms brought forward before anything reads them (once per database, recorded).
   try {
@@ -96,6 +101,7 @@ export async function createBillingApp(config: BillingConfig, opts: { logger?: L
     metricsPublic: config.METRICS_PUBLIC,
     bodyLimit: config.INGEST_BODY_LIMIT,
     ready: () => databaseReachable(conn),
+    dataVersions,
     buildContext: (ctxBase) => ({ ...ctxBase, models, deps, loaders: createLoaders(models) }),
     routes: billSiteRoutes(deps, verifier),
     plugins: [batchSizeGuard<BillingContext>()],
@@ -134,6 +140,7 @@ export async function createBillingApp(config: BillingConfig, opts: { logger?: L
       await sweep.stop();
       await server.stop();
       await pubsub.close();
+      await dataVersions?.close();
       await conn.close();
     },
   };

@@ -14,6 +14,8 @@ const schema = z.object({
   MODERATOR_URL: httpUrl.default('http://127.0.0.1:4001/graphql'),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional(),
   PUBSUB_PREFIX: z.string().default('exchange:'),
+  /** With REDIS_URL: publish a new version of each collection written and name the collections each answer read, so gateways may keep answers (RESPONSE_CACHE). */
+  DATA_VERSIONS: bool(true),
   BILLING_SIGNING_KEY_FILE: z.string().optional(),
   INGEST_BODY_LIMIT: z.string().regex(/^\d+(kb|mb)$/, 'e.g. 20mb').default('32mb'),
   /** Schema introspection and `_service` for any caller; default true, false in production (then ADMIN tokens only for `_service`). */

@@ -15,6 +15,7 @@ import {
   createErrorFormatter,
   createLogger,
   createTokenVerifier,
+  DataVersionReader,
   exceedsJsonDepth,
   jsonTooDeepMessage,
   MAX_JSON_DEPTH,
@@ -35,6 +36,7 @@ import { createGatewayMetrics, type GatewayMetrics } from './metrics';
 import { notAllowedForPartner, OperationAllowList, persistedHashOf, unknownPersistedOperation } from './persisted';
 import { sendExplorer, wantsExplorer } from './explorer';
 import { createPortalHandler } from './portal';
+import { ResponseCache, OperationReads } from './response-cache';
 import { createRouteProxy } from './route-proxy';
 import { SubscriptionGateway } from './subscriptions';
 import { startGatewayWs } from './ws';
@@ -280,6 +282,30 @@ export async function createGatewayApp(config: GatewayConfig, opts: GatewayAppOp
     return false;
   };
   const inbound = new InFlight<HttpAnswer>();
+  const versionReader = config.REDIS_URL && config.RESPONSE_CACHE ? new DataVersionReader({ redisUrl: config.REDIS_URL, prefix: config.PUBSUB_PREFIX, logger }) : undefined;
+  const responses = versionReader
+    ? new ResponseCache({
+        reader: versionReader,
+        ttlMs: config.RESPONSE_CACHE_TTL_MS,
+        maxBytes: config.RESPONSE_CACHE_MAX_MB * 1024 * 1024,
+        count: (event) => metrics.responseCache.inc({ event }),
+      })
+    : undefined;
+
+  /** A kept answer while its data is unchanged; otherwise executed, and kept when every subgraph vouches for what it read. */
+  const executeOrKept = async (key: string, run: (context: GatewayContext) => Promise<HttpAnswer>, context: GatewayContext): Promise<HttpAnswer> => {
+    if (!responses) return run(context);
+    const kept = await responses.lookup(key);
+    if (kept) {
+      metrics.operations.inc({ transport: 'http', type: 'query', outcome: 'ok' });
+      return kept;
+    }
+    const before = await responses.snapshot();
+    const reads = new OperationReads();
+    const answer = await run({ ...context, reads });
+    responses.keep(key, answer, before, reads);
+    return answer;
+  };
 
   /** Verifies the bearer token once here (cached until its exp); subgraphs verify the forwarded token again. */
   const authenticate = async (req: IncomingMessage, requestId: string): Promise<GatewayContext> => {
@@ -388,7 +414,7 @@ export async function createGatewayApp(config: GatewayConfig, opts: GatewayAppOp
     const key = raw !== undefined && config.DEDUPE_OPERATIONS ? inboundKey(req, raw, body, config.MAX_QUERY_TOKENS, callerKey(context)) : undefined;
     if (key !== undefined) {
       // Identical queries from the same caller while one is running: one execution, the same bytes to each.
-      const run = inbound.run(key, () => execute(req, search, body, context));
+      const run = inbound.run(key, () => executeOrKept(key, (ctx) => execute(req, search, body, ctx), context));
       if (run.joined) metrics.deduplicated.inc({ direction: 'inbound', target: 'gateway' });
       answer = await run.promise;
     } else {
@@ -448,6 +474,7 @@ export async function createGatewayApp(config: GatewayConfig, opts: GatewayAppOp
         await Promise.all([...upstreams.values()].map((u) => u.close().catch(() => undefined)));
         routeProxy.close();
         billProxy.close();
+        versionReader?.close();
       })();
       return stopped;
     },

@@ -38,6 +38,15 @@ const schema = z.object({
   INTROSPECT_AND_COMPOSE: bool(false),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional(),
   PUBSUB_PREFIX: z.string().default('exchange:'),
+  /**
+   * With REDIS_URL: keep whole answers to queries per caller and request, and answer an identical
+   * request from them while the collections they were read from are unchanged (response-cache.ts).
+   */
+  RESPONSE_CACHE: bool(true),
+  /** Longest a kept answer is served, whatever the versions say (bounds values computed from the clock). */
+  RESPONSE_CACHE_TTL_MS: positiveInt(10_000),
+  /** Memory for kept answers per gateway process, in MB. */
+  RESPONSE_CACHE_MAX_MB: positiveInt(64),
   /** Schema introspection; default true, false in production. */
   INTROSPECTION: bool(true),
   /** The gateway's own query page at GET /graphql for browsers (explorer.ts); default true, false in production. */

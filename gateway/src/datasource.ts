@@ -3,10 +3,11 @@ import { GraphQLError } from 'graphql';
 import { Pool } from 'undici';
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
-import { REQUEST_ID_HEADER, backoffMs } from '@exchange/platform';
+import { DATA_READS_HEADER, REQUEST_ID_HEADER, backoffMs } from '@exchange/platform';
 import { InFlight, upstreamKey } from './inflight';
 import { mergeOperations, mergeVariables, splitAnswer, type MergedPlan } from './merge';
 import type { GatewayMetrics } from './metrics';
+import type { OperationReads } from './response-cache';
 
 /** What the gateway knows about the caller of one operation (HTTP request or WebSocket subscriber). */
 export interface GatewayContext {
@@ -14,6 +15,8 @@ export interface GatewayContext {
   authorization?: string;
   requestId: string;
   identity: { sub: string; role: string } | null;
+  /** What the subgraphs said they read for this operation, when its answer may be kept (response-cache.ts). */
+  reads?: OperationReads;
 }
 
 /**
@@ -47,7 +50,7 @@ export const isMutationText = (query: string | undefined) => /^\s*mutation\b/.te
 
 /** What one subgraph request came back with, before anyone parsed it: shareable between waiters. */
 type Outcome =
-  | { kind: 'answer'; status: number; text: string }
+  | { kind: 'answer'; status: number; text: string; reads?: string }
   | { kind: 'timeout' }
   | { kind: 'unavailable' };
 
@@ -128,14 +131,17 @@ export class ForwardingDataSource implements GraphQLDataSource<GatewayContext> {
     if (!mutation && query && owner && !extensions && this.policy.merge !== false) {
       return new Promise((resolve, reject) => this.enqueue(owner, { query, variables, operationName, resolve, reject }, context));
     }
-    return this.answer(await this.outcome(JSON.stringify({ query, variables, operationName, extensions }), context, mutation));
+    return this.answer(await this.outcome(JSON.stringify({ query, variables, operationName, extensions }), context, mutation), context);
   }
 
   /** The subgraph's raw answer to one body, joined with an identical query in flight when allowed. */
   private outcome(body: string, context: Partial<GatewayContext>, mutation: boolean): Promise<Outcome> {
     if (mutation || this.policy.dedupe === false) return this.send(body, context, mutation);
     const { promise, joined } = this.upstream.inflight.run(upstreamKey(callerKey(context), body), () => this.send(body, context, false));
-    if (joined) this.metrics?.deduplicated.inc({ direction: 'outbound', target: this.serviceName });
+    if (joined) {
+      this.metrics?.deduplicated.inc({ direction: 'outbound', target: this.serviceName });
+      context.reads?.spoil();
+    }
     return promise;
   }
 
@@ -173,10 +179,10 @@ export class ForwardingDataSource implements GraphQLDataSource<GatewayContext> {
     }
     let split: ReturnType<typeof splitAnswer>;
     try {
-      split = splitAnswer(plan, batch.length, this.answer(outcome));
+      split = splitAnswer(plan, batch.length, this.answer(outcome, context));
     } catch {
       // No GraphQL answer (timeout, unreachable, bad response): each fetch gets its own error.
-      for (const w of batch) settle(w, () => this.answer(outcome));
+      for (const w of batch) settle(w, () => this.answer(outcome, context));
       return;
     }
     if (split.parts) {
@@ -204,7 +210,7 @@ export class ForwardingDataSource implements GraphQLDataSource<GatewayContext> {
   private async alone(w: Waiter, context: Partial<GatewayContext>): Promise<void> {
     try {
       const outcome = await this.outcome(JSON.stringify({ query: w.query, variables: w.variables, operationName: w.operationName }), context, false);
-      settle(w, () => this.answer(outcome));
+      settle(w, () => this.answer(outcome, context));
     } catch (err) {
       w.reject(err);
     }
@@ -222,9 +228,10 @@ export class ForwardingDataSource implements GraphQLDataSource<GatewayContext> {
     return plan ?? undefined;
   }
 
-  /** Parses an outcome into this caller's own response objects (or its own error). */
-  private answer(outcome: Outcome): GatewayGraphQLResponse {
+  /** Parses an outcome into this caller's own response objects (or its own error); notes what the subgraph read. */
+  private answer(outcome: Outcome, context: Partial<GatewayContext>): GatewayGraphQLResponse {
     const name = this.serviceName;
+    context.reads?.note(outcome.kind === 'answer' ? outcome.reads : undefined);
     if (outcome.kind === 'timeout') {
       throw new GraphQLError(`Subgraph "${name}" did not answer within ${this.policy.timeoutMs} ms`, {
         extensions: { code: 'SUBGRAPH_TIMEOUT', serviceName: name },
@@ -281,7 +288,8 @@ export class ForwardingDataSource implements GraphQLDataSource<GatewayContext> {
         const graphql = text.startsWith('{') && (text.includes('"data"') || text.includes('"errors"'));
         const down = RETRYABLE_STATUS.has(res.statusCode);
         this.metrics?.subgraphRequests.inc({ subgraph: name, outcome: graphql ? 'ok' : down ? 'unavailable' : 'bad_response' });
-        return { kind: 'answer', status: res.statusCode, text };
+        const reads = res.headers[DATA_READS_HEADER];
+        return { kind: 'answer', status: res.statusCode, text, reads: typeof reads === 'string' ? reads : undefined };
       } catch {
         clearTimeout(timer);
         // A timeout is never retried: the subgraph may still be computing a costly answer, and

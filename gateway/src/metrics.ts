@@ -20,6 +20,8 @@ export interface GatewayMetrics extends ServiceMetrics {
   deduplicated: Counter<'direction' | 'target'>;
   /** Planner fetches sent inside one merged request with other fetches of the same operation, by subgraph. */
   mergedFetches: Counter<'subgraph'>;
+  /** Response cache lookups by outcome (hit, miss, stale, unavailable) and answers kept or not kept. */
+  responseCache: Counter<'event'>;
 }
 
 export function createGatewayMetrics(): GatewayMetrics {
@@ -80,6 +82,12 @@ export function createGatewayMetrics(): GatewayMetrics {
       name: 'gateway_merged_fetches_total',
       help: 'Planner fetches sent inside one merged request with other fetches of the same operation to the same subgraph',
       labelNames: ['subgraph'] as const,
+      registers,
+    }),
+    responseCache: new Counter({
+      name: 'gateway_response_cache_total',
+      help: 'Response cache: lookups by outcome (hit, miss, stale, unavailable) and answers kept or not kept',
+      labelNames: ['event'] as const,
       registers,
     }),
   };

@@ -5,6 +5,7 @@ import {
   createLogger,
   createMetrics,
   createPubSub,
+  dataVersionTrackerFor,
   createTokenSigner,
   createTokenVerifier,
   databaseReachable,
@@ -59,7 +60,11 @@ export interface ModeratorApp {
 export async function createModeratorApp(config: ModeratorConfig, opts: { logger?: Logger } = {}): Promise<ModeratorApp> {
   const logger = opts.logger ?? createLogger('moderator', config.LOG_LEVEL);
   const instanceId = `moderator-${randomBytes(6).toString('hex')}`;
-  const conn = await connectDatabase(config.mongodbUri, config.MODERATOR_DB_NAME, logger);
+  // Before anything writes (migrations, seeding): gateways may hold answers from before this start.
+  const dataVersions = dataVersionTrackerFor(config, logger);
+  const conn = await connectDatabase(config.mongodbUri, config.MODERATOR_DB_NAME, logger, { monitorCommands: !!dataVersions });
+  dataVersions?.track(conn);
+  await dataVersions?.start();
   const models = registerModels(conn);
   await syncIndexes(conn);
   const seeded = config.SEED_DEMO_DATA ? await seedDemoParties(models) : false;
@@ -144,6 +149,7 @@ export async function createModeratorApp(config: ModeratorConfig, opts: { logger
     limits: queryLimitsOf(config),
     metricsPublic: config.METRICS_PUBLIC,
     ready: () => databaseReachable(conn),
+    dataVersions,
     buildContext: (base) => ({ ...base, models, services, loaders: createLoaders(models, services.dealings, base.identity) }),
   });
 
@@ -205,6 +211,7 @@ export async function createModeratorApp(config: ModeratorConfig, opts: { logger
       await trunks.stop();
       await switchKeys.stop();
       await pubsub.close();
+      await dataVersions?.close();
       await conn.close();
     },
   };

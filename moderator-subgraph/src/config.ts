@@ -17,6 +17,8 @@ const schema = z.object({
   BILLING_URL: httpUrl.default('http://127.0.0.1:4002/graphql'),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional(),
   PUBSUB_PREFIX: z.string().default('exchange:'),
+  /** With REDIS_URL: publish a new version of each collection written and name the collections each answer read, so gateways may keep answers (RESPONSE_CACHE). */
+  DATA_VERSIONS: bool(true),
   MODERATOR_SIGNING_KEY_FILE: z.string().optional(),
   /** HMAC key of the competitor pseudonyms on bid boards; required in production (with the default anyone can recompute them). */
   BOARD_PSEUDONYM_SECRET: z.string().min(16, 'must be at least 16 characters').default('development-pseudonym-secret'),

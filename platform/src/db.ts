@@ -22,7 +22,7 @@ export async function connectDatabase(
   uri: string,
   dbName: string,
   logger?: Logger,
-  opts: { connectTimeoutMs?: number } = {},
+  opts: { connectTimeoutMs?: number; monitorCommands?: boolean } = {},
 ): Promise<Connection> {
   const timeoutMs = opts.connectTimeoutMs ?? DATABASE_CONNECT_TIMEOUT_MS;
   const conn = mongoose.createConnection(uri, {
@@ -32,6 +32,8 @@ export async function connectDatabase(
     maxPoolSize: 20,
     autoIndex: false,
     autoCreate: true,
+    // Command events for DataVersionTracker (data-versions.ts); off unless a tracker watches them.
+    monitorCommands: opts.monitorCommands ?? false,
   });
   let timer: NodeJS.Timeout | undefined;
   try {

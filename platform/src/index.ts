@@ -20,3 +20,4 @@ export * from './keyed-turns';
 export * from './backoff';
 export * from './scalars';
 export * from './cursor';
+export * from './data-versions';

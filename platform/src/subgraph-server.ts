@@ -18,6 +18,7 @@ import { checkOperationLimits, DEFAULT_QUERY_LIMITS, type OperationLimits } from
 import { REQUEST_ID_HEADER, requestIdFrom } from './request-id';
 import type { Identity } from './roles';
 import { exceedsJsonDepth, jsonTooDeepMessage, MAX_JSON_DEPTH } from './json-depth';
+import { DATA_READS_HEADER, type DataVersionTracker } from './data-versions';
 
 /** Paths every subgraph serves; routes a subgraph adds report their own pattern. */
 const SUBGRAPH_ROUTES = ['/graphql', '/health', '/ready', '/metrics'] as const;
@@ -52,6 +53,8 @@ export interface SubgraphServerOptions<Ctx extends BaseContext> {
   limits?: OperationLimits;
   /** /metrics without a token (development); otherwise an ADMIN bearer token is required. Default true. */
   metricsPublic?: boolean;
+  /** Notes what each GraphQL request reads (DATA_READS_HEADER) so gateways may keep its answer. */
+  dataVersions?: DataVersionTracker;
 }
 
 /** Whether a document selects the federation `_service` field (the subgraph's SDL) anywhere, fragments included. */
@@ -109,6 +112,20 @@ function subgraphGuard<Ctx extends BaseContext>(limits: OperationLimits, introsp
           }
           const error = checkOperationLimits(schema, document, operation, request.variables ?? {}, limitsFor(limits, contextValue.identity));
           if (error) throw error;
+        },
+      };
+    },
+  };
+}
+
+/** Names the collections an answer was read from, once the request's own writes have new versions. */
+function dataReadsPlugin<Ctx extends BaseContext>(tracker: DataVersionTracker): ApolloServerPlugin<Ctx> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ response }) {
+          const reads = await tracker.finish();
+          if (reads !== undefined) response.http.headers.set(DATA_READS_HEADER, reads);
         },
       };
     },
@@ -215,6 +232,7 @@ export async function startSubgraphServer<Ctx extends BaseContext>(opts: Subgrap
         },
       },
       subgraphGuard<Ctx>(limits, introspection),
+      ...(opts.dataVersions ? [dataReadsPlugin<Ctx>(opts.dataVersions)] : []),
       ...(opts.plugins ?? []),
     ],
   });
@@ -268,6 +286,8 @@ export async function startSubgraphServer<Ctx extends BaseContext>(opts: Subgrap
       }
       next();
     },
+    // Every read command of the execution is noted in this request's scope (data-versions.ts).
+    (_req, _res, next) => (opts.dataVersions ? opts.dataVersions.run(next) : next()),
     expressMiddleware(server, {
       context: async ({ req }) => {
         const requestId = (req as unknown as { requestId: string }).requestId;

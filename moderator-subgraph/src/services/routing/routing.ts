@@ -1,4 +1,5 @@
 import type { Identity, Logger, PubSub } from '@exchange/platform';
+import { answerFromMemory } from '@exchange/platform';
 import { RoutingIndex, type RouteLookup, type RouteMissReason, type RoutingEntry } from '../../domain/routing';
 import { parseInstant } from '../../domain/time';
 import type { ModeratorModels, SelectionDoc } from '../../store/models';
@@ -151,6 +152,7 @@ export class RoutingService {
       throw badInput('destination', "destination must be digits (E.164, optional leading '+')");
     }
     const when = this.instant(at);
+    answerFromMemory(); // the in-memory index, not a collection: the gateway keeps no such answer
     const r = this.index.lookup(buyerId, destination, when);
     return { destination, at: when, buyerId, entry: r.entry, reason: r.entry ? null : (r as { reason: RouteMissReason }).reason };
   }
@@ -158,6 +160,7 @@ export class RoutingService {
   table(identity: Identity | null, at?: unknown, buyerIdArg?: string | null): { buyerId: string; at: Date; entries: RoutingEntry[] } {
     const buyerId = this.buyerFor(identity, buyerIdArg);
     const when = this.instant(at);
+    answerFromMemory(); // the in-memory index, not a collection: the gateway keeps no such answer
     return { buyerId, at: when, entries: this.index.table(buyerId, when) };
   }
 }
