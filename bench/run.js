@@ -111,7 +111,7 @@ function rows(results) {
     const x = r.peers;
     const cpu = (p) => {
       const c = p.stackCpuMsPerRequest;
-      return `${fmt(c.total)} (gateway ${fmt(c.gateway)}, billing ${fmt(c.billing)}, moderator ${fmt(c.moderator)}, database ${fmt(c.database)})`;
+      return `${fmt(c.total)} (gateway ${fmt(c.gateway)}, billing ${fmt(c.billing)}, moderator ${fmt(c.moderator)}, database ${fmt(c.database)}, Redis ${fmt(c.redis)})`;
     };
     const calls = (p) => `billing ${fmt(p.subgraphCallsPerRequest.billing)}, moderator ${fmt(p.subgraphCallsPerRequest.moderator)}`;
     for (const f of Object.values(x.figures)) {
@@ -124,7 +124,7 @@ function rows(results) {
         `p50 ${fmt(f.project.p50Ms)} vs ${fmt(f.hive.p50Ms)} / ${fmt(f.hiveRust.p50Ms)} ms; ` +
           `stack CPU ms/request (project / Hive / Hive+Rust): ${cpu(f.project)} / ${cpu(f.hive)} / ${cpu(f.hiveRust)}; ` +
           `subgraph calls/request: ${calls(f.project)} / ${calls(f.hive)} / ${calls(f.hiveRust)}; ` +
-          `deduplication off: ${fmt(f.projectNoDedupe.rps)} req/s (${fmt(f.noDedupeVsHive.rps)}× / ${fmt(f.noDedupeVsHiveRust.rps)}×), stack CPU ${cpu(f.projectNoDedupe)} ms, calls ${calls(f.projectNoDedupe)}`,
+          `every request executed (no kept answers, no deduplication): ${fmt(f.projectPlain.rps)} req/s (${fmt(f.plainVsHive.rps)}× / ${fmt(f.plainVsHiveRust.rps)}×), stack CPU ${cpu(f.projectPlain)} ms, calls ${calls(f.projectPlain)}`,
         distinct
           ? `≥ ${GOALS.distinctRpsVsHiveRust}× Hive+Rust req/s${page ? `; gateway CPU ≤ ${GOALS.gatewayCpuVsHiveRust}× Hive+Rust; stack CPU ≤ ${GOALS.stackCpuMsPerPage} ms; moderator calls = ${GOALS.moderatorCallsPerPage}` : ''}`
           : `≥ 1.0× both peers' req/s${page ? '; gateway CPU ≤ Hive+Rust' : ''}`,
