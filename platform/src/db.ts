@@ -32,8 +32,8 @@ export async function connectDatabase(
     maxPoolSize: 20,
     autoIndex: false,
     autoCreate: true,
-    // Command events for DataVersionTracker (data-versions.ts); off unless a tracker watches them.
-    monitorCommands: opts.monitorCommands ?? false,
+    // Command events for DataVersionTracker (data-versions.ts); otherwise as the URI says.
+    ...(opts.monitorCommands ? { monitorCommands: true } : {}),
   });
   let timer: NodeJS.Timeout | undefined;
   try {
