@@ -5,7 +5,7 @@
 // connection: every command sent to the database (find, getMore, aggregate, …) is one.
 import type { mongo } from 'mongoose';
 import { gql, mongoUri, startStack, token } from '../../support/harness';
-import { CREATE_REQUEST, gqlOk, RECORD_SELECTION, REGISTER_BUYER, REGISTER_CARRIER, requestInput } from './helpers';
+import { CREATE_REQUEST, gqlOk, RECORD_SELECTION, REGISTER_BUYER, REGISTER_CARRIER, requestInput, selectionRecordFor } from './helpers';
 
 jest.setTimeout(120_000);
 
@@ -60,20 +60,7 @@ describe(`listing ${N} bills through the gateway: constant database round trips 
       const carrierId = `carrier-${i % CARRIERS}`;
       const input = requestInput(`44${100 + i}`, String(100 + i));
       const req = (await gqlOk(G, CREATE_REQUEST, { input }, await token('BUYER', buyerId))).createServiceRequest;
-      const selection = {
-        selectionId: `sel_${req.id}`,
-        requestId: req.id,
-        buyerId,
-        buyerIsReseller: false,
-        carrierId,
-        routes: input.routes,
-        serviceType: 'VOICE',
-        interval: input.interval,
-        quantity: input.quantity,
-        unit: 'MINUTE',
-        incentive: { currency: 'GBP', ratePerUnit: '0.0100' },
-        selectedAt: new Date().toISOString(),
-      };
+      const selection = selectionRecordFor(req, input, { buyerId, carrierId });
       const recorded = (await gqlOk(G, RECORD_SELECTION, { input: selection }, moderatorToken)).recordSelection;
       expect(recorded.advanceBill.id).toEqual(expect.any(String));
     };

@@ -33,6 +33,31 @@ export function requestInput(destination: string, quantity: string, overrides: R
   };
 }
 
+/**
+ * The selection record the moderator's outbox would send billing for `request` (as created from
+ * `input`) awarded to `carrierId` at a GBP rate, selected now.
+ */
+export function selectionRecordFor(
+  request: { id: string },
+  input: ReturnType<typeof requestInput>,
+  parties: { buyerId: string; carrierId: string; selectionId?: string },
+) {
+  return {
+    selectionId: parties.selectionId ?? `sel_${request.id}`,
+    requestId: request.id,
+    buyerId: parties.buyerId,
+    buyerIsReseller: false,
+    carrierId: parties.carrierId,
+    routes: input.routes,
+    serviceType: 'VOICE',
+    interval: input.interval,
+    quantity: input.quantity,
+    unit: 'MINUTE',
+    incentive: { currency: 'GBP', ratePerUnit: '0.0100' },
+    selectedAt: new Date().toISOString(),
+  };
+}
+
 export function bidInput(requestId: string, ratePerUnit: string, currency = 'GBP') {
   return { requestId, incentive: { currency, ratePerUnit } };
 }

@@ -6,7 +6,7 @@
 import type { mongo } from 'mongoose';
 import type { GatewayApp } from '../../../gateway/src/app';
 import { gql, gqlOk, mongoUri, startGateway, startStack, token } from '../../support/harness';
-import { CREATE_REQUEST, RECORD_SELECTION, REGISTER_BUYER, REGISTER_CARRIER, requestInput } from '../e2e/helpers';
+import { CREATE_REQUEST, RECORD_SELECTION, REGISTER_BUYER, REGISTER_CARRIER, requestInput, selectionRecordFor } from '../e2e/helpers';
 
 jest.setTimeout(120_000);
 
@@ -50,27 +50,7 @@ describe('the portal page at the moderator', () => {
       const buyerId = `pf-buyer-${i % 2}`;
       const input = requestInput(`44${100 + i}`, String(100 + i));
       const req = (await gqlOk(G, CREATE_REQUEST, { input }, await token('BUYER', buyerId))).createServiceRequest;
-      await gqlOk(
-        stack.billing.url,
-        RECORD_SELECTION,
-        {
-          input: {
-            selectionId: `pf-sel-${req.id}`,
-            requestId: req.id,
-            buyerId,
-            buyerIsReseller: false,
-            carrierId: `pf-carrier-${i % CARRIERS}`,
-            routes: input.routes,
-            serviceType: 'VOICE',
-            interval: input.interval,
-            quantity: input.quantity,
-            unit: 'MINUTE',
-            incentive: { currency: 'GBP', ratePerUnit: '0.0100' },
-            selectedAt: new Date().toISOString(),
-          },
-        },
-        moderatorToken,
-      );
+      await gqlOk(stack.billing.url, RECORD_SELECTION, { input: selectionRecordFor(req, input, { buyerId, carrierId: `pf-carrier-${i % CARRIERS}`, selectionId: `pf-sel-${req.id}` }) }, moderatorToken);
     };
     for (let i = 0; i < 2 * BILLS; i += 5) await Promise.all(Array.from({ length: 5 }, (_, k) => award(i + k)));
   });

@@ -6,7 +6,7 @@
 // answer — and that no caller ever gets another caller's answer.
 import type { GatewayApp } from '../../../gateway/src/app';
 import { gql, gqlOk, startBilling, startGateway, startStack, token, uniqueName } from '../../support/harness';
-import { CREATE_REQUEST, RECORD_SELECTION, REGISTER_BUYER, REGISTER_CARRIER, requestInput } from '../e2e/helpers';
+import { CREATE_REQUEST, RECORD_SELECTION, REGISTER_BUYER, REGISTER_CARRIER, requestInput, selectionRecordFor } from '../e2e/helpers';
 
 jest.setTimeout(120_000);
 
@@ -45,27 +45,8 @@ describe('kept answers at the gateway', () => {
     const input = requestInput(`44${200 + seq}`, String(100 + seq));
     seq++;
     const req = (await gqlOk(G, CREATE_REQUEST, { input }, buyerToken[buyerId])).createServiceRequest;
-    const sel = await gqlOk(
-      stack.billing.url,
-      RECORD_SELECTION,
-      {
-        input: {
-          selectionId: `rc-sel-${req.id}`,
-          requestId: req.id,
-          buyerId,
-          buyerIsReseller: false,
-          carrierId,
-          routes: input.routes,
-          serviceType: 'VOICE',
-          interval: input.interval,
-          quantity: input.quantity,
-          unit: 'MINUTE',
-          incentive: { currency: 'GBP', ratePerUnit: '0.0100' },
-          selectedAt: new Date().toISOString(),
-        },
-      },
-      moderatorToken,
-    );
+    const record = selectionRecordFor(req, input, { buyerId, carrierId, selectionId: `rc-sel-${req.id}` });
+    const sel = await gqlOk(stack.billing.url, RECORD_SELECTION, { input: record }, moderatorToken);
     return { requestId: req.id, billId: sel.recordSelection.advanceBill.id };
   }
 
