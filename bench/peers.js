@@ -378,6 +378,10 @@ async function run(ctx) {
     for (const t of targets.slice(1)) await t.stop();
     await stack.stop();
     fs.rmSync(dir, { recursive: true, force: true });
+    // This run's data versions (its own prefix) are of no use to anyone after it.
+    const client = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+    await client.del(`${withRedis.PUBSUB_PREFIX}data-versions`).catch(() => undefined);
+    client.disconnect();
   }
 }
 

@@ -4,6 +4,7 @@
 // a portal user relies on is that a kept page is never shown after a write made it wrong — whoever
 // wrote (another gateway, a subgraph called directly, a worker), and right after a mutation's
 // answer — and that no caller ever gets another caller's answer.
+import Redis from 'ioredis';
 import type { GatewayApp } from '../../../gateway/src/app';
 import { gql, gqlOk, startBilling, startGateway, startStack, token, uniqueName } from '../../support/harness';
 import { CREATE_REQUEST, RECORD_SELECTION, REGISTER_BUYER, REGISTER_CARRIER, requestInput, selectionRecordFor } from '../e2e/helpers';
@@ -78,6 +79,9 @@ describe('kept answers at the gateway', () => {
 
   afterAll(async () => {
     await stack?.stop();
+    const client = new Redis(REDIS_URL);
+    await client.del(`${prefix}data-versions`);
+    client.disconnect();
   });
 
   it('answers a buyer’s repeated page without asking any subgraph, with the same bytes', async () => {
@@ -171,6 +175,9 @@ describe('kept answers at the gateway', () => {
     } finally {
       await gw.stop();
       await elsewhere.stop();
+      const other = new Redis(`${REDIS_URL}/3`);
+      await other.del(`${prefix}data-versions`);
+      other.disconnect();
     }
   });
 });
