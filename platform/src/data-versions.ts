@@ -51,6 +51,11 @@ interface Scope {
   writes: Promise<void>[];
   /** Read state that no collection version covers (process memory): the answer is not to be kept. */
   opaque: boolean;
+  /**
+   * The answer has gone out. Work the request started keeps its async context (a worker kicked by
+   * a mutation, and the timers it sets itself): its commands are no longer this request's.
+   */
+  closed: boolean;
 }
 
 const scopes = new AsyncLocalStorage<Scope>();
@@ -130,7 +135,8 @@ export class DataVersionTracker {
     const idOf = (e: { connectionId?: unknown; requestId: number }) => `${String(e.connectionId)}|${e.requestId}`;
     client.on('commandStarted', (e) => {
       const command = e.command as Record<string, unknown>;
-      const scope = scopes.getStore();
+      const current = scopes.getStore();
+      const scope = current && !current.closed ? current : undefined;
       const write = WRITES[e.commandName];
       if (write) {
         const field = fieldOf(e.databaseName, write(command));
@@ -160,7 +166,7 @@ export class DataVersionTracker {
 
   /** Runs one GraphQL request's execution, noting what it reads. */
   run<T>(fn: () => T): T {
-    return scopes.run({ reads: new Set(), writes: [], opaque: false }, fn);
+    return scopes.run({ reads: new Set(), writes: [], opaque: false, closed: false }, fn);
   }
 
   /**
@@ -181,6 +187,7 @@ export class DataVersionTracker {
       clearTimeout(timer);
       if (late) this.logger?.error('new data versions not published within 2 s: answers kept by gateways may be stale until their time limit');
     }
+    scope.closed = true;
     if (scope.opaque || !this.store) return undefined;
     return `${this.store} ${[...scope.reads].join(',')}`;
   }
