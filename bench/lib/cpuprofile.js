@@ -1,5 +1,7 @@
 // Summarises a .cpuprofile (from BENCH_CPU_PROF=dir npm run bench): self time by package/file and by function.
 //   node bench/lib/cpuprofile.js <file.cpuprofile> [top N]
+//   CPUPROFILE_LAST_S=20 node bench/lib/cpuprofile.js …   only the profile's last 20 s (the measured
+//                                                          phase after a benchmark's seeding)
 const fs = require('fs');
 const p = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
 const N = Number(process.argv[3] || 25);
@@ -7,7 +9,15 @@ const byId = new Map(p.nodes.map((n) => [n.id, n]));
 const self = new Map();
 const dt = p.timeDeltas; let total = 0;
 const counts = new Map();
-for (let i = 0; i < p.samples.length; i++) { counts.set(p.samples[i], (counts.get(p.samples[i]) || 0) + (dt[i] || 0)); total += dt[i] || 0; }
+const span = dt.reduce((a, d) => a + d, 0);
+const from = process.env.CPUPROFILE_LAST_S ? span - Number(process.env.CPUPROFILE_LAST_S) * 1e6 : -Infinity;
+let at = 0;
+for (let i = 0; i < p.samples.length; i++) {
+  at += dt[i] || 0;
+  if (at < from) continue;
+  counts.set(p.samples[i], (counts.get(p.samples[i]) || 0) + (dt[i] || 0));
+  total += dt[i] || 0;
+}
 const byFn = new Map(); const byFile = new Map();
 for (const [id, t] of counts) {
   const n = byId.get(id); const cf = n.callFrame;
