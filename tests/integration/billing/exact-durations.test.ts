@@ -42,7 +42,7 @@ describe('exact (fractional) VOICE durations', () => {
   });
 
   it('refuses 4 decimals and a duration 1 s or more beyond its interval, naming the field, and keeps the rejection', async () => {
-    const res = (await gql(b.url, INGEST, { records: [call('ms-bad-1', 'ms-six', 'ms-six-req', '65.4321'), call('ms-bad-2', 'ms-six', 'ms-six-req', '66')] }, agent)).data.ingestUsage;
+    const res = (await gql(b.url, INGEST, { records: [call('ms-bad-1', 'ms-six', 'ms-six-req', '65.4321'), call('ms-bad-2', 'ms-six', 'ms-six-req', '66')] }, agent)).data!.ingestUsage;
     expect(res.accepted).toBe(0);
     expect(res.rejected.map((r: any) => [r.recordId, r.field])).toEqual([['ms-bad-1', 'quantity'], ['ms-bad-2', 'quantity']]);
     expect(res.rejected[1].reason).toMatch(/\(66 s\) must not exceed its interval \(65 s\) by 1 s or more/);

@@ -61,7 +61,7 @@ describe('failure: billing killed during the re-association of waiting usage', (
 
     billing = await start({ USAGE_SWEEP_INTERVAL_MS: '300', USAGE_RECOVERY_AFTER_MS: '500' });
     await until(async () => (await bm.Usage.countDocuments({ status: 'RATED' })) === N, { message: 'every waiting record associated and rated', timeout: 60_000, interval: 200 }).catch(async (err) => {
-      const by = await Promise.all(['UNASSOCIATED', 'ASSOCIATED', 'RATED'].map(async (s) => `${s} ${await bm.Usage.countDocuments({ status: s })}`));
+      const by = await Promise.all((['UNASSOCIATED', 'ASSOCIATED', 'RATED'] as const).map(async (s) => `${s} ${await bm.Usage.countDocuments({ status: s })}`));
       throw new Error(`${(err as Error).message}: ${by.join(', ')}; stderr ${billing!.output().stderr.slice(-1500)}`);
     });
     await until(async () => (await bm.BillingRecord.countDocuments({ selectionId: 'sw-sel' })) === N, { message: 'a billing record per usage record', timeout: 30_000, interval: 200 });

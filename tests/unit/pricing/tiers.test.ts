@@ -39,7 +39,7 @@ describe('splitAcrossTiers — GRADUATED', () => {
   });
 
   it('works without tiers', () => {
-    expect(brief(splitAcrossTiers({ currency: 'USD', ratePerUnit: '0.3' }, '1000000', '7'))).toEqual([[0, '0.3', '7']]);
+    expect(brief(splitAcrossTiers({ ratePerUnit: '0.3' }, '1000000', '7'))).toEqual([[0, '0.3', '7']]);
   });
 
   it('refuses negative quantities', () => {
