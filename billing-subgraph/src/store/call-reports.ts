@@ -43,6 +43,8 @@ export async function findCallReports(Usage: Model<UsageDoc>, calls: { destinati
     reads.push(
       Usage.find({ destination: { $in: piece }, intervalStart: { $gte: new Date(lo - toleranceMs), $lte: new Date(hi + toleranceMs) } })
         .select({ source: 1, buyerId: 1, carrierId: 1, destination: 1, intervalStart: 1, quantity: 1, status: 1, callId: 1 })
+        // One round trip: the driver's default first batch (101 documents) left a getMore after most reads.
+        .batchSize(100_000)
         .lean()
         .exec() as Promise<CallReport[]>,
     );

@@ -233,4 +233,55 @@ describe('mediation: one call, one charge', () => {
     const usage = bill.lines.filter((l: any) => l.kind === 'USAGE');
     expect(usage.reduce((s: Dec, l: any) => s.plus(l.amount), new Dec(0)).toFixed(6)).toBe('1.600000');
   });
+  it('issue 24 item 4: reports of one call within one batch and across sources, a concurrent batch of other numbers in the same turn groups, and a re-send: each call charged once', async () => {
+    await recordSelection(b, { selectionId: 'mix-sel', requestId: 'mix-req', buyerId: 'mix-buyer', carrierId: 'mix-carrier', quantity: '1', start: NOV.start, end: NOV.end, incentive: { currency: 'USD', ratePerUnit: '0.6', billingIncrement: { initialSeconds: 1, subsequentSeconds: 1 } } });
+    const rec = (i: number, source: string, seed: number) => call(i, source, 'mix-buyer', 'mix-carrier', seed);
+    // One batch carries the carrier's and the meter's report of calls 0–99 (the same call twice within itself).
+    const both = Array.from({ length: 100 }, (_, i) => [rec(i, 'CARRIER', 1), rec(i, 'MEASURING_EQUIPMENT', 2)]).flat();
+    // At the same moment the LEC reports calls 50–149 (half of them the first batch's calls, on the same numbers).
+    const lec = Array.from({ length: 100 }, (_, k) => rec(50 + k, 'LOCAL_EXCHANGE_CARRIER', 3));
+    // And a third batch of calls on other numbers, which share the turn groups of the first two.
+    const other = Array.from({ length: 100 }, (_, k) => ({ ...rec(200 + k, 'CARRIER', 4), destination: `+44113496${String(k).padStart(4, '0')}` }));
+    const [a, l, o] = await Promise.all([ingestOk(b, both, agent), ingestOk(b, lec, agent), ingestOk(b, other, agent)]);
+    expect([a.accepted, l.accepted, o.accepted]).toEqual([200, 100, 100]);
+    // Re-sent: all duplicates, nothing charged again.
+    expect(await ingestOk(b, both, agent)).toMatchObject({ accepted: 0, duplicates: 200, rejected: [] });
+    expect(await ingestOk(b, lec, agent)).toMatchObject({ accepted: 0, duplicates: 100, rejected: [] });
+
+    // 250 calls: 0–149 reported by two or three sources, 200–299 by one.
+    expect(await usageByStatus('mix-carrier')).toEqual({ RATED: 250, CORROBORATING: 150, UNASSOCIATED: 0, ASSOCIATED: 0 });
+    const usage = await b.models.Usage.find({ carrierId: 'mix-carrier' }).lean();
+    const records = (await b.models.BillingRecord.find({ carrierId: 'mix-carrier' }).lean()) as any[];
+    const net = new Map<string, InstanceType<typeof Dec>>();
+    for (const r of records) {
+      const id = String(r._id).replace(/\|superseded$/, '');
+      net.set(id, (net.get(id) ?? new Dec(0)).plus(r.billableQuantity));
+    }
+    const perCall = new Map<string, number>();
+    for (const u of usage) {
+      const q = net.get(u._id);
+      if (q && !q.isZero()) perCall.set(u.callId ?? u._id, (perCall.get(u.callId ?? u._id) ?? 0) + 1);
+    }
+    expect(perCall.size).toBe(250);
+    expect([...perCall.values()].every((n) => n === 1)).toBe(true);
+    // The meter ranks first: its record is the charge of every call it reported.
+    const rated = usage.filter((u) => u.status === 'RATED');
+    expect(rated.filter((u) => u.source === 'MEASURING_EQUIPMENT')).toHaveLength(100);
+    expect(await b.models.Lease.countDocuments({})).toBe(0);
+  });
+
+  it('a record sent twice within one batch is stored and charged once (the second copy is a duplicate)', async () => {
+    await recordSelection(b, { selectionId: 'twice-sel', requestId: 'twice-req', buyerId: 'twice-buyer', carrierId: 'twice-carrier', quantity: '1', start: NOV.start, end: NOV.end, incentive: { currency: 'USD', ratePerUnit: '0.6', billingIncrement: { initialSeconds: 1, subsequentSeconds: 1 } } });
+    const r = (i: number, source: string) => call(i, source, 'twice-buyer', 'twice-carrier', 5);
+    const out = await ingestOk(b, [r(1, 'MEASURING_EQUIPMENT'), r(1, 'MEASURING_EQUIPMENT'), r(2, 'CARRIER'), r(2, 'CARRIER'), r(2, 'MEASURING_EQUIPMENT')], agent);
+    expect(out).toMatchObject({ accepted: 3, duplicates: 2, rejected: [] });
+    expect(await usageByStatus('twice-carrier')).toEqual({ RATED: 2, CORROBORATING: 1, UNASSOCIATED: 0, ASSOCIATED: 0 });
+    const records = (await b.models.BillingRecord.find({ carrierId: 'twice-carrier' }).lean()) as any[];
+    const net = new Map<string, InstanceType<typeof Dec>>();
+    for (const x of records) {
+      const id = String(x._id).replace(/\|superseded$/, '');
+      net.set(id, (net.get(id) ?? new Dec(0)).plus(x.billableQuantity));
+    }
+    expect([...net.values()].filter((q) => !q.isZero())).toHaveLength(2);
+  });
 });
