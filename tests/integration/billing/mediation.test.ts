@@ -47,7 +47,7 @@ describe('mediation: one call, one charge', () => {
 
   async function usageByStatus(carrierId: string) {
     const out: Record<string, number> = {};
-    for (const status of ['RATED', 'CORROBORATING', 'UNASSOCIATED', 'ASSOCIATED']) out[status] = await b.models.Usage.countDocuments({ carrierId, status });
+    for (const status of ['RATED', 'CORROBORATING', 'UNASSOCIATED', 'ASSOCIATED'] as const) out[status] = await b.models.Usage.countDocuments({ carrierId, status });
     return out;
   }
 
