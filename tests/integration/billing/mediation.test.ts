@@ -284,4 +284,32 @@ describe('mediation: one call, one charge', () => {
     }
     expect([...net.values()].filter((q) => !q.isZero())).toHaveLength(2);
   });
+  it('a declared correction of parked records (correctParked) meets the other sources\' records of its calls: every call charged once, whichever source wins', async () => {
+    const pair = { buyerId: 'cp-buyer', carrierId: 'cp-carrier' };
+    await recordSelection(b, { selectionId: 'cp-sel', requestId: 'cp-req', ...pair, quantity: '1', start: NOV.start, end: NOV.end, incentive: { currency: 'USD', ratePerUnit: '0.6', billingIncrement: { initialSeconds: 1, subsequentSeconds: 1 } } });
+    const at = (s: number) => new Date(Date.UTC(2026, 10, 9, 9, 0, s)).toISOString();
+    const rec = (recordId: string, source: string, carrierId: string, startS: number, seconds: number, destination: string) => ({ recordId, source, buyerId: pair.buyerId, carrierId, intervalStart: at(startS), intervalEnd: at(startS + seconds), serviceType: 'VOICE', quantity: String(seconds), destination });
+    const INGEST_CORRECTING = `mutation($records: [UsageRecordInput!]!) { ingestUsage(records: $records, correctParked: true) { accepted duplicates rejected { index recordId field reason } } }`;
+    // Call 1: the carrier's record is charged; the PBX's import named the wrong carrier and is parked.
+    // Call 2: the PBX's record is charged; the carrier's import (the lower source) is parked.
+    await ingestOk(b, [rec('cp-car-1', 'CARRIER', 'cp-carrier', 3, 180, '+442079463331'), rec('cp-pbx-2', 'MEASURING_EQUIPMENT', 'cp-carrier', 600, 100, '+442079463332')], agent);
+    await ingestOk(b, [rec('cp-pbx-1', 'MEASURING_EQUIPMENT', 'cp-wrong', 0, 160, '+442079463331'), rec('cp-car-2', 'CARRIER', 'cp-wrong', 602, 130, '+442079463332')], agent);
+    expect(await b.models.Usage.countDocuments({ carrierId: 'cp-wrong', status: 'UNASSOCIATED' })).toBe(2);
+    // The corrections (the right carrier, and for call 2 also another duration), declared.
+    const fixed = (await gqlOk(b.url, INGEST_CORRECTING, { records: [rec('cp-pbx-1', 'MEASURING_EQUIPMENT', 'cp-carrier', 0, 160, '+442079463331'), rec('cp-car-2', 'CARRIER', 'cp-carrier', 602, 125, '+442079463332')] }, agent)).ingestUsage;
+    expect(fixed).toMatchObject({ accepted: 2, duplicates: 0, rejected: [] });
+    expect(await b.models.Usage.countDocuments({ carrierId: 'cp-wrong' })).toBe(0);
+    // Call 1: the PBX (higher precedence) now wins: the carrier's charge is reversed. Call 2: the PBX keeps it.
+    expect((await b.models.Usage.findOne({ recordId: 'cp-car-1' }).lean())!.supersededBy).toBe('MEASURING_EQUIPMENT:cp-pbx-1');
+    expect(await b.models.Usage.findOne({ recordId: 'cp-car-2' }).lean()).toMatchObject({ status: 'CORROBORATING' });
+    // A second correction of records that are no longer parked is a conflict and changes nothing.
+    const again = (await gqlOk(b.url, INGEST_CORRECTING, { records: [rec('cp-pbx-1', 'MEASURING_EQUIPMENT', 'cp-carrier', 0, 150, '+442079463331')] }, agent)).ingestUsage;
+    expect(again.accepted).toBe(0);
+    expect(again.rejected[0].reason).toMatch(/conflict/);
+    const bill = (await gqlOk(b.url, GENERATE, { period: NOV }, agent)).generateBills.bills.find((x: any) => x.carrier.id === 'cp-carrier');
+    const usage = bill.lines.filter((l: any) => l.kind === 'USAGE');
+    // 160 s (call 1, the PBX) + 100 s (call 2, the PBX) at 0.6/min = 2.600000, not 180 + 160 + 100 + 125 s.
+    expect(usage.reduce((s: Dec, l: any) => s.plus(l.quantity), new Dec(0)).times(60).toFixed(0)).toBe('260');
+    expect(usage.reduce((s: Dec, l: any) => s.plus(l.amount), new Dec(0)).toFixed(6)).toBe('2.600000');
+  });
 });
