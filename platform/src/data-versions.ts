@@ -73,7 +73,9 @@ export function answerFromMemory(): void {
 const fieldOf = (db: string, collection: unknown) => (typeof collection === 'string' && collection ? `${db}.${collection}` : undefined);
 
 /** How long a GraphQL answer waits for its writes' new versions to reach Redis before it goes out anyway. */
-const SETTLE_TIMEOUT_MS = 2_000;
+const SETTLE_TIMEOUT_MS = 1_000;
+/** How often a tracker that could not learn the store id (Redis down at its start) asks again. */
+const RELEARN_EVERY_MS = 5_000;
 
 export interface DataVersionTrackerOptions {
   redisUrl: string;
@@ -97,6 +99,7 @@ export class DataVersionTracker {
   private flushing?: Promise<void>;
   private retryMs = 0;
   private closed = false;
+  private lastLearn = 0;
 
   constructor(opts: DataVersionTrackerOptions) {
     this.key = dataVersionsKey(opts.prefix);
@@ -107,6 +110,7 @@ export class DataVersionTracker {
 
   /** Joins (or founds) the store: the first tracker's id wins and every other learns it. Without Redis, answers are just not kept. */
   async start(): Promise<void> {
+    this.lastLearn = Date.now();
     try {
       await this.exchange(this.redis.multi());
     } catch (err) {
@@ -185,9 +189,10 @@ export class DataVersionTracker {
         new Promise<boolean>((r) => (timer = setTimeout(() => r(true), SETTLE_TIMEOUT_MS))),
       ]);
       clearTimeout(timer);
-      if (late) this.logger?.error('new data versions not published within 2 s: answers kept by gateways may be stale until their time limit');
+      if (late) this.logger?.error('new data versions not published within 1 s: answers kept by gateways may be stale until their time limit');
     }
     scope.closed = true;
+    if (!this.store && !this.closed && Date.now() - this.lastLearn > RELEARN_EVERY_MS) void this.start();
     if (scope.opaque || !this.store) return undefined;
     return `${this.store} ${[...scope.reads].join(',')}`;
   }
@@ -247,8 +252,15 @@ export class DataVersionReader {
 
   constructor(opts: DataVersionTrackerOptions) {
     this.key = dataVersionsKey(opts.prefix);
-    // Few retries: an answer that cannot be checked is simply not served from the cache.
-    this.redis = new Redis(opts.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, enableAutoPipelining: true, retryStrategy: (n: number) => Math.min(n * 200, 2000) });
+    // No queue while disconnected and a bound on every command: an answer that cannot be checked
+    // is simply executed (a Redis outage must not stall queries).
+    this.redis = new Redis(opts.redisUrl, {
+      enableOfflineQueue: false,
+      commandTimeout: 1_000,
+      maxRetriesPerRequest: 0,
+      enableAutoPipelining: true,
+      retryStrategy: (n: number) => Math.min(n * 200, 2000),
+    });
     this.redis.on('error', (err) => opts.logger?.warn({ err: err.message }, 'redis error (data versions)'));
   }
 
