@@ -56,6 +56,7 @@ describe('failure: Redis restarted under live subscriptions', () => {
   let modB: ChildService;
   let billing: ChildService;
   let gateway: GatewayApp;
+  let keeping: GatewayApp;
   const clients: TestWsClient[] = [];
 
   const numsub = async (channel: string) => {
@@ -97,11 +98,14 @@ describe('failure: Redis restarted under live subscriptions', () => {
       startChild('moderator', pb, modEnv),
     ]);
     gateway = await startGateway({ moderator: modA.url, billing: billing.url });
+    // A gateway that keeps answers with data versions in this Redis (response-cache.ts).
+    keeping = await startGateway({ moderator: modA.url, billing: billing.url }, { REDIS_URL: common.REDIS_URL, PUBSUB_PREFIX: prefix });
   }, 90_000);
 
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.dispose()));
     await gateway?.stop();
+    await keeping?.stop();
     await Promise.all([modA, modB, billing].map((c) => c?.stop()));
     await redis?.kill();
     const mongoose = (await import('mongoose')).default;
@@ -145,8 +149,14 @@ describe('failure: Redis restarted under live subscriptions', () => {
     await issueBill();
     expect(await nextEvent(bills)).toMatchObject({ data: { billIssued: { kind: 'ADVANCE', buyer: { id: 'buyer-redis' } } } });
 
+    const boardQuery = `query($id: ID!) { bidBoard(requestId: $id) { entries { rank } } }`;
+    await gqlOk(keeping.url, boardQuery, { id: req.id }, buyer);
+
     // Redis dies. A bid made meanwhile is not refused or lost for good: it completes once Redis is back.
     await redis.kill();
+    // Queries through a gateway that keeps answers are executed meanwhile, never held up by Redis.
+    const whileDown = await within(gql(keeping.url, boardQuery, { id: req.id }, buyer), { message: 'a query while Redis is down', timeout: 5_000 });
+    expect(whileDown.errors).toBeUndefined();
     const during = placeBid('carrier-r2', '0.010');
     // The outage lasting a while, with the bid pending, is the behaviour under test.
     await sleep(1000);
