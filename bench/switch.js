@@ -25,6 +25,7 @@ const HOLD_MS = 500;
 async function run(ctx) {
   registerTs();
   const sip = require('../tests/support/sip.ts');
+  const { until } = require('../tests/support/wait.ts');
   sip.requireSwitchSoftware();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-switch-'));
   const routePort = await freePort();
@@ -59,7 +60,7 @@ async function run(ctx) {
     const proxyPort = await sip.freeUdpPort();
     const kamailio = await sip.startKamailio({ port: proxyPort, routeServer, switchKey: key, buyerId: 'bench-switch-buyer', dir, children: 8 });
     procs.push(kamailio);
-    await sip.waitFor('the award to be live', async () => (await fetch(`${routeServer}/route/kamailio?number=442070000000`, { headers: { 'X-Api-Key': key } })).status === 200, 15_000, 100);
+    await until(async () => (await fetch(`${routeServer}/route/kamailio?number=442070000000`, { headers: { 'X-Api-Key': key } })).status === 200, { message: 'the award to be live', timeout: 15_000, interval: 100 });
 
     const numbers = Array.from({ length: 1000 }, (_, i) => `+44207${String(1000000 + i).slice(1)}`);
     const seconds = Math.max(5, Math.round(20 * SCALE));
