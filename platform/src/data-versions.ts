@@ -74,8 +74,9 @@ const fieldOf = (db: string, collection: unknown) => (typeof collection === 'str
 
 /** How long a GraphQL answer waits for its writes' new versions to reach Redis before it goes out anyway. */
 const SETTLE_TIMEOUT_MS = 1_000;
-/** How often a tracker that could not learn the store id (Redis down at its start) asks again. */
+/** How often a tracker asks Redis for the store id again: without one (Redis down at its start), and with one (the hash may have been lost). */
 const RELEARN_EVERY_MS = 5_000;
+const REFRESH_EVERY_MS = 60_000;
 
 export interface DataVersionTrackerOptions {
   redisUrl: string;
@@ -88,9 +89,8 @@ export class DataVersionTracker {
   private readonly redis: Redis;
   private readonly key: string;
   private readonly logger?: Logger;
-  /** This store's id as Redis holds it; until one is learned, the id this tracker proposes. */
+  /** This store's id as Redis holds it ('' until learned; learned again with every flush and every minute). */
   private store = '';
-  private readonly proposed = randomBytes(9).toString('base64url');
   /** Collections written since the last flush, and who waits for their new versions. */
   private readonly pending = new Set<string>();
   private readonly waiting: (() => void)[] = [];
@@ -120,8 +120,10 @@ export class DataVersionTracker {
 
   /** Runs a pipeline that (re)claims the store id and reads it back; returns the pipeline's results. */
   private async exchange(pipe: ReturnType<Redis['multi']>): Promise<[Error | null, unknown][]> {
-    // The hash may have been lost (Redis restarted, flushed): the store id comes back with it.
-    pipe.hsetnx(this.key, STORE_FIELD, this.store || this.proposed);
+    // A hash that was lost (Redis restarted without persistence, flushed) comes back under a NEW
+    // store id, so every answer a gateway kept before the loss is stale: a version written after
+    // it was kept and then lost would otherwise look unchanged.
+    pipe.hsetnx(this.key, STORE_FIELD, randomBytes(9).toString('base64url'));
     pipe.hget(this.key, STORE_FIELD);
     const out = ((await pipe.exec()) ?? []) as [Error | null, unknown][];
     const failed = out.find(([err]) => err);
@@ -192,7 +194,8 @@ export class DataVersionTracker {
       if (late) this.logger?.error('new data versions not published within 1 s: answers kept by gateways may be stale until their time limit');
     }
     scope.closed = true;
-    if (!this.store && !this.closed && Date.now() - this.lastLearn > RELEARN_EVERY_MS) void this.start();
+    const since = Date.now() - this.lastLearn;
+    if (!this.closed && (since > REFRESH_EVERY_MS || (!this.store && since > RELEARN_EVERY_MS))) void this.start();
     if (scope.opaque || !this.store) return undefined;
     return `${this.store} ${[...scope.reads].join(',')}`;
   }
