@@ -291,6 +291,8 @@ export async function createGatewayApp(config: GatewayConfig, opts: GatewayAppOp
         count: (event) => metrics.responseCache.inc({ event }),
       })
     : undefined;
+  // Connected before the first request where Redis answers; a Redis that does not only means nothing is kept for now.
+  if (versionReader && !(await versionReader.ready(3_000))) logger.warn('Redis not reachable yet: answers are not kept until it is');
 
   /** A kept answer while its data is unchanged; otherwise executed, and kept when every subgraph vouches for what it read. */
   const executeOrKept = async (key: string, run: (context: GatewayContext) => Promise<HttpAnswer>, context: GatewayContext): Promise<HttpAnswer> => {
@@ -411,12 +413,15 @@ export async function createGatewayApp(config: GatewayConfig, opts: GatewayAppOp
     if (!persisted(req, res, context, body, new URLSearchParams(search))) return;
 
     let answer: HttpAnswer;
-    const key = raw !== undefined && config.DEDUPE_OPERATIONS ? inboundKey(req, raw, body, config.MAX_QUERY_TOKENS, callerKey(context)) : undefined;
-    if (key !== undefined) {
+    // The same key joins identical queries in flight (DEDUPE_OPERATIONS) and finds kept answers (RESPONSE_CACHE).
+    const key = raw !== undefined && (config.DEDUPE_OPERATIONS || responses) ? inboundKey(req, raw, body, config.MAX_QUERY_TOKENS, callerKey(context)) : undefined;
+    if (key !== undefined && config.DEDUPE_OPERATIONS) {
       // Identical queries from the same caller while one is running: one execution, the same bytes to each.
       const run = inbound.run(key, () => executeOrKept(key, (ctx) => execute(req, search, body, ctx), context));
       if (run.joined) metrics.deduplicated.inc({ direction: 'inbound', target: 'gateway' });
       answer = await run.promise;
+    } else if (key !== undefined) {
+      answer = await executeOrKept(key, (ctx) => execute(req, search, body, ctx), context);
     } else {
       answer = await execute(req, search, body, context);
     }

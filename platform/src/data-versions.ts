@@ -267,6 +267,18 @@ export class DataVersionReader {
     this.redis.on('error', (err) => opts.logger?.warn({ err: err.message }, 'redis error (data versions)'));
   }
 
+  /** Resolves once connected, or after `timeoutMs` (until then answers are executed and not kept). */
+  async ready(timeoutMs: number): Promise<boolean> {
+    if (this.redis.status === 'ready') return true;
+    let timer: NodeJS.Timeout | undefined;
+    const connected = await Promise.race([
+      new Promise<boolean>((r) => this.redis.once('ready', () => r(true))),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(false), timeoutMs))),
+    ]);
+    clearTimeout(timer);
+    return connected;
+  }
+
   /** Every version now (STORE_FIELD included); undefined when Redis does not answer. */
   async snapshot(): Promise<Record<string, string> | undefined> {
     try {

@@ -147,6 +147,19 @@ describe('kept answers at the gateway', () => {
     }
   });
 
+  it('keeps answers with deduplication of identical requests in flight switched off (the two settings are independent)', async () => {
+    const gw = await startGateway({ moderator: stack.moderator.url, billing: stack.billing.url }, { ...redis, DEDUPE_OPERATIONS: 'false' });
+    try {
+      const ask = () => gqlOk(gw.url, PAGE, { n: 20 }, buyerToken['rc-buyer-a']);
+      const first = await ask();
+      let again: unknown;
+      expect(await subgraphCalls(async () => (again = await ask()))).toBe(0);
+      expect(again).toEqual(first);
+    } finally {
+      await gw.stop();
+    }
+  });
+
   it('does not keep answers the moderator gives from memory (the routing table)', async () => {
     await gqlOk(G, ROUTING, {}, buyerToken['rc-buyer-a']);
     expect(await subgraphCalls(() => gqlOk(G, ROUTING, {}, buyerToken['rc-buyer-a']))).toBe(1);
