@@ -56,6 +56,7 @@ export async function createBillingApp(config: BillingConfig, opts: { logger?: L
   try {
     await runMigrations(conn, BILLING_MIGRATIONS, { log: (msg) => logger.info(msg) });
   } catch (err) {
+    await dataVersions?.close();
     await conn.close();
     throw err;
   }

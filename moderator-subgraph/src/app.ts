@@ -158,6 +158,7 @@ export async function createModeratorApp(config: ModeratorConfig, opts: { logger
     { host: config.ROUTE_SERVER_HOST, port: config.ROUTE_SERVER_PORT },
   ).catch(async (err) => {
     await server.stop();
+    await dataVersions?.close();
     // A taken port names its own variable (main.ts would otherwise blame MODERATOR_PORT).
     const line = startupFailureLine('route server', err, 'ROUTE_SERVER_PORT');
     throw line ? new StartupError(line.replace(/^route server: /, 'route server ')) : err;
